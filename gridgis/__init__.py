@@ -1,0 +1,39 @@
+"""gridgis: grid-based community governance (网格化管理) on the map.
+
+A district is cut into townships, communities and grids; every incident is
+located in exactly one grid, routed, handled within time limits and verified.
+This package holds the layers and their schemas, coordinate handling, codes,
+the sample district and (in later modules) assignment, dispatch and analysis.
+"""
+
+from gridgis._errors import (
+    CategoryError,
+    CodeError,
+    CoordinateError,
+    GridGisError,
+    LayerError,
+    MissingLayerError,
+    OutsideDistrictError,
+)
+from gridgis.categories import load_categories
+from gridgis.layers import Layers, describe_layers, read_layers, write_layers
+from gridgis.sample import sample_district
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CategoryError",
+    "CodeError",
+    "CoordinateError",
+    "GridGisError",
+    "LayerError",
+    "Layers",
+    "MissingLayerError",
+    "OutsideDistrictError",
+    "__version__",
+    "describe_layers",
+    "load_categories",
+    "read_layers",
+    "sample_district",
+    "write_layers",
+]

@@ -1,0 +1,5 @@
+"""``python -m gridgis`` runs the command line."""
+
+from gridgis.cli import main
+
+main()

@@ -1,0 +1,77 @@
+"""The one place where gridgis declares its exceptions.
+
+Every error raised on purpose by the library derives from :class:`GridGisError`
+and from the nearest built-in exception, so callers may catch either. Messages
+say what was wrong and how to fix it.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "CategoryError",
+    "CodeError",
+    "CoordinateError",
+    "GridGisError",
+    "LayerError",
+    "MissingLayerError",
+    "OutsideDistrictError",
+]
+
+
+class GridGisError(Exception):
+    """Base class of every error gridgis raises on purpose."""
+
+
+class LayerError(GridGisError, ValueError):
+    """A layer does not match its declared schema or holds bad geometries.
+
+    Attributes
+    ----------
+    layer : str
+        Name of the offending layer.
+    column : str or None
+        Name of the offending column, when one is to blame.
+    rows : list
+        Index labels of the first offending rows (at most ten).
+    """
+
+    def __init__(
+        self, message: str, *, layer: str, column: str | None = None, rows: list | None = None
+    ) -> None:
+        super().__init__(message)
+        self.layer = layer
+        self.column = column
+        self.rows = list(rows or [])
+
+
+class MissingLayerError(GridGisError, LookupError):
+    """A required layer is absent from a file or a :class:`~gridgis.Layers`."""
+
+    def __init__(self, message: str, *, layer: str) -> None:
+        super().__init__(message)
+        self.layer = layer
+
+    def __str__(self) -> str:  # LookupError would repr() the message
+        return str(self.args[0])
+
+
+class CoordinateError(GridGisError, ValueError):
+    """Coordinates are missing, out of range, or in an unknown reference system."""
+
+
+class CodeError(GridGisError, ValueError):
+    """An administrative or grid code is malformed or inconsistent with its parent."""
+
+
+class OutsideDistrictError(GridGisError, LookupError):
+    """A location lies outside every grid of the district (beyond the snap tolerance)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class CategoryError(GridGisError, LookupError):
+    """An incident category is unknown or the category table is malformed."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])

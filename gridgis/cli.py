@@ -1,0 +1,130 @@
+"""The ``gridgis`` command line: data on standard output, progress and errors on standard error.
+
+Every command has ``--help``. A bad path or a bad file ends the command with
+one line on standard error and exit code 2.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from gridgis._errors import GridGisError
+from gridgis.layers import Layers, describe_layers, read_layers, write_layers
+from gridgis.summary import township_summary
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="gridgis",
+    help="Grid-based community governance (网格化管理) on the map.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console(width=None if sys.stdout.isatty() else 140)
+err = Console(stderr=True, soft_wrap=True)
+
+F = TypeVar("F", bound=Callable[..., object])
+
+
+def clear_errors(func: F) -> F:
+    """Turn expected failures into one line on stderr and exit code 2."""
+
+    @wraps(func)
+    def wrapper(*args: object, **kwargs: object) -> object:
+        try:
+            return func(*args, **kwargs)
+        except (GridGisError, FileNotFoundError, IsADirectoryError, PermissionError) as exc:
+            err.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True)
+            raise typer.Exit(code=2) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _frame_table(frame, title: str) -> Table:
+    table = Table(title=title, title_justify="left")
+    table.add_column(frame.index.name or "", style="bold")
+    for col in frame.columns:
+        table.add_column(str(col), overflow="fold")
+    for idx, row in frame.iterrows():
+        table.add_row(str(idx), *[_fmt(v) for v in row])
+    return table
+
+
+def _fmt(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:,.4f}" if abs(value) < 1000 else f"{value:,.0f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def _print_summary(layers: Layers) -> None:
+    out.print(_frame_table(township_summary(layers), "Townships"))
+
+
+@app.command()
+@clear_errors
+def sample(
+    out_path: Annotated[Path, typer.Argument(metavar="OUT.gpkg",
+                                             help="GeoPackage file to write.")],
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed, the same district.")
+                    ] = 2026,
+    scale: Annotated[float, typer.Option(min=0.01, max=4.0,
+                                         help="Size relative to the full sample district.")
+                     ] = 1.0,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Generate the built-in sample district and write it to OUT.gpkg."""
+    from gridgis.sample import sample_district
+
+    if out_path.suffix.lower() != ".gpkg":
+        raise GridGisError(f"{out_path}: the output must be a GeoPackage ending in .gpkg")
+    started = time.perf_counter()
+    layers = sample_district(seed=seed, scale=scale, progress=not quiet)
+    write_layers(layers, out_path)
+    took = time.perf_counter() - started
+    err.print(f"wrote {out_path} in {took:.1f} s", highlight=False)
+    out.print(_frame_table(describe_layers(layers)[["features", "geometry", "crs"]],
+                           f"Sample district → {out_path}"))
+    _print_summary(layers)
+
+
+@app.command()
+@clear_errors
+def info(
+    path: Annotated[Path, typer.Argument(metavar="FILE", help="A district GeoPackage.")],
+    summary: Annotated[bool, typer.Option(help="Also print the per-township summary.")
+                       ] = False,
+) -> None:
+    """Print each layer of FILE: features, geometry, CRS, extent and columns."""
+    layers = read_layers(path, strict=False)
+    table = describe_layers(layers)
+    table["extent"] = [f"{r.minx:.5f}, {r.miny:.5f}, {r.maxx:.5f}, {r.maxy:.5f}"
+                       for r in table.itertuples()]
+    out.print(_frame_table(table[["features", "geometry", "crs", "extent", "columns"]],
+                           str(path)))
+    if summary:
+        _print_summary(layers)
+
+
+@app.command()
+def schema() -> None:
+    """Print the layer schemas as Markdown (the text of layers/README.md)."""
+    from gridgis.schemas import schema_markdown
+
+    sys.stdout.write(schema_markdown())
+
+
+def main() -> None:
+    """Entry point of the ``gridgis`` console script."""
+    app()

@@ -1,0 +1,279 @@
+"""Declared schemas of the seven gridgis layers.
+
+Each layer of a district (townships, communities, grids, patrol zones,
+buildings, responsible units and incidents) has a fixed set of columns with a
+kind (``str``, ``int``, ``float``, ``datetime``), a geometry type and a CRS
+family (geographic lon/lat: EPSG:4326 or CGCS2000 EPSG:4490). The schemas are
+data: :mod:`gridgis.layers` checks files against them, and the layer
+documentation in ``layers/README.md`` is generated from them.
+
+Timestamps are naive wall-clock times in China Standard Time (UTC+8, no
+daylight saving), as command-centre platforms record them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = [
+    "CORE_LAYERS",
+    "LAYER_NAMES",
+    "PATROL_LEVELS",
+    "SCHEMAS",
+    "Column",
+    "LayerSchema",
+    "schema_markdown",
+]
+
+PATROL_LEVELS: tuple[str, ...] = ("high", "medium", "low")
+"""Patrol-frequency levels of a patrol zone, most frequent first."""
+
+POLYGONAL = ("Polygon", "MultiPolygon")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One declared column of a layer.
+
+    Parameters
+    ----------
+    name : str
+        Column name as stored in the GeoPackage.
+    kind : {"str", "int", "float", "datetime"}
+        Logical type; integers must hold whole numbers, datetimes must parse.
+    description : str
+        What the column means, shown in the layer documentation.
+    nullable : bool, default False
+        Whether missing values are allowed.
+    pattern : str, optional
+        Regular expression every non-null value must match in full.
+    choices : tuple of str, optional
+        Allowed values of a categorical text column.
+    """
+
+    name: str
+    kind: str
+    description: str
+    nullable: bool = False
+    pattern: str | None = None
+    choices: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class LayerSchema:
+    """The declared shape of a layer.
+
+    Parameters
+    ----------
+    name : str
+        Layer name inside the GeoPackage.
+    title : str
+        Human title (with the Chinese term) for documentation.
+    geometry : tuple of str
+        Allowed geometry types.
+    columns : tuple of Column
+        Declared attribute columns (the geometry column is implicit).
+    key : str
+        Column that identifies a feature uniquely.
+    """
+
+    name: str
+    title: str
+    geometry: tuple[str, ...]
+    columns: tuple[Column, ...]
+    key: str
+    notes: str = field(default="")
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        """Names of the declared columns, in order."""
+        return tuple(c.name for c in self.columns)
+
+    def column(self, name: str) -> Column:
+        """Return the declared column called ``name``.
+
+        Raises
+        ------
+        KeyError
+            If the schema declares no such column.
+        """
+        for col in self.columns:
+            if col.name == name:
+                return col
+        raise KeyError(name)
+
+
+_CODE9 = r"\d{9}"
+_CODE12 = r"\d{12}"
+_CODE15 = r"\d{15}"
+
+SCHEMAS: dict[str, LayerSchema] = {
+    s.name: s
+    for s in (
+        LayerSchema(
+            "townships",
+            "Townships and streets (乡镇/街道)",
+            POLYGONAL,
+            (
+                Column("code", "str", "9-digit township code", pattern=_CODE9),
+                Column("name", "str", "name"),
+                Column("district_code", "str", "6-digit district code", pattern=r"\d{6}"),
+            ),
+            key="code",
+        ),
+        LayerSchema(
+            "communities",
+            "Communities and villages (社区/村)",
+            POLYGONAL,
+            (
+                Column("code", "str", "12-digit community code", pattern=_CODE12),
+                Column("name", "str", "name"),
+                Column("township_code", "str", "code of the township", pattern=_CODE9),
+                Column("kind", "str", "urban community or rural village",
+                       choices=("urban", "rural")),
+            ),
+            key="code",
+        ),
+        LayerSchema(
+            "grids",
+            "Grids (网格)",
+            POLYGONAL,
+            (
+                Column("code", "str", "15-digit grid code", pattern=_CODE15),
+                Column("name", "str", "name"),
+                Column("community_code", "str", "code of the community", pattern=_CODE12),
+                Column("households", "int", "households living in the grid"),
+                Column("population", "int", "registered and resident population"),
+                Column("workers", "int", "grid workers (full- and part-time)"),
+                Column("worker_names", "str", "names of the grid workers, 、-separated",
+                       nullable=True),
+            ),
+            key="code",
+            notes="Inside each community the grids leave no gap and do not overlap.",
+        ),
+        LayerSchema(
+            "patrol_zones",
+            "Patrol-frequency zones (巡查区域)",
+            POLYGONAL,
+            (
+                Column("zone_id", "str", "zone identifier"),
+                Column("level", "str", "patrol frequency", choices=PATROL_LEVELS),
+                Column("grid_code", "str", "grid the zone belongs to", pattern=_CODE15),
+            ),
+            key="zone_id",
+        ),
+        LayerSchema(
+            "buildings",
+            "Buildings (楼栋/房屋)",
+            ("Point", "Polygon", "MultiPolygon"),
+            (
+                Column("building_id", "str", "building identifier"),
+                Column("households", "int", "households in the building"),
+                Column("population", "int", "people living in the building"),
+                Column("grid_code", "str", "grid the building lies in", pattern=_CODE15),
+            ),
+            key="building_id",
+        ),
+        LayerSchema(
+            "units",
+            "Responsible units (责任单位)",
+            ("Point",),
+            (
+                Column("unit_id", "str", "unit identifier"),
+                Column("name", "str", "name"),
+                Column("kind", "str", "unit kind, e.g. police_station, power_supply"),
+                Column("platform", "str", "one of the four platforms (四个平台)"),
+                Column("township_code", "str", "township the unit serves", pattern=_CODE9),
+            ),
+            key="unit_id",
+        ),
+        LayerSchema(
+            "incidents",
+            "Incidents (事件)",
+            ("Point",),
+            (
+                Column("incident_id", "str", "incident identifier"),
+                Column("reported_at", "datetime", "time of the report"),
+                Column("category", "str", "category code of the category table, e.g. D01"),
+                Column("description", "str", "what was reported"),
+                Column("source", "str", "grid_worker, hotline, app or sensor"),
+                Column("status", "str", "state in the closed loop"),
+                Column("priority", "str", "urgent, high or normal",
+                       choices=("urgent", "high", "normal")),
+                Column("grid_code", "str", "grid of the location", nullable=True,
+                       pattern=_CODE15),
+                Column("community_code", "str", "community of the location", nullable=True,
+                       pattern=_CODE12),
+                Column("township_code", "str", "township of the location", nullable=True,
+                       pattern=_CODE9),
+                Column("unit_id", "str", "responsible unit dispatched", nullable=True),
+                Column("respond_by", "datetime", "response deadline"),
+                Column("resolve_by", "datetime", "handling deadline"),
+                Column("accepted_at", "datetime", "accepted by the command centre",
+                       nullable=True),
+                Column("dispatched_at", "datetime", "dispatched to a unit", nullable=True),
+                Column("resolved_at", "datetime", "handled by the unit", nullable=True),
+                Column("verified_at", "datetime", "verified on site by the grid worker",
+                       nullable=True),
+                Column("closed_at", "datetime", "closed after the call back", nullable=True),
+                Column("escalation_level", "int",
+                       "0 handled in the community, 1 township, 2 county"),
+                Column("reopened", "int", "times the incident was reopened"),
+                Column("satisfaction", "float", "call-back satisfaction 1-5", nullable=True),
+                Column("input_crs", "str", "coordinate system of the original report",
+                       choices=("wgs84", "cgcs2000", "gcj02", "bd09")),
+            ),
+            key="incident_id",
+        ),
+    )
+}
+
+LAYER_NAMES: tuple[str, ...] = tuple(SCHEMAS)
+"""All layer names, in the order they are written."""
+
+CORE_LAYERS: tuple[str, ...] = ("townships", "communities", "grids")
+"""Layers every district file must have."""
+
+
+def schema_markdown() -> str:
+    """Render the layer schemas as Markdown (the body of ``layers/README.md``).
+
+    Returns
+    -------
+    str
+        One section per layer with a table of its columns.
+
+    Examples
+    --------
+    >>> "## grids" in schema_markdown()
+    True
+    """
+    lines = [
+        "# gridgis layers",
+        "",
+        "A district is one GeoPackage with the layers below, in lon/lat",
+        "(EPSG:4326, or CGCS2000 EPSG:4490). Planners open it in QGIS as it is.",
+        f"Required layers: {', '.join(CORE_LAYERS)}; the others are read when present.",
+        "Timestamps are naive China Standard Time (UTC+8).",
+        "This file is generated by `gridgis.schemas.schema_markdown()`; a test keeps it in step.",
+        "",
+    ]
+    for schema in SCHEMAS.values():
+        lines += [
+            f"## {schema.name}",
+            "",
+            f"{schema.title}. Geometry: {' or '.join(schema.geometry)}. Key: `{schema.key}`.",
+        ]
+        if schema.notes:
+            lines.append(schema.notes)
+        lines += ["", "| column | type | null | rule | meaning |", "|---|---|---|---|---|"]
+        for col in schema.columns:
+            rule = ""
+            if col.pattern:
+                rule = f"`{col.pattern}`"
+            elif col.choices:
+                rule = " / ".join(col.choices)
+            null = "yes" if col.nullable else "no"
+            lines.append(f"| {col.name} | {col.kind} | {null} | {rule} | {col.description} |")
+        lines.append("")
+    return "\n".join(lines)

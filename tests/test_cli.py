@@ -1,0 +1,71 @@
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from gridgis.cli import app
+
+runner = CliRunner()
+
+
+def test_sample_writes_a_district_and_prints_its_summary(tmp_path):
+    out = tmp_path / "d.gpkg"
+    result = runner.invoke(app, ["sample", str(out), "--scale", "0.05", "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert out.exists()
+    assert "townships" in result.stdout and "total" in result.stdout
+
+
+def test_info_lists_each_layer(small_gpkg):
+    result = runner.invoke(app, ["info", str(small_gpkg), "--summary"])
+    assert result.exit_code == 0, result.output
+    for name in ("townships", "communities", "grids", "patrol_zones", "buildings", "units",
+                 "incidents", "EPSG:4326", "households_per_grid"):
+        assert name in result.stdout
+
+
+@pytest.mark.parametrize("command", ["sample", "info", "schema"])
+def test_every_command_has_help(command):
+    result = runner.invoke(app, [command, "--help"])
+    assert result.exit_code == 0
+    assert "Usage" in result.stdout
+
+
+def _run(*args):
+    return subprocess.run([sys.executable, "-m", "gridgis", *args], capture_output=True,
+                          text=True, timeout=120)
+
+
+def test_missing_file_is_one_clear_line(tmp_path):
+    result = _run("info", str(tmp_path / "nope.gpkg"))
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "no such file" in lines[0]
+    assert "Traceback" not in result.stderr
+
+
+def test_bad_file_is_one_clear_line(tmp_path):
+    bad = tmp_path / "bad.gpkg"
+    bad.write_bytes(b"not a geopackage")
+    result = _run("info", str(bad))
+    assert result.returncode == 2
+    assert "cannot be opened as a GeoPackage" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_sample_refuses_other_formats(tmp_path):
+    result = _run("sample", str(tmp_path / "d.shp"))
+    assert result.returncode == 2
+    assert "must be a GeoPackage" in result.stderr
+
+
+def test_bad_option_exits_2():
+    result = _run("sample", "x.gpkg", "--scale", "-3")
+    assert result.returncode == 2
+
+
+def test_schema_prints_the_layer_docs():
+    result = runner.invoke(app, ["schema"])
+    assert result.exit_code == 0
+    assert "## incidents" in result.stdout
