@@ -16,7 +16,10 @@ from gridgis._errors import (
     OutsideDistrictError,
 )
 from gridgis.categories import load_categories
+from gridgis.codes import CodeScheme, validate_code
+from gridgis.crs import gauss_kruger_epsg, local_crs, to_lonlat, to_projected, to_wgs84
 from gridgis.layers import Layers, describe_layers, read_layers, write_layers
+from gridgis.nearest import UnitFinder, nearest_units
 from gridgis.sample import sample_district
 
 __version__ = "0.1.0"
@@ -24,16 +27,25 @@ __version__ = "0.1.0"
 __all__ = [
     "CategoryError",
     "CodeError",
+    "CodeScheme",
     "CoordinateError",
     "GridGisError",
     "LayerError",
     "Layers",
     "MissingLayerError",
     "OutsideDistrictError",
+    "UnitFinder",
     "__version__",
     "describe_layers",
+    "gauss_kruger_epsg",
     "load_categories",
+    "local_crs",
+    "nearest_units",
     "read_layers",
     "sample_district",
+    "to_lonlat",
+    "to_projected",
+    "to_wgs84",
+    "validate_code",
     "write_layers",
 ]

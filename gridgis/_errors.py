@@ -9,6 +9,9 @@ from __future__ import annotations
 
 __all__ = [
     "CategoryError",
+    "ConflictError",
+    "IncidentNotFoundError",
+    "TransitionError",
     "CodeError",
     "CoordinateError",
     "GridGisError",
@@ -72,6 +75,21 @@ class OutsideDistrictError(GridGisError, LookupError):
 
 class CategoryError(GridGisError, LookupError):
     """An incident category is unknown or the category table is malformed."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class TransitionError(GridGisError, ValueError):
+    """An action is not allowed in the incident's state, for the actor's role, or yet."""
+
+
+class ConflictError(GridGisError, RuntimeError):
+    """Someone else changed the incident first (its version moved on); reload and retry."""
+
+
+class IncidentNotFoundError(GridGisError, LookupError):
+    """No incident has the given identifier."""
 
     def __str__(self) -> str:
         return str(self.args[0])

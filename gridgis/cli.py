@@ -118,6 +118,32 @@ def info(
 
 
 @app.command()
+@clear_errors
+def serve(
+    path: Annotated[Path | None, typer.Argument(
+        metavar="[FILE]", help="District GeoPackage; default: the built-in sample district.")
+    ] = None,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
+    store: Annotated[str | None, typer.Option(
+        help="Incident database (SQLite file); default: beside FILE.")] = None,
+) -> None:
+    """Serve the dispatch API (and the dispatcher console) on FILE."""
+    import uvicorn
+
+    from api.main import create_app
+    from api.settings import Settings
+
+    if path is not None and not path.exists():
+        raise FileNotFoundError(f"{path}: no such file")
+    settings = Settings(layers=path, store=store)
+    err.print(f"loading {path or 'the built-in sample district'} …", highlight=False)
+    application = create_app(settings)
+    err.print(f"serving on http://{host}:{port}/", highlight=False)
+    uvicorn.run(application, host=host, port=port, log_level="warning")
+
+
+@app.command()
 def schema() -> None:
     """Print the layer schemas as Markdown (the text of layers/README.md)."""
     from gridgis.schemas import schema_markdown

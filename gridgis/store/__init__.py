@@ -1,0 +1,14 @@
+"""Incident stores: the interface and the embedded SQLite implementation."""
+
+from gridgis.store.base import Event, IncidentQuery, IncidentStore, Page
+from gridgis.store.sqlite import SCHEMA_VERSION, SQLiteStore, store_path_for
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "Event",
+    "IncidentQuery",
+    "IncidentStore",
+    "Page",
+    "SQLiteStore",
+    "store_path_for",
+]

@@ -1,0 +1,113 @@
+"""The incident store interface: what the dispatch service needs from a database.
+
+A store keeps incidents and their append-only event log. Every change of an
+incident is written in the same transaction as its event, guarded by the
+incident's ``version`` (optimistic concurrency: of two transitions on one
+incident, only the first wins). The embedded default is SQLite
+(:class:`gridgis.store.SQLiteStore`); a PostGIS store implements the same
+methods. Every query can be limited to areas by code prefix, so that a user
+sees only their jurisdiction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["Event", "IncidentQuery", "IncidentStore", "Page"]
+
+
+@dataclass(frozen=True)
+class Event:
+    """One line of an incident's history (全程留痕)."""
+
+    at: dt.datetime
+    actor: str
+    role: str
+    action: str
+    from_state: str | None
+    to_state: str
+    note: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class IncidentQuery:
+    """Filters, order and page of an incident listing.
+
+    ``light`` filters use the stored stage deadline (``due_at``) and the
+    moment the stage turns yellow (``yellow_at``) compared with ``now``.
+    ``area_codes`` keeps incidents whose grid code starts with any of the
+    codes (a township, community or grid code): the jurisdiction filter.
+    """
+
+    now: dt.datetime
+    status: tuple[str, ...] = ()
+    light: tuple[str, ...] = ()
+    category: tuple[str, ...] = ()
+    grid_code: str | None = None
+    community_code: str | None = None
+    township_code: str | None = None
+    area_codes: tuple[str, ...] = ()
+    bbox: tuple[float, float, float, float] | None = None
+    reported_from: dt.datetime | None = None
+    reported_to: dt.datetime | None = None
+    sort: str = "light"  # "light" (red first), "-reported_at", "reported_at", "due_at"
+    offset: int = 0
+    limit: int = 50
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of incidents with the total number matched and counts per light."""
+
+    items: list[dict[str, Any]]
+    matched: int
+    lights: dict[str, int]
+
+
+class IncidentStore(ABC):
+    """Persistence of incidents and events; see the module docstring."""
+
+    @abstractmethod
+    def create(self, record: dict[str, Any], event: Event, *,
+               idempotency_key: str | None = None) -> tuple[dict[str, Any], bool]:
+        """Insert a new incident with its first event.
+
+        The store gives it an identifier ``E<yyyymmdd>-<sequence>`` from the
+        day of ``reported_at``, unique under concurrent reports. Returns the
+        stored record and ``True``, or the record created earlier under the
+        same ``idempotency_key`` and ``False`` (nothing written).
+        """
+
+    @abstractmethod
+    def get(self, incident_id: str) -> dict[str, Any]:
+        """The incident; raises IncidentNotFoundError."""
+
+    @abstractmethod
+    def events(self, incident_id: str) -> list[dict[str, Any]]:
+        """The incident's events, oldest first."""
+
+    @abstractmethod
+    def update(self, incident_id: str, *, expected_version: int, changes: dict[str, Any],
+               event: Event) -> dict[str, Any]:
+        """Apply ``changes`` and append ``event`` atomically if the version still matches.
+
+        Raises ConflictError when another change came first, and
+        IncidentNotFoundError for an unknown id; nothing is written then.
+        """
+
+    @abstractmethod
+    def query(self, query: IncidentQuery) -> Page:
+        """Incidents matching ``query``."""
+
+    @abstractmethod
+    def open_near(self, *, category: str, bbox: tuple[float, float, float, float],
+                  since: dt.datetime) -> list[dict[str, Any]]:
+        """Open incidents of ``category`` inside ``bbox`` reported since ``since``."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release connections."""

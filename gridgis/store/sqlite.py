@@ -1,0 +1,338 @@
+"""The embedded incident store: SQLAlchemy 2 over SQLite in WAL mode.
+
+One file beside the district's layers, no server to start. Writes take the
+database's write lock at the start of the transaction (``BEGIN IMMEDIATE``),
+so concurrent writers queue instead of failing half-way; the schema is
+created and migrated by the package (table ``schema_version``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event as sa_event
+from sqlalchemy.exc import IntegrityError
+
+from gridgis._errors import ConflictError, IncidentNotFoundError
+from gridgis.store.base import Event, IncidentQuery, IncidentStore, Page
+
+__all__ = ["SCHEMA_VERSION", "SQLiteStore", "store_path_for"]
+
+metadata = sa.MetaData()
+
+incidents = sa.Table(
+    "incidents", metadata,
+    sa.Column("incident_id", sa.String(32), primary_key=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("lon", sa.Float, nullable=False),
+    sa.Column("lat", sa.Float, nullable=False),
+    sa.Column("input_crs", sa.String(16), nullable=False),
+    sa.Column("input_lon", sa.Float, nullable=False),
+    sa.Column("input_lat", sa.Float, nullable=False),
+    sa.Column("category", sa.String(16), nullable=False, index=True),
+    sa.Column("priority", sa.String(16), nullable=False),
+    sa.Column("platform", sa.String(40), nullable=False),
+    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("source", sa.String(32), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False, index=True),
+    sa.Column("grid_code", sa.String(32), index=True),
+    sa.Column("community_code", sa.String(32)),
+    sa.Column("township_code", sa.String(32)),
+    sa.Column("match", sa.String(16)),
+    sa.Column("edge_distance_m", sa.Float),
+    sa.Column("patrol_level", sa.String(16)),
+    sa.Column("unit_id", sa.String(32)),
+    sa.Column("candidate_units", sa.JSON, nullable=False),
+    sa.Column("duplicate_of", sa.JSON, nullable=False),
+    sa.Column("reported_at", sa.DateTime, nullable=False, index=True),
+    sa.Column("respond_by", sa.DateTime, nullable=False),
+    sa.Column("progress_by", sa.DateTime, nullable=False),
+    sa.Column("resolve_by", sa.DateTime, nullable=False),
+    sa.Column("stage_started_at", sa.DateTime, nullable=False),
+    sa.Column("yellow_at", sa.DateTime),
+    sa.Column("due_at", sa.DateTime, index=True),
+    sa.Column("accepted_at", sa.DateTime),
+    sa.Column("dispatched_at", sa.DateTime),
+    sa.Column("started_at", sa.DateTime),
+    sa.Column("resolved_at", sa.DateTime),
+    sa.Column("verified_at", sa.DateTime),
+    sa.Column("closed_at", sa.DateTime),
+    sa.Column("escalation_level", sa.Integer, nullable=False),
+    sa.Column("reopened", sa.Integer, nullable=False),
+    sa.Column("returned", sa.Integer, nullable=False),
+    sa.Column("extension_hours_pending", sa.Float),
+    sa.Column("extensions", sa.Integer, nullable=False),
+    sa.Column("satisfaction", sa.Float),
+    sa.Column("idempotency_key", sa.String(128), unique=True),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+)
+
+events = sa.Table(
+    "events", metadata,
+    sa.Column("event_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("incident_id", sa.String(32), sa.ForeignKey("incidents.incident_id"),
+              nullable=False, index=True),
+    sa.Column("at", sa.DateTime, nullable=False),
+    sa.Column("actor", sa.String(128), nullable=False),
+    sa.Column("role", sa.String(32), nullable=False),
+    sa.Column("action", sa.String(32), nullable=False),
+    sa.Column("from_state", sa.String(16)),
+    sa.Column("to_state", sa.String(16), nullable=False),
+    sa.Column("note", sa.Text),
+    sa.Column("data", sa.JSON, nullable=False),
+)
+
+schema_version = sa.Table("schema_version", metadata,
+                          sa.Column("version", sa.Integer, nullable=False))
+
+SCHEMA_VERSION = 1
+"""Version of the schema this code writes; older files are migrated on open."""
+
+
+def _migrate_to_1(conn: sa.Connection) -> None:
+    metadata.create_all(conn, tables=[incidents, events])
+
+
+MIGRATIONS = {1: _migrate_to_1}
+
+
+def store_path_for(layers_path: str | os.PathLike[str]) -> Path:
+    """The store file that sits beside a district GeoPackage.
+
+    Examples
+    --------
+    >>> store_path_for("layers/district.gpkg").name
+    'district.incidents.sqlite'
+    """
+    p = Path(layers_path)
+    return p.with_name(f"{p.stem}.incidents.sqlite")
+
+
+def _light_rank(now: dt.datetime) -> sa.ColumnElement[int]:
+    c = incidents.c
+    return sa.case(
+        (c.due_at.is_(None), 3),
+        (c.due_at < now, 0),
+        (c.yellow_at <= now, 1),
+        else_=2,
+    )
+
+
+LIGHT_NAMES = {0: "red", 1: "yellow", 2: "green", 3: "none"}
+
+
+class SQLiteStore(IncidentStore):
+    """Incident store in one SQLite file (or in memory with ``":memory:"``).
+
+    Parameters
+    ----------
+    path : path-like or ":memory:"
+        The database file; created with its schema when missing.
+
+    Examples
+    --------
+    >>> store = SQLiteStore(":memory:")
+    >>> store.query(IncidentQuery(now=dt.datetime(2026, 1, 1))).matched
+    0
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        memory = str(path) == ":memory:"
+        if not memory:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        url = "sqlite://" if memory else f"sqlite:///{Path(path)}"
+        kwargs: dict[str, Any] = {"connect_args": {"check_same_thread": False,
+                                                   "timeout": 30}}
+        if memory:
+            kwargs["poolclass"] = sa.pool.StaticPool
+        self.engine = sa.create_engine(url, **kwargs)
+        self.path = None if memory else Path(path)
+
+        @sa_event.listens_for(self.engine, "connect")
+        def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+            dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+            cur = dbapi_conn.cursor()
+            if not memory:
+                cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.close()
+
+        @sa_event.listens_for(self.engine, "begin")
+        def _on_begin(conn: sa.Connection) -> None:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        self._migrate()
+
+    # -- schema ------------------------------------------------------------------------
+    def _migrate(self) -> None:
+        with self.engine.begin() as conn:
+            metadata.create_all(conn, tables=[schema_version])
+            current = conn.execute(sa.select(sa.func.max(schema_version.c.version))).scalar()
+            current = current or 0
+            if current > SCHEMA_VERSION:
+                raise RuntimeError(
+                    f"the incident store {self.path} has schema version {current}, newer than "
+                    f"this gridgis ({SCHEMA_VERSION}); upgrade gridgis")
+            for version in range(current + 1, SCHEMA_VERSION + 1):
+                MIGRATIONS[version](conn)
+                conn.execute(sa.delete(schema_version))
+                conn.execute(sa.insert(schema_version).values(version=version))
+
+    @property
+    def schema_version(self) -> int:
+        """The schema version of the open database."""
+        with self.engine.connect() as conn:
+            return int(conn.execute(sa.select(schema_version.c.version)).scalar_one())
+
+    # -- writes ------------------------------------------------------------------------
+    def create(self, record: dict[str, Any], event: Event, *,
+               idempotency_key: str | None = None) -> tuple[dict[str, Any], bool]:
+        """See :meth:`IncidentStore.create`."""
+        if idempotency_key is not None:
+            found = self._by_key(idempotency_key)
+            if found is not None:
+                return found, False
+        try:
+            with self.engine.begin() as conn:
+                day = record["reported_at"].strftime("%Y%m%d")
+                prefix = f"E{day}-"
+                last = conn.execute(
+                    sa.select(sa.func.max(incidents.c.incident_id))
+                    .where(incidents.c.incident_id.like(f"{prefix}%"))).scalar()
+                seq = int(last.rsplit("-", 1)[1]) + 1 if last else 1
+                incident_id = f"{prefix}{seq:04d}"
+                row = {**record, "incident_id": incident_id, "version": 1,
+                       "idempotency_key": idempotency_key, "updated_at": event.at}
+                conn.execute(sa.insert(incidents).values(**row))
+                conn.execute(sa.insert(events).values(incident_id=incident_id,
+                                                      **_event_row(event)))
+        except IntegrityError:
+            if idempotency_key is not None:  # the same key won a race a moment ago
+                found = self._by_key(idempotency_key)
+                if found is not None:
+                    return found, False
+            raise
+        return self.get(incident_id), True
+
+    def update(self, incident_id: str, *, expected_version: int, changes: dict[str, Any],
+               event: Event) -> dict[str, Any]:
+        """See :meth:`IncidentStore.update`."""
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                sa.update(incidents)
+                .where(incidents.c.incident_id == incident_id,
+                       incidents.c.version == expected_version)
+                .values(**changes, version=expected_version + 1, updated_at=event.at))
+            if result.rowcount != 1:
+                exists = conn.execute(sa.select(incidents.c.version).where(
+                    incidents.c.incident_id == incident_id)).scalar()
+                if exists is None:
+                    raise IncidentNotFoundError(f"no incident {incident_id!r}")
+                raise ConflictError(
+                    f"incident {incident_id} changed meanwhile (version {exists}, you had "
+                    f"{expected_version}); reload it and try again")
+            conn.execute(sa.insert(events).values(incident_id=incident_id, **_event_row(event)))
+        return self.get(incident_id)
+
+    # -- reads -------------------------------------------------------------------------
+    def _by_key(self, key: str) -> dict[str, Any] | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(incidents).where(
+                incidents.c.idempotency_key == key)).mappings().first()
+        return dict(row) if row else None
+
+    def get(self, incident_id: str) -> dict[str, Any]:
+        """See :meth:`IncidentStore.get`."""
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(incidents).where(
+                incidents.c.incident_id == incident_id)).mappings().first()
+        if row is None:
+            raise IncidentNotFoundError(f"no incident {incident_id!r}")
+        return dict(row)
+
+    def events(self, incident_id: str) -> list[dict[str, Any]]:
+        """See :meth:`IncidentStore.events`."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(events).where(events.c.incident_id == incident_id)
+                                .order_by(events.c.event_id)).mappings().all()
+        return [dict(r) for r in rows]
+
+    def query(self, query: IncidentQuery) -> Page:
+        """See :meth:`IncidentStore.query`."""
+        c = incidents.c
+        rank = _light_rank(query.now).label("light_rank")
+        where = []
+        if query.status:
+            where.append(c.status.in_(query.status))
+        if query.category:
+            where.append(c.category.in_(query.category))
+        for column, value in ((c.grid_code, query.grid_code),
+                              (c.community_code, query.community_code),
+                              (c.township_code, query.township_code)):
+            if value:
+                where.append(column == value)
+        if query.area_codes:
+            where.append(sa.or_(*(c.grid_code.startswith(a) for a in query.area_codes)))
+        if query.bbox:
+            minx, miny, maxx, maxy = query.bbox
+            where += [c.lon >= minx, c.lon <= maxx, c.lat >= miny, c.lat <= maxy]
+        if query.reported_from:
+            where.append(c.reported_at >= query.reported_from)
+        if query.reported_to:
+            where.append(c.reported_at < query.reported_to)
+        base = sa.select(incidents, rank).where(*where).subquery()
+        light_filter = []
+        if query.light:
+            codes = [k for k, v in LIGHT_NAMES.items() if v in query.light]
+            light_filter.append(base.c.light_rank.in_(codes))
+        order = {
+            "light": [base.c.light_rank, base.c.due_at, base.c.reported_at],
+            "reported_at": [base.c.reported_at],
+            "-reported_at": [base.c.reported_at.desc()],
+            "due_at": [base.c.due_at.is_(None), base.c.due_at],
+        }[query.sort]
+        with self.engine.connect() as conn:
+            counts = dict(conn.execute(
+                sa.select(base.c.light_rank, sa.func.count()).group_by(base.c.light_rank)
+            ).all())
+            matched = conn.execute(sa.select(sa.func.count()).select_from(base)
+                                   .where(*light_filter)).scalar_one()
+            rows = conn.execute(
+                sa.select(base).where(*light_filter)
+                .order_by(*order, base.c.incident_id).offset(query.offset).limit(query.limit)
+            ).mappings().all()
+        items = []
+        for r in rows:
+            item = dict(r)
+            item["light"] = LIGHT_NAMES[item.pop("light_rank")]
+            items.append(item)
+        lights = {LIGHT_NAMES[k]: int(counts.get(k, 0)) for k in LIGHT_NAMES}
+        return Page(items=items, matched=int(matched), lights=lights)
+
+    def open_near(self, *, category: str, bbox: tuple[float, float, float, float],
+                  since: dt.datetime) -> list[dict[str, Any]]:
+        """See :meth:`IncidentStore.open_near`."""
+        c = incidents.c
+        minx, miny, maxx, maxy = bbox
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(incidents).where(
+                c.category == category, c.status.notin_(("closed", "rejected")),
+                c.reported_at >= since, c.lon >= minx, c.lon <= maxx, c.lat >= miny,
+                c.lat <= maxy)).mappings().all()
+        return [dict(r) for r in rows]
+
+    def close(self) -> None:
+        """See :meth:`IncidentStore.close`."""
+        self.engine.dispose()
+
+
+def _event_row(event: Event) -> dict[str, Any]:
+    return {"at": event.at, "actor": event.actor, "role": event.role, "action": event.action,
+            "from_state": event.from_state, "to_state": event.to_state, "note": event.note,
+            "data": event.data}
