@@ -6,6 +6,7 @@ This package holds the layers and their schemas, coordinate handling, codes,
 the sample district and (in later modules) assignment, dispatch and analysis.
 """
 
+from gridgis import analysis
 from gridgis._errors import (
     CategoryError,
     CodeError,
@@ -36,6 +37,7 @@ __all__ = [
     "OutsideDistrictError",
     "UnitFinder",
     "__version__",
+    "analysis",
     "describe_layers",
     "gauss_kruger_epsg",
     "load_categories",

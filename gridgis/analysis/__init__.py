@@ -1,0 +1,41 @@
+"""Analysis of a district's incidents, grids, patrol zones and workers (分析).
+
+Functions take GeoDataFrames (the layers of :class:`gridgis.Layers`) and
+return (Geo)DataFrames with the input's index preserved, so results map
+straight back onto the layers:
+
+- :mod:`~gridgis.analysis.rates`: counts, closure, on-time, handling-time,
+  escalation and satisfaction rates by area, category and month;
+- :mod:`~gridgis.analysis.hotspots`: Getis-Ord Gi* hotspots with a
+  multiple-testing correction;
+- :mod:`~gridgis.analysis.early_warning`: a category rising in an area
+  against its own history;
+- :mod:`~gridgis.analysis.patrol`: incidents and patrol effort in the
+  high / medium / low patrol zones, and zones whose level should change;
+- :mod:`~gridgis.analysis.workload`: grid-worker workload and on-site
+  verification on time.
+"""
+
+from gridgis.analysis._common import DEFAULT_VISITS_PER_WEEK
+from gridgis.analysis.early_warning import early_warning, rate_increase_pvalue
+from gridgis.analysis.hotspots import HOTSPOT_LABELS, HotspotModel, hotspots
+from gridgis.analysis.patrol import patrol_coverage, patrol_level_review, patrol_summary
+from gridgis.analysis.rates import METRIC_COLUMNS, area_rates, counts_over_time, incident_metrics
+from gridgis.analysis.workload import grid_workload
+
+__all__ = [
+    "DEFAULT_VISITS_PER_WEEK",
+    "HOTSPOT_LABELS",
+    "METRIC_COLUMNS",
+    "HotspotModel",
+    "area_rates",
+    "counts_over_time",
+    "early_warning",
+    "grid_workload",
+    "hotspots",
+    "incident_metrics",
+    "patrol_coverage",
+    "patrol_level_review",
+    "patrol_summary",
+    "rate_increase_pvalue",
+]
