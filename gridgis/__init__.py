@@ -19,6 +19,7 @@ from gridgis._errors import (
 from gridgis.categories import load_categories
 from gridgis.codes import CodeScheme, validate_code
 from gridgis.crs import gauss_kruger_epsg, local_crs, to_lonlat, to_projected, to_wgs84
+from gridgis.grid_index import GridIndex, Location
 from gridgis.layers import Layers, describe_layers, read_layers, write_layers
 from gridgis.nearest import UnitFinder, nearest_units
 from gridgis.sample import sample_district
@@ -31,8 +32,10 @@ __all__ = [
     "CodeScheme",
     "CoordinateError",
     "GridGisError",
+    "GridIndex",
     "LayerError",
     "Layers",
+    "Location",
     "MissingLayerError",
     "OutsideDistrictError",
     "UnitFinder",

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 __all__ = [
     "CategoryError",
-    "ConflictError",
-    "IncidentNotFoundError",
-    "TransitionError",
     "CodeError",
+    "ConflictError",
     "CoordinateError",
     "GridGisError",
+    "IncidentNotFoundError",
     "LayerError",
     "MissingLayerError",
     "OutsideDistrictError",
+    "TransitionError",
 ]
 
 

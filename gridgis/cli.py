@@ -127,6 +127,9 @@ def serve(
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
     store: Annotated[str | None, typer.Option(
         help="Incident database (SQLite file); default: beside FILE.")] = None,
+    demo: Annotated[bool, typer.Option(
+        help="Run the sample's clock (2026-11-01 09:00 onwards) and load the archive's "
+             "open incidents into the store, so the console shows a live board.")] = False,
 ) -> None:
     """Serve the dispatch API (and the dispatcher console) on FILE."""
     import uvicorn
@@ -136,9 +139,21 @@ def serve(
 
     if path is not None and not path.exists():
         raise FileNotFoundError(f"{path}: no such file")
-    settings = Settings(layers=path, store=store)
+    clock = None
+    if demo:
+        from gridgis.sample import SAMPLE_END
+
+        clock = SAMPLE_END.astype("datetime64[s]").item()
+    settings = Settings(layers=path, store=store, clock=clock)
     err.print(f"loading {path or 'the built-in sample district'} …", highlight=False)
     application = create_app(settings)
+    if demo:
+        from gridgis.dispatch.seed import seed_open_incidents
+
+        dispatcher = application.state.dispatcher
+        if dispatcher.layers.incidents is not None:
+            n = seed_open_incidents(dispatcher, dispatcher.layers.incidents)
+            err.print(f"loaded {n} open incidents of the archive", highlight=False)
     err.print(f"serving on http://{host}:{port}/", highlight=False)
     uvicorn.run(application, host=host, port=port, log_level="warning")
 

@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,3 +32,40 @@ def small_layers() -> Layers:
 def small_gpkg(small_layers: Layers, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The small district written to a GeoPackage."""
     return write_layers(small_layers, tmp_path_factory.mktemp("district") / "small.gpkg")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def serving(gpkg: Path, store: Path, log_path: Path) -> Iterator[str]:
+    """Run ``gridgis serve`` on loopback in a child process; yield its base URL."""
+    port = _free_port()
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "gridgis", "serve", str(gpkg), "--port", str(port),
+             "--store", str(store)], stdout=subprocess.DEVNULL, stderr=log)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 120
+            while True:
+                if proc.poll() is not None:
+                    raise AssertionError(f"server exited: {log_path.read_text()}")
+                try:
+                    with urllib.request.urlopen(f"{base}/conformance", timeout=1):
+                        break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        raise AssertionError("server did not start within 120 s") from None
+                    time.sleep(0.3)
+            yield base
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()

@@ -1,0 +1,117 @@
+"""Build the FastAPI application from settings: wiring only, no rules here."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import FileResponse, Response
+from fastapi.staticfiles import StaticFiles
+from xstatic.pkg import leaflet
+
+from api.errors import install_error_handlers
+from api.middleware import BodyLimit
+from api.routes import features, incidents, open311
+from api.settings import Settings
+from gridgis.dispatch import Dispatcher, DispatchSettings, WorkingCalendar, china_now
+from gridgis.layers import Layers, read_layers
+from gridgis.store import IncidentStore, SQLiteStore, store_path_for
+
+__all__ = ["create_app"]
+
+STATIC = Path(__file__).parent / "static"
+
+
+def _clock(fixed: dt.datetime | None) -> Any:
+    if fixed is None:
+        return china_now
+    start = china_now()
+    offset = fixed.replace(tzinfo=None) - start
+    return lambda: china_now() + offset  # a clock that runs, started at the given time
+
+
+def create_app(settings: Settings | None = None, *, layers: Layers | None = None,
+               store: IncidentStore | None = None, clock: Any = None) -> FastAPI:
+    """Create the service.
+
+    Parameters
+    ----------
+    settings : Settings, optional
+        Default: read from ``GRIDGIS_*`` environment variables.
+    layers : Layers, optional
+        The district; default read from ``settings.layers`` or the built-in
+        sample district.
+    store : IncidentStore, optional
+        Default: SQLite beside the layers file (in memory for a generated sample).
+    clock : callable, optional
+        "now" for the service (tests and replays).
+    """
+    settings = settings or Settings()
+    if layers is None:
+        if settings.layers is not None:
+            layers = read_layers(settings.layers)
+        else:
+            from gridgis.sample import sample_district
+
+            layers = sample_district()
+    if store is None:
+        if settings.store:
+            store = SQLiteStore(settings.store)
+        elif settings.layers is not None:
+            store = SQLiteStore(store_path_for(settings.layers))
+        else:
+            store = SQLiteStore(":memory:")
+    dispatch_settings = DispatchSettings(
+        yellow_share=settings.yellow_share, duplicate_radius_m=settings.duplicate_radius_m,
+        nearest_k=settings.nearest_k,
+        calendar=WorkingCalendar() if settings.calendar == "working" else None)
+    dispatcher = Dispatcher(layers, store, settings=dispatch_settings,
+                            clock=clock or _clock(settings.clock))
+
+    app = FastAPI(title=settings.title, version="0.1.0",
+                  description="Grid-based community governance: locate, dispatch, supervise.")
+    app.state.dispatcher = dispatcher
+    app.state.settings = settings
+    install_error_handlers(app)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.include_router(incidents.router)
+    app.include_router(features.router)
+    app.include_router(open311.router)
+
+    app.mount("/static/leaflet", StaticFiles(directory=leaflet.BASE_DIR), name="leaflet")
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.get("/", tags=["landing"], response_model=None)
+    def landing(request: Request, f: str | None = None) -> dict[str, Any] | Response:
+        """The dispatcher console for browsers; the OGC API landing page as JSON."""
+        wants_html = "text/html" in request.headers.get("accept", "")
+        if f == "html" or (wants_html and f != "json"):
+            return FileResponse(STATIC / "console.html", media_type="text/html")
+        base = str(request.base_url).rstrip("/")
+        return {
+            "title": settings.title,
+            "description": "Grid-based community governance (网格化管理) service",
+            "links": [
+                {"href": f"{base}/?f=json", "rel": "self", "type": "application/json"},
+                {"href": f"{base}/?f=html", "rel": "alternate", "type": "text/html",
+                 "title": "dispatcher console"},
+                {"href": f"{base}/openapi.json", "rel": "service-desc",
+                 "type": "application/vnd.oai.openapi+json;version=3.0"},
+                {"href": f"{base}/docs", "rel": "service-doc", "type": "text/html"},
+                {"href": f"{base}/conformance", "rel": "conformance",
+                 "type": "application/json"},
+                {"href": f"{base}/collections", "rel": "data", "type": "application/json"},
+                {"href": f"{base}/incidents", "rel": "incidents", "type": "application/json"},
+                {"href": f"{base}/open311/v2/services.json", "rel": "open311",
+                 "type": "application/json"},
+            ],
+        }
+
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """Uvicorn factory: ``uvicorn --factory api.main:app_from_env``."""
+    return create_app()

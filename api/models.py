@@ -1,0 +1,189 @@
+"""Request and response models of the HTTP API."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer
+
+__all__ = [
+    "EventOut",
+    "Incident",
+    "IncidentDetail",
+    "IncidentIn",
+    "IncidentPage",
+    "Link",
+    "LocateResponse",
+    "TransitionIn",
+    "UnitSuggestion",
+    "to_cst_naive",
+]
+
+CST = ZoneInfo("Asia/Shanghai")
+
+
+def to_cst_naive(value: dt.datetime) -> dt.datetime:
+    """Naive China Standard Time (aware times are converted, naive ones taken as UTC+8)."""
+    if value.tzinfo is not None:
+        value = value.astimezone(CST).replace(tzinfo=None)
+    return value.replace(microsecond=0)
+
+
+# times are stored as naive China Standard Time and shown with their offset
+CstOut = Annotated[dt.datetime, PlainSerializer(
+    lambda d: d.replace(tzinfo=CST).isoformat(), return_type=str)]
+CstIn = Annotated[dt.datetime, AfterValidator(to_cst_naive)]
+CrsName = Literal["wgs84", "cgcs2000", "gcj02", "bd09"]
+Source = Literal["grid_worker", "hotline", "app", "sensor"]
+
+
+class Link(BaseModel):
+    """A hyperlink (OGC API style)."""
+
+    href: str
+    rel: str
+    type: str | None = None
+    title: str | None = None
+
+
+class UnitSuggestion(BaseModel):
+    """A responsible unit near the point."""
+
+    unit_id: str
+    name: str
+    kind: str
+    distance_m: float
+    method: Literal["euclidean", "network"]
+
+
+class LocateResponse(BaseModel):
+    """Where a point falls: grid, community, township, patrol level, nearest units."""
+
+    lon: float
+    lat: float
+    input_crs: str
+    grid_code: str | None
+    grid_name: str | None
+    community_code: str | None
+    community_name: str | None
+    township_code: str | None
+    township_name: str | None
+    patrol_level: str | None
+    workers: int | None
+    worker_names: str | None
+    match: Literal["inside", "boundary", "snapped"]
+    edge_distance_m: float | None
+    near_edge: bool
+    units: list[UnitSuggestion]
+
+
+class IncidentIn(BaseModel):
+    """A new report."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    lon: float = Field(ge=-180, le=180, description="longitude in the system named by crs")
+    lat: float = Field(ge=-90, le=90, description="latitude in the system named by crs")
+    crs: CrsName = "wgs84"
+    category: str = Field(min_length=1, max_length=16, description="category code, e.g. D01")
+    description: str = Field(min_length=1, max_length=4000)
+    source: Source = "app"
+    reported_at: CstIn | None = Field(None, description="default: now; naive means UTC+8")
+    idempotency_key: str | None = Field(None, min_length=1, max_length=128)
+    actor: str = Field("reporter", min_length=1, max_length=128)
+
+
+class TransitionIn(BaseModel):
+    """A step in the closed loop."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    action: str = Field(min_length=1, max_length=32)
+    actor: str = Field(min_length=1, max_length=128)
+    role: str = Field(min_length=1, max_length=32)
+    note: str | None = Field(None, max_length=2000)
+    version: int | None = Field(None, ge=1)
+    unit_id: str | None = Field(None, max_length=32)
+    satisfaction: float | None = Field(None, ge=1, le=5)
+    hours: float | None = Field(None, gt=0, le=24 * 365)
+
+
+class EventOut(BaseModel):
+    """One line of the incident's history."""
+
+    event_id: int
+    at: CstOut
+    actor: str
+    role: str
+    action: str
+    from_state: str | None
+    to_state: str
+    note: str | None
+    data: dict[str, Any]
+
+
+class Incident(BaseModel):
+    """An incident as the dispatcher sees it."""
+
+    incident_id: str
+    version: int
+    status: str
+    light: Literal["green", "yellow", "red", "none"]
+    allowed_actions: list[str]
+    category: str
+    priority: str
+    platform: str
+    description: str
+    source: str
+    lon: float
+    lat: float
+    input_crs: str
+    grid_code: str | None
+    grid_name: str | None
+    community_code: str | None
+    community_name: str | None
+    township_code: str | None
+    township_name: str | None
+    match: str | None
+    edge_distance_m: float | None
+    patrol_level: str | None
+    unit_id: str | None
+    candidate_units: list[UnitSuggestion]
+    duplicate_of: list[str]
+    escalation_level: int
+    escalated_to: str
+    reopened: int
+    returned: int
+    extensions: int
+    extension_hours_pending: float | None
+    satisfaction: float | None
+    reported_at: CstOut
+    respond_by: CstOut
+    progress_by: CstOut
+    resolve_by: CstOut
+    due_at: CstOut | None
+    accepted_at: CstOut | None
+    dispatched_at: CstOut | None
+    started_at: CstOut | None
+    resolved_at: CstOut | None
+    verified_at: CstOut | None
+    closed_at: CstOut | None
+    updated_at: CstOut
+
+
+class IncidentDetail(Incident):
+    """An incident with its full event history."""
+
+    events: list[EventOut]
+
+
+class IncidentPage(BaseModel):
+    """A page of incidents, red first by default, with counts per light."""
+
+    items: list[Incident]
+    matched: int
+    returned: int
+    lights: dict[str, int]
+    links: list[Link]

@@ -1,0 +1,139 @@
+"""The district's layers as OGC API – Features collections (GeoJSON, lon/lat)."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+import numpy as np
+import pandas as pd
+import shapely
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
+
+from api.deps import BBox, get_dispatcher
+from gridgis._errors import MissingLayerError
+from gridgis.dispatch import Dispatcher
+from gridgis.schemas import SCHEMAS
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["features"])
+Dispatch = Annotated[Dispatcher, Depends(get_dispatcher)]
+GEOJSON = "application/geo+json"
+CONFORMANCE = [
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+]
+
+
+def _collection(request: Request, name: str, frame: Any) -> dict[str, Any]:
+    base = str(request.base_url).rstrip("/")
+    minx, miny, maxx, maxy = (float(v) for v in frame.total_bounds)
+    return {
+        "id": name, "title": SCHEMAS[name].title, "itemType": "feature",
+        "crs": ["http://www.opengis.net/def/crs/OGC/1.3/CRS84"],
+        "extent": {"spatial": {"bbox": [[minx, miny, maxx, maxy]],
+                               "crs": "http://www.opengis.net/def/crs/OGC/1.3/CRS84"}},
+        "links": [
+            {"href": f"{base}/collections/{name}", "rel": "self", "type": "application/json"},
+            {"href": f"{base}/collections/{name}/items", "rel": "items", "type": GEOJSON},
+        ],
+    }
+
+
+@router.get("/conformance")
+def conformance() -> dict[str, list[str]]:
+    """The OGC API conformance classes this service implements."""
+    return {"conformsTo": CONFORMANCE}
+
+
+@router.get("/collections")
+def collections(request: Request, dispatcher: Dispatch) -> dict[str, Any]:
+    """Every layer of the district."""
+    base = str(request.base_url).rstrip("/")
+    return {
+        "collections": [_collection(request, n, f) for n, f in dispatcher.layers.items()],
+        "links": [{"href": f"{base}/collections", "rel": "self", "type": "application/json"}],
+    }
+
+
+@router.get("/collections/{collection_id}")
+def collection(request: Request, dispatcher: Dispatch, collection_id: str) -> dict[str, Any]:
+    """One layer's description."""
+    return _collection(request, collection_id, _layer(dispatcher, collection_id))
+
+
+def _layer(dispatcher: Dispatcher, name: str) -> Any:
+    if name not in SCHEMAS:
+        raise MissingLayerError(f"no collection {name!r}; collections are "
+                                f"{', '.join(dispatcher.layers.names())}", layer=name)
+    return dispatcher.layers[name]
+
+
+def _props(frame: Any) -> list[dict[str, Any]]:
+    cols = [c for c in frame.columns if c != frame.geometry.name]
+    table = frame[cols].copy()
+    for c in cols:
+        if pd.api.types.is_datetime64_any_dtype(table[c]):
+            table[c] = table[c].map(lambda t: None if pd.isna(t) else t.isoformat())
+    records = table.astype(object).where(table.notna(), None).to_dict("records")
+    for r in records:
+        for k, v in r.items():
+            if isinstance(v, float) and math.isnan(v):
+                r[k] = None
+            elif isinstance(v, np.generic):
+                r[k] = v.item()
+    return records
+
+
+def _features(frame: Any) -> list[dict[str, Any]]:
+    geoms = shapely.transform(frame.geometry.values, lambda xy: np.round(xy, 7))  # ~1 cm
+    out = []
+    for fid, props, geom in zip(frame.index, _props(frame), shapely.to_geojson(geoms),
+                                strict=True):
+        out.append({"type": "Feature", "id": str(fid), "geometry": json.loads(geom),
+                    "properties": props})
+    return out
+
+
+@router.get("/collections/{collection_id}/items")
+def items(
+    request: Request,
+    dispatcher: Dispatch,
+    collection_id: str,
+    bbox: BBox,
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 10,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> JSONResponse:
+    """Features of a layer as GeoJSON (RFC 7946, lon/lat), paged with ``next`` links."""
+    frame = _layer(dispatcher, collection_id)
+    if bbox is not None:
+        hit = frame.sindex.query(shapely.box(*bbox), predicate="intersects")
+        frame = frame.iloc[np.sort(hit)]
+    page = frame.iloc[offset: offset + limit]
+    base = f"{str(request.base_url).rstrip('/')}/collections/{collection_id}/items"
+    params = dict(request.query_params)
+    links = [{"href": str(request.url), "rel": "self", "type": GEOJSON}]
+    if offset + limit < len(frame):
+        links.append({"href": f"{base}?{urlencode({**params, 'offset': offset + limit})}",
+                      "rel": "next", "type": GEOJSON})
+    if offset > 0:
+        prev = urlencode({**params, "offset": max(0, offset - limit)})
+        links.append({"href": f"{base}?{prev}", "rel": "prev", "type": GEOJSON})
+    body = {"type": "FeatureCollection", "features": _features(page),
+            "numberMatched": len(frame), "numberReturned": len(page), "links": links}
+    return JSONResponse(body, media_type=GEOJSON)
+
+
+@router.get("/collections/{collection_id}/items/{feature_id}")
+def item(dispatcher: Dispatch, collection_id: str, feature_id: str) -> JSONResponse:
+    """One feature by its key (grid code, unit id, …)."""
+    frame = _layer(dispatcher, collection_id)
+    if feature_id not in frame.index:
+        raise MissingLayerError(f"collection {collection_id!r} has no feature {feature_id!r}",
+                                layer=collection_id)
+    return JSONResponse(_features(frame.loc[[feature_id]])[0], media_type=GEOJSON)

@@ -1,0 +1,448 @@
+"""The dispatch service: locate, route, set deadlines, run the closed loop.
+
+:class:`Dispatcher` ties the layers, the grid index, the category table, the
+working calendar and an incident store together. The HTTP API calls it and
+holds no rule of its own; a notebook or a script can call it just the same.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+
+from gridgis._errors import CategoryError, ConflictError, TransitionError
+from gridgis.dispatch.rules import (
+    CLOSED_STATES,
+    ESCALATION_LEVELS,
+    Action,
+    State,
+    allowed_actions,
+    check_transition,
+)
+from gridgis.dispatch.timing import WorkingCalendar, deadlines_for, light_of
+from gridgis.grid_index import GridIndex
+from gridgis.layers import Layers
+from gridgis.nearest import UnitFinder
+from gridgis.store.base import Event, IncidentQuery, IncidentStore, Page
+
+__all__ = ["DispatchSettings", "Dispatcher", "china_now"]
+
+CST = ZoneInfo("Asia/Shanghai")
+SOURCES = ("grid_worker", "hotline", "app", "sensor", "open311")
+METRES_PER_DEGREE = 111_320.0
+
+
+def china_now() -> dt.datetime:
+    """The current wall-clock time in China Standard Time, naive, to the second."""
+    return dt.datetime.now(CST).replace(tzinfo=None, microsecond=0)
+
+
+@dataclass(frozen=True)
+class DispatchSettings:
+    """Rules of supervision that a district sets for itself.
+
+    Parameters
+    ----------
+    yellow_share : float
+        Share of a time limit used after which the light turns yellow.
+    verify_within, callback_within : timedelta
+        Time for the grid worker to verify a resolved matter, and for the
+        call back that closes it.
+    county_after : timedelta
+        How long an overdue matter stays with the township before the county
+        takes it (an overdue matter goes to the township at once).
+    duplicate_radius_m, duplicate_window : float, timedelta
+        An open incident of the same category this near and this recent
+        makes a new report a suspected duplicate.
+    nearest_k : int
+        Responsible units suggested per incident.
+    max_extension_hours : float
+        Longest extension a unit may ask for.
+    calendar : WorkingCalendar, optional
+        Count time limits in working time on this calendar.
+    """
+
+    yellow_share: float = 0.8
+    verify_within: dt.timedelta = dt.timedelta(hours=24)
+    callback_within: dt.timedelta = dt.timedelta(hours=72)
+    county_after: dt.timedelta = dt.timedelta(hours=72)
+    duplicate_radius_m: float = 150.0
+    duplicate_window: dt.timedelta = dt.timedelta(hours=24)
+    nearest_k: int = 3
+    max_extension_hours: float = 24 * 30
+    calendar: WorkingCalendar | None = field(default=None)
+
+
+class Dispatcher:
+    """Locate, route and supervise incidents of one district.
+
+    Parameters
+    ----------
+    layers : Layers
+        The district (grids, communities, townships, patrol zones, units).
+    store : IncidentStore
+        Where incidents and their events live.
+    index : GridIndex, optional
+        A prebuilt (for example cached) index of the layers.
+    categories : pandas.DataFrame, optional
+        The category table; default :func:`gridgis.load_categories`.
+    settings : DispatchSettings, optional
+    clock : callable, optional
+        Returns "now" (naive China Standard Time); tests and replays set it.
+    """
+
+    def __init__(self, layers: Layers, store: IncidentStore, *, index: GridIndex | None = None,
+                 categories: pd.DataFrame | None = None,
+                 settings: DispatchSettings | None = None,
+                 clock: Callable[[], dt.datetime] = china_now) -> None:
+        from gridgis.categories import load_categories
+
+        if layers.units is None:
+            raise CategoryError("the district has no units layer: nothing to dispatch to")
+        self.layers = layers
+        self.store = store
+        self.index = index or GridIndex.from_layers(layers)
+        self.categories = load_categories() if categories is None else categories
+        self.settings = settings or DispatchSettings()
+        self.clock = clock
+        self.finder = UnitFinder(layers.units)
+        self.unit_ids = set(layers.units["unit_id"])
+        self._names = {
+            **dict(zip(layers.grids["code"], layers.grids["name"], strict=True)),
+            **dict(zip(layers.communities["code"], layers.communities["name"], strict=True)),
+            **dict(zip(layers.townships["code"], layers.townships["name"], strict=True)),
+        }
+
+    # -- locating and routing --------------------------------------------------------------
+    def locate(self, lon: float, lat: float, *, crs: str = "wgs84",
+               category: str | None = None) -> dict[str, Any]:
+        """Where a point falls and who is nearest.
+
+        Parameters
+        ----------
+        lon, lat : float
+            The point, in the system named by ``crs``.
+        crs : str, default "wgs84"
+            ``wgs84``, ``cgcs2000``, ``gcj02`` (Amap/Tencent) or ``bd09`` (Baidu).
+        category : str, optional
+            Suggest units of this category's kinds; default the nearest unit
+            of every kind.
+
+        Returns
+        -------
+        dict
+            ``lon``/``lat`` (WGS84), codes and names of grid, community and
+            township, ``patrol_level``, ``workers``, ``worker_names``,
+            ``match``, ``edge_distance_m``, ``near_edge`` and ``units``.
+
+        Raises
+        ------
+        CoordinateError
+            For a bad coordinate or reference system.
+        OutsideDistrictError
+            When the point lies outside the district beyond the snap tolerance.
+        CategoryError
+            For an unknown category.
+        """
+        loc = self.index.locate(lon, lat, crs=crs)
+        out = {
+            "lon": round(float(loc.lon), 7), "lat": round(float(loc.lat), 7),
+            "input_crs": loc.input_crs if hasattr(loc, "input_crs") else crs,
+            "grid_code": loc.grid_code, "grid_name": self._names.get(loc.grid_code),
+            "community_code": loc.community_code,
+            "community_name": self._names.get(loc.community_code),
+            "township_code": loc.township_code,
+            "township_name": self._names.get(loc.township_code),
+            "patrol_level": loc.patrol_level, "workers": loc.workers,
+            "worker_names": loc.worker_names, "match": loc.match,
+            "edge_distance_m": None if loc.edge_distance_m is None
+            or math.isnan(loc.edge_distance_m) else round(float(loc.edge_distance_m), 1),
+        }
+        out["near_edge"] = out["edge_distance_m"] is not None and out["edge_distance_m"] < 5.0
+        out["units"] = self.suggest_units(out["lon"], out["lat"], category=category)
+        return out
+
+    def suggest_units(self, lon: float, lat: float, *, category: str | None = None
+                      ) -> list[dict[str, Any]]:
+        """Nearest responsible units: ``nearest_k`` of the category's kinds, or one per kind."""
+        if category is not None:
+            row = self._category(category)
+            hits = self.finder.nearest([lon], [lat], kinds=row["unit_kinds"],
+                                       k=self.settings.nearest_k)
+        else:
+            kinds = sorted(set(self.layers.units["kind"]))
+            hits = pd.concat([self.finder.nearest([lon], [lat], kinds=[kd], k=1)
+                              for kd in kinds]).sort_values("distance_m")
+        return [
+            {"unit_id": r.unit_id, "name": r.name, "kind": r.kind,
+             "distance_m": float(r.distance_m), "method": r.method}
+            for r in hits.itertuples()
+        ]
+
+    def _category(self, code: str) -> pd.Series:
+        if code not in self.categories.index:
+            raise CategoryError(f"unknown category {code!r}; categories are "
+                                f"{', '.join(self.categories.index)}")
+        return self.categories.loc[code]
+
+    # -- the closed loop ------------------------------------------------------------------
+    def report(self, *, lon: float, lat: float, category: str, description: str,
+               source: str = "app", crs: str = "wgs84", reported_at: dt.datetime | None = None,
+               actor: str = "reporter", idempotency_key: str | None = None
+               ) -> tuple[dict[str, Any], bool]:
+        """Record a new report: locate it, route it, set its deadlines.
+
+        Returns
+        -------
+        (dict, bool)
+            The stored incident (as :meth:`incident` shows it) and whether it
+            was created now (``False``: the idempotency key was seen before).
+
+        Raises
+        ------
+        CategoryError, CoordinateError, OutsideDistrictError, TransitionError
+            For an unknown category, bad coordinates, a point outside the
+            district, or a report time in the future.
+        """
+        row = self._category(category)
+        if source not in SOURCES:
+            raise TransitionError(f"unknown source {source!r}; sources are {', '.join(SOURCES)}")
+        if not description or not description.strip():
+            raise TransitionError("the description is empty; say what was found")
+        now = self.clock()
+        at = reported_at or now
+        if at > now + dt.timedelta(minutes=5):
+            raise TransitionError(f"reported_at {at:%Y-%m-%d %H:%M} lies in the future")
+        loc = self.locate(lon, lat, crs=crs, category=category)
+        due = deadlines_for(at, row, calendar=self.settings.calendar)
+        record = {
+            "lon": loc["lon"], "lat": loc["lat"], "input_crs": loc["input_crs"],
+            "input_lon": float(lon), "input_lat": float(lat), "category": category,
+            "priority": row["priority"], "platform": row["platform"],
+            "description": description.strip(), "source": source, "status": State.REPORTED.value,
+            "grid_code": loc["grid_code"], "community_code": loc["community_code"],
+            "township_code": loc["township_code"], "match": loc["match"],
+            "edge_distance_m": loc["edge_distance_m"], "patrol_level": loc["patrol_level"],
+            "unit_id": None, "candidate_units": loc["units"],
+            "duplicate_of": self._duplicates(category, loc["lon"], loc["lat"], at),
+            "reported_at": at, "respond_by": due.respond_by, "progress_by": due.progress_by,
+            "resolve_by": due.resolve_by, "escalation_level": 0, "reopened": 0, "returned": 0,
+            "extension_hours_pending": None, "extensions": 0, "satisfaction": None,
+            **self._stage(at, due.respond_by),
+        }
+        event = Event(at=at, actor=actor, role="reporter", action="report", from_state=None,
+                      to_state=State.REPORTED.value, note=None,
+                      data={"source": source, "input_crs": loc["input_crs"]})
+        stored, created = self.store.create(record, event, idempotency_key=idempotency_key)
+        return self.decorate(stored, now), created
+
+    def _duplicates(self, category: str, lon: float, lat: float, at: dt.datetime) -> list[str]:
+        r = self.settings.duplicate_radius_m
+        dlat = r / METRES_PER_DEGREE
+        dlon = dlat / max(math.cos(math.radians(lat)), 1e-6)
+        near = self.store.open_near(category=category,
+                                    bbox=(lon - dlon, lat - dlat, lon + dlon, lat + dlat),
+                                    since=at - self.settings.duplicate_window)
+        out = []
+        for other in near:
+            dx = (other["lon"] - lon) * METRES_PER_DEGREE * math.cos(math.radians(lat))
+            dy = (other["lat"] - lat) * METRES_PER_DEGREE
+            if math.hypot(dx, dy) <= r:
+                out.append(other["incident_id"])
+        return sorted(out)
+
+    def _stage(self, start: dt.datetime, due: dt.datetime | None) -> dict[str, Any]:
+        """Stage bookkeeping: when it began, when it turns yellow, when it is due."""
+        if due is None:
+            return {"stage_started_at": start, "yellow_at": None, "due_at": None}
+        share = self.settings.yellow_share
+        cal = self.settings.calendar
+        if cal is None:
+            yellow = start + (due - start) * share
+        else:
+            yellow = cal.add(start, cal.elapsed(start, due) * share)
+        return {"stage_started_at": start, "yellow_at": yellow.replace(microsecond=0),
+                "due_at": due}
+
+    def transition(self, incident_id: str, *, action: str, actor: str, role: str,
+                   note: str | None = None, version: int | None = None,
+                   unit_id: str | None = None, satisfaction: float | None = None,
+                   hours: float | None = None) -> dict[str, Any]:
+        """Move an incident through the closed loop.
+
+        Parameters
+        ----------
+        incident_id : str
+        action : str
+            One of :class:`gridgis.dispatch.Action`.
+        actor, role : str
+            Who acts and in which role (:class:`gridgis.dispatch.Role`).
+        note : str, optional
+            Required for rejections, returns, reopenings, shelving, escalation
+            and extension requests.
+        version : int, optional
+            The version the caller saw; a newer one means someone else acted
+            first (ConflictError). Default: the current version.
+        unit_id : str, optional
+            The unit to dispatch to (``dispatch``).
+        satisfaction : float, optional
+            Call-back satisfaction 1–5 (``close``).
+        hours : float, optional
+            Extension asked for (``request_extension``).
+
+        Returns
+        -------
+        dict
+            The updated incident.
+
+        Raises
+        ------
+        TransitionError, ConflictError, IncidentNotFoundError
+        """
+        now = self.clock()
+        current = self.store.get(incident_id)
+        if version is not None and version != current["version"]:
+            raise ConflictError(f"incident {incident_id} is at version {current['version']}, "
+                                f"not {version}; reload it and try again")
+        rule = check_transition(current["status"], action, role,
+                                escalation_level=current["escalation_level"],
+                                extension_pending=current["extension_hours_pending"] is not None)
+        if rule.needs_note and not (note and note.strip()):
+            raise TransitionError(f"{action} needs a note giving the reason")
+        if now < current["updated_at"]:
+            raise TransitionError("the clock is behind the incident's last change")
+        changes, data = self._effects(rule.action, current, now, unit_id=unit_id,
+                                      satisfaction=satisfaction, hours=hours)
+        to_state = changes.get("status", current["status"])
+        event = Event(at=now, actor=actor, role=role, action=rule.action.value,
+                      from_state=current["status"], to_state=to_state, note=note, data=data)
+        stored = self.store.update(incident_id, expected_version=current["version"],
+                                   changes=changes, event=event)
+        return self.decorate(stored, now)
+
+    def _effects(self, action: Action, cur: dict[str, Any], now: dt.datetime, *,
+                 unit_id: str | None, satisfaction: float | None, hours: float | None
+                 ) -> tuple[dict[str, Any], dict[str, Any]]:
+        s = self.settings
+        ch: dict[str, Any] = {}
+        data: dict[str, Any] = {}
+        resolve_stage = self._stage(cur["reported_at"], cur["resolve_by"])
+        if action is Action.ACCEPT:
+            ch = {"status": State.ACCEPTED, "accepted_at": now, **resolve_stage}
+        elif action is Action.REJECT:
+            ch = {"status": State.REJECTED, "closed_at": now, **self._stage(now, None)}
+        elif action is Action.DISPATCH:
+            if not unit_id:
+                raise TransitionError("dispatch needs unit_id: the unit that takes the matter")
+            if unit_id not in self.unit_ids:
+                raise TransitionError(f"unknown unit {unit_id!r}")
+            ch = {"status": State.DISPATCHED, "dispatched_at": now, "unit_id": unit_id}
+            data = {"unit_id": unit_id}
+        elif action is Action.RETURN:
+            ch = {"status": State.ACCEPTED, "unit_id": None, "returned": cur["returned"] + 1}
+            data = {"unit_id": cur["unit_id"]}
+        elif action is Action.START:
+            ch = {"status": State.IN_PROGRESS, "started_at": cur["started_at"] or now}
+        elif action is Action.REQUEST_EXTENSION:
+            if hours is None or not 0 < hours <= s.max_extension_hours:
+                raise TransitionError(f"hours must lie between 0 and {s.max_extension_hours:g}")
+            ch = {"extension_hours_pending": float(hours)}
+            data = {"hours": float(hours)}
+        elif action is Action.GRANT_EXTENSION:
+            extra = dt.timedelta(hours=cur["extension_hours_pending"])
+            new_due = cur["resolve_by"] + extra
+            ch = {"extension_hours_pending": None, "extensions": cur["extensions"] + 1,
+                  "resolve_by": new_due, **self._stage(cur["reported_at"], new_due)}
+            data = {"hours": cur["extension_hours_pending"], "resolve_by": new_due.isoformat()}
+        elif action is Action.DENY_EXTENSION:
+            ch = {"extension_hours_pending": None}
+        elif action is Action.SHELVE:
+            ch = {"status": State.SHELVED, **self._stage(now, None)}
+        elif action is Action.UNSHELVE:
+            limit = pd.Timedelta(self.categories.loc[cur["category"], "resolve"]).to_pytimedelta()
+            new_due = now + limit
+            ch = {"status": State.IN_PROGRESS, "resolve_by": new_due,
+                  **self._stage(now, new_due)}
+            data = {"resolve_by": new_due.isoformat()}
+        elif action is Action.RESOLVE:
+            ch = {"status": State.RESOLVED, "resolved_at": now,
+                  **self._stage(now, now + s.verify_within)}
+        elif action is Action.REOPEN:
+            ch = {"status": State.REOPENED, "reopened": cur["reopened"] + 1,
+                  "resolved_at": None, "verified_at": None, **resolve_stage}
+        elif action is Action.VERIFY:
+            ch = {"status": State.VERIFIED, "verified_at": now,
+                  **self._stage(now, now + s.callback_within)}
+        elif action is Action.CLOSE:
+            if satisfaction is None or not 1 <= satisfaction <= 5:
+                raise TransitionError("close needs satisfaction from the call back, 1 to 5")
+            ch = {"status": State.CLOSED, "closed_at": now, "satisfaction": float(satisfaction),
+                  **self._stage(now, None)}
+        elif action is Action.ESCALATE:
+            ch = {"escalation_level": cur["escalation_level"] + 1}
+            data = {"to": ESCALATION_LEVELS[cur["escalation_level"] + 1]}
+        if "status" in ch:
+            ch["status"] = State(ch["status"]).value
+        return ch, data
+
+    def supervise(self) -> list[dict[str, Any]]:
+        """Escalate overdue work: to the township when red, to the county when long red.
+
+        Returns
+        -------
+        list of dict
+            The incidents escalated by this pass.
+        """
+        now = self.clock()
+        out = []
+        page = self.store.query(IncidentQuery(now=now, light=("red",), limit=100_000))
+        for item in page.items:
+            overdue = now - item["due_at"]
+            target = 2 if overdue > self.settings.county_after else 1
+            level = item["escalation_level"]
+            while level < target and item["status"] not in CLOSED_STATES:
+                role = "community" if level == 0 else "township"
+                note = f"overdue since {item['due_at']:%m-%d %H:%M}"
+                item = self.transition(item["incident_id"], action="escalate",
+                                       actor="supervision", role=role, note=note)
+                level = item["escalation_level"]
+                out.append(item)
+        return out
+
+    # -- reading ---------------------------------------------------------------------------
+    def decorate(self, record: dict[str, Any], now: dt.datetime | None = None) -> dict[str, Any]:
+        """Add the light, names and allowed actions to a stored record."""
+        now = now or self.clock()
+        out = dict(record)
+        out.pop("idempotency_key", None)
+        if out.get("due_at") is None:
+            out["light"] = "none"
+        else:
+            out["light"] = light_of(now, out["stage_started_at"], out["due_at"],
+                                    yellow_share=self.settings.yellow_share,
+                                    calendar=self.settings.calendar)
+        out["escalated_to"] = ESCALATION_LEVELS[out["escalation_level"]]
+        out["allowed_actions"] = allowed_actions(out["status"])
+        for key in ("grid", "community", "township"):
+            out[f"{key}_name"] = self._names.get(out.get(f"{key}_code"))
+        return out
+
+    def incident(self, incident_id: str) -> dict[str, Any]:
+        """One incident with its light and its full event history."""
+        out = self.decorate(self.store.get(incident_id))
+        out["events"] = self.store.events(incident_id)
+        return out
+
+    def incidents(self, **filters: Any) -> Page:
+        """List incidents (see :class:`gridgis.store.IncidentQuery` for the filters)."""
+        now = self.clock()
+        page = self.store.query(IncidentQuery(now=now, **filters))
+        return Page(items=[self.decorate(i, now) for i in page.items], matched=page.matched,
+                    lights=page.lights)
+

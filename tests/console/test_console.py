@@ -1,0 +1,113 @@
+"""The dispatcher console in real headless Chromium, with every request off 127.0.0.1 blocked."""
+
+import os
+import shutil
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from tests.conftest import serving
+
+playwright = pytest.importorskip("playwright.sync_api")
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None and not os.environ.get("CI"),
+    reason="Debian's chromium is not installed (make test installs it)")
+
+
+@pytest.fixture(scope="module")
+def server(small_gpkg, tmp_path_factory):
+    where = tmp_path_factory.mktemp("console")
+    with serving(small_gpkg, where / "console.sqlite", where / "server.log") as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def browser():
+    assert CHROMIUM, "chromium must be installed for the console tests"
+    with playwright.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="zh-CN")
+    pg = context.new_page()
+    pg.blocked = []
+    pg.errors = []
+
+    def only_loopback(route):
+        host = urlparse(route.request.url).hostname
+        if host == "127.0.0.1":
+            route.continue_()
+        else:
+            pg.blocked.append(route.request.url)
+            route.abort()
+
+    pg.route("**/*", only_loopback)
+    pg.on("console", lambda m: m.type == "error" and pg.errors.append(m.text))
+    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
+    yield pg
+    context.close()
+
+
+def _shot(pg, name):
+    ARTIFACTS.mkdir(exist_ok=True)
+    pg.screenshot(path=str(ARTIFACTS / f"console-{name}.png"))
+
+
+def _click_lonlat(pg, lon, lat):
+    xy = pg.evaluate("""([lat, lon]) => {
+        const p = map.latLngToContainerPoint([lat, lon]);
+        const r = document.getElementById("map").getBoundingClientRect();
+        return [p.x + r.left, p.y + r.top];
+    }""", [lat, lon])
+    pg.mouse.click(*xy)
+
+
+def test_console_loads_offline_and_draws_the_district(page, server, small_layers):
+    page.goto(server + "/", wait_until="networkidle")
+    page.wait_for_selector("body[data-ready=true]", timeout=30000)
+    assert page.blocked == [] and page.errors == []
+    drawn = page.locator("path.leaflet-interactive").count()
+    assert drawn >= len(small_layers.grids)
+    options = page.locator("#f-township option").all_inner_texts()
+    assert set(small_layers.townships["name"]) <= set(options)
+    _shot(page, "loaded")
+
+
+def test_click_locates_report_appears_and_transition_updates(page, server, small_layers):
+    page.goto(server + "/", wait_until="networkidle")
+    page.wait_for_selector("body[data-ready=true]", timeout=30000)
+    grid = small_layers.grids.iloc[len(small_layers.grids) // 3]
+    p = grid.geometry.representative_point()
+    page.evaluate("([lat, lon]) => map.setView([lat, lon], 16)", [p.y, p.x])
+    page.wait_for_timeout(300)
+    _click_lonlat(page, p.x, p.y)
+    popup = page.locator(".leaflet-popup-content")
+    popup.locator(".locate-result").wait_for(timeout=10000)
+    assert grid["name"] in popup.inner_text()
+    assert grid["code"] in popup.inner_text()
+    _shot(page, "located")
+    popup.locator("select[name=category]").select_option("E02")
+    popup.locator("textarea[name=description]").fill("路边垃圾堆放未清运")
+    popup.locator("button[type=submit]").click()
+    panel = page.locator("#panel")
+    panel.wait_for(state="visible", timeout=10000)
+    assert page.locator("#p-status").get_attribute("data-status") == "reported"
+    item = page.locator("#list li").filter(has_text="垃圾堆放").first
+    assert item.get_attribute("data-light") == "green"
+    _shot(page, "reported")
+    panel.locator("button[data-action=accept]").click()
+    page.wait_for_function(
+        "document.getElementById('p-status').dataset.status === 'accepted'", timeout=10000)
+    assert panel.locator(".timeline li").count() == 2
+    assert page.blocked == [] and page.errors == []
+    _shot(page, "accepted")

@@ -1,0 +1,77 @@
+import pytest
+
+from gridgis._errors import TransitionError
+from gridgis.dispatch import (
+    CLOSED_STATES,
+    OPEN_STATES,
+    TRANSITIONS,
+    Action,
+    State,
+    allowed_actions,
+    check_transition,
+)
+
+HAPPY_PATH = [
+    ("reported", "accept", "community", "accepted"),
+    ("accepted", "dispatch", "township", "dispatched"),
+    ("dispatched", "start", "unit", "in_progress"),
+    ("in_progress", "resolve", "unit", "resolved"),
+    ("resolved", "verify", "grid_worker", "verified"),
+    ("verified", "close", "grid_worker", "closed"),
+]
+
+
+@pytest.mark.parametrize(("state", "action", "role", "target"), HAPPY_PATH)
+def test_the_closed_loop(state, action, role, target):
+    assert check_transition(state, action, role).target == target
+
+
+@pytest.mark.parametrize(("state", "action", "role", "message"), [
+    ("closed", "accept", "community", "cannot accept an incident that is closed"),
+    ("reported", "resolve", "unit", "allowed now: accept, reject, escalate"),
+    ("resolved", "verify", "unit", "a unit may not verify; that is for: grid_worker"),
+    ("reported", "fly", "unit", "unknown action 'fly'"),
+    ("reported", "accept", "mayor", "unknown role 'mayor'"),
+    ("in_progress", "grant_extension", "township", "no extension request"),
+])
+def test_refusals_say_why(state, action, role, message):
+    with pytest.raises(TransitionError, match=message):
+        check_transition(state, action, role)
+
+
+def test_escalation_goes_up_one_level_at_a_time():
+    assert check_transition("in_progress", "escalate", "community").target is None
+    with pytest.raises(TransitionError, match="held by the township"):
+        check_transition("in_progress", "escalate", "community", escalation_level=1)
+    check_transition("in_progress", "escalate", "township", escalation_level=1)
+    with pytest.raises(TransitionError, match="already held by the county"):
+        check_transition("in_progress", "escalate", "command_centre", escalation_level=2)
+
+
+def test_every_open_state_can_escalate_and_no_closed_one():
+    for state in OPEN_STATES:
+        assert "escalate" in allowed_actions(state)
+    for state in CLOSED_STATES:
+        assert allowed_actions(state) == []
+
+
+def test_every_state_is_reachable_and_every_open_state_can_move_on():
+    reachable = {State.REPORTED}
+    grew = True
+    while grew:
+        grew = False
+        for rule in TRANSITIONS.values():
+            if rule.target and rule.sources & reachable and rule.target not in reachable:
+                reachable.add(rule.target)
+                grew = True
+    assert reachable == set(State)
+    assert set(TRANSITIONS) == set(Action)
+
+
+def test_extension_pending_blocks_a_second_request():
+    with pytest.raises(TransitionError, match="already waiting"):
+        check_transition("in_progress", "request_extension", "unit", extension_pending=True)
+
+
+def test_allowed_actions_by_role():
+    assert allowed_actions("dispatched", "unit") == ["return", "start", "request_extension"]

@@ -1,0 +1,192 @@
+"""GridIndex against shapely: random points, and the adversarial ones."""
+
+import pickle
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from gridgis import CoordinateError, OutsideDistrictError
+from gridgis.crs import wgs84_to_bd09, wgs84_to_gcj02
+from gridgis.grid_index import GridIndex
+from gridgis.polygon_index import BOUNDARY, INSIDE, NONE, PolygonIndex
+
+
+def _grids(geoms, codes=None):
+    codes = codes or [f"330399001001{i + 1:03d}" for i in range(len(geoms))]
+    return gpd.GeoDataFrame({"code": codes, "community_code": [c[:12] for c in codes],
+                             "workers": 2, "worker_names": "张三、李四"},
+                            geometry=geoms, crs=4326)
+
+
+@pytest.fixture(scope="module")
+def index(sample_layers):
+    return GridIndex.from_layers(sample_layers)
+
+
+def test_random_points_agree_with_geopandas_sjoin(index, sample_layers):
+    rng = np.random.default_rng(11)
+    b = sample_layers.grids.total_bounds
+    n = 200_000
+    lon = rng.uniform(b[0] - 0.02, b[2] + 0.02, n)
+    lat = rng.uniform(b[1] - 0.02, b[3] + 0.02, n)
+    got = index.assign(lon=lon, lat=lat)
+    pts = gpd.GeoDataFrame(geometry=shapely.points(lon, lat), crs=4326)
+    ref = gpd.sjoin(pts, sample_layers.grids[["code", "geometry"]], predicate="within",
+                    how="left")
+    assert not ref.index.duplicated().any()  # no point within two grids: a clean layer
+    inside = got["match"] == "inside"
+    assert (got.loc[inside, "grid_code"] == ref.loc[inside, "code"]).all()
+    assert ref.loc[~inside & (got["match"] != "snapped"), "code"].isna().all()
+    assert len(got) == n and (got.index == pts.index).all()
+    assert set(got["match"]) <= {"inside", "snapped", "outside"}
+    assert (got.loc[inside, "community_code"] == got.loc[inside, "grid_code"].str[:12]).all()
+
+
+def test_points_on_shared_edges_and_vertices_get_one_grid_by_the_rule(index, sample_layers):
+    grids = sample_layers.grids.sort_values("code")
+    geoms = grids.geometry.values
+    coords = shapely.get_coordinates(shapely.get_exterior_ring(geoms[:50]))
+    vertices = np.unique(coords, axis=0)
+    got = index.assign(lon=vertices[:, 0], lat=vertices[:, 1])
+    for (x, y), row in zip(vertices, got.itertuples(), strict=True):
+        p = shapely.Point(x, y)
+        touching = grids["code"][shapely.intersects(geoms, p)].tolist()
+        assert row.grid_code == min(touching)
+        assert row.match == ("boundary" if len(touching) > 1 or
+                             shapely.touches(geoms[grids["code"] == row.grid_code][0], p)
+                             else "inside")
+        assert row.edge_distance_m == 0.0
+
+
+def test_points_exactly_on_axis_parallel_edges():
+    # two unit squares sharing the edge x = 1: points on it are exactly representable
+    idx = GridIndex(_grids([shapely.box(0, 0, 1, 1), shapely.box(1, 0, 2, 1)]))
+    got = idx.assign(lon=[1.0, 1.0, 1.0, 0.5, 1.5, 2.0, 0.0], lat=[0.5, 0.0, 1.0, 1.0, 0.5,
+                                                                   0.3, 0.0])
+    assert got["grid_code"].tolist() == ["330399001001001"] * 4 + ["330399001001002"] * 2 + \
+        ["330399001001001"]
+    assert got["match"].tolist() == ["boundary"] * 4 + ["inside", "boundary", "boundary"]
+
+
+def test_holes_and_multipolygons():
+    outer = shapely.Polygon([(0, 0), (4, 0), (4, 4), (0, 4)], [[(1, 1), (3, 1), (3, 3), (1, 3)]])
+    island = shapely.box(1.5, 1.5, 2.5, 2.5)
+    multi = shapely.MultiPolygon([shapely.box(5, 0, 6, 1), shapely.box(7, 0, 8, 1)])
+    idx = GridIndex(_grids([outer, island, multi]), snap_tolerance_m=0)
+    got = idx.assign(lon=[0.5, 1.2, 2.0, 5.5, 7.5, 6.5, 1.0], lat=[0.5, 1.2, 2.0, 0.5, 0.5,
+                                                                   0.5, 2.0])
+    codes = [None if pd.isna(c) else c for c in got["grid_code"]]
+    assert codes[:5] == ["330399001001001", None, "330399001001002", "330399001001003",
+                         "330399001001003"]
+    assert codes[5] is None and got["match"].iloc[5] == "outside"  # between the parts
+    assert got["match"].iloc[1] == "outside"  # in the hole, not in the island
+    assert got["match"].iloc[6] == "boundary"  # on the hole's edge
+
+
+def test_huge_vertex_counts():
+    t = np.linspace(0, 2 * np.pi, 20_001)[:-1]
+    r = 1 + 0.3 * np.sin(37 * t)
+    wiggly = shapely.Polygon(np.column_stack([r * np.cos(t), r * np.sin(t)]))
+    idx = PolygonIndex([wiggly])
+    rng = np.random.default_rng(3)
+    x, y = rng.uniform(-1.4, 1.4, 50_000), rng.uniform(-1.4, 1.4, 50_000)
+    ids, state, _ = idx.query(x, y, with_distance=False)
+    ref = shapely.contains_xy(wiggly, x, y)
+    assert ((ids == 0) == ref).all()
+    assert set(state.tolist()) <= {INSIDE, NONE}
+
+
+def test_snapping_and_outside(index, sample_layers):
+    grid = sample_layers.grids.iloc[0]
+    district = shapely.union_all(sample_layers.townships.geometry.values)
+    minx, miny, _, _ = district.bounds
+    # a point 20 m west of the westernmost vertex, and one 5 km away
+    coords = shapely.get_coordinates(district.exterior)
+    west = coords[np.argmin(coords[:, 0])]
+    near = index.assign(lon=[west[0] - 20 / 98_000, minx - 0.05], lat=[west[1], miny])
+    assert near["match"].tolist() == ["snapped", "outside"]
+    assert 15 < near["edge_distance_m"].iloc[0] < 25
+    assert pd.isna(near["grid_code"].iloc[1])
+    with pytest.raises(OutsideDistrictError, match="outside the district"):
+        index.locate(minx - 0.05, miny)
+    assert index.locate(west[0] - 20 / 98_000, west[1]).match == "snapped"
+    assert grid["code"]  # the sample has grids
+
+
+def test_invalid_coordinates_in_batch_and_single_mode(index):
+    got = index.assign(lon=[np.nan, 200.0, 120.6, np.inf], lat=[28.0, 28.0, np.nan, 28.0])
+    assert got["match"].tolist() == ["invalid"] * 4
+    assert got["grid_code"].isna().all()
+    for bad in [(np.nan, 28.0), (200.0, 28.0), (120.6, 95.0)]:
+        with pytest.raises(CoordinateError, match="not a lon/lat position"):
+            index.locate(*bad)
+    with pytest.raises(CoordinateError):
+        index.locate(120.6, 28.0, crs="mars")
+
+
+@pytest.mark.parametrize(("crs", "convert"), [("gcj02", wgs84_to_gcj02),
+                                              ("bd09", wgs84_to_bd09)])
+def test_phone_coordinates_are_converted(index, sample_layers, crs, convert):
+    pts = sample_layers.grids.geometry.representative_point()
+    gx, gy = convert(pts.x.to_numpy(), pts.y.to_numpy())
+    got = index.assign(lon=gx, lat=gy, crs=crs)
+    assert (got["grid_code"].to_numpy() == sample_layers.grids["code"].to_numpy()).all()
+    raw = index.assign(lon=gx, lat=gy)  # the same numbers taken as WGS84 land elsewhere
+    assert (raw["grid_code"].to_numpy() != sample_layers.grids["code"].to_numpy()).mean() > 0.3
+    loc = index.locate(float(gx[0]), float(gy[0]), crs=crs)
+    assert loc.grid_code == sample_layers.grids["code"].iloc[0]
+    assert abs(loc.lon - pts.x.iloc[0]) < 1e-7
+
+
+def test_geodataframe_input_keeps_index_and_handles_empty(index, sample_layers):
+    inc = sample_layers.incidents.iloc[:500].copy()
+    inc.loc[inc.index[3], "geometry"] = None
+    got = index.assign(inc)
+    assert (got.index == inc.index).all()
+    assert got["match"].iloc[3] == "invalid"
+    ok = got["match"] == "inside"
+    assert (got.loc[ok, "grid_code"] == inc.loc[ok, "grid_code"]).all()
+    projected = index.assign(inc.to_crs(4549))
+    pd.testing.assert_series_equal(projected["grid_code"], got["grid_code"])
+
+
+def test_edge_distance_matches_shapely_in_gauss_kruger(index, sample_layers):
+    pts = sample_layers.incidents.iloc[:1000]
+    got = index.assign(pts)
+    grids = sample_layers.grids.set_index("code").geometry.to_crs(4549)
+    ref = shapely.distance(pts.to_crs(4549).geometry.values,
+                           shapely.boundary(grids.loc[got["grid_code"]].values))
+    err = np.abs(got["edge_distance_m"].to_numpy() - ref)
+    assert np.all(err < 0.002 * ref + 0.05)
+
+
+def test_patrol_level_and_workers(index, sample_layers):
+    zone = sample_layers.patrol_zones.iloc[0]
+    p = zone.geometry.representative_point()
+    loc = index.locate(p.x, p.y)
+    assert loc.patrol_level == zone["level"]
+    assert loc.workers >= 1 and loc.worker_names
+
+
+def test_pickle_and_disk_cache_answer_the_same(index, tmp_path):
+    rng = np.random.default_rng(5)
+    lon, lat = rng.uniform(120.5, 120.8, 10_000), rng.uniform(27.9, 28.1, 10_000)
+    ref = index.assign(lon=lon, lat=lat)
+    again = pickle.loads(pickle.dumps(index))
+    pd.testing.assert_frame_equal(again.assign(lon=lon, lat=lat), ref)
+    path = index.save(tmp_path / "grids.index.npz")
+    loaded = GridIndex.load(path)
+    pd.testing.assert_frame_equal(loaded.assign(lon=lon, lat=lat), ref)
+    assert loaded.locate(lon[0], lat[0]) == index.locate(lon[0], lat[0]) or \
+        ref["match"].iloc[0] == "outside"
+
+
+def test_polygon_index_states():
+    idx = PolygonIndex([shapely.box(0, 0, 1, 1)])
+    ids, state, dist = idx.query([0.5, 1.0, 2.0], [0.5, 0.5, 0.5])
+    assert ids.tolist() == [0, 0, -1]
+    assert state.tolist() == [INSIDE, BOUNDARY, NONE]
+    assert dist[0] == pytest.approx(0.5 * 110_574, rel=1e-3)
