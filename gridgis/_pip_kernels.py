@@ -32,10 +32,9 @@ def _orient(ax: float, ay: float, bx: float, by: float, px: float, py: float) ->
 
 
 @nb.njit(cache=True)
-def polygon_state(pid: int, px: float, py: float, ex0: np.ndarray, ey0: np.ndarray,
-                  ex1: np.ndarray, ey1: np.ndarray, band_lo: np.ndarray, band_h: np.ndarray,
+def polygon_state(pid: int, px: float, py: float, band_lo: np.ndarray, band_h: np.ndarray,
                   band_n: np.ndarray, band_off: np.ndarray, band_ptr: np.ndarray,
-                  band_edges: np.ndarray) -> int:
+                  band_xy: np.ndarray) -> int:
     """INSIDE, BOUNDARY or NONE for point (px, py) and polygon ``pid``."""
     n = band_n[pid]
     b = int(math.floor((py - band_lo[pid]) / band_h[pid]))
@@ -49,8 +48,7 @@ def polygon_state(pid: int, px: float, py: float, ex0: np.ndarray, ey0: np.ndarr
     k = band_off[pid] + b
     inside = False
     for t in range(band_ptr[k], band_ptr[k + 1]):
-        e = band_edges[t]
-        ax, ay, bx, by = ex0[e], ey0[e], ex1[e], ey1[e]
+        ax, ay, bx, by = band_xy[t, 0], band_xy[t, 1], band_xy[t, 2], band_xy[t, 3]
         if (ay > py) != (by > py):
             o = _orient(ax, ay, bx, by, px, py)
             if o == 0.0:
@@ -67,10 +65,9 @@ def polygon_state(pid: int, px: float, py: float, ex0: np.ndarray, ey0: np.ndarr
 
 
 @nb.njit(cache=True)
-def edge_distance(pid: int, px: float, py: float, kx: float, ky: float, ex0: np.ndarray,
-                  ey0: np.ndarray, ex1: np.ndarray, ey1: np.ndarray, band_lo: np.ndarray,
+def edge_distance(pid: int, px: float, py: float, kx: float, ky: float, band_lo: np.ndarray,
                   band_h: np.ndarray, band_n: np.ndarray, band_off: np.ndarray,
-                  band_ptr: np.ndarray, band_edges: np.ndarray) -> float:
+                  band_ptr: np.ndarray, band_xy: np.ndarray) -> float:
     """Distance in metres from the point to polygon ``pid``'s boundary.
 
     ``kx``/``ky`` are metres per degree of longitude/latitude at the point;
@@ -98,11 +95,10 @@ def edge_distance(pid: int, px: float, py: float, kx: float, ky: float, ex0: np.
             done = False
             k = band_off[pid] + b
             for t in range(band_ptr[k], band_ptr[k + 1]):
-                e = band_edges[t]
-                ax = (ex0[e] - px) * kx
-                ay = (ey0[e] - py) * ky
-                bx = (ex1[e] - px) * kx
-                by = (ey1[e] - py) * ky
+                ax = (band_xy[t, 0] - px) * kx
+                ay = (band_xy[t, 1] - py) * ky
+                bx = (band_xy[t, 2] - px) * kx
+                by = (band_xy[t, 3] - py) * ky
                 dx, dy = bx - ax, by - ay
                 ll = dx * dx + dy * dy
                 s = 0.0 if ll == 0.0 else max(0.0, min(1.0, -(ax * dx + ay * dy) / ll))
@@ -131,10 +127,10 @@ def metres_per_degree(lat: float) -> tuple[float, float]:
 @nb.njit(cache=True)
 def locate_one(px: float, py: float, x0: float, y0: float, dx: float, dy: float, nx: int,
                ny: int, cells: np.ndarray, cand_ptr: np.ndarray, cand_ids: np.ndarray,
-               ex0: np.ndarray, ey0: np.ndarray, ex1: np.ndarray, ey1: np.ndarray,
-               band_lo: np.ndarray, band_h: np.ndarray, band_n: np.ndarray,
-               band_off: np.ndarray, band_ptr: np.ndarray, band_edges: np.ndarray
-               ) -> tuple[int, int]:
+               list_sub: np.ndarray, sub_geo: np.ndarray, sub_int: np.ndarray,
+               sub_cells: np.ndarray, band_lo: np.ndarray, band_h: np.ndarray,
+               band_n: np.ndarray, band_off: np.ndarray, band_ptr: np.ndarray,
+               band_xy: np.ndarray) -> tuple[int, int]:
     """(polygon id or -1, INSIDE/BOUNDARY/NONE) for one point."""
     if not (math.isfinite(px) and math.isfinite(py)):
         return -1, NONE
@@ -153,11 +149,21 @@ def locate_one(px: float, py: float, x0: float, y0: float, dx: float, dy: float,
     if v == -1:
         return -1, NONE
     k = -v - 2
+    r = list_sub[k]
+    if r >= 0:  # a busy cell: look the point up in its finer table
+        m = sub_int[r, 0]
+        ii = min(max(int(math.floor((px - sub_geo[r, 0]) / sub_geo[r, 2])), 0), m - 1)
+        jj = min(max(int(math.floor((py - sub_geo[r, 1]) / sub_geo[r, 3])), 0), m - 1)
+        v = sub_cells[sub_int[r, 1] + jj * m + ii]
+        if v >= 0:
+            return v, INSIDE
+        if v == -1:
+            return -1, NONE
+        k = -v - 2
     found = -1
     for t in range(cand_ptr[k], cand_ptr[k + 1]):
         pid = cand_ids[t]  # candidates are sorted: the first boundary hit is the lowest id
-        s = polygon_state(pid, px, py, ex0, ey0, ex1, ey1, band_lo, band_h, band_n,
-                          band_off, band_ptr, band_edges)
+        s = polygon_state(pid, px, py, band_lo, band_h, band_n, band_off, band_ptr, band_xy)
         if s == INSIDE:
             return pid, INSIDE
         if s == BOUNDARY and found < 0:
@@ -167,13 +173,28 @@ def locate_one(px: float, py: float, x0: float, y0: float, dx: float, dy: float,
     return -1, NONE
 
 
+@nb.njit(cache=True)
+def classify_points(px: np.ndarray, py: np.ndarray, cands: np.ndarray, band_lo: np.ndarray,
+                    band_h: np.ndarray, band_n: np.ndarray, band_off: np.ndarray,
+                    band_ptr: np.ndarray, band_xy: np.ndarray) -> np.ndarray:
+    """The candidate polygon containing each point (-1: none), by the exact test."""
+    out = np.full(px.shape[0], -1, np.int32)
+    for t in range(px.shape[0]):
+        for pid in cands:
+            if polygon_state(pid, px[t], py[t], band_lo, band_h, band_n, band_off, band_ptr,
+                             band_xy) != NONE:
+                out[t] = pid
+                break
+    return out
+
+
 @nb.njit(cache=True, parallel=True)
 def locate_many(px: np.ndarray, py: np.ndarray, x0: float, y0: float, dx: float, dy: float,
                 nx: int, ny: int, cells: np.ndarray, cand_ptr: np.ndarray,
-                cand_ids: np.ndarray, ex0: np.ndarray, ey0: np.ndarray, ex1: np.ndarray,
-                ey1: np.ndarray, band_lo: np.ndarray, band_h: np.ndarray,
-                band_n: np.ndarray, band_off: np.ndarray, band_ptr: np.ndarray,
-                band_edges: np.ndarray, with_distance: bool
+                cand_ids: np.ndarray, list_sub: np.ndarray, sub_geo: np.ndarray,
+                sub_int: np.ndarray, sub_cells: np.ndarray, band_lo: np.ndarray,
+                band_h: np.ndarray, band_n: np.ndarray, band_off: np.ndarray,
+                band_ptr: np.ndarray, band_xy: np.ndarray, with_distance: bool
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Vectorized :func:`locate_one` plus the edge distance in metres."""
     n = px.shape[0]
@@ -182,8 +203,8 @@ def locate_many(px: np.ndarray, py: np.ndarray, x0: float, y0: float, dx: float,
     dist = np.full(n, np.nan)
     for t in nb.prange(n):
         pid, s = locate_one(px[t], py[t], x0, y0, dx, dy, nx, ny, cells, cand_ptr, cand_ids,
-                            ex0, ey0, ex1, ey1, band_lo, band_h, band_n, band_off, band_ptr,
-                            band_edges)
+                            list_sub, sub_geo, sub_int, sub_cells, band_lo, band_h, band_n,
+                            band_off, band_ptr, band_xy)
         ids[t] = pid
         state[t] = s
         if with_distance and pid >= 0:
@@ -191,6 +212,6 @@ def locate_many(px: np.ndarray, py: np.ndarray, x0: float, y0: float, dx: float,
                 dist[t] = 0.0
             else:
                 kx, ky = metres_per_degree(py[t])
-                dist[t] = edge_distance(pid, px[t], py[t], kx, ky, ex0, ey0, ex1, ey1, band_lo,
-                                        band_h, band_n, band_off, band_ptr, band_edges)
+                dist[t] = edge_distance(pid, px[t], py[t], kx, ky, band_lo, band_h, band_n,
+                                        band_off, band_ptr, band_xy)
     return ids, state, dist

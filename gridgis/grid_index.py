@@ -122,6 +122,7 @@ class GridIndex:
             self.zone_levels = zones["level"].to_numpy(dtype=object)
         self.snap_tolerance_m = float(snap_tolerance_m)
         self._tree: shapely.STRtree | None = None
+        self._near: np.ndarray | None = None
 
     @classmethod
     def from_layers(cls, layers: Any, *, snap_tolerance_m: float = 50.0) -> GridIndex:
@@ -194,6 +195,37 @@ class GridIndex:
         dist = np.full(len(x), np.nan)
         if len(x) == 0 or self.snap_tolerance_m <= 0:
             return ids, dist
+        todo = np.flatnonzero(self._near_grids(x, y))
+        if len(todo) == 0:
+            return ids, dist
+        sub_ids, sub_dist = self._snap_near(x[todo], y[todo])
+        ids[todo], dist[todo] = sub_ids, sub_dist
+        return ids, dist
+
+    def _near_grids(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Cheap filter: points whose cell lies within the tolerance of some grid."""
+        g = self.grid_index
+        lat_max = max(abs(g.bounds[1]), abs(g.bounds[3]))
+        reach = self.snap_tolerance_m / 110_000.0 / max(math.cos(math.radians(lat_max)), 0.05)
+        if self._near is None:
+            from scipy.ndimage import binary_dilation
+
+            steps = int(math.ceil(reach / min(g.dx, g.dy))) + 1
+            occupied = (g.cells != -1).reshape(g.ny, g.nx)
+            pad = np.pad(occupied, steps)
+            self._near = binary_dilation(pad, iterations=steps)
+            self._near_steps = steps
+        steps = self._near_steps
+        i = np.floor((x - g.x0) / g.dx).astype(np.int64) + steps
+        j = np.floor((y - g.y0) / g.dy).astype(np.int64) + steps
+        ok = (i >= 0) & (j >= 0) & (i < g.nx + 2 * steps) & (j < g.ny + 2 * steps)
+        out = np.zeros(len(x), dtype=bool)
+        out[ok] = self._near[j[ok], i[ok]]
+        return out
+
+    def _snap_near(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        ids = np.full(len(x), -1, np.int64)
+        dist = np.full(len(x), np.nan)
         # a search radius in degrees safely larger than the tolerance, then a metric check
         radius = self.snap_tolerance_m / 110_000.0 / max(math.cos(math.radians(
             float(np.nanmax(np.abs(y))))), 0.05)
@@ -329,11 +361,13 @@ class GridIndex:
             self.zone_levels = data["zone_levels"].astype(object) \
                 if "zone_levels" in data else np.empty(0, dtype=object)
             self._tree = None
+            self._near = None
         return self
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
         state["_tree"] = None
+        state["_near"] = None
         state["geoms"] = shapely.to_wkb(self.geoms)
         return state
 

@@ -28,8 +28,9 @@ __all__ = ["BOUNDARY", "INSIDE", "NONE", "PolygonIndex"]
 
 INSIDE, BOUNDARY, NONE = kernels.INSIDE, kernels.BOUNDARY, kernels.NONE
 EDGES_PER_BAND = 8
-ARRAYS = ("cells", "cand_ptr", "cand_ids", "ex0", "ey0", "ex1", "ey1", "band_lo", "band_h",
-          "band_n", "band_off", "band_ptr", "band_edges")
+REFINE_ABOVE = 6  # a cell with more candidate polygons gets a finer table of its own
+ARRAYS = ("cells", "cand_ptr", "cand_ids", "list_sub", "sub_geo", "sub_int", "sub_cells",
+          "band_lo", "band_h", "band_n", "band_off", "band_ptr", "band_xy")
 
 
 @nb.njit(cache=True)
@@ -115,6 +116,7 @@ class PolygonIndex:
         self._edges(geoms)
         self._bands()
         self._cells(geoms, cells_per_polygon, max_cells)
+        del self.ex0, self.ey0, self.ex1, self.ey1, self.epoly  # build-only: band_xy has them
 
     # -- construction ----------------------------------------------------------------------
     def _edges(self, geoms: np.ndarray) -> None:
@@ -153,7 +155,9 @@ class PolygonIndex:
         within = np.arange(len(edge)) - np.repeat(np.cumsum(reps) - reps, reps)
         gband = band_off[self.epoly[edge]] + b0[edge] + within
         order = np.argsort(gband, kind="stable")
-        self.band_edges = edge[order].astype(np.int64)
+        # each band's edges stored contiguously (x0, y0, x1, y1): one cache-friendly run
+        edges = np.column_stack([self.ex0, self.ey0, self.ex1, self.ey1])
+        self.band_xy = np.ascontiguousarray(edges[edge[order]])
         self.band_ptr = np.zeros(band_off[-1] + 1, np.int64)
         self.band_ptr[1:] = np.cumsum(np.bincount(gband, minlength=band_off[-1]))
         self.band_lo, self.band_h, self.band_n = pmin, band_h, band_n
@@ -203,13 +207,71 @@ class PolygonIndex:
             value[pt_idx] = poly_idx
             cells[flat] = value[run[flat]]
         self.cells = cells
+        self._refine(boundary_cells)
+
+    def _refine(self, boundary_cells: np.ndarray) -> None:
+        """Give each busy boundary cell (many small polygons) a finer table of its own."""
+        counts = np.diff(self.cand_ptr)
+        busy = np.flatnonzero(counts > REFINE_ABOVE)
+        self.list_sub = np.full(len(counts), -1, np.int64)
+        geo, ints, tables = [], [], []
+        ptr, ids = [self.cand_ptr], [self.cand_ids]
+        next_list = len(counts)
+        next_id = int(self.cand_ptr[-1])
+        offset = 0
+        edge_ptr = np.zeros(self.n + 1, np.int64)
+        edge_ptr[1:] = np.cumsum(np.bincount(self.epoly, minlength=self.n))
+        band = (self.band_lo, self.band_h, self.band_n, self.band_off, self.band_ptr,
+                self.band_xy)
+        for r, k in enumerate(busy):
+            cands = self.cand_ids[self.cand_ptr[k]:self.cand_ptr[k + 1]]
+            c = boundary_cells[k]
+            sx0 = self.x0 + (c % self.nx) * self.dx
+            sy0 = self.y0 + (c // self.nx) * self.dy
+            m = int(min(64, math.ceil(2 * math.sqrt(len(cands)))))
+            sdx, sdy = self.dx / m, self.dy / m
+            sel = np.concatenate([np.arange(edge_ptr[p], edge_ptr[p + 1]) for p in cands])
+            args = (self.ex0[sel], self.ey0[sel], self.ex1[sel], self.ey1[sel],
+                    self.epoly[sel], sx0, sy0, sdx, sdy, m, m)
+            empty = np.empty(0, np.int64)
+            total = _mark_edges(*args, True, empty, empty.astype(np.int32))
+            cell = np.empty(total, np.int64)
+            poly = np.empty(total, np.int32)
+            _mark_edges(*args, False, cell, poly)
+            key = np.unique(cell * self.n + poly)
+            cell, poly = key // self.n, (key % self.n).astype(np.int32)
+            marked, first = np.unique(cell, return_index=True)
+            sub = np.full(m * m, -1, np.int32)
+            sub[marked] = -2 - (next_list + np.arange(len(marked), dtype=np.int32))
+            ptr.append(next_id + first[1:] if len(first) > 1 else np.empty(0, np.int64))
+            ptr.append(np.array([next_id + len(cell)], np.int64))
+            ids.append(poly)
+            next_list += len(marked)
+            next_id += len(cell)
+            free = np.flatnonzero(sub == -1)
+            if len(free):
+                cx = sx0 + (free % m + 0.5) * sdx
+                cy = sy0 + (free // m + 0.5) * sdy
+                sub[free] = kernels.classify_points(cx, cy, cands.astype(np.int64), *band)
+            self.list_sub[k] = r
+            geo.append((sx0, sy0, sdx, sdy))
+            ints.append((m, offset))
+            tables.append(sub)
+            offset += m * m
+        if len(busy):
+            self.cand_ptr = np.concatenate(ptr).astype(np.int64)
+            self.cand_ids = np.concatenate(ids).astype(np.int32)
+        self.sub_geo = np.array(geo, np.float64).reshape(-1, 4)
+        self.sub_int = np.array(ints, np.int64).reshape(-1, 2)
+        self.sub_cells = np.concatenate(tables).astype(np.int32) if tables else \
+            np.empty(0, np.int32)
 
     # -- queries ---------------------------------------------------------------------------
     def _args(self) -> tuple:
         return (self.x0, self.y0, self.dx, self.dy, self.nx, self.ny, self.cells,
-                self.cand_ptr, self.cand_ids, self.ex0, self.ey0, self.ex1, self.ey1,
-                self.band_lo, self.band_h, self.band_n, self.band_off, self.band_ptr,
-                self.band_edges)
+                self.cand_ptr, self.cand_ids, self.list_sub, self.sub_geo, self.sub_int,
+                self.sub_cells, self.band_lo, self.band_h, self.band_n, self.band_off,
+                self.band_ptr, self.band_xy)
 
     def query(self, lon: Any, lat: Any, *, with_distance: bool = True
               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -250,9 +312,9 @@ class PolygonIndex:
     def edge_distance(self, pid: int, lon: float, lat: float) -> float:
         """Distance in metres from a point to polygon ``pid``'s boundary."""
         kx, ky = kernels.metres_per_degree(float(lat))
-        return kernels.edge_distance(pid, float(lon), float(lat), kx, ky, self.ex0, self.ey0,
-                               self.ex1, self.ey1, self.band_lo, self.band_h, self.band_n,
-                               self.band_off, self.band_ptr, self.band_edges)
+        return kernels.edge_distance(pid, float(lon), float(lat), kx, ky, self.band_lo,
+                                     self.band_h, self.band_n, self.band_off, self.band_ptr,
+                                     self.band_xy)
 
     # -- persistence -----------------------------------------------------------------------
     def to_arrays(self, prefix: str = "") -> dict[str, Any]:
