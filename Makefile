@@ -1,5 +1,6 @@
 # Two entry points for a fresh machine (Python 3.11, pip, make):
-#   make demo   build the sample district and print its summary
+#   make demo   build the sample district, print its summary and serve the dispatcher
+#               console on it at http://127.0.0.1:8000/ (Ctrl-C stops it)
 #   make test   lint and run the whole test suite
 # Both create or refresh the virtual environment in .venv first.
 
@@ -8,6 +9,8 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SAMPLE := layers/sample_district.gpkg
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
 
 .PHONY: demo test lint venv clean browser
 
@@ -25,6 +28,7 @@ $(SAMPLE): $(STAMP)
 demo: $(STAMP)
 	$(BIN)/gridgis sample $(SAMPLE)
 	$(BIN)/gridgis info $(SAMPLE)
+	$(BIN)/gridgis serve $(SAMPLE) --demo --host $(HOST) --port $(PORT)
 
 # The console's browser tests drive Debian's Chromium (Playwright never downloads one).
 browser:

@@ -188,6 +188,31 @@ def classify_points(px: np.ndarray, py: np.ndarray, cands: np.ndarray, band_lo: 
     return out
 
 
+@nb.njit(cache=True)
+def _cell_order(px: np.ndarray, py: np.ndarray, x0: float, y0: float, dx: float, dy: float,
+                nx: int, ny: int) -> np.ndarray:
+    """Counting sort of the points by table cell (points off the table come last)."""
+    n = px.shape[0]
+    key = np.empty(n, np.int64)
+    counts = np.zeros(nx * ny + 2, np.int64)
+    for t in range(n):
+        k = nx * ny
+        if math.isfinite(px[t]) and math.isfinite(py[t]):
+            i = int(math.floor((px[t] - x0) / dx))
+            j = int(math.floor((py[t] - y0) / dy))
+            if 0 <= i < nx and 0 <= j < ny:
+                k = j * nx + i
+        key[t] = k
+        counts[k + 1] += 1
+    for k in range(1, nx * ny + 2):
+        counts[k] += counts[k - 1]
+    order = np.empty(n, np.int64)
+    for t in range(n):
+        order[counts[key[t]]] = t
+        counts[key[t]] += 1
+    return order
+
+
 @nb.njit(cache=True, parallel=True)
 def locate_many(px: np.ndarray, py: np.ndarray, x0: float, y0: float, dx: float, dy: float,
                 nx: int, ny: int, cells: np.ndarray, cand_ptr: np.ndarray,
@@ -201,7 +226,9 @@ def locate_many(px: np.ndarray, py: np.ndarray, x0: float, y0: float, dx: float,
     ids = np.empty(n, np.int32)
     state = np.empty(n, np.int8)
     dist = np.full(n, np.nan)
-    for t in nb.prange(n):
+    order = _cell_order(px, py, x0, y0, dx, dy, nx, ny)
+    for q in nb.prange(n):
+        t = order[q]  # points visited cell by cell: the cell's edges stay in cache
         pid, s = locate_one(px[t], py[t], x0, y0, dx, dy, nx, ny, cells, cand_ptr, cand_ids,
                             list_sub, sub_geo, sub_int, sub_cells, band_lo, band_h, band_n,
                             band_off, band_ptr, band_xy)

@@ -119,6 +119,27 @@ def info(
 
 @app.command()
 @clear_errors
+def assign(
+    points: Annotated[Path, typer.Argument(metavar="INCIDENTS",
+                                           help="Points: .gpkg, .parquet or .csv.")],
+    grids: Annotated[Path, typer.Argument(metavar="GRIDS", help="District GeoPackage.")],
+    out_path: Annotated[Path, typer.Option("-o", "--out", help="Output file (same kinds).")],
+    lon_col: Annotated[str, typer.Option(help="CSV longitude column.")] = "lon",
+    lat_col: Annotated[str, typer.Option(help="CSV latitude column.")] = "lat",
+    crs: Annotated[str, typer.Option(help="CSV coordinates: wgs84, cgcs2000, gcj02, bd09.")
+                   ] = "wgs84",
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Assign every point of INCIDENTS to a grid of GRIDS and write OUT."""
+    from gridgis.batch import assign_file
+
+    counts = assign_file(points, grids, out_path, lon_col=lon_col, lat_col=lat_col, crs=crs,
+                         progress=not quiet)
+    out.print(_frame_table(counts, f"{points} → {out_path}"))
+
+
+@app.command()
+@clear_errors
 def serve(
     path: Annotated[Path | None, typer.Argument(
         metavar="[FILE]", help="District GeoPackage; default: the built-in sample district.")

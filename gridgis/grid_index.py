@@ -40,6 +40,7 @@ import shapely
 from gridgis._errors import CoordinateError, LayerError, OutsideDistrictError
 from gridgis.crs import check_lonlat, normalize_crs_name, to_wgs84
 from gridgis.polygon_index import BOUNDARY, INSIDE, PolygonIndex
+from gridgis.schemas import PATROL_LEVELS
 
 __all__ = ["MATCHES", "GridIndex", "Location"]
 
@@ -299,17 +300,20 @@ class GridIndex:
             dist[lost[got]] = snap_d[got]
             match[lost[got]] = 2
         match[~valid] = 4
-        level = np.full(len(xs), None, dtype=object)
+        level = pd.Categorical.from_codes(np.full(len(xs), -1), categories=PATROL_LEVELS)
         if self.zone_index is not None:
             zid, _, _ = self.zone_index.query(xs, ys, with_distance=False)
-            level[zid >= 0] = self.zone_levels[zid[zid >= 0]]
+            codes = pd.Categorical(self.zone_levels, categories=PATROL_LEVELS).codes
+            level = pd.Categorical.from_codes(np.where(zid >= 0, codes[np.maximum(zid, 0)], -1),
+                                              categories=PATROL_LEVELS)
         has = ids >= 0
         pick = np.where(has, ids, 0)
 
-        def column(values: np.ndarray) -> np.ndarray:
-            out = values[pick].astype(object)
-            out[~has] = None
-            return out
+        def column(values: np.ndarray) -> pd.Categorical:
+            # codes as categoricals: no per-row string objects on millions of points
+            codes, uniques = pd.factorize(values)
+            return pd.Categorical.from_codes(np.where(has, codes[pick], -1),
+                                             categories=pd.Index(uniques, dtype=object))
 
         workers = pd.array(np.where(has, self.workers[pick], 0), dtype="Int64")
         workers[~has] = pd.NA

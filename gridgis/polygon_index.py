@@ -184,6 +184,15 @@ class PolygonIndex:
         cell = np.empty(total, np.int64)
         poly = np.empty(total, np.int32)
         _mark_edges(*args, False, cell, poly)
+        tree = shapely.STRtree(geoms)
+        # a polygon may also cover a cell crossed only by other polygons' edges (a polygon
+        # inside another, overlaps): add the polygons that contain each such cell's centre
+        touched = np.unique(cell)
+        cx = self.x0 + (touched % nx + 0.5) * self.dx
+        cy = self.y0 + (touched // nx + 0.5) * self.dy
+        pt_idx, poly_idx = tree.query(shapely.points(cx, cy), predicate="intersects")
+        cell = np.concatenate([cell, touched[pt_idx]])
+        poly = np.concatenate([poly, poly_idx.astype(np.int32)])
         key = np.unique(cell * self.n + poly)
         cell, poly = key // self.n, (key % self.n).astype(np.int32)
         boundary_cells, first = np.unique(cell, return_index=True)
@@ -201,7 +210,6 @@ class PolygonIndex:
             start[run[flat]] = flat  # any cell of a run will do: none touches an edge
             cx = self.x0 + (start % nx + 0.5) * self.dx
             cy = self.y0 + (start // nx + 0.5) * self.dy
-            tree = shapely.STRtree(geoms)
             pt_idx, poly_idx = tree.query(shapely.points(cx, cy), predicate="intersects")
             value = np.full(nruns, -1, np.int32)
             value[pt_idx] = poly_idx
@@ -238,6 +246,12 @@ class PolygonIndex:
             cell = np.empty(total, np.int64)
             poly = np.empty(total, np.int32)
             _mark_edges(*args, False, cell, poly)
+            touched = np.unique(cell)  # add the polygon covering each touched sub-cell's centre
+            cover = kernels.classify_points(sx0 + (touched % m + 0.5) * sdx,
+                                            sy0 + (touched // m + 0.5) * sdy,
+                                            cands.astype(np.int64), *band)
+            cell = np.concatenate([cell, touched[cover >= 0]])
+            poly = np.concatenate([poly, cover[cover >= 0]])
             key = np.unique(cell * self.n + poly)
             cell, poly = key // self.n, (key % self.n).astype(np.int32)
             marked, first = np.unique(cell, return_index=True)

@@ -190,3 +190,15 @@ def test_polygon_index_states():
     assert ids.tolist() == [0, 0, -1]
     assert state.tolist() == [INSIDE, BOUNDARY, NONE]
     assert dist[0] == pytest.approx(0.5 * 110_574, rel=1e-3)
+
+
+def test_a_polygon_inside_another_keeps_its_surroundings():
+    # overlapping layers happen before validation: the outer polygon still covers the cells
+    # that only the inner polygon's edges cross
+    outer, inner = shapely.box(0, 0, 10, 10), shapely.box(4, 4, 5, 5)
+    idx = PolygonIndex([outer, inner])
+    rng = np.random.default_rng(9)
+    x, y = rng.uniform(3.5, 5.5, 20_000), rng.uniform(3.5, 5.5, 20_000)
+    ids, state, _ = idx.query(x, y, with_distance=False)
+    assert (ids == 0).all()  # the lowest id wins where both contain the point
+    assert set(state.tolist()) <= {INSIDE, BOUNDARY}

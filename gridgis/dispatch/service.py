@@ -428,7 +428,11 @@ class Dispatcher:
                                     yellow_share=self.settings.yellow_share,
                                     calendar=self.settings.calendar)
         out["escalated_to"] = ESCALATION_LEVELS[out["escalation_level"]]
-        out["allowed_actions"] = allowed_actions(out["status"])
+        pending = out.get("extension_hours_pending") is not None
+        out["allowed_actions"] = [
+            a for a in allowed_actions(out["status"])
+            if not (a in ("grant_extension", "deny_extension") and not pending)
+            and not (a == "request_extension" and pending)]
         for key in ("grid", "community", "township"):
             out[f"{key}_name"] = self._names.get(out.get(f"{key}_code"))
         return out
