@@ -17,6 +17,7 @@ __all__ = [
     "LayerError",
     "MissingLayerError",
     "OutsideDistrictError",
+    "PlanError",
     "TransitionError",
 ]
 
@@ -93,3 +94,7 @@ class IncidentNotFoundError(GridGisError, LookupError):
 
     def __str__(self) -> str:
         return str(self.args[0])
+
+
+class PlanError(GridGisError, ValueError):
+    """A grid plan cannot be built, edited or adopted as asked (the message says why)."""

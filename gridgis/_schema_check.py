@@ -129,7 +129,7 @@ def check_layer(frame: gpd.GeoDataFrame, schema: LayerSchema, *,
     if not isinstance(frame, gpd.GeoDataFrame) or frame._geometry_column_name not in frame:
         raise LayerError(f"layer {schema.name!r} is not a GeoDataFrame with a geometry column",
                          layer=schema.name)
-    missing = [c for c in schema.column_names if c not in frame.columns]
+    missing = [c.name for c in schema.columns if c.name not in frame.columns and not c.optional]
     if missing:
         raise LayerError(
             f"layer {schema.name!r} lacks column(s) {', '.join(map(repr, missing))}; "
@@ -137,6 +137,9 @@ def check_layer(frame: gpd.GeoDataFrame, schema: LayerSchema, *,
             layer=schema.name, column=missing[0],
         )
     frame = _check_crs(frame, schema).copy()
+    for col in schema.columns:
+        if col.optional and col.name not in frame.columns:
+            frame[col.name] = None
     if not frame[schema.key].duplicated().any():  # features are addressed by key
         frame.index = pd.Index(frame[schema.key].astype(str).to_numpy(), dtype=object)
     for col in schema.columns:

@@ -187,6 +187,13 @@ def schema() -> None:
     sys.stdout.write(schema_markdown())
 
 
+# -- planner commands (registered by gridgis.planning) --
+from gridgis.planning import _cli_versions  # noqa: E402
+
+_cli_versions.register(app)
+# -- end of planner commands --
+
+
 def main() -> None:
     """Entry point of the ``gridgis`` console script."""
     app()

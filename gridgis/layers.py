@@ -35,6 +35,9 @@ class Layers:
         The administrative hierarchy and the unified grid layer (required).
     patrol_zones, buildings, units, incidents : geopandas.GeoDataFrame, optional
         The other layers of DESIGN §2, ``None`` when the district has none.
+    grid_history : geopandas.GeoDataFrame, optional
+        Retired versions of grids from earlier plans (see
+        :mod:`gridgis.planning.versions`).
 
     Examples
     --------
@@ -51,6 +54,7 @@ class Layers:
     buildings: gpd.GeoDataFrame | None = None
     units: gpd.GeoDataFrame | None = None
     incidents: gpd.GeoDataFrame | None = None
+    grid_history: gpd.GeoDataFrame | None = None
 
     def names(self) -> list[str]:
         """Names of the layers present (not ``None``), in schema order."""

@@ -1,7 +1,8 @@
-"""Declared schemas of the seven gridgis layers.
+"""Declared schemas of the gridgis layers.
 
 Each layer of a district (townships, communities, grids, patrol zones,
-buildings, responsible units and incidents) has a fixed set of columns with a
+buildings, responsible units, incidents, and the retired grid versions of
+earlier plans) has a fixed set of columns with a
 kind (``str``, ``int``, ``float``, ``datetime``), a geometry type and a CRS
 family (geographic lon/lat: EPSG:4326 or CGCS2000 EPSG:4490). The schemas are
 data: :mod:`gridgis.layers` checks files against them, and the layer
@@ -49,6 +50,9 @@ class Column:
         Regular expression every non-null value must match in full.
     choices : tuple of str, optional
         Allowed values of a categorical text column.
+    optional : bool, default False
+        Whether the column may be absent from a file (it is then read as all
+        nulls); only nullable columns can be optional.
     """
 
     name: str
@@ -57,6 +61,11 @@ class Column:
     nullable: bool = False
     pattern: str | None = None
     choices: tuple[str, ...] | None = None
+    optional: bool = False
+
+    def __post_init__(self) -> None:
+        if self.optional and not self.nullable:
+            raise ValueError(f"column {self.name!r}: an optional column must be nullable")
 
 
 @dataclass(frozen=True)
@@ -107,6 +116,12 @@ _CODE9 = r"\d{9}"
 _CODE12 = r"\d{12}"
 _CODE15 = r"\d{15}"
 
+_VALID_FROM = Column(
+    "valid_from", "datetime",
+    "when this shape of the grid took effect (empty: since before the records)",
+    nullable=True, optional=True,
+)
+
 SCHEMAS: dict[str, LayerSchema] = {
     s.name: s
     for s in (
@@ -147,6 +162,7 @@ SCHEMAS: dict[str, LayerSchema] = {
                 Column("workers", "int", "grid workers (full- and part-time)"),
                 Column("worker_names", "str", "names of the grid workers, 、-separated",
                        nullable=True),
+                _VALID_FROM,
             ),
             key="code",
             notes="Inside each community the grids leave no gap and do not overlap.",
@@ -225,6 +241,30 @@ SCHEMAS: dict[str, LayerSchema] = {
             ),
             key="incident_id",
         ),
+        LayerSchema(
+            "grid_history",
+            "Retired versions of grids (网格历史版本)",
+            POLYGONAL,
+            (
+                Column("version_id", "str",
+                       "grid code and the day it was retired, code@YYYY-MM-DD"),
+                Column("code", "str", "15-digit grid code", pattern=_CODE15),
+                Column("name", "str", "name"),
+                Column("community_code", "str", "code of the community", pattern=_CODE12),
+                Column("households", "int", "households living in the grid then"),
+                Column("population", "int", "registered and resident population then"),
+                Column("workers", "int", "grid workers then"),
+                Column("worker_names", "str", "names of the grid workers then", nullable=True),
+                Column("valid_from", "datetime",
+                       "when this version took effect (empty: since before the records)",
+                       nullable=True),
+                Column("valid_to", "datetime", "when the next plan replaced it"),
+            ),
+            key="version_id",
+            notes=("Written by `gridgis adopt`: each redraw moves the grids it changes here, so "
+                   "incidents can be located in the plan in force on the day they were "
+                   "reported (`gridgis.planning.PlanHistory`)."),
+        ),
     )
 }
 
@@ -274,6 +314,8 @@ def schema_markdown() -> str:
             elif col.choices:
                 rule = " / ".join(col.choices)
             null = "yes" if col.nullable else "no"
+            if col.optional:
+                null += " (column may be absent)"
             lines.append(f"| {col.name} | {col.kind} | {null} | {rule} | {col.description} |")
         lines.append("")
     return "\n".join(lines)
