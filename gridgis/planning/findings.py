@@ -1,0 +1,131 @@
+"""The result of validating a grid plan: findings as a layer, a table and a map."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+from rich.table import Table
+
+__all__ = ["FINDING_COLUMNS", "SEVERITIES", "ValidationReport", "findings_frame"]
+
+SEVERITIES: tuple[str, ...] = ("error", "warning")
+"""An error breaks the unified grid; a warning is worth a planner's look."""
+
+FINDING_COLUMNS: tuple[str, ...] = ("rule", "severity", "codes", "message", "measure", "unit")
+SEVERITY_COLOURS = {"error": "#d7191c", "warning": "#fdae61"}
+
+
+def findings_frame(rows: list[dict[str, Any]], crs: Any = "EPSG:4326") -> gpd.GeoDataFrame:
+    """Build the findings layer from rows with the keys of :data:`FINDING_COLUMNS` and geometry.
+
+    Parameters
+    ----------
+    rows : list of dict
+        One dict per finding.
+    crs : CRS-like, default EPSG:4326
+        CRS of the rows' geometries.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Columns ``rule, severity, codes, message, measure, unit, geometry``,
+        errors first, then by rule and codes.
+    """
+    frame = pd.DataFrame(rows, columns=[*FINDING_COLUMNS, "geometry"])
+    frame["measure"] = pd.to_numeric(frame["measure"], errors="coerce").astype(float)
+    out = gpd.GeoDataFrame(frame, geometry="geometry", crs=crs)
+    order = out["severity"].map({s: i for i, s in enumerate(SEVERITIES)})
+    out = out.assign(_order=order).sort_values(["_order", "rule", "codes"], kind="stable")
+    return out.drop(columns="_order").reset_index(drop=True)
+
+
+@dataclass
+class ValidationReport:
+    """Findings of :func:`gridgis.planning.validate.validate`.
+
+    Attributes
+    ----------
+    findings : geopandas.GeoDataFrame
+        One row per finding: ``rule``, ``severity`` (``error`` or ``warning``),
+        ``codes`` (comma-separated codes involved), ``message``, ``measure``
+        and its ``unit`` (m², m, households…), and a lon/lat geometry showing
+        where the problem is.
+    rules : tuple of str
+        The rules that were checked (a rule without findings passed).
+    """
+
+    findings: gpd.GeoDataFrame
+    rules: tuple[str, ...]
+
+    @property
+    def errors(self) -> gpd.GeoDataFrame:
+        """The findings of severity ``error``."""
+        return self.findings[self.findings["severity"] == "error"]
+
+    @property
+    def ok(self) -> bool:
+        """True when the plan has no errors (warnings allowed)."""
+        return self.errors.empty
+
+    def counts(self) -> pd.DataFrame:
+        """Findings per rule and severity, every checked rule listed (zeros included)."""
+        table = pd.crosstab(self.findings["rule"], self.findings["severity"])
+        table = table.reindex(index=list(self.rules), columns=list(SEVERITIES), fill_value=0)
+        table.index.name = "rule"
+        return table.astype(int)
+
+    def of_rule(self, rule: str) -> gpd.GeoDataFrame:
+        """The findings of one rule."""
+        if rule not in self.rules:
+            raise KeyError(f"no rule {rule!r}; the rules are {', '.join(self.rules)}")
+        return self.findings[self.findings["rule"] == rule]
+
+    def table(self, *, limit: int = 40) -> Table:
+        """A terminal table of the findings (errors first), at most ``limit`` rows."""
+        verdict = "no errors" if self.ok else f"{len(self.errors)} error(s)"
+        table = Table(title=f"Validation: {verdict}, "
+                            f"{len(self.findings) - len(self.errors)} warning(s)",
+                      title_justify="left")
+        for column in ("severity", "rule", "codes", "measure", "message"):
+            table.add_column(column, overflow="fold")
+        for row in self.findings.head(limit).itertuples():
+            style = "red" if row.severity == "error" else "yellow"
+            table.add_row(f"[{style}]{row.severity}[/]", row.rule, row.codes,
+                          f"{row.measure:,.1f} {row.unit}", row.message)
+        if len(self.findings) > limit:
+            table.caption = f"… and {len(self.findings) - limit} more (write them with --findings)"
+        return table
+
+    def write(self, path: str | os.PathLike[str], *, layer: str = "findings") -> Path:
+        """Write the findings as a layer of a GeoPackage (added beside any existing layers)."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        frame = self.findings
+        if frame.empty:  # an empty layer still needs a geometry type
+            frame = gpd.GeoDataFrame(frame.astype({c: str for c in FINDING_COLUMNS
+                                                   if c != "measure"}),
+                                     geometry="geometry", crs=frame.crs)
+        pyogrio.write_dataframe(frame, path, layer=layer, driver="GPKG",
+                                geometry_type="Unknown", promote_to_multi=False)
+        return path
+
+    def map(self, path: str | os.PathLike[str], layers: Any) -> Path:
+        """Save an offline HTML map of the findings over the plan's grids."""
+        from gridgis.maps import add_features, add_grids, add_legend, district_map, save_map
+
+        m = district_map(layers)
+        add_grids(m, layers.grids)
+        for severity in reversed(SEVERITIES):
+            part = self.findings[self.findings["severity"] == severity]
+            if len(part):
+                add_features(m, part, name=f"{severity}s", colour=SEVERITY_COLOURS[severity],
+                             fields=["rule", "codes", "message"], fill_opacity=0.7,
+                             weight=2.5, radius=7, popup=True)
+        add_legend(m, "findings", [(s, c) for s, c in SEVERITY_COLOURS.items()])
+        return save_map(m, path)
