@@ -1,0 +1,82 @@
+"""``gridgis partition`` and ``gridgis diff``: redraw a community, see what moves."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+
+from gridgis._errors import PlanError
+
+__all__ = ["register"]
+
+
+def _refuse_overwrite(out_path: Path, *inputs: Path) -> None:
+    for given in inputs:
+        if out_path.exists() and given.exists() and out_path.resolve() == given.resolve():
+            raise PlanError(f"{out_path} is an input; write the new plan to a new file")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``partition`` and ``diff`` commands to the ``gridgis`` application."""
+    from gridgis.cli import _frame_table, clear_errors, err, out
+
+    @app.command()
+    @clear_errors
+    def partition(
+        path: Annotated[Path, typer.Argument(metavar="FILE", help="A district GeoPackage.")],
+        community: Annotated[list[str], typer.Argument(metavar="COMMUNITY_CODE...",
+                                                       help="Communities to redraw.")],
+        out_path: Annotated[Path, typer.Option("-o", "--out", help="New plan to write.")],
+        households: Annotated[tuple[int, int], typer.Option(
+            help="Households per grid, MIN MAX.")] = (300, 500),
+    ) -> None:
+        """Redraw the grids of communities with spopt max-p; write the new plan to OUT."""
+        from gridgis.layers import read_layers, write_layers
+        from gridgis.planning.metrics import plan_metrics, plan_summary
+        from gridgis.planning.partition import partition_layers
+
+        _refuse_overwrite(out_path, path)
+        layers = read_layers(path)
+        plan = layers
+        for code in community:
+            plan = partition_layers(plan, code, households=tuple(households))
+        write_layers(plan, out_path)
+        err.print(f"wrote {out_path}", highlight=False)
+        rows = {}
+        for name, frame in (("before", layers.grids), ("after", plan.grids)):
+            mine = frame[frame["community_code"].isin(community)]
+            rows[name] = plan_summary(plan_metrics(mine, households=tuple(households)))
+        out.print(_frame_table(pd.DataFrame(rows), "Plan metrics of the redrawn communities"))
+
+    @app.command()
+    @clear_errors
+    def diff(
+        old: Annotated[Path, typer.Argument(metavar="OLD.gpkg", help="The plan in force.")],
+        new: Annotated[Path, typer.Argument(metavar="NEW.gpkg", help="The proposed plan.")],
+        map_path: Annotated[Path | None, typer.Option(
+            "--map", help="Write an offline HTML map of what moves.")] = None,
+        out_path: Annotated[Path | None, typer.Option(
+            "--out", help="Write the per-grid changes and moved buildings (GeoPackage).")
+        ] = None,
+    ) -> None:
+        """Show what moves between two grid plans: buildings, households, incidents."""
+        from gridgis.layers import read_layers
+        from gridgis.planning.diff import diff_plans
+
+        before, after = read_layers(old), read_layers(new)
+        result = diff_plans(before, after)
+        out.print(result.summary_text(), highlight=False)
+        changed = result.changed.drop(columns=result.changed.geometry.name).set_index("code")
+        columns = ["status", "area_change_m2", "households_old", "households_new",
+                   "incidents_old", "incidents_new"]
+        if len(changed):
+            out.print(_frame_table(changed[columns], "Changed grids"))
+        if out_path is not None:
+            result.write(out_path)
+            err.print(f"wrote {out_path}", highlight=False)
+        if map_path is not None:
+            result.map(map_path, after)
+            err.print(f"wrote the map {map_path}", highlight=False)
