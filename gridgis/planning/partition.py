@@ -25,7 +25,11 @@ The method, in four steps, all on the local Gauss-Krüger plane:
 from __future__ import annotations
 
 import math
+import signal
+import threading
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,6 +45,10 @@ from gridgis.crs import local_crs
 __all__ = ["PartitionResult", "auto_partition", "partition_layers"]
 
 SEED = 2026
+SLACK = 0.85
+"""The max-p threshold stays below this share of the mean region (no slack stalls spopt)."""
+MAXP_SECONDS = 5.0
+"""Time budget of one max-p run; a stalled run is retried with a lower threshold."""
 ITERATIONS = 3
 """Construction and annealing rounds of spopt's max-p heuristic (its default, 99, takes minutes)."""
 
@@ -114,16 +122,45 @@ def _block_weights(pairs: np.ndarray, block: np.ndarray, n_blocks: int) -> weigh
         return weights.W({i: sorted(v) for i, v in links.items()}, silence_warnings=True)
 
 
-def _maxp(block_frame: pd.DataFrame, w: weights.W, threshold: float) -> np.ndarray:
+class _StalledError(Exception):
+    """spopt's annealing ran past its time budget."""
+
+
+@contextmanager
+def _time_budget(seconds: float) -> Iterator[None]:
+    """Interrupt the block after ``seconds`` (main thread only; elsewhere no limit)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: Any) -> None:
+        raise _StalledError
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _maxp(block_frame: pd.DataFrame, w: weights.W, threshold: float) -> np.ndarray | None:
+    """Max-p regions of the blocks, or None when spopt's annealing stalls."""
     from spopt.region import MaxPHeuristic
 
     np.random.seed(SEED)  # spopt's heuristic draws from numpy's global generator
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        model = MaxPHeuristic(block_frame, w, ["x", "y"], "households", threshold,
-                              top_n=2, max_iterations_construction=ITERATIONS,
-                              max_iterations_sa=ITERATIONS)
-        model.solve()
+    try:
+        with warnings.catch_warnings(), _time_budget(MAXP_SECONDS):
+            warnings.simplefilter("ignore")
+            model = MaxPHeuristic(block_frame, w, ["x", "y"], "households", threshold,
+                                  top_n=2, max_iterations_construction=ITERATIONS,
+                                  max_iterations_sa=ITERATIONS)
+            model.solve()
+    except _StalledError:
+        return None
+    if model.labels_ is None:
+        return None
     return np.asarray(model.labels_, dtype=int)
 
 
@@ -196,18 +233,31 @@ def _regions(xy: np.ndarray, households: np.ndarray, pairs: np.ndarray,
                           "y": np.bincount(block, xy[:, 1]) / np.bincount(block),
                           "households": np.bincount(block, households)})
     best: tuple[int, np.ndarray, int] | None = None
-    threshold = max(float(low), min(total / fewest, high - block_households))
+    # spopt's annealing stalls when the threshold leaves no slack (e.g. exactly
+    # total / fewest), so the threshold stays below SLACK times the mean region
+    ceiling = SLACK * total / fewest
+    threshold = min(ceiling, max(float(low), high - block_households))
     while True:
-        labels = _maxp(frame, w, threshold)
-        _, dense = np.unique(labels, return_inverse=True)
-        labels = _rebalance(dense.ravel(), frame["households"].to_numpy(), w, bounds)
-        sums = np.bincount(labels, frame["households"].to_numpy())
-        over = int((sums > high).sum() + (sums < low).sum())
-        if best is None or over < best[0]:
-            best = (over, labels, int(threshold))
-        if over == 0 or threshold <= low:
+        found = _maxp(frame, w, threshold)
+        if found is not None:
+            _, dense = np.unique(found, return_inverse=True)
+            labels = _rebalance(dense.ravel(), frame["households"].to_numpy(), w, bounds)
+            sums = np.bincount(labels, frame["households"].to_numpy())
+            over = int((sums > high).sum() + (sums < low).sum())
+            if best is None or over < best[0]:
+                best = (over, labels, int(threshold))
+        else:
+            over = -1
+        floor = min(low, ceiling)
+        if over == 0 or threshold <= floor / 2 or (threshold <= floor and best is not None):
             break
-        threshold = max(float(low), threshold - block_households / 2)
+        if threshold <= floor:  # no run finished yet: try below the bound
+            threshold = threshold - block_households / 2
+            continue
+        threshold = min(ceiling, max(float(low), threshold - block_households / 2))
+    if best is None:
+        raise PlanError("spopt's max-p found no regions for this community; try other "
+                        "household bounds")
     _, labels, used = best
     return labels[block], used
 

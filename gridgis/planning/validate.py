@@ -46,6 +46,8 @@ from gridgis.planning.findings import ValidationReport, findings_frame
 __all__ = ["RULES", "ValidationSettings", "validate"]
 
 Row = dict[str, Any]
+DEGENERATE_DEG2 = 1e-12
+"""Below this area in square degrees (about 0.01 m²) a part is a numerical spike."""
 
 
 @dataclass(frozen=True)
@@ -83,10 +85,27 @@ class ValidationSettings:
 class _Plan:
     """The layers projected once, with the settings."""
 
-    grids: gpd.GeoDataFrame          # projected, valid geometry in "fixed"
-    communities: gpd.GeoDataFrame    # projected
-    zones: gpd.GeoDataFrame | None   # projected
+    grids: gpd.GeoDataFrame          # lon/lat; valid geometry in "fixed", metres in "metric"
+    communities: gpd.GeoDataFrame    # lon/lat, made valid
+    zones: gpd.GeoDataFrame | None   # lon/lat
     settings: ValidationSettings
+    crs: Any                         # the local Gauss-Krüger CRS measures are taken in
+
+    def area_m2(self, geoms: Any) -> np.ndarray:
+        """Areas in m² of lon/lat geometries.
+
+        Topology is computed in the stored coordinates, where shared vertices
+        are exact; only the measures are projected.
+        """
+        geoms = np.asarray(geoms, dtype=object)
+        area = np.zeros(len(geoms))
+        # parts without area in lon/lat (zero-width spikes) would gain a false
+        # area once projection bends their straight edges
+        some = shapely.area(geoms) > DEGENERATE_DEG2
+        if some.any():
+            projected = gpd.GeoSeries(geoms[some], crs=4326).to_crs(self.crs)
+            area[some] = shapely.area(projected.to_numpy())
+        return area
 
 
 def _finding(rule: str, severity: str, codes: Any, message: str, measure: float,
@@ -109,7 +128,8 @@ def _invalid_geometry(plan: _Plan) -> Iterator[Row]:
         reason = shapely.is_valid_reason(raw[i])
         where = shapely.point_on_surface(plan.grids["fixed"].iat[i])
         yield _finding("invalid_geometry", "error", plan.grids["code"].iat[i],
-                       f"invalid polygon: {reason}", shapely.area(raw[i]), "m2", where)
+                       f"invalid polygon: {reason}",
+                       plan.area_m2([plan.grids["fixed"].iat[i]])[0], "m2", where)
 
 
 def _overlap(plan: _Plan) -> Iterator[Row]:
@@ -119,7 +139,7 @@ def _overlap(plan: _Plan) -> Iterator[Row]:
     keep = left < right
     left, right = left[keep], right[keep]
     shared = shapely.intersection(geoms[left], geoms[right])
-    area = shapely.area(shared)
+    area = plan.area_m2(shared)
     codes = plan.grids["code"].to_numpy()
     for i in np.flatnonzero(area > plan.settings.overlap_tolerance_m2):
         a, b = codes[left[i]], codes[right[i]]
@@ -133,9 +153,8 @@ def _gap(plan: _Plan) -> Iterator[Row]:
     for community in plan.communities.itertuples():
         mine = grids.loc[grids["community_code"] == community.code, "fixed"].to_numpy()
         covered = shapely.union_all(mine) if len(mine) else shapely.Polygon()
-        holes = _polygons(shapely.difference(community.geometry, covered))
-        for part in shapely.get_parts(holes):
-            area = shapely.area(part)
+        holes = shapely.get_parts(_polygons(shapely.difference(community.geometry, covered)))
+        for part, area in zip(holes, plan.area_m2(holes), strict=True):
             if area > plan.settings.gap_tolerance_m2:
                 yield _finding("gap", "error", community.code,
                                f"{area:,.0f} m² of community {community.code} lies in no grid",
@@ -149,7 +168,7 @@ def _outside_community(plan: _Plan) -> Iterator[Row]:
         return
     outside = shapely.difference(grids["fixed"].to_numpy(),
                                  shapes.loc[grids["community_code"]].to_numpy())
-    area = shapely.area(outside)
+    area = plan.area_m2(outside)
     for i in np.flatnonzero(area > plan.settings.outside_tolerance_m2):
         code = grids["code"].iat[i]
         yield _finding("outside_community", "error", code,
@@ -160,14 +179,15 @@ def _outside_community(plan: _Plan) -> Iterator[Row]:
 
 def _sliver(plan: _Plan) -> Iterator[Row]:
     s = plan.settings
-    for code, geom in zip(plan.grids["code"], plan.grids["fixed"], strict=True):
+    for code, geom in zip(plan.grids["code"], plan.grids["metric"], strict=True):
         for part in shapely.get_parts(geom):
             area, perimeter = shapely.area(part), shapely.length(part)
             width = 2.0 * area / perimeter if perimeter else 0.0
             if width < s.sliver_width_m or area < s.sliver_area_m2:
+                where = gpd.GeoSeries([part], crs=plan.crs).to_crs(4326).iloc[0]
                 yield _finding("sliver", "warning", code,
                                f"a part of grid {code} is {width:,.1f} m wide and "
-                               f"{area:,.0f} m² large", width, "m", part)
+                               f"{area:,.0f} m² large", width, "m", where)
 
 
 def _multipart(plan: _Plan) -> Iterator[Row]:
@@ -242,7 +262,7 @@ def _zones(plan: _Plan) -> Iterator[Row]:
     district = shapely.union_all(plan.communities.geometry.to_numpy())
     fixed = shapely.make_valid(zones.geometry.to_numpy())
     outside = shapely.difference(fixed, district)
-    area = shapely.area(outside)
+    area = plan.area_m2(outside)
     for i in np.flatnonzero(area > plan.settings.outside_tolerance_m2):
         zid = zones["zone_id"].iat[i]
         yield _finding("zone_outside_district", "warning", zid,
@@ -278,13 +298,15 @@ RULE_NAMES: tuple[str, ...] = (
 def _project(layers: Layers) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame,
                                       gpd.GeoDataFrame | None, Any]:
     crs = local_crs(layers.communities)
-    grids = layers.grids.to_crs(crs)
+    grids = layers.grids.to_crs(4326)
     raw = grids.geometry.to_numpy()
-    grids = grids.assign(raw=raw, fixed=[_polygons(g) for g in shapely.make_valid(raw)])
-    communities = layers.communities.to_crs(crs)
+    fixed = [_polygons(g) for g in shapely.make_valid(raw)]
+    metric = gpd.GeoSeries(fixed, crs=4326).to_crs(crs).to_numpy()
+    grids = grids.assign(raw=raw, fixed=fixed, metric=metric)
+    communities = layers.communities.to_crs(4326)
     communities = communities.set_geometry(
-        [_polygons(g) for g in shapely.make_valid(communities.geometry.to_numpy())], crs=crs)
-    zones = layers.patrol_zones.to_crs(crs) if layers.patrol_zones is not None else None
+        [_polygons(g) for g in shapely.make_valid(communities.geometry.to_numpy())], crs=4326)
+    zones = layers.patrol_zones.to_crs(4326) if layers.patrol_zones is not None else None
     return grids, communities, zones, crs
 
 
@@ -316,7 +338,7 @@ def validate(layers: Layers, *, settings: ValidationSettings | None = None,
     if thresholds:
         base = ValidationSettings(**{**base.__dict__, **thresholds})
     grids, communities, zones, crs = _project(layers)
-    plan = _Plan(grids, communities, zones, base)
+    plan = _Plan(grids, communities, zones, base, crs)
     rows = [row for rule in RULES.values() for row in rule(plan)]
-    findings = findings_frame(rows, crs=crs).to_crs(4326)
+    findings = findings_frame(rows, crs=4326)
     return ValidationReport(findings, RULE_NAMES)
