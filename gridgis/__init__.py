@@ -3,10 +3,13 @@
 A district is cut into townships, communities and grids; every incident is
 located in exactly one grid, routed, handled within time limits and verified.
 This package holds the layers and their schemas, coordinate handling, codes,
-the sample district and (in later modules) assignment, dispatch and analysis.
+the sample district, assignment, dispatch, analysis and the planner tools.
 """
 
-from gridgis import analysis
+from gridgis import (
+    analysis,
+    planning,
+)
 from gridgis._errors import (
     CategoryError,
     CodeError,
@@ -15,6 +18,7 @@ from gridgis._errors import (
     LayerError,
     MissingLayerError,
     OutsideDistrictError,
+    PlanError,
 )
 from gridgis.categories import load_categories
 from gridgis.codes import CodeScheme, validate_code
@@ -22,6 +26,7 @@ from gridgis.crs import gauss_kruger_epsg, local_crs, to_lonlat, to_projected, t
 from gridgis.grid_index import GridIndex, Location
 from gridgis.layers import Layers, describe_layers, read_layers, write_layers
 from gridgis.nearest import UnitFinder, nearest_units
+from gridgis.planning import PlanHistory, diff_plans, validate
 from gridgis.sample import sample_district
 
 __version__ = "0.1.0"
@@ -38,19 +43,24 @@ __all__ = [
     "Location",
     "MissingLayerError",
     "OutsideDistrictError",
+    "PlanError",
+    "PlanHistory",
     "UnitFinder",
     "__version__",
     "analysis",
     "describe_layers",
+    "diff_plans",
     "gauss_kruger_epsg",
     "load_categories",
     "local_crs",
     "nearest_units",
+    "planning",
     "read_layers",
     "sample_district",
     "to_lonlat",
     "to_projected",
     "to_wgs84",
+    "validate",
     "validate_code",
     "write_layers",
 ]
