@@ -43,3 +43,45 @@ def register(app: typer.Typer) -> None:
             err.print(f"wrote the map {map_path}", highlight=False)
         if not report.ok:
             raise typer.Exit(code=1)
+
+
+def register_repair(app: typer.Typer) -> None:
+    """Add the ``repair`` command to the ``gridgis`` application."""
+    from gridgis._errors import PlanError
+    from gridgis.cli import _frame_table, clear_errors, err, out
+
+    @app.command()
+    @clear_errors
+    def repair(
+        path: Annotated[Path, typer.Argument(metavar="FILE", help="A district GeoPackage.")],
+        out_path: Annotated[Path, typer.Option("-o", "--out", help="Repaired plan to write.")],
+        make_valid: Annotated[bool, typer.Option(
+            "--make-valid", help="Make invalid grid polygons valid.")] = False,
+        snap: Annotated[float | None, typer.Option(
+            help="Clip grids to their community, close strips thinner than this (m).")
+        ] = None,
+        fill_gaps: Annotated[bool, typer.Option(
+            "--fill-gaps", help="Give gaps and slivers to the neighbour with the longest "
+                                "shared edge.")] = False,
+    ) -> None:
+        """Repair FILE's grid plan mechanically and write the result to OUT (never FILE)."""
+        from gridgis.layers import read_layers, write_layers
+        from gridgis.planning.repair import repair as run
+        from gridgis.planning.validate import validate as check
+
+        if out_path.exists() and out_path.resolve() == path.resolve():
+            raise PlanError(f"{out_path} is the input; write the repaired plan to a new file")
+        if not (make_valid or fill_gaps or snap is not None):
+            raise PlanError("choose at least one repair: --make-valid, --snap M, --fill-gaps")
+        layers = read_layers(path, strict=False)
+        fixed, report = run(layers, valid=make_valid, snap_m=snap, gaps=fill_gaps)
+        write_layers(fixed, out_path, strict=False)
+        err.print(f"wrote {out_path}", highlight=False)
+        if len(report):
+            report.index = report.index + 1
+            out.print(_frame_table(report, "Repairs"))
+        else:
+            out.print("nothing to repair")
+        left = check(fixed)
+        out.print(f"after repair: {len(left.errors)} error(s), "
+                  f"{len(left.findings) - len(left.errors)} warning(s)", highlight=False)
