@@ -3,9 +3,13 @@
 Polygons are flattened into edge arrays; each polygon's edges are also
 grouped into horizontal bands, so a crossing-number test or a nearest-edge
 search touches only the edges near the point's latitude. A uniform cell table
-answers most points outright (cells lying wholly inside one polygon); only
-points in cells crossed by an edge run the exact test, on the few candidate
-polygons of that cell.
+(with finer tables in busy cells) answers most points outright (cells lying
+wholly inside one polygon); a point in a cell crossed by edges is answered from
+that cell's record: the polygon at the cell's centre and the few edges in the
+cell, by counting crossings of the segment from the centre to the point. Only
+degenerate cases (a point on an edge's line, a segment through a vertex) run the
+full test on the cell's candidate polygons. Batches are compiled parallel loops,
+visited tile by tile and in stages so that memory loads overlap.
 """
 
 from __future__ import annotations
@@ -124,16 +128,190 @@ def metres_per_degree(lat: float) -> tuple[float, float]:
         math.radians(1.0) * m_radius
 
 
+# -- the packed index: three flat arrays, so a call passes few arguments ---------------------
+# ``I`` starts with nx, ny, n, then (start, stop) of each part in I, F and C; ``F`` starts
+# with x0, y0, dx, dy. Parts are read back as views (no copies) by the helpers below.
+#
+# Cells of the table (and of the finer tables) hold a polygon id (>= 0), -1 (no polygon)
+# or -2 - o, where o is the offset in ``rec`` of the cell's record, laid out so that a point
+# touches one short run of memory:
+#   a busy cell:     -1, x0, y0, dx, dy, m, offset of its m x m finer table in sub_cells
+#   a boundary cell: k (its candidate list), polygon at the centre (or -1, or FALLBACK),
+#                    whether that polygon has no edge in the cell, centre x, centre y,
+#                    half width, half height, n, then n edges (x0, y0, x1, y1, code) where
+#                    code = 2 * polygon + (1 if the centre lies left of the edge else 0)
+I_PARTS = ("cand_ptr", "band_n", "band_off", "band_ptr")
+F_PARTS = ("band_lo", "band_h", "band_xy", "rec")
+C_PARTS = ("cells", "sub_cells", "cand_ids")
+_HDR = 3
+_IF = _HDR + 2 * len(I_PARTS)
+_FF = _IF + 2 * len(F_PARTS)
+HEADER = _FF + 2 * len(C_PARTS)
+FALLBACK = -3  # a cell whose points take the full exact test
+REC_HEAD = 8
+REC_EDGE = 5
+
+
+@nb.njit(cache=True, inline="always")
+def _ip(pi: np.ndarray, k: int) -> np.ndarray:
+    return pi[pi[_HDR + 2 * k]:pi[_HDR + 2 * k + 1]]
+
+
+@nb.njit(cache=True, inline="always")
+def _fp(pf: np.ndarray, pi: np.ndarray, k: int) -> np.ndarray:
+    return pf[pi[_IF + 2 * k]:pi[_IF + 2 * k + 1]]
+
+
+@nb.njit(cache=True, inline="always")
+def _cp(pc: np.ndarray, pi: np.ndarray, k: int) -> np.ndarray:
+    return pc[pi[_FF + 2 * k]:pi[_FF + 2 * k + 1]]
+
+
+@nb.njit(cache=True, fastmath={"nnan", "nsz"})
+def _band_min(xy: np.ndarray, t0: int, t1: int, px: float, py: float, kx: float, ky: float,
+              best2: float) -> float:
+    """Least squared distance (m²) to edges ``t0:t1``, at most ``best2``.
+
+    The arithmetic of :func:`edge_distance`, written without branches so that it is
+    vectorized; the flags only allow assuming no NaN and unsigned zeros (no
+    reassociation), so every value is the same.
+    """
+    for t in range(t0, t1):
+        ax = (xy[t, 0] - px) * kx
+        ay = (xy[t, 1] - py) * ky
+        bx = (xy[t, 2] - px) * kx
+        by = (xy[t, 3] - py) * ky
+        dx, dy = bx - ax, by - ay
+        ll = dx * dx + dy * dy
+        q = -(ax * dx + ay * dy) / (ll if ll != 0.0 else 1.0)
+        s = 0.0 if ll == 0.0 else max(0.0, min(1.0, q))
+        cx, cy = ax + s * dx, ay + s * dy
+        d2 = cx * cx + cy * cy
+        best2 = d2 if d2 < best2 else best2
+    return best2
+
+
 @nb.njit(cache=True)
-def locate_one(px: float, py: float, x0: float, y0: float, dx: float, dy: float, nx: int,
-               ny: int, cells: np.ndarray, cand_ptr: np.ndarray, cand_ids: np.ndarray,
-               list_sub: np.ndarray, sub_geo: np.ndarray, sub_int: np.ndarray,
-               sub_cells: np.ndarray, band_lo: np.ndarray, band_h: np.ndarray,
-               band_n: np.ndarray, band_off: np.ndarray, band_ptr: np.ndarray,
-               band_xy: np.ndarray) -> tuple[int, int]:
-    """(polygon id or -1, INSIDE/BOUNDARY/NONE) for one point."""
+def edge_distance_fast(pid: int, px: float, py: float, kx: float, ky: float,
+                       band_lo: np.ndarray, band_h: np.ndarray, band_n: np.ndarray,
+                       band_off: np.ndarray, band_ptr: np.ndarray, band_xy: np.ndarray,
+                       best2: float) -> float:
+    """:func:`edge_distance`, bit for bit, starting from a known squared bound ``best2``."""
+    n = band_n[pid]
+    h = band_h[pid]
+    lo = band_lo[pid]
+    b0 = int(math.floor((py - lo) / h))
+    b0 = min(max(b0, 0), n - 1)
+    best = math.sqrt(best2)
+    for step in range(n):
+        done = True
+        for side in range(2):
+            if step == 0 and side == 1:
+                continue
+            b = b0 - step if side == 0 else b0 + step
+            if b < 0 or b >= n:
+                continue
+            gap = 0.0
+            if py < lo + b * h:
+                gap = (lo + b * h - py) * ky
+            elif py > lo + (b + 1) * h:
+                gap = (py - lo - (b + 1) * h) * ky
+            if gap >= best:
+                continue
+            done = False
+            k = band_off[pid] + b
+            best2 = _band_min(band_xy, band_ptr[k], band_ptr[k + 1], px, py, kx, ky, best2)
+            best = math.sqrt(best2)
+        if done and step > 0:
+            break
+    return best
+
+
+@nb.njit(cache=True, inline="always")
+def _rec_dist2(rec: np.ndarray, b: int, px: float, py: float, kx: float, ky: float) -> float:
+    """Squared distance (m²) from the point to the edge stored at ``rec[b:b + 4]``.
+
+    The arithmetic of :func:`edge_distance` (so the same bits); the projection is
+    divided out only when it falls inside the edge.
+    """
+    ax = (rec[b] - px) * kx
+    ay = (rec[b + 1] - py) * ky
+    bx = (rec[b + 2] - px) * kx
+    by = (rec[b + 3] - py) * ky
+    dx, dy = bx - ax, by - ay
+    ll = dx * dx + dy * dy
+    num = -(ax * dx + ay * dy)
+    if ll == 0.0 or num <= 0.0:
+        cx, cy = ax, ay
+    elif num >= ll:
+        cx, cy = ax + dx, ay + dy
+    else:
+        s = min(1.0, num / ll)
+        cx, cy = ax + s * dx, ay + s * dy
+    return cx * cx + cy * cy
+
+
+@nb.njit(cache=True, inline="always")
+def _cross_test(rec: np.ndarray, o: int, px: float, py: float) -> int:
+    """Polygon containing the point, by crossings of the segment from the cell's centre.
+
+    Returns the lowest-numbered candidate containing the point, -1 for none, or
+    ``FALLBACK`` when the cell or the point is degenerate (on an edge's line, the
+    segment through a vertex): then the full exact test decides. Each edge's
+    orientation test is exact when not reported as zero, so a polygon contains the
+    point exactly when it contains the centre and the segment crosses its edges an
+    even number of times.
+    """
+    ref = int(rec[o + 1])
+    if ref == FALLBACK:
+        return FALLBACK
+    rx, ry = rec[o + 3], rec[o + 4]
+    cur = -1
+    parity = False
+    best = -1
+    base = o + REC_HEAD
+    for e in range(int(rec[o + 7])):
+        b = base + REC_EDGE * e
+        code = int(rec[b + 4])
+        pid = code >> 1
+        if pid != cur:
+            if cur >= 0 and ((cur == ref) != parity):
+                best = cur  # groups come in ascending order: the first hit is the lowest
+                break
+            cur = pid
+            parity = False
+        ax, ay, bx, by = rec[b], rec[b + 1], rec[b + 2], rec[b + 3]
+        sp = _orient(ax, ay, bx, by, px, py)
+        if sp == 0.0:
+            return FALLBACK
+        if (sp > 0.0) != ((code & 1) == 1):
+            o1 = _orient(rx, ry, px, py, ax, ay)
+            o2 = _orient(rx, ry, px, py, bx, by)
+            if o1 == 0.0 or o2 == 0.0:
+                return FALLBACK
+            if (o1 > 0.0) != (o2 > 0.0):
+                parity = not parity
+    if best < 0 and cur >= 0 and ((cur == ref) != parity):
+        best = cur
+    if rec[o + 2] != 0.0 and ref >= 0 and (best < 0 or ref < best):
+        return ref  # the centre's polygon has no edge in the cell: it holds the point
+    return best
+
+
+@nb.njit(cache=True, inline="always")
+def unpack(pf: np.ndarray, pi: np.ndarray, pc: np.ndarray) -> tuple:
+    """The packed arrays as the argument tuple of :func:`locate_core` (views, no copies)."""
+    return (pf[0], pf[1], pf[2], pf[3], pi[0], pi[1], _cp(pc, pi, 0), _cp(pc, pi, 1),
+            _fp(pf, pi, 3), _ip(pi, 0), _cp(pc, pi, 2), _fp(pf, pi, 0), _fp(pf, pi, 1),
+            _ip(pi, 1), _ip(pi, 2), _ip(pi, 3), _fp(pf, pi, 2).reshape((-1, 4)))
+
+
+@nb.njit(cache=True, inline="always")
+def _table(px: float, py: float, x0: float, y0: float, dx: float, dy: float, nx: int,
+           ny: int, cells: np.ndarray) -> int:
+    """The table cell holding the point (-1: none)."""
     if not (math.isfinite(px) and math.isfinite(py)):
-        return -1, NONE
+        return -1
     i = int(math.floor((px - x0) / dx))
     j = int(math.floor((py - y0) / dy))
     if i < 0 or j < 0 or i >= nx or j >= ny:
@@ -142,103 +320,638 @@ def locate_one(px: float, py: float, x0: float, y0: float, dx: float, dy: float,
             i = min(i, nx - 1)
             j = min(j, ny - 1)
         else:
-            return -1, NONE
-    v = cells[j * nx + i]
-    if v >= 0:
-        return v, INSIDE
-    if v == -1:
-        return -1, NONE
-    k = -v - 2
-    r = list_sub[k]
-    if r >= 0:  # a busy cell: look the point up in its finer table
-        m = sub_int[r, 0]
-        ii = min(max(int(math.floor((px - sub_geo[r, 0]) / sub_geo[r, 2])), 0), m - 1)
-        jj = min(max(int(math.floor((py - sub_geo[r, 1]) / sub_geo[r, 3])), 0), m - 1)
-        v = sub_cells[sub_int[r, 1] + jj * m + ii]
-        if v >= 0:
-            return v, INSIDE
-        if v == -1:
-            return -1, NONE
-        k = -v - 2
-    found = -1
-    for t in range(cand_ptr[k], cand_ptr[k + 1]):
-        pid = cand_ids[t]  # candidates are sorted: the first boundary hit is the lowest id
-        s = polygon_state(pid, px, py, band_lo, band_h, band_n, band_off, band_ptr, band_xy)
-        if s == INSIDE:
-            return pid, INSIDE
-        if s == BOUNDARY and found < 0:
-            found = pid
-    if found >= 0:
-        return found, BOUNDARY
-    return -1, NONE
+            return -1
+    return j * nx + i
+
+
+@nb.njit(cache=True, inline="always")
+def _finer(v: int, px: float, py: float, sub_cells: np.ndarray, rec: np.ndarray) -> int:
+    """A busy cell's value is looked up again in its finer table."""
+    if v < -1 and rec[-v - 2] < 0.0:  # a busy cell: look the point up in its finer table
+        o = -v - 2
+        m = int(rec[o + 5])
+        ii = min(max(int(math.floor((px - rec[o + 1]) / rec[o + 3])), 0), m - 1)
+        jj = min(max(int(math.floor((py - rec[o + 2]) / rec[o + 4])), 0), m - 1)
+        v = sub_cells[int(rec[o + 6]) + jj * m + ii]
+    return v
 
 
 @nb.njit(cache=True)
-def classify_points(px: np.ndarray, py: np.ndarray, cands: np.ndarray, band_lo: np.ndarray,
-                    band_h: np.ndarray, band_n: np.ndarray, band_off: np.ndarray,
-                    band_ptr: np.ndarray, band_xy: np.ndarray) -> np.ndarray:
-    """The candidate polygon containing each point (-1: none), by the exact test."""
-    out = np.full(px.shape[0], -1, np.int32)
+def _resolve(v: int, px: float, py: float, rec: np.ndarray, cand_ptr: np.ndarray,
+             cand_ids: np.ndarray, band_lo: np.ndarray, band_h: np.ndarray,
+             band_n: np.ndarray, band_off: np.ndarray, band_ptr: np.ndarray,
+             band_xy: np.ndarray, with_distance: bool) -> tuple[int, int, float]:
+    """The answer for a point whose (finest) cell value is ``v``."""
+    if v == -1:
+        return -1, NONE, np.nan
+    best2 = np.inf
+    if v >= 0:
+        pid, state = v, INSIDE
+    else:
+        o = -v - 2
+        pid = _cross_test(rec, o, px, py)
+        state = INSIDE if pid >= 0 else NONE
+        if pid == FALLBACK:
+            k = int(rec[o])
+            pid = -1
+            state = NONE
+            for t in range(cand_ptr[k], cand_ptr[k + 1]):
+                q = cand_ids[t]  # sorted: the first boundary hit is the lowest id
+                s = polygon_state(q, px, py, band_lo, band_h, band_n, band_off, band_ptr,
+                                  band_xy)
+                if s == INSIDE:
+                    pid, state = q, INSIDE
+                    break
+                if s == BOUNDARY and pid < 0:
+                    pid, state = q, BOUNDARY
+        elif pid >= 0 and with_distance:
+            # the nearest edge lies in the cell when it is nearer than the cell's border
+            kx, ky = metres_per_degree(py)
+            base = o + REC_HEAD
+            for e in range(int(rec[o + 7])):
+                b = base + REC_EDGE * e
+                if int(rec[b + 4]) >> 1 == pid:
+                    d2 = _rec_dist2(rec, b, px, py, kx, ky)
+                    if d2 < best2:
+                        best2 = d2
+            border = min((rec[o + 5] - abs(px - rec[o + 3])) * kx,
+                         (rec[o + 6] - abs(py - rec[o + 4])) * ky) * (1.0 - 1e-9)
+            if border > 0.0 and best2 <= border * border * (1.0 - 1e-9):
+                return pid, INSIDE, math.sqrt(best2)
+    if pid < 0:
+        return -1, NONE, np.nan
+    if state == BOUNDARY:
+        return pid, BOUNDARY, 0.0
+    if not with_distance:
+        return pid, INSIDE, np.nan
+    kx, ky = metres_per_degree(py)
+    return pid, INSIDE, edge_distance_fast(pid, px, py, kx, ky, band_lo, band_h, band_n,
+                                           band_off, band_ptr, band_xy, best2)
+
+
+@nb.njit(cache=True)
+def locate_core(px: float, py: float, x0: float, y0: float, dx: float, dy: float, nx: int,
+                ny: int, cells: np.ndarray, sub_cells: np.ndarray, rec: np.ndarray,
+                cand_ptr: np.ndarray, cand_ids: np.ndarray, band_lo: np.ndarray,
+                band_h: np.ndarray, band_n: np.ndarray, band_off: np.ndarray,
+                band_ptr: np.ndarray, band_xy: np.ndarray, with_distance: bool
+                ) -> tuple[int, int, float]:
+    """(polygon id or -1, INSIDE/BOUNDARY/NONE, edge distance in m) for one point.
+
+    The exact crossing-number test of :func:`polygon_state` (lowest id inside, else
+    lowest id on the boundary) and :func:`edge_distance`, bit for bit; most points
+    in cells crossed by edges are answered from the cell's record (its own short list
+    of edges). Arguments as given by :func:`unpack`.
+    """
+    c = _table(px, py, x0, y0, dx, dy, nx, ny, cells)
+    if c < 0:
+        return -1, NONE, np.nan
+    v = _finer(cells[c], px, py, sub_cells, rec)
+    return _resolve(v, px, py, rec, cand_ptr, cand_ids, band_lo, band_h, band_n, band_off,
+                    band_ptr, band_xy, with_distance)
+
+
+@nb.njit(cache=True)
+def locate_packed(px: float, py: float, pf: np.ndarray, pi: np.ndarray, pc: np.ndarray,
+                  with_distance: bool) -> tuple[int, int, float]:
+    """:func:`locate_core` on the packed arrays."""
+    return locate_core(px, py, *unpack(pf, pi, pc), with_distance)
+
+
+@nb.njit(cache=True)
+def build_records(cells: np.ndarray, list_sub: np.ndarray, sub_geo: np.ndarray,
+                  sub_int: np.ndarray, sub_cells: np.ndarray, lst_ptr: np.ndarray,
+                  lst_xy: np.ndarray, lst_box: np.ndarray, lst_pid: np.ndarray,
+                  lst_rs: np.ndarray, lst_ref: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The tables with record offsets instead of list ids, and the records themselves."""
+    nk = lst_box.shape[0]
+    off = np.empty(nk + 1, np.int64)
+    off[0] = 0
+    for k in range(nk):
+        size = 7 if (k < list_sub.shape[0] and list_sub[k] >= 0) else \
+            REC_HEAD + REC_EDGE * (lst_ptr[k + 1] - lst_ptr[k])
+        off[k + 1] = off[k] + size
+    if off[nk] >= 2**31 - 2:
+        raise ValueError("the index is too large for 32-bit record offsets")
+    rec = np.empty(off[nk], np.float64)
+    for k in range(nk):
+        o = off[k]
+        if k < list_sub.shape[0] and list_sub[k] >= 0:
+            r = list_sub[k]
+            rec[o] = -1.0
+            for f in range(4):
+                rec[o + 1 + f] = sub_geo[r, f]
+            rec[o + 5] = sub_int[r, 0]
+            rec[o + 6] = sub_int[r, 1]
+            continue
+        rec[o] = k
+        rec[o + 1] = lst_ref[2 * k]
+        rec[o + 2] = lst_ref[2 * k + 1]
+        for f in range(4):
+            rec[o + 3 + f] = lst_box[k, f]
+        rec[o + 7] = lst_ptr[k + 1] - lst_ptr[k]
+        b = o + REC_HEAD
+        for e in range(lst_ptr[k], lst_ptr[k + 1]):
+            for f in range(4):
+                rec[b + f] = lst_xy[e, f]
+            rec[b + 4] = 2 * lst_pid[e] + (1 if lst_rs[e] > 0 else 0)
+            b += REC_EDGE
+    out_cells = cells.copy()
+    for c in range(cells.shape[0]):
+        if cells[c] < -1:
+            out_cells[c] = -2 - off[-cells[c] - 2]
+    out_sub = sub_cells.copy()
+    for c in range(sub_cells.shape[0]):
+        if sub_cells[c] < -1:
+            out_sub[c] = -2 - off[-sub_cells[c] - 2]
+    return out_cells, out_sub, rec
+
+
+@nb.njit(cache=True, inline="always")
+def _valid(x: float, y: float) -> bool:
+    return math.isfinite(x) and math.isfinite(y) and abs(x) <= 180.0 and abs(y) <= 90.0
+
+
+TILE = 8  # points are visited tile by tile (TILE x TILE table cells): the tile's data stays cached
+SPAN = 1 << 20  # points sorted at a time: the order array stays small
+
+
+@nb.njit(cache=True)
+def tile_order(px: np.ndarray, py: np.ndarray, start: int, stop: int, pf: np.ndarray,
+               pi: np.ndarray, order: np.ndarray) -> None:
+    """Counting sort of points ``start:stop`` by table tile into ``order`` (offsets)."""
+    x0, y0, dx, dy = pf[0], pf[1], pf[2] * TILE, pf[3] * TILE
+    nx, ny = (pi[0] + TILE - 1) // TILE, (pi[1] + TILE - 1) // TILE
+    counts = np.zeros(nx * ny + 2, np.int64)
+    for t in range(start, stop):
+        k = _tile_key(px[t], py[t], x0, y0, dx, dy, nx, ny)
+        counts[k + 1] += 1
+    for k in range(1, nx * ny + 2):
+        counts[k] += counts[k - 1]
+    for t in range(start, stop):
+        k = _tile_key(px[t], py[t], x0, y0, dx, dy, nx, ny)
+        order[counts[k]] = t - start
+        counts[k] += 1
+
+
+@nb.njit(cache=True, inline="always")
+def _tile_key(x: float, y: float, x0: float, y0: float, dx: float, dy: float, nx: int,
+              ny: int) -> int:
+    if math.isfinite(x) and math.isfinite(y):
+        i = int(math.floor((x - x0) / dx))
+        j = int(math.floor((y - y0) / dy))
+        if 0 <= i < nx and 0 <= j < ny:
+            return j * nx + i
+    return nx * ny
+
+
+GROUP = 16  # points taken through each stage together: their memory loads overlap
+
+
+@nb.njit(cache=True)
+def _locate_span(px: np.ndarray, py: np.ndarray, order: np.ndarray, start: int, lo: int,
+                 hi: int, g: tuple, with_distance: bool, out_pid: np.ndarray,
+                 out_state: np.ndarray, out_dist: np.ndarray) -> None:
+    """:func:`locate_core` for points ``order[lo:hi]`` (+ ``start``), in stages.
+
+    Each stage (table cell, finer-table cell, the cell's record) loads memory for
+    ``GROUP`` points at once, so the processor waits for all their cache misses
+    together instead of one after another. NaN/out-of-table points give -1.
+    """
+    (x0, y0, dx, dy, nx, ny, cells, sub_cells, rec, cand_ptr, cand_ids, band_lo, band_h,
+     band_n, band_off, band_ptr, band_xy) = g
+    tt = np.empty(GROUP, np.int64)
+    vals = np.empty(GROUP, np.int64)
+    sidx = np.empty(GROUP, np.int64)
+    for q0 in range(lo, hi, GROUP):
+        m = min(hi, q0 + GROUP) - q0
+        for u in range(m):
+            t = start + order[q0 + u]
+            tt[u] = t
+            sidx[u] = _table(px[t], py[t], x0, y0, dx, dy, nx, ny, cells)
+        for u in range(m):
+            vals[u] = cells[sidx[u]] if sidx[u] >= 0 else -1
+        for u in range(m):  # busy cells: the record's finer table, then its cell
+            v = vals[u]
+            sidx[u] = -1
+            if v < -1:
+                o = -v - 2
+                if rec[o] < 0.0:
+                    t = tt[u]
+                    mm = int(rec[o + 5])
+                    ii = min(max(int(math.floor((px[t] - rec[o + 1]) / rec[o + 3])), 0),
+                             mm - 1)
+                    jj = min(max(int(math.floor((py[t] - rec[o + 2]) / rec[o + 4])), 0),
+                             mm - 1)
+                    sidx[u] = int(rec[o + 6]) + jj * mm + ii
+        touch = 0.0
+        for u in range(m):
+            if sidx[u] >= 0:
+                vals[u] = sub_cells[sidx[u]]
+            v = vals[u]
+            if v < -1:
+                touch += rec[-v - 2 + 7]  # bring each record's head in
+            elif v >= 0 and with_distance:
+                touch += band_lo[v]
+        for u in range(m):
+            t = tt[u]
+            pid, s, d = _resolve(vals[u], px[t], py[t], rec, cand_ptr, cand_ids, band_lo,
+                                 band_h, band_n, band_off, band_ptr, band_xy, with_distance)
+            out_pid[t] = pid
+            out_state[t] = s
+            out_dist[t] = d
+        if touch == 1e300:  # never (a sum of a few coordinates): keeps the loads above
+            out_dist[tt[0]] = touch
+
+
+@nb.njit(cache=True, parallel=True)
+def assign_points(px: np.ndarray, py: np.ndarray, gf: np.ndarray, gi: np.ndarray,
+                  gc: np.ndarray, zf: np.ndarray, zi: np.ndarray, zc: np.ndarray,
+                  zone_code: np.ndarray, with_distance: bool, out_pid: np.ndarray,
+                  out_match: np.ndarray, out_level: np.ndarray, out_dist: np.ndarray,
+                  workers: int) -> None:
+    """Grid, match code, patrol level code and edge distance of every point, in one pass.
+
+    Match codes: 0 inside, 1 boundary, 3 outside (snapping comes later), 4 invalid.
+    ``zone_code`` maps a zone id to its level code (an empty array: no zones). Points
+    are taken ``SPAN`` at a time, sorted by tile so that neighbours share cached data,
+    and dealt to ``workers`` threads (``numba.get_num_threads()``) chunk by chunk.
+    """
+    n = px.shape[0]
+    chunk = 1024
+    has_zone = zone_code.shape[0] > 0
+    order = np.empty(min(n, SPAN), np.int32)
+    for start in range(0, n, SPAN):
+        stop = min(n, start + SPAN)
+        tile_order(px, py, start, stop, gf, gi, order)
+        nchunks = (stop - start + chunk - 1) // chunk
+        # chunks dealt round-robin: each thread gets a share of every region of the map
+        for w in nb.prange(workers):
+            for c in range(w, nchunks, workers):
+                g = unpack(gf, gi, gc)  # views made once a chunk, not once a point
+                lo, hi = c * chunk, min(stop - start, (c + 1) * chunk)
+                # the state goes to out_match for now, and becomes the match code below
+                _locate_span(px, py, order, start, lo, hi, g, with_distance, out_pid, out_match,
+                             out_dist)
+                z = unpack(zf, zi, zc) if has_zone else g
+                for q in range(lo, hi):
+                    t = start + order[q]
+                    x, y = px[t], py[t]
+                    if not _valid(x, y):
+                        out_pid[t] = -1
+                        out_match[t] = 4
+                        out_level[t] = -1
+                        out_dist[t] = np.nan
+                        continue
+                    s = out_match[t]
+                    out_match[t] = 0 if s == INSIDE else (1 if s == BOUNDARY else 3)
+                    if not with_distance:
+                        out_dist[t] = np.nan
+                    lv = -1
+                    if has_zone:
+                        zid, _, _ = locate_core(x, y, *z, False)
+                        if zid >= 0:
+                            lv = zone_code[zid]
+                    out_level[t] = lv
+
+
+@nb.njit(cache=True, parallel=True)
+def gather(pid: np.ndarray, table: np.ndarray, missing: int, out: np.ndarray) -> None:
+    """``out[t] = table[pid[t]]``, or ``missing`` where ``pid[t] < 0``."""
+    for t in nb.prange(pid.shape[0]):
+        p = pid[t]
+        out[t] = table[p] if p >= 0 else missing
+
+
+@nb.njit(cache=True)
+def _rect_touch(ax: float, ay: float, bx: float, by: float, x0: float, y0: float,
+                x1: float, y1: float) -> bool:
+    """Whether segment ab may touch the rectangle (conservative: true when unsure)."""
+    if max(ax, bx) < x0 or min(ax, bx) > x1 or max(ay, by) < y0 or min(ay, by) > y1:
+        return False
+    ex, ey = bx - ax, by - ay
+    pos = neg = False
+    for cx, cy in ((x0, y0), (x1, y0), (x0, y1), (x1, y1)):
+        d = ex * (cy - ay) - ey * (cx - ax)
+        if d > 0.0:
+            pos = True
+        elif d < 0.0:
+            neg = True
+        else:
+            return True
+    return pos and neg
+
+
+@nb.njit(cache=True, parallel=True)
+def build_lists(box: np.ndarray, skip: np.ndarray, cand_ptr: np.ndarray,
+                cand_ids: np.ndarray, edge_ptr: np.ndarray, exy: np.ndarray,
+                band_lo: np.ndarray, band_h: np.ndarray, band_n: np.ndarray,
+                band_off: np.ndarray, band_ptr: np.ndarray, band_xy: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Each boundary cell's edges, the polygon at its centre and the centre's side of each.
+
+    ``box`` rows are (centre x, centre y, half width, half height). Returns
+    ``lst_ptr``, ``lst_xy``, ``lst_pid``, ``lst_rs`` (side of the centre: ±1) and
+    ``lst_ref`` (pairs: the polygon at the centre or -1, or ``FALLBACK``; and
+    whether that polygon has no edge in the cell).
+    """
+    nk = box.shape[0]
+    count = np.zeros(nk + 1, np.int64)
+    ref = np.full(2 * nk, -1, np.int32)
+    ref[1::2] = 0
+    for k in nb.prange(nk):
+        if skip[k]:
+            continue
+        rx, ry, hw, hh = box[k, 0], box[k, 1], box[k, 2], box[k, 3]
+        eps = 1e-6 * max(hw, hh) + 1e-12
+        x0, y0, x1, y1 = rx - hw - eps, ry - hh - eps, rx + hw + eps, ry + hh + eps
+        c = 0
+        inside = 0
+        bad = False
+        own = -1
+        for t in range(cand_ptr[k], cand_ptr[k + 1]):
+            q = cand_ids[t]
+            s = polygon_state(q, rx, ry, band_lo, band_h, band_n, band_off, band_ptr,
+                              band_xy)
+            if s == BOUNDARY:
+                bad = True
+            elif s == INSIDE:
+                inside += 1
+                own = q
+            for e in range(edge_ptr[q], edge_ptr[q + 1]):
+                if _rect_touch(exy[e, 0], exy[e, 1], exy[e, 2], exy[e, 3], x0, y0, x1, y1):
+                    c += 1
+                    if _orient(exy[e, 0], exy[e, 1], exy[e, 2], exy[e, 3], rx, ry) == 0.0:
+                        bad = True
+        if bad or inside > 1:
+            ref[2 * k] = FALLBACK
+            c = 0
+        else:
+            ref[2 * k] = own
+        count[k + 1] = c
+    ptr = np.cumsum(count)
+    m = ptr[-1]
+    lst_xy = np.empty((m, 4), np.float64)
+    lst_pid = np.empty(m, np.int32)
+    lst_rs = np.empty(m, np.int32)
+    for k in nb.prange(nk):
+        if ptr[k + 1] == ptr[k]:
+            if ref[2 * k] >= 0:
+                ref[2 * k + 1] = 1
+            continue
+        rx, ry, hw, hh = box[k, 0], box[k, 1], box[k, 2], box[k, 3]
+        eps = 1e-6 * max(hw, hh) + 1e-12
+        x0, y0, x1, y1 = rx - hw - eps, ry - hh - eps, rx + hw + eps, ry + hh + eps
+        w = ptr[k]
+        own_has = False
+        for t in range(cand_ptr[k], cand_ptr[k + 1]):
+            q = cand_ids[t]
+            for e in range(edge_ptr[q], edge_ptr[q + 1]):
+                if _rect_touch(exy[e, 0], exy[e, 1], exy[e, 2], exy[e, 3], x0, y0, x1, y1):
+                    for f in range(4):
+                        lst_xy[w, f] = exy[e, f]
+                    lst_pid[w] = q
+                    o = _orient(exy[e, 0], exy[e, 1], exy[e, 2], exy[e, 3], rx, ry)
+                    lst_rs[w] = 1 if o > 0.0 else -1
+                    if q == ref[2 * k]:
+                        own_has = True
+                    w += 1
+        if ref[2 * k] >= 0 and not own_has:
+            ref[2 * k + 1] = 1
+    return ptr, lst_xy, lst_pid, lst_rs, ref
+
+
+@nb.njit(cache=True)
+def edge_distance_packed(pid: int, px: float, py: float, pf: np.ndarray, pi: np.ndarray
+                         ) -> float:
+    """:func:`edge_distance` on the packed arrays."""
+    kx, ky = metres_per_degree(py)
+    return edge_distance_fast(pid, px, py, kx, ky, _fp(pf, pi, 0), _fp(pf, pi, 1),
+                              _ip(pi, 1), _ip(pi, 2), _ip(pi, 3),
+                              _fp(pf, pi, 2).reshape((-1, 4)), np.inf)
+
+
+@nb.njit(cache=True, parallel=True)
+def query_points(px: np.ndarray, py: np.ndarray, pf: np.ndarray, pi: np.ndarray,
+                 pc: np.ndarray, with_distance: bool, out_ids: np.ndarray,
+                 out_state: np.ndarray, out_dist: np.ndarray,
+                 workers: int) -> None:
+    """:func:`locate_packed` for every point (NaN distances when not asked for)."""
+    n = px.shape[0]
+    chunk = 1024
+    order = np.empty(min(n, SPAN), np.int32)
+    for start in range(0, n, SPAN):
+        stop = min(n, start + SPAN)
+        tile_order(px, py, start, stop, pf, pi, order)
+        nchunks = (stop - start + chunk - 1) // chunk
+        for w in nb.prange(workers):  # chunks dealt round-robin, as in assign_points
+            for c in range(w, nchunks, workers):
+                g = unpack(pf, pi, pc)
+                _locate_span(px, py, order, start, c * chunk,
+                             min(stop - start, (c + 1) * chunk), g, with_distance, out_ids,
+                             out_state, out_dist)
+
+
+@nb.njit(cache=True)
+def locate_full(px: float, py: float, gf: np.ndarray, gi: np.ndarray, gc: np.ndarray,
+                zf: np.ndarray, zi: np.ndarray, zc: np.ndarray
+                ) -> tuple[int, int, float, int]:
+    """Grid id, state and edge distance, and zone id (-1: none), of one point, in one call."""
+    pid, s, d = locate_packed(px, py, gf, gi, gc, True)
+    z = -1
+    if zi.shape[0] > 0:
+        z, _, _ = locate_packed(px, py, zf, zi, zc, False)
+    return pid, s, d, z
+
+
+@nb.njit(cache=True)
+def _grow(a: np.ndarray, need: int) -> np.ndarray:
+    if need <= a.shape[0]:
+        return a
+    b = np.empty(max(need, 2 * a.shape[0]), a.dtype)
+    b[:a.shape[0]] = a
+    return b
+
+
+@nb.njit(cache=True)
+def refine_cells(busy: np.ndarray, ms: np.ndarray, geo: np.ndarray, cand_ptr: np.ndarray,
+                 cand_ids: np.ndarray, edge_ptr: np.ndarray, exy: np.ndarray,
+                 band_lo: np.ndarray, band_h: np.ndarray, band_n: np.ndarray,
+                 band_off: np.ndarray, band_ptr: np.ndarray, band_xy: np.ndarray,
+                 first_list: int
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Finer tables for the busy cells ``busy`` (rows of ``geo``: x0, y0, dx, dy; m × m).
+
+    A sub-cell touched by an edge (conservatively) gets a new candidate list: the
+    polygons whose edges touch it and the first one covering its centre; any other
+    sub-cell takes the first candidate covering its centre, or -1. Returns the
+    sub-tables, each one's offset, and the new lists' lengths, ids and boxes.
+    """
+    nbusy = busy.shape[0]
+    offs = np.empty(nbusy, np.int64)
+    total = 0
+    maxc = 1
+    for r in range(nbusy):
+        offs[r] = total
+        total += ms[r] * ms[r]
+        maxc = max(maxc, cand_ptr[busy[r] + 1] - cand_ptr[busy[r]])
+    sub = np.full(total, -1, np.int32)
+    new_cnt = np.empty(1024, np.int64)
+    new_ids = np.empty(4096, np.int32)
+    new_box = np.empty(4096, np.float64)
+    nl = 0
+    ni = 0
+    hit = np.zeros((64 * 64, maxc), np.bool_)
+    any_hit = np.zeros(64 * 64, np.bool_)
+    for r in range(nbusy):
+        k, m = busy[r], ms[r]
+        c0, nc = cand_ptr[k], cand_ptr[k + 1] - cand_ptr[k]
+        sx0, sy0, sdx, sdy = geo[r, 0], geo[r, 1], geo[r, 2], geo[r, 3]
+        hit[:m * m, :nc] = False
+        any_hit[:m * m] = False
+        for a in range(nc):
+            q = cand_ids[c0 + a]
+            for e in range(edge_ptr[q], edge_ptr[q + 1]):
+                ax, ay, bx, by = exy[e, 0], exy[e, 1], exy[e, 2], exy[e, 3]
+                ylo, yhi = min(ay, by), max(ay, by)
+                j0 = max(0, int(math.floor((ylo - sy0) / sdy - 1e-9)))
+                j1 = min(m - 1, int(math.floor((yhi - sy0) / sdy + 1e-9)))
+                for j in range(j0, j1 + 1):
+                    r0 = max(ylo, sy0 + j * sdy)
+                    r1 = min(yhi, sy0 + (j + 1) * sdy)
+                    if by != ay:
+                        xa = ax + (r0 - ay) * (bx - ax) / (by - ay)
+                        xb = ax + (r1 - ay) * (bx - ax) / (by - ay)
+                    else:
+                        xa, xb = ax, bx
+                    lo, hi = min(xa, xb), max(xa, xb)
+                    i0 = max(0, int(math.floor((lo - sx0) / sdx - 1e-9)))
+                    i1 = min(m - 1, int(math.floor((hi - sx0) / sdx + 1e-9)))
+                    for i in range(i0, i1 + 1):
+                        hit[j * m + i, a] = True
+                        any_hit[j * m + i] = True
+        for cell in range(m * m):
+            cx = sx0 + (cell % m + 0.5) * sdx
+            cy = sy0 + (cell // m + 0.5) * sdy
+            cover = -1
+            for a in range(nc):
+                if polygon_state(cand_ids[c0 + a], cx, cy, band_lo, band_h, band_n, band_off,
+                                 band_ptr, band_xy) != NONE:
+                    cover = a
+                    break
+            if not any_hit[cell]:
+                sub[offs[r] + cell] = cand_ids[c0 + cover] if cover >= 0 else -1
+                continue
+            if cover >= 0:
+                hit[cell, cover] = True
+            new_cnt = _grow(new_cnt, nl + 1)
+            new_box = _grow(new_box, 4 * nl + 4)
+            new_ids = _grow(new_ids, ni + nc)
+            cnt = 0
+            for a in range(nc):
+                if hit[cell, a]:
+                    new_ids[ni] = cand_ids[c0 + a]
+                    ni += 1
+                    cnt += 1
+            new_cnt[nl] = cnt
+            new_box[4 * nl], new_box[4 * nl + 1] = cx, cy
+            new_box[4 * nl + 2], new_box[4 * nl + 3] = sdx / 2, sdy / 2
+            sub[offs[r] + cell] = -2 - (first_list + nl)
+            nl += 1
+    return (sub, offs, new_cnt[:nl].copy(), new_ids[:ni].copy(),
+            new_box[:4 * nl].copy().reshape((nl, 4)))
+
+
+@nb.njit(cache=True, inline="always")
+def _seg_gap2(x: float, y: float, ax: float, ay: float, bx: float, by: float, kx: float,
+              ky: float) -> float:
+    """Squared distance from a point to a segment, with the given metres per degree."""
+    ax, ay = (ax - x) * kx, (ay - y) * ky
+    bx, by = (bx - x) * kx, (by - y) * ky
+    dx, dy = bx - ax, by - ay
+    ll = dx * dx + dy * dy
+    s = 0.0 if ll == 0.0 else max(0.0, min(1.0, -(ax * dx + ay * dy) / ll))
+    cx, cy = ax + s * dx, ay + s * dy
+    return cx * cx + cy * cy
+
+
+@nb.njit(cache=True, inline="always")
+def _record_near(rec: np.ndarray, o: int, x: float, y: float, kx: float, ky: float,
+                 tol: float) -> bool:
+    """Whether an edge of this boundary cell's record may lie within ``tol`` of the point."""
+    if int(rec[o + 1]) == FALLBACK:  # no edges kept: the cell's box decides
+        gx = max(0.0, abs(x - rec[o + 3]) - rec[o + 5]) * kx
+        gy = max(0.0, abs(y - rec[o + 4]) - rec[o + 6]) * ky
+        return gx * gx + gy * gy <= tol * tol
+    for e in range(int(rec[o + 7])):
+        b = o + REC_HEAD + REC_EDGE * e
+        if _seg_gap2(x, y, rec[b], rec[b + 1], rec[b + 2], rec[b + 3], kx, ky) <= tol * tol:
+            return True
+    return False
+
+
+@nb.njit(cache=True, inline="always")
+def _near_one(x: float, y: float, cells: np.ndarray, sub_cells: np.ndarray, rec: np.ndarray,
+              x0: float, y0: float, dx: float, dy: float, nx: int, ny: int,
+              tol_m: float) -> bool:
+    """Whether some polygon edge may lie within ``tol_m`` metres of the point.
+
+    A point outside every polygon is nearest to a polygon at one of its edges, and
+    every edge is kept in the records of the boundary cells it touches: only those
+    within reach are looked at. Conservative: a degree of latitude is taken as
+    110 km and one of longitude as 110 km × cos(latitude), less than the
+    ellipsoid's, and the tolerance is widened by 0.1 %.
+    """
+    if not (math.isfinite(x) and math.isfinite(y)):
+        return False
+    tol = tol_m * 1.001
+    kx = 110_000.0 * max(math.cos(math.radians(min(abs(y), 90.0))), 1e-6)
+    ky = 110_000.0
+    rx, ry = tol / kx, tol / ky
+    i0 = max(0, int(math.floor((x - rx - x0) / dx)))
+    i1 = min(nx - 1, int(math.floor((x + rx - x0) / dx)))
+    j0 = max(0, int(math.floor((y - ry - y0) / dy)))
+    j1 = min(ny - 1, int(math.floor((y + ry - y0) / dy)))
+    for j in range(j0, j1 + 1):
+        for i in range(i0, i1 + 1):
+            v = cells[j * nx + i]
+            if v > -2:
+                continue  # no polygon, or wholly inside one: no edge in this cell
+            o = -v - 2
+            if rec[o] >= 0.0:
+                if _record_near(rec, o, x, y, kx, ky, tol):
+                    return True
+                continue
+            # a busy cell: the sub-cells within reach
+            m = int(rec[o + 5])
+            sx0, sy0, sdx, sdy = rec[o + 1], rec[o + 2], rec[o + 3], rec[o + 4]
+            ii0 = min(max(int(math.floor((x - rx - sx0) / sdx)) - 1, 0), m - 1)
+            ii1 = min(max(int(math.floor((x + rx - sx0) / sdx)) + 1, 0), m - 1)
+            jj0 = min(max(int(math.floor((y - ry - sy0) / sdy)) - 1, 0), m - 1)
+            jj1 = min(max(int(math.floor((y + ry - sy0) / sdy)) + 1, 0), m - 1)
+            for jj in range(jj0, jj1 + 1):
+                for ii in range(ii0, ii1 + 1):
+                    w = sub_cells[int(rec[o + 6]) + jj * m + ii]
+                    if w <= -2 and _record_near(rec, -w - 2, x, y, kx, ky, tol):
+                        return True
+    return False
+
+
+@nb.njit(cache=True)
+def near_occupied(px: np.ndarray, py: np.ndarray, cells: np.ndarray, sub_cells: np.ndarray,
+                  rec: np.ndarray, x0: float, y0: float, dx: float, dy: float, nx: int,
+                  ny: int, tol_m: float) -> np.ndarray:
+    """:func:`near_one` for every point."""
+    out = np.zeros(px.shape[0], np.bool_)
     for t in range(px.shape[0]):
-        for pid in cands:
-            if polygon_state(pid, px[t], py[t], band_lo, band_h, band_n, band_off, band_ptr,
-                             band_xy) != NONE:
-                out[t] = pid
-                break
+        out[t] = _near_one(px[t], py[t], cells, sub_cells, rec, x0, y0, dx, dy, nx, ny, tol_m)
     return out
 
 
 @nb.njit(cache=True)
-def _cell_order(px: np.ndarray, py: np.ndarray, x0: float, y0: float, dx: float, dy: float,
-                nx: int, ny: int) -> np.ndarray:
-    """Counting sort of the points by table cell (points off the table come last)."""
-    n = px.shape[0]
-    key = np.empty(n, np.int64)
-    counts = np.zeros(nx * ny + 2, np.int64)
-    for t in range(n):
-        k = nx * ny
-        if math.isfinite(px[t]) and math.isfinite(py[t]):
-            i = int(math.floor((px[t] - x0) / dx))
-            j = int(math.floor((py[t] - y0) / dy))
-            if 0 <= i < nx and 0 <= j < ny:
-                k = j * nx + i
-        key[t] = k
-        counts[k + 1] += 1
-    for k in range(1, nx * ny + 2):
-        counts[k] += counts[k - 1]
-    order = np.empty(n, np.int64)
-    for t in range(n):
-        order[counts[key[t]]] = t
-        counts[key[t]] += 1
-    return order
-
-
-@nb.njit(cache=True, parallel=True)
-def locate_many(px: np.ndarray, py: np.ndarray, x0: float, y0: float, dx: float, dy: float,
-                nx: int, ny: int, cells: np.ndarray, cand_ptr: np.ndarray,
-                cand_ids: np.ndarray, list_sub: np.ndarray, sub_geo: np.ndarray,
-                sub_int: np.ndarray, sub_cells: np.ndarray, band_lo: np.ndarray,
-                band_h: np.ndarray, band_n: np.ndarray, band_off: np.ndarray,
-                band_ptr: np.ndarray, band_xy: np.ndarray, with_distance: bool
-                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Vectorized :func:`locate_one` plus the edge distance in metres."""
-    n = px.shape[0]
-    ids = np.empty(n, np.int32)
-    state = np.empty(n, np.int8)
-    dist = np.full(n, np.nan)
-    order = _cell_order(px, py, x0, y0, dx, dy, nx, ny)
-    for q in nb.prange(n):
-        t = order[q]  # points visited cell by cell: the cell's edges stay in cache
-        pid, s = locate_one(px[t], py[t], x0, y0, dx, dy, nx, ny, cells, cand_ptr, cand_ids,
-                            list_sub, sub_geo, sub_int, sub_cells, band_lo, band_h, band_n,
-                            band_off, band_ptr, band_xy)
-        ids[t] = pid
-        state[t] = s
-        if with_distance and pid >= 0:
-            if s == BOUNDARY:
-                dist[t] = 0.0
-            else:
-                kx, ky = metres_per_degree(py[t])
-                dist[t] = edge_distance(pid, px[t], py[t], kx, ky, band_lo, band_h, band_n,
-                                        band_off, band_ptr, band_xy)
-    return ids, state, dist
+def near_one(x: float, y: float, cells: np.ndarray, sub_cells: np.ndarray, rec: np.ndarray,
+             x0: float, y0: float, dx: float, dy: float, nx: int, ny: int,
+             tol_m: float) -> bool:
+    """Whether some polygon may lie within ``tol_m`` metres of the point (see ``_near_one``)."""
+    return _near_one(x, y, cells, sub_cells, rec, x0, y0, dx, dy, nx, ny, tol_m)

@@ -33,19 +33,24 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numba
 import numpy as np
 import pandas as pd
 import shapely
 
+from gridgis import _pip_kernels as kernels
 from gridgis._errors import CoordinateError, LayerError, OutsideDistrictError
-from gridgis.crs import check_lonlat, normalize_crs_name, to_wgs84
-from gridgis.polygon_index import BOUNDARY, INSIDE, PolygonIndex
+from gridgis.crs import normalize_crs_name, to_wgs84
+from gridgis.polygon_index import INSIDE, PolygonIndex
 from gridgis.schemas import PATROL_LEVELS
 
 __all__ = ["MATCHES", "GridIndex", "Location"]
 
 MATCHES = ("inside", "boundary", "snapped", "outside", "invalid")
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: packed compiled arrays with per-cell edge lists
+CHUNK = 1 << 18  # points whose coordinates are held at once in :meth:`GridIndex.assign`
+_NO_ZONES = (np.empty(0, np.float64), np.empty(0, np.int64), np.empty(0, np.int32),
+             np.empty(0, np.int8))
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +128,7 @@ class GridIndex:
             self.zone_levels = zones["level"].to_numpy(dtype=object)
         self.snap_tolerance_m = float(snap_tolerance_m)
         self._tree: shapely.STRtree | None = None
-        self._near: np.ndarray | None = None
+        self._cache: dict[str, Any] = {}
 
     @classmethod
     def from_layers(cls, layers: Any, *, snap_tolerance_m: float = 50.0) -> GridIndex:
@@ -150,39 +155,79 @@ class GridIndex:
         OutsideDistrictError
             When the point is farther than the snap tolerance from every grid.
         """
-        name = normalize_crs_name(crs)
+        name = "wgs84" if crs == "wgs84" else normalize_crs_name(crs)
         try:
             x, y = float(lon), float(lat)
         except (TypeError, ValueError):
             raise CoordinateError(f"({lon!r}, {lat!r}) are not numbers") from None
-        if not (math.isfinite(x) and math.isfinite(y) and -180 <= x <= 180 and -90 <= y <= 90):
+        if not (-180.0 <= x <= 180.0 and -90.0 <= y <= 90.0):  # False for NaN too
             raise CoordinateError(f"({lon}, {lat}) is not a lon/lat position: longitude must "
                                   "lie within ±180 and latitude within ±90")
         if name in ("gcj02", "bd09"):
             gx, gy = to_wgs84(x, y, name)
             x, y = float(gx), float(gy)
-        pid, state = self.grid_index.query_one(x, y)
+        fast = self._cache.get("fast") if self._cache else None
+        if fast is None:
+            fast = self._fast_path()
+        pf, pi, pc, zf, zi, zc, codes, community, township, workers, names, levels = fast
+        # grid, state, edge distance (and patrol zone): one compiled call on three arrays
+        if zi.shape[0]:
+            pid, state, dist, zid = kernels.locate_full(x, y, pf, pi, pc, zf, zi, zc)
+        else:
+            pid, state, dist = kernels.locate_packed(x, y, pf, pi, pc, True)
+            zid = -1
         match = "inside" if state == INSIDE else "boundary"
-        dist = 0.0
         if pid < 0:
-            pid, dist = self._snap_one(x, y)
+            g = self.grid_index
+            near = self.snap_tolerance_m > 0 and kernels.near_one(
+                x, y, g.cells, g.sub_cells, g.rec, g.x0, g.y0, g.dx, g.dy, g.nx, g.ny,
+                self.snap_tolerance_m)
+            pid, dist = self._snap_one(x, y) if near else (-1, math.nan)
             if pid < 0:
                 raise OutsideDistrictError(
                     f"({x:.6f}, {y:.6f}) lies outside the district, more than "
                     f"{self.snap_tolerance_m:g} m from any grid; check the coordinates and "
                     f"their system (got crs={name!r})")
             match = "snapped"
-        elif state == INSIDE:
-            dist = self.grid_index.edge_distance(pid, x, y)
-        return Location(x, y, name, self.codes[pid], self.community[pid], self.township[pid],
-                        self._level_one(x, y), int(self.workers[pid]),
-                        self.worker_names[pid], match, dist)
+        return Location(x, y, name, codes[pid], community[pid], township[pid],
+                        None if zid < 0 else levels[zid], workers[pid], names[pid], match, dist)
 
-    def _level_one(self, x: float, y: float) -> str | None:
-        if self.zone_index is None:
-            return None
-        zid, _ = self.zone_index.query_one(x, y)
-        return None if zid < 0 else self.zone_levels[zid]
+    def _fast_path(self) -> tuple:
+        """Everything :meth:`locate` reads, in one tuple (per-grid fields as Python lists)."""
+        g = self.grid_index
+        zf, zi, zc, _ = self._zone_args()
+        fast = (g.pf, g.pi, g.pc, zf, zi, zc, *self._python_lists())
+        self._cache["fast"] = fast
+        return fast
+
+    def _python_lists(self) -> tuple[list, ...]:
+        """The per-grid fields as Python lists: the cheapest lookup for one point."""
+        got = self._caches().get("lists")
+        if got is None:
+            got = (self.codes.tolist(), self.community.tolist(), self.township.tolist(),
+                   [None if pd.isna(w) else int(w) for w in self.workers],
+                   self.worker_names.tolist(),
+                   self.zone_levels.tolist())
+            self._cache["lists"] = got
+        return got
+
+    def _caches(self) -> dict[str, Any]:
+        if getattr(self, "_cache", None) is None:
+            self._cache = {}
+        return self._cache
+
+    def _zone_args(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Packed zone arrays and each zone's patrol-level code (empty: no zones)."""
+        got = self._caches().get("zones")
+        if got is None:
+            if self.zone_index is None:
+                got = _NO_ZONES
+            else:
+                z = self.zone_index
+                code = pd.Categorical(self.zone_levels, categories=PATROL_LEVELS).codes
+                got = (z.pf, z.pi, z.pc, np.asarray(code, np.int8))
+            self._cache["zones"] = got
+        return got
 
     def _snap_one(self, x: float, y: float) -> tuple[int, float]:
         ids, dist = self._snap(np.array([x]), np.array([y]))
@@ -204,25 +249,12 @@ class GridIndex:
         return ids, dist
 
     def _near_grids(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        """Cheap filter: points whose cell lies within the tolerance of some grid."""
+        """Cheap filter: points with some grid edge possibly within the tolerance."""
         g = self.grid_index
-        lat_max = max(abs(g.bounds[1]), abs(g.bounds[3]))
-        reach = self.snap_tolerance_m / 110_000.0 / max(math.cos(math.radians(lat_max)), 0.05)
-        if self._near is None:
-            from scipy.ndimage import binary_dilation
-
-            steps = int(math.ceil(reach / min(g.dx, g.dy))) + 1
-            occupied = (g.cells != -1).reshape(g.ny, g.nx)
-            pad = np.pad(occupied, steps)
-            self._near = binary_dilation(pad, iterations=steps)
-            self._near_steps = steps
-        steps = self._near_steps
-        i = np.floor((x - g.x0) / g.dx).astype(np.int64) + steps
-        j = np.floor((y - g.y0) / g.dy).astype(np.int64) + steps
-        ok = (i >= 0) & (j >= 0) & (i < g.nx + 2 * steps) & (j < g.ny + 2 * steps)
-        out = np.zeros(len(x), dtype=bool)
-        out[ok] = self._near[j[ok], i[ok]]
-        return out
+        return kernels.near_occupied(np.ascontiguousarray(x, dtype=np.float64),
+                                     np.ascontiguousarray(y, dtype=np.float64), g.cells,
+                                     g.sub_cells, g.rec, g.x0, g.y0, g.dx, g.dy, g.nx, g.ny,
+                                     self.snap_tolerance_m)
 
     def _snap_near(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         ids = np.full(len(x), -1, np.int64)
@@ -264,66 +296,102 @@ class GridIndex:
             ``match="invalid"``; nothing is dropped or duplicated.
         """
         index: pd.Index
+        values: np.ndarray | None = None
+        name = "wgs84"
         if points is not None:
             geo = points.geometry if isinstance(points, gpd.GeoDataFrame) else points
             if geo.crs is not None and geo.crs.to_epsg() not in (4326, 4490):
                 geo = geo.to_crs(4326)
             index = points.index
-            empty = geo.isna().to_numpy() | shapely.is_empty(geo.values)
-            xy = np.full((len(geo), 2), np.nan)
-            ok = ~empty
-            xy[ok] = shapely.get_coordinates(geo.values[ok])[:, :2] if ok.any() else xy[ok]
-            x, y = xy[:, 0], xy[:, 1]
+            values = np.asarray(geo.values)
+            n = len(values)
         else:
             if lon is None or lat is None:
                 raise CoordinateError("give points, or lon and lat")
-            x = np.asarray(lon, dtype=np.float64).ravel()
-            y = np.asarray(lat, dtype=np.float64).ravel()
-            if x.shape != y.shape:
+            lon_all = np.asarray(lon, dtype=np.float64).ravel()
+            lat_all = np.asarray(lat, dtype=np.float64).ravel()
+            if lon_all.shape != lat_all.shape:
                 raise CoordinateError("lon and lat differ in length")
-            index = pd.RangeIndex(len(x))
+            n = len(lon_all)
+            index = pd.RangeIndex(n)
             name = normalize_crs_name(crs)
-            if name in ("gcj02", "bd09"):
-                gx, gy = to_wgs84(x, y, name)
-                x, y = np.asarray(gx, dtype=np.float64), np.asarray(gy, dtype=np.float64)
-        valid = check_lonlat(x, y)
-        xs = np.where(valid, x, np.nan)
-        ys = np.where(valid, y, np.nan)
-        ids, state, dist = self.grid_index.query(xs, ys, with_distance=with_distance)
-        ids = ids.astype(np.int64)
-        match = np.where(state == INSIDE, 0, np.where(state == BOUNDARY, 1, 3))
-        lost = np.flatnonzero(valid & (ids < 0))
-        if len(lost):
-            snap_ids, snap_d = self._snap(xs[lost], ys[lost])
-            got = snap_ids >= 0
-            ids[lost[got]] = snap_ids[got]
-            dist[lost[got]] = snap_d[got]
-            match[lost[got]] = 2
-        match[~valid] = 4
-        level = pd.Categorical.from_codes(np.full(len(xs), -1), categories=PATROL_LEVELS)
-        if self.zone_index is not None:
-            zid, _, _ = self.zone_index.query(xs, ys, with_distance=False)
-            codes = pd.Categorical(self.zone_levels, categories=PATROL_LEVELS).codes
-            level = pd.Categorical.from_codes(np.where(zid >= 0, codes[np.maximum(zid, 0)], -1),
-                                              categories=PATROL_LEVELS)
-        has = ids >= 0
-        pick = np.where(has, ids, 0)
+        ids = np.empty(n, np.int32)
+        match = np.empty(n, np.int8)
+        level = np.empty(n, np.int8)
+        dist = np.empty(n, np.float64)
+        g = self.grid_index
+        zones = self._zone_args()
+        threads = numba.get_num_threads()
+        # coordinates are read CHUNK points at a time: only the answers are kept for all
+        for start in range(0, n, CHUNK):
+            stop = min(n, start + CHUNK)
+            if values is not None:
+                x, y = _point_xy(values[start:stop])
+            else:
+                x, y = lon_all[start:stop], lat_all[start:stop]
+                if name in ("gcj02", "bd09"):
+                    x, y = to_wgs84(x, y, name)
+                x = np.ascontiguousarray(x, dtype=np.float64)
+                y = np.ascontiguousarray(y, dtype=np.float64)
+            part = slice(start, stop)
+            # validity, grid, match, edge distance and patrol level: one compiled pass
+            kernels.assign_points(x, y, g.pf, g.pi, g.pc, *zones, with_distance, ids[part],
+                                  match[part], level[part], dist[part], threads)
+            lost = np.flatnonzero(match[part] == 3)  # valid, in no grid: the few to snap
+            if len(lost):
+                snap_ids, snap_d = self._snap(x[lost], y[lost])
+                got = lost[snap_ids >= 0]
+                ids[start + got] = snap_ids[snap_ids >= 0]
+                dist[start + got] = snap_d[snap_ids >= 0]
+                match[start + got] = 2
+        columns = {}
+        for name in ("grid_code", "community_code", "township_code"):
+            table, dtype = self._column(name)
+            if table is None:  # the grid's own code, one category per grid: ids are codes
+                codes = ids
+            else:
+                codes = np.empty(n, _code_dtype(dtype))
+                kernels.gather(ids, table, -1, codes)
+            columns[name] = pd.Categorical.from_codes(codes, dtype=dtype, validate=False)
+        columns["patrol_level"] = pd.Categorical.from_codes(
+            level, dtype=self._column("patrol_level")[1], validate=False)
+        w_values, w_missing = self._column("workers")
+        values = np.empty(n, np.int64)
+        kernels.gather(ids, w_values, 0, values)
+        mask = np.empty(n, np.bool_)
+        kernels.gather(ids, w_missing, True, mask)
+        columns["workers"] = pd.arrays.IntegerArray(values, mask)
+        columns["match"] = pd.Categorical.from_codes(match, dtype=self._column("match")[1],
+                                                     validate=False)
+        columns["edge_distance_m"] = dist
+        return pd.DataFrame(columns, index=index, copy=False)
 
-        def column(values: np.ndarray) -> pd.Categorical:
-            # codes as categoricals: no per-row string objects on millions of points
+    def _column(self, name: str) -> tuple[Any, Any]:
+        """Per-grid lookup table and categorical dtype of an output column (cached)."""
+        key = f"col_{name}"
+        got = self._caches().get(key)
+        if got is not None:
+            return got
+        if name in ("grid_code", "community_code", "township_code"):
+            values = {"grid_code": self.codes, "community_code": self.community,
+                      "township_code": self.township}[name]
             codes, uniques = pd.factorize(values)
-            return pd.Categorical.from_codes(np.where(has, codes[pick], -1),
-                                             categories=pd.Index(uniques, dtype=object))
-
-        workers = pd.array(np.where(has, self.workers[pick], 0), dtype="Int64")
-        workers[~has] = pd.NA
-        return pd.DataFrame({
-            "grid_code": column(self.codes), "community_code": column(self.community),
-            "township_code": column(self.township), "patrol_level": level,
-            "workers": workers,
-            "match": pd.Categorical.from_codes(match, categories=list(MATCHES)),
-            "edge_distance_m": np.where(has, dist, np.nan),
-        }, index=index)
+            dtype = pd.CategoricalDtype(pd.Index(uniques, dtype=object))
+            table = codes.astype(np.int32)
+            if name == "grid_code" and _code_dtype(dtype) == np.int32 and \
+                    np.array_equal(table, np.arange(len(table))):
+                table = None
+            got = (table, dtype)
+        elif name == "patrol_level":
+            got = (None, pd.CategoricalDtype(PATROL_LEVELS))
+        elif name == "match":
+            got = (None, pd.CategoricalDtype(list(MATCHES)))
+        else:  # workers: values and missing flags
+            w = pd.array(self.workers, dtype="Int64")
+            got = (np.asarray(w.to_numpy(dtype=np.int64, na_value=0)),
+                   np.asarray(w.isna(), dtype=np.bool_))
+        self._cache[key] = got
+        return got
 
     # -- persistence -----------------------------------------------------------------------
     def save(self, path: str | os.PathLike[str]) -> Path:
@@ -361,20 +429,43 @@ class GridIndex:
             self.geoms = shapely.from_wkb(data["wkb"])
             self.snap_tolerance_m = float(data["meta"][1])
             self.zone_index = PolygonIndex.from_arrays(data, "z_") \
-                if "z_cells" in data else None
+                if "z_pc" in data else None
             self.zone_levels = data["zone_levels"].astype(object) \
                 if "zone_levels" in data else np.empty(0, dtype=object)
             self._tree = None
-            self._near = None
+            self._cache = {}
         return self
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
         state["_tree"] = None
-        state["_near"] = None
+        state["_cache"] = {}
         state["geoms"] = shapely.to_wkb(self.geoms)
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         state["geoms"] = shapely.from_wkb(state["geoms"])
         self.__dict__.update(state)
+
+
+def _code_dtype(dtype: pd.CategoricalDtype) -> type:
+    """The integer type pandas keeps categorical codes in, for this many categories."""
+    n = len(dtype.categories)
+    for t in (np.int8, np.int16, np.int32):
+        if n < np.iinfo(t).max:
+            return t
+    return np.int64
+
+
+def _point_xy(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Coordinates of point geometries; NaN for missing, empty or non-point ones."""
+    try:  # one pass each, straight into contiguous arrays
+        return shapely.get_x(values), shapely.get_y(values)
+    except shapely.errors.GEOSException:  # empty points among them
+        pass
+    empty = shapely.is_missing(values) | shapely.is_empty(values)
+    xy = np.full((len(values), 2), np.nan)
+    ok = ~empty
+    xy[ok] = shapely.get_coordinates(values[ok])[:, :2] if ok.any() else xy[ok]
+    return xy[:, 0].copy(), xy[:, 1].copy()
+

@@ -2,10 +2,16 @@
 
 :class:`PolygonIndex` flattens polygons (holes and multipolygons included)
 into edge arrays, bands each polygon's edges by latitude, and lays a uniform
-cell table over the extent. Cells touched by no edge are answered from the
-table (the polygon that covers them, or none); only points in cells an edge
-passes through run the exact crossing-number test, on that cell's few
-candidate polygons. Everything works in lon/lat: no point is projected.
+cell table over the extent, with finer tables in cells crossed by many polygons
+or edges. Cells touched by no edge are answered from the table (the polygon
+that covers them, or none). A cell an edge passes through keeps a record: the
+polygon at its centre and its own few edges, so a point there is answered by
+counting the edges that the segment from the centre to the point crosses (and
+its edge distance from those edges when the nearest lies within the cell);
+only degenerate cases run the full crossing-number test on the cell's candidate
+polygons. Everything lives in three flat arrays (``pf``, ``pi``, ``pc``) so that
+a compiled call takes few arguments. Everything works in lon/lat: no point is
+projected.
 
 Points on an edge or a vertex are reported as ``BOUNDARY`` together with the
 lowest-numbered polygon whose closure contains them. "On" means within the
@@ -29,8 +35,9 @@ __all__ = ["BOUNDARY", "INSIDE", "NONE", "PolygonIndex"]
 INSIDE, BOUNDARY, NONE = kernels.INSIDE, kernels.BOUNDARY, kernels.NONE
 EDGES_PER_BAND = 8
 REFINE_ABOVE = 6  # a cell with more candidate polygons gets a finer table of its own
-ARRAYS = ("cells", "cand_ptr", "cand_ids", "list_sub", "sub_geo", "sub_int", "sub_cells",
-          "band_lo", "band_h", "band_n", "band_off", "band_ptr", "band_xy")
+EDGES_PER_CELL = 16  # ... and so does a cell crossed by more edges
+SUBCELLS_PER_EDGE = 0.5  # a finer table has about this many cells per edge crossing its cell
+_WIDTH = {"band_xy": 4}
 
 
 @nb.njit(cache=True)
@@ -116,6 +123,8 @@ class PolygonIndex:
         self._edges(geoms)
         self._bands()
         self._cells(geoms, cells_per_polygon, max_cells)
+        self._lists()
+        self._pack()
         del self.ex0, self.ey0, self.ex1, self.ey1, self.epoly  # build-only: band_xy has them
 
     # -- construction ----------------------------------------------------------------------
@@ -184,6 +193,7 @@ class PolygonIndex:
         cell = np.empty(total, np.int64)
         poly = np.empty(total, np.int32)
         _mark_edges(*args, False, cell, poly)
+        raw_cell = cell
         tree = shapely.STRtree(geoms)
         # a polygon may also cover a cell crossed only by other polygons' edges (a polygon
         # inside another, overlaps): add the polygons that contain each such cell's centre
@@ -215,78 +225,105 @@ class PolygonIndex:
             value[pt_idx] = poly_idx
             cells[flat] = value[run[flat]]
         self.cells = cells
-        self._refine(boundary_cells)
+        # each boundary cell as (centre x, centre y, half width, half height)
+        self._box = [np.column_stack([
+            self.x0 + (boundary_cells % nx + 0.5) * self.dx,
+            self.y0 + (boundary_cells // nx + 0.5) * self.dy,
+            np.full(len(boundary_cells), self.dx / 2), np.full(len(boundary_cells), self.dy / 2)])]
+        self._refine(boundary_cells, np.bincount(np.searchsorted(boundary_cells, raw_cell),
+                                                 minlength=len(boundary_cells)))
 
-    def _refine(self, boundary_cells: np.ndarray) -> None:
-        """Give each busy boundary cell (many small polygons) a finer table of its own."""
+    def _refine(self, boundary_cells: np.ndarray, edge_hits: np.ndarray) -> None:
+        """Give each busy boundary cell (many polygons or edges) a finer table of its own.
+
+        The finer table has about one sub-cell per edge crossing the cell, so that a
+        point's cell holds few edges (see ``_cross_test``).
+        """
         counts = np.diff(self.cand_ptr)
-        busy = np.flatnonzero(counts > REFINE_ABOVE)
+        busy = np.flatnonzero((counts > REFINE_ABOVE) | (edge_hits > EDGES_PER_CELL))
         self.list_sub = np.full(len(counts), -1, np.int64)
-        geo, ints, tables = [], [], []
-        ptr, ids = [self.cand_ptr], [self.cand_ids]
-        next_list = len(counts)
-        next_id = int(self.cand_ptr[-1])
-        offset = 0
+        self.list_sub[busy] = np.arange(len(busy))
+        ms = np.clip(np.maximum(np.ceil(2 * np.sqrt(counts[busy])),
+                                np.ceil(np.sqrt(edge_hits[busy] * SUBCELLS_PER_EDGE))),
+                     2, 64).astype(np.int64)
+        c = boundary_cells[busy]
+        geo = np.column_stack([self.x0 + (c % self.nx) * self.dx,
+                               self.y0 + (c // self.nx) * self.dy,
+                               self.dx / ms, self.dy / ms])
         edge_ptr = np.zeros(self.n + 1, np.int64)
         edge_ptr[1:] = np.cumsum(np.bincount(self.epoly, minlength=self.n))
-        band = (self.band_lo, self.band_h, self.band_n, self.band_off, self.band_ptr,
-                self.band_xy)
-        for r, k in enumerate(busy):
-            cands = self.cand_ids[self.cand_ptr[k]:self.cand_ptr[k + 1]]
-            c = boundary_cells[k]
-            sx0 = self.x0 + (c % self.nx) * self.dx
-            sy0 = self.y0 + (c // self.nx) * self.dy
-            m = int(min(64, math.ceil(2 * math.sqrt(len(cands)))))
-            sdx, sdy = self.dx / m, self.dy / m
-            sel = np.concatenate([np.arange(edge_ptr[p], edge_ptr[p + 1]) for p in cands])
-            args = (self.ex0[sel], self.ey0[sel], self.ex1[sel], self.ey1[sel],
-                    self.epoly[sel], sx0, sy0, sdx, sdy, m, m)
-            empty = np.empty(0, np.int64)
-            total = _mark_edges(*args, True, empty, empty.astype(np.int32))
-            cell = np.empty(total, np.int64)
-            poly = np.empty(total, np.int32)
-            _mark_edges(*args, False, cell, poly)
-            touched = np.unique(cell)  # add the polygon covering each touched sub-cell's centre
-            cover = kernels.classify_points(sx0 + (touched % m + 0.5) * sdx,
-                                            sy0 + (touched // m + 0.5) * sdy,
-                                            cands.astype(np.int64), *band)
-            cell = np.concatenate([cell, touched[cover >= 0]])
-            poly = np.concatenate([poly, cover[cover >= 0]])
-            key = np.unique(cell * self.n + poly)
-            cell, poly = key // self.n, (key % self.n).astype(np.int32)
-            marked, first = np.unique(cell, return_index=True)
-            sub = np.full(m * m, -1, np.int32)
-            sub[marked] = -2 - (next_list + np.arange(len(marked), dtype=np.int32))
-            ptr.append(next_id + first[1:] if len(first) > 1 else np.empty(0, np.int64))
-            ptr.append(np.array([next_id + len(cell)], np.int64))
-            ids.append(poly)
-            next_list += len(marked)
-            next_id += len(cell)
-            free = np.flatnonzero(sub == -1)
-            if len(free):
-                cx = sx0 + (free % m + 0.5) * sdx
-                cy = sy0 + (free // m + 0.5) * sdy
-                sub[free] = kernels.classify_points(cx, cy, cands.astype(np.int64), *band)
-            self.list_sub[k] = r
-            geo.append((sx0, sy0, sdx, sdy))
-            ints.append((m, offset))
-            tables.append(sub)
-            offset += m * m
-        if len(busy):
-            self.cand_ptr = np.concatenate(ptr).astype(np.int64)
-            self.cand_ids = np.concatenate(ids).astype(np.int32)
-        self.sub_geo = np.array(geo, np.float64).reshape(-1, 4)
-        self.sub_int = np.array(ints, np.int64).reshape(-1, 2)
-        self.sub_cells = np.concatenate(tables).astype(np.int32) if tables else \
-            np.empty(0, np.int32)
+        exy = np.column_stack([self.ex0, self.ey0, self.ex1, self.ey1])
+        sub, offs, new_cnt, new_ids, new_box = kernels.refine_cells(
+            busy, ms, geo, self.cand_ptr, self.cand_ids, edge_ptr, exy, self.band_lo,
+            self.band_h, self.band_n, self.band_off, self.band_ptr, self.band_xy, len(counts))
+        self.cand_ptr = np.concatenate([self.cand_ptr, self.cand_ptr[-1] + np.cumsum(new_cnt)])
+        self.cand_ids = np.concatenate([self.cand_ids, new_ids]).astype(np.int32)
+        self._box.append(new_box)
+        self.sub_geo = np.ascontiguousarray(geo, dtype=np.float64).reshape(-1, 4)
+        self.sub_int = np.column_stack([ms, offs]).astype(np.int64).reshape(-1, 2)
+        self.sub_cells = sub
+
+    def _lists(self) -> None:
+        """Each boundary cell's own edges and the polygon at its centre (see ``_cross_test``)."""
+        box = np.ascontiguousarray(np.concatenate(self._box))
+        del self._box
+        skip = np.zeros(len(box), np.bool_)
+        skip[:len(self.list_sub)] = self.list_sub >= 0  # busy: points go to the finer table
+        edge_ptr = np.zeros(self.n + 1, np.int64)
+        edge_ptr[1:] = np.cumsum(np.bincount(self.epoly, minlength=self.n))
+        exy = np.column_stack([self.ex0, self.ey0, self.ex1, self.ey1])
+        (self.lst_ptr, self.lst_xy, self.lst_pid, self.lst_rs,
+         self.lst_ref) = kernels.build_lists(box, skip, self.cand_ptr, self.cand_ids, edge_ptr,
+                                             exy, self.band_lo, self.band_h, self.band_n,
+                                             self.band_off, self.band_ptr, self.band_xy)
+        self.lst_box = box
+
+    def _pack(self) -> None:
+        """Lay every array into three flat ones (``pf``, ``pi``, ``pc``) and view them back.
+
+        A compiled call then takes three arguments instead of twenty: that is most
+        of the cost of locating one point.
+        """
+        self.cells, self.sub_cells, self.rec = kernels.build_records(
+            self.cells, self.list_sub, self.sub_geo, self.sub_int, self.sub_cells, self.lst_ptr,
+            self.lst_xy, self.lst_box, self.lst_pid, self.lst_rs, self.lst_ref)
+        del self.list_sub, self.sub_geo, self.sub_int, self.lst_ptr, self.lst_xy, self.lst_box
+        del self.lst_pid, self.lst_rs, self.lst_ref
+        parts = {"i": kernels.I_PARTS, "f": kernels.F_PARTS, "c": kernels.C_PARTS}
+        dtypes = {"i": np.int64, "f": np.float64, "c": np.int32}
+        spans: dict[str, tuple[int, int]] = {}
+        flat: dict[str, list[np.ndarray]] = {}
+        for kind, names in parts.items():
+            pos = kernels.HEADER if kind == "i" else (4 if kind == "f" else 0)
+            flat[kind] = []
+            for name in names:
+                a = np.asarray(getattr(self, name)).ravel()
+                spans[name] = (pos, pos + len(a))
+                flat[kind].append(a.astype(dtypes[kind], copy=False))
+                pos += len(a)
+        header = [self.nx, self.ny, self.n]
+        for names in parts.values():
+            for name in names:
+                header += list(spans[name])
+        self.pi = np.concatenate([np.array(header, np.int64), *flat["i"]])
+        self.pf = np.concatenate([np.array([self.x0, self.y0, self.dx, self.dy]), *flat["f"]])
+        self.pc = np.concatenate([np.empty(0, np.int32), *flat["c"]])
+        self._views()
+
+    def _views(self) -> None:
+        """Attributes as views into the packed arrays (no copies)."""
+        for kind, names in (("pi", kernels.I_PARTS), ("pf", kernels.F_PARTS),
+                            ("pc", kernels.C_PARTS)):
+            buf = getattr(self, kind)
+            for name in names:
+                k = (kernels.I_PARTS + kernels.F_PARTS + kernels.C_PARTS).index(name)
+                a, b = self.pi[3 + 2 * k], self.pi[4 + 2 * k]
+                view = buf[a:b]
+                if name in _WIDTH:
+                    view = view.reshape(-1, _WIDTH[name])
+                setattr(self, name, view)
 
     # -- queries ---------------------------------------------------------------------------
-    def _args(self) -> tuple:
-        return (self.x0, self.y0, self.dx, self.dy, self.nx, self.ny, self.cells,
-                self.cand_ptr, self.cand_ids, self.list_sub, self.sub_geo, self.sub_int,
-                self.sub_cells, self.band_lo, self.band_h, self.band_n, self.band_off,
-                self.band_ptr, self.band_xy)
-
     def query(self, lon: Any, lat: Any, *, with_distance: bool = True
               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Polygon id (-1: none), state (INSIDE, BOUNDARY, NONE) and edge distance (m).
@@ -302,38 +339,27 @@ class PolygonIndex:
         """
         x = np.ascontiguousarray(lon, dtype=np.float64).ravel()
         y = np.ascontiguousarray(lat, dtype=np.float64).ravel()
-        return kernels.locate_many(x, y, *self._args(), with_distance)
+        ids = np.empty(len(x), np.int32)
+        state = np.empty(len(x), np.int8)
+        dist = np.empty(len(x), np.float64)
+        kernels.query_points(x, y, self.pf, self.pi, self.pc, with_distance, ids, state, dist,
+                             nb.get_num_threads())
+        return ids, state, dist
 
     def query_one(self, lon: float, lat: float) -> tuple[int, int]:
         """Polygon id and state of one point (no distance)."""
-        v = self._fast(lon, lat)
-        if v is not None:
-            return v
-        return kernels.locate_one(float(lon), float(lat), *self._args())
-
-    def _fast(self, lon: float, lat: float) -> tuple[int, int] | None:
-        """Pure-Python table lookup: answers points in untouched cells in ~1 µs."""
-        i = int((lon - self.x0) // self.dx)
-        j = int((lat - self.y0) // self.dy)
-        if 0 <= i < self.nx and 0 <= j < self.ny:
-            v = int(self.cells[j * self.nx + i])
-            if v >= 0:
-                return v, INSIDE
-            if v == -1:
-                return -1, NONE
-        return None
+        pid, state, _ = kernels.locate_packed(float(lon), float(lat), self.pf, self.pi,
+                                              self.pc, False)
+        return pid, state
 
     def edge_distance(self, pid: int, lon: float, lat: float) -> float:
         """Distance in metres from a point to polygon ``pid``'s boundary."""
-        kx, ky = kernels.metres_per_degree(float(lat))
-        return kernels.edge_distance(pid, float(lon), float(lat), kx, ky, self.band_lo,
-                                     self.band_h, self.band_n, self.band_off, self.band_ptr,
-                                     self.band_xy)
+        return kernels.edge_distance_packed(pid, float(lon), float(lat), self.pf, self.pi)
 
     # -- persistence -----------------------------------------------------------------------
     def to_arrays(self, prefix: str = "") -> dict[str, Any]:
         """The index as named arrays (for ``numpy.savez``)."""
-        out = {f"{prefix}{name}": getattr(self, name) for name in ARRAYS}
+        out = {f"{prefix}{name}": getattr(self, name) for name in ("pf", "pi", "pc")}
         out[f"{prefix}grid"] = np.array([self.x0, self.y0, self.dx, self.dy, self.nx, self.ny,
                                          self.n], dtype=np.float64)
         out[f"{prefix}bounds"] = np.asarray(self.bounds, dtype=np.float64)
@@ -342,9 +368,13 @@ class PolygonIndex:
     @classmethod
     def from_arrays(cls, arrays: Any, prefix: str = "") -> PolygonIndex:
         """Rebuild from :meth:`to_arrays` output without recomputing anything."""
+        if f"{prefix}pf" not in arrays:
+            raise LayerError("this index was written by another gridgis version; rebuild it",
+                             layer="grids")
         self = cls.__new__(cls)
-        for name in ARRAYS:
+        for name in ("pf", "pi", "pc"):
             setattr(self, name, np.ascontiguousarray(arrays[f"{prefix}{name}"]))
+        self._views()
         x0, y0, dx, dy, nx, ny, n = arrays[f"{prefix}grid"]
         self.x0, self.y0, self.dx, self.dy = float(x0), float(y0), float(dx), float(dy)
         self.nx, self.ny, self.n = int(nx), int(ny), int(n)

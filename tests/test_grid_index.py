@@ -202,3 +202,127 @@ def test_a_polygon_inside_another_keeps_its_surroundings():
     ids, state, _ = idx.query(x, y, with_distance=False)
     assert (ids == 0).all()  # the lowest id wins where both contain the point
     assert set(state.tolist()) <= {INSIDE, BOUNDARY}
+
+
+def _random_points(layers, n, seed):
+    rng = np.random.default_rng(seed)
+    b = layers.grids.total_bounds
+    return rng.uniform(b[0] - 0.01, b[2] + 0.01, n), rng.uniform(b[1] - 0.01, b[3] + 0.01, n)
+
+
+def test_parallel_and_serial_runs_agree(index, sample_layers):
+    import numba
+
+    lon, lat = _random_points(sample_layers, 50_000, 21)
+    before = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        serial = index.assign(lon=lon, lat=lat)
+    finally:
+        numba.set_num_threads(before)
+    pd.testing.assert_frame_equal(index.assign(lon=lon, lat=lat), serial, check_exact=True)
+
+
+def test_locate_agrees_with_assign(index, sample_layers):
+    lon, lat = _random_points(sample_layers, 3000, 22)
+    got = index.assign(lon=lon, lat=lat)
+    for x, y, row in zip(lon, lat, got.itertuples(), strict=True):
+        if row.match == "outside":
+            with pytest.raises(OutsideDistrictError):
+                index.locate(x, y)
+            continue
+        loc = index.locate(x, y)
+        assert (loc.grid_code, loc.match, loc.community_code, loc.workers) == \
+            (row.grid_code, row.match, row.community_code, row.workers)
+        assert loc.patrol_level == (None if pd.isna(row.patrol_level) else row.patrol_level)
+        assert loc.edge_distance_m == row.edge_distance_m  # the same bits
+
+
+def test_cell_records_match_the_full_exact_test(index, sample_layers):
+    # the per-cell shortcut (crossings from the cell's centre, the nearest edge among the
+    # cell's own) against the plain crossing-number test and band search on every polygon
+    from gridgis import _pip_kernels as kernels
+
+    g = index.grid_index
+    lon, lat = _random_points(sample_layers, 20_000, 23)
+    ids, state, dist = g.query(lon, lat)
+    band = (g.band_lo, g.band_h, g.band_n, g.band_off, g.band_ptr, g.band_xy)
+    near = shapely.STRtree(index.geoms)
+    which, cand = near.query(shapely.points(lon, lat), predicate="intersects")
+    ref = np.full(len(lon), -1)
+    for w, p in zip(which, cand, strict=True):  # no overlaps in the sample: at most one
+        if kernels.polygon_state(int(p), lon[w], lat[w], *band) == INSIDE:
+            ref[w] = p
+    assert (ids == ref).all()
+    inside = np.flatnonzero(state == INSIDE)
+    for t in inside[:3000]:
+        kx, ky = kernels.metres_per_degree(lat[t])
+        assert dist[t] == kernels.edge_distance(int(ids[t]), lon[t], lat[t], kx, ky, *band)
+
+
+def test_degenerate_points_take_the_full_test():
+    # points on the lines through edges and on the segment from a cell centre through a
+    # vertex: the shortcut steps aside and the exact rule still holds
+    tri = shapely.Polygon([(0, 0), (2, 0), (1, 1.5)])
+    rest = shapely.box(-1, -1, 3, 2.5).difference(tri)
+    idx = GridIndex(_grids([tri, rest]), snap_tolerance_m=0)
+    t = np.arange(17) / 16  # exactly on the edges: dyadic steps along each
+    lon = np.concatenate([2 * t, t, 2 - t, [1.0, 0.0, 2.0]])
+    lat = np.concatenate([0 * t, 1.5 * t, 1.5 * t, [0.5, -0.5, 2.0]])
+    got = idx.assign(lon=lon, lat=lat)
+    assert (got["match"].iloc[:51] == "boundary").all()
+    assert (got["grid_code"].iloc[:51] == "330399001001001").all()
+    assert (got["edge_distance_m"].iloc[:51] == 0).all()
+    assert got["match"].iloc[51:].tolist() == ["inside"] * 3
+    assert got["grid_code"].iloc[51:].tolist() == ["330399001001001"] + \
+        ["330399001001002"] * 2
+    # and points a hair off the edges land on the right side
+    eps = 1e-12
+    off = idx.assign(lon=np.concatenate([t + eps, t - eps]) + 0.0,
+                     lat=np.concatenate([1.5 * t, 1.5 * t]))
+    ref = shapely.contains_xy(shapely.Polygon([(0, 0), (2, 0), (1, 1.5)]),
+                              np.concatenate([t + eps, t - eps]), np.concatenate([1.5 * t,
+                                                                                  1.5 * t]))
+    inside = off["match"] == "inside"
+    assert ((off["grid_code"] == "330399001001001") == ref)[inside].all()
+
+
+def test_empty_points_and_old_cache_files(index, sample_layers, tmp_path):
+    pts = gpd.GeoDataFrame(geometry=[shapely.Point(), None,
+                                     sample_layers.incidents.geometry.iloc[0]], crs=4326)
+    got = index.assign(pts)
+    assert got["match"].tolist()[:2] == ["invalid", "invalid"]
+    assert got["grid_code"].iloc[2] == sample_layers.incidents["grid_code"].iloc[0]
+    path = index.save(tmp_path / "g.npz")
+    data = dict(np.load(path, allow_pickle=True))
+    data["meta"] = np.array([1, 50.0])
+    np.savez(tmp_path / "old.npz", **data)
+    with pytest.raises(Exception, match="another gridgis version"):
+        GridIndex.load(tmp_path / "old.npz")
+
+
+def test_chunked_reading_gives_the_same_answers(index, sample_layers, monkeypatch):
+    import gridgis.grid_index as gi
+
+    lon, lat = _random_points(sample_layers, 20_000, 24)
+    gx, gy = wgs84_to_gcj02(lon, lat)
+    pts = gpd.GeoDataFrame(geometry=shapely.points(lon, lat), crs=4326)
+    whole = [index.assign(lon=lon, lat=lat), index.assign(lon=gx, lat=gy, crs="gcj02"),
+             index.assign(pts)]
+    monkeypatch.setattr(gi, "CHUNK", 997)
+    parts = [index.assign(lon=lon, lat=lat), index.assign(lon=gx, lat=gy, crs="gcj02"),
+             index.assign(pts)]
+    for a, b in zip(whole, parts, strict=True):
+        pd.testing.assert_frame_equal(a, b, check_exact=True)
+
+
+def test_snap_filter_keeps_every_snappable_point(index, sample_layers):
+    # the compiled filter only looks at edges within reach; unfiltered snapping agrees
+    lon, lat = _random_points(sample_layers, 100_000, 25)
+    got = index.assign(lon=lon, lat=lat)
+    lost = got["match"].isin(["outside", "snapped"]).to_numpy()
+    assert lost.any()
+    ids, dist = index._snap_near(lon[lost], lat[lost])
+    assert ((ids >= 0) == (got["match"][lost] == "snapped").to_numpy()).all()
+    snapped = ids >= 0
+    assert (got["edge_distance_m"].to_numpy()[lost][snapped] == dist[snapped]).all()
