@@ -1,4 +1,4 @@
-"""``gridgis validate``: check a grid plan and report its findings."""
+"""``gridgis validate`` and ``gridgis repair``: check a grid plan, fix what is mechanical."""
 
 from __future__ import annotations
 
@@ -11,7 +11,12 @@ __all__ = ["register"]
 
 
 def register(app: typer.Typer) -> None:
-    """Add the ``validate`` command to the ``gridgis`` application."""
+    """Add the ``validate`` and ``repair`` commands to the ``gridgis`` application."""
+    _register_validate(app)
+    _register_repair(app)
+
+
+def _register_validate(app: typer.Typer) -> None:
     from gridgis.cli import _frame_table, clear_errors, err, out
 
     @app.command()
@@ -24,17 +29,23 @@ def register(app: typer.Typer) -> None:
             "--map", help="Write an offline HTML map of the findings.")] = None,
         households: Annotated[tuple[int, int], typer.Option(
             help="Households per urban grid, MIN MAX.")] = (300, 500),
+        rural_households: Annotated[tuple[int, int], typer.Option(
+            help="Households per rural grid, MIN MAX (0 0: do not check).")] = (200, 800),
     ) -> None:
-        """Check FILE's grid plan; exit code 1 when it has errors."""
+        """Check FILE's grid plan; exit code 1 when it has errors, 2 when FILE is unreadable."""
         from gridgis.layers import read_layers
         from gridgis.planning.validate import validate as run
 
         layers = read_layers(path, strict=False)
-        report = run(layers, households=tuple(households))
-        out.print(report.table())
-        counts = report.counts()
-        out.print(_frame_table(counts[counts.sum(axis=1) > 0], "Findings per rule")
-                  if len(report.findings) else "every rule passed")
+        rural = tuple(rural_households) if any(rural_households) else None
+        report = run(layers, households=tuple(households), rural_households=rural)
+        if len(report.findings):
+            out.print(report.table())
+            counts = report.counts()
+            out.print(_frame_table(counts[counts.sum(axis=1) > 0], "Findings per rule"))
+        else:
+            out.print(f"Validation: no errors, no warnings; all {len(report.rules)} rules passed",
+                      highlight=False)
         if findings is not None:
             report.write(findings)
             err.print(f"wrote {len(report.findings)} finding(s) to {findings}", highlight=False)
@@ -45,8 +56,7 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(code=1)
 
 
-def register_repair(app: typer.Typer) -> None:
-    """Add the ``repair`` command to the ``gridgis`` application."""
+def _register_repair(app: typer.Typer) -> None:
     from gridgis._errors import PlanError
     from gridgis.cli import _frame_table, clear_errors, err, out
 
@@ -58,7 +68,7 @@ def register_repair(app: typer.Typer) -> None:
         make_valid: Annotated[bool, typer.Option(
             "--make-valid", help="Make invalid grid polygons valid.")] = False,
         snap: Annotated[float | None, typer.Option(
-            help="Clip grids to their community, close strips thinner than this (m).")
+            help="Snap grid edges within this many metres of the community boundary onto it.")
         ] = None,
         fill_gaps: Annotated[bool, typer.Option(
             "--fill-gaps", help="Give gaps and slivers to the neighbour with the longest "
@@ -69,12 +79,13 @@ def register_repair(app: typer.Typer) -> None:
         from gridgis.planning.repair import repair as run
         from gridgis.planning.validate import validate as check
 
-        if out_path.exists() and out_path.resolve() == path.resolve():
+        if out_path.resolve() == path.resolve() or (
+                out_path.exists() and path.exists() and out_path.samefile(path)):
             raise PlanError(f"{out_path} is the input; write the repaired plan to a new file")
         if not (make_valid or fill_gaps or snap is not None):
             raise PlanError("choose at least one repair: --make-valid, --snap M, --fill-gaps")
         layers = read_layers(path, strict=False)
-        fixed, report = run(layers, valid=make_valid, snap_m=snap, gaps=fill_gaps)
+        fixed, report = run(layers, make_valid=make_valid, snap_m=snap, fill_gaps=fill_gaps)
         write_layers(fixed, out_path, strict=False)
         err.print(f"wrote {out_path}", highlight=False)
         if len(report):

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import pandas as pd
 import pyogrio
 from rich.table import Table
+
+if TYPE_CHECKING:
+    from gridgis.layers import Layers
 
 __all__ = ["FINDING_COLUMNS", "SEVERITIES", "ValidationReport", "findings_frame"]
 
@@ -58,10 +61,14 @@ class ValidationReport:
         where the problem is.
     rules : tuple of str
         The rules that were checked (a rule without findings passed).
+    layers : Layers, optional
+        The plan that was validated; :meth:`map` draws its grids under the
+        findings.
     """
 
     findings: gpd.GeoDataFrame
     rules: tuple[str, ...]
+    layers: Layers | None = field(default=None, repr=False, compare=False)
 
     @property
     def errors(self) -> gpd.GeoDataFrame:
@@ -102,6 +109,10 @@ class ValidationReport:
             table.caption = f"… and {len(self.findings) - limit} more (write them with --findings)"
         return table
 
+    def __rich__(self) -> Table:
+        """Print the report with rich: ``console.print(report)``."""
+        return self.table()
+
     def write(self, path: str | os.PathLike[str], *, layer: str = "findings") -> Path:
         """Write the findings as a layer of a GeoPackage (added beside any existing layers)."""
         path = Path(path)
@@ -115,12 +126,30 @@ class ValidationReport:
                                 geometry_type="Unknown", promote_to_multi=False)
         return path
 
-    def map(self, path: str | os.PathLike[str], layers: Any) -> Path:
-        """Save an offline HTML map of the findings over the plan's grids."""
+    def map(self, path: str | os.PathLike[str], layers: Layers | None = None) -> Path:
+        """Save an offline HTML map (Leaflet inlined) of the findings over the grids.
+
+        Parameters
+        ----------
+        path : path-like
+            The HTML file to write.
+        layers : Layers, optional
+            The plan to draw under the findings; default the validated plan.
+
+        Returns
+        -------
+        pathlib.Path
+            ``path``.
+        """
         from gridgis.maps import add_features, add_grids, add_legend, district_map, save_map
 
-        m = district_map(layers)
-        add_grids(m, layers.grids)
+        layers = layers if layers is not None else self.layers
+        if layers is None:
+            bounds = None if self.findings.empty else self.findings.to_crs(4326).total_bounds
+            m = district_map(bounds=bounds)
+        else:
+            m = district_map(layers)
+            add_grids(m, layers.grids)
         for severity in reversed(SEVERITIES):
             part = self.findings[self.findings["severity"] == severity]
             if len(part):

@@ -2,86 +2,193 @@
 
 - :func:`make_valid` turns invalid grid polygons into valid ones (shapely's
   ``make_valid``, keeping the polygonal parts);
-- :func:`snap_to_community` clips each grid to its community and fills the
-  strips thinner than a tolerance between grids and the community boundary;
-- :func:`fill_gaps` gives each gap inside a community, and each detached sliver
-  part of a grid, to the neighbouring grid of the community with the longest
-  shared edge.
+- :func:`snap_to_community` snaps grid edges lying within a tolerance of their
+  community's boundary onto it: overhangs beyond the boundary are clipped and
+  the thin strips left between grids and the boundary are filled;
+- :func:`fill_gaps_and_slivers` gives each gap inside a community, and each
+  sliver part of a grid, to the neighbouring grid of the same community with
+  the longest shared edge (a grid that is nothing but slivers is dissolved);
+- :func:`repair` chains the chosen ones.
 
-Each returns ``(new_plan, report)`` where the report has one row per change:
-``action``, ``code`` (the grid that changed), ``detail`` and ``area_m2``. The
-input is never changed; buildings of the grids that changed are located
-again and the grids' households and population recounted.
+Each returns ``(new_plan, report)``; the report has one row per change:
+``action``, ``code`` (the grid that changed), ``detail`` and ``area_m2``
+(measured on the local Gauss-Krüger plane). The input plan is never changed.
+Buildings of the grids that changed are located again (their ``grid_code``
+follows the new shapes) and the changed grids' households and population are
+recounted from their buildings; patrol zones of a dissolved grid go to the grid
+that took its place. Incidents keep the grid code of their day.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 
 from gridgis.crs import local_crs
 from gridgis.layers import Layers
 
-__all__ = ["fill_gaps", "make_valid", "repair", "snap_to_community"]
+__all__ = ["REPORT_COLUMNS", "fill_gaps_and_slivers", "make_valid", "repair",
+           "snap_to_community"]
 
-REPORT_COLUMNS = ["action", "code", "detail", "area_m2"]
+REPORT_COLUMNS: list[str] = ["action", "code", "detail", "area_m2"]
+"""Columns of every repair report."""
+
+DEGENERATE_DEG2 = 1e-12
+"""Pieces below this area in square degrees (about 0.01 m²) are numerical dust."""
+TOUCH_DEG = 1e-7
+"""Edges closer than this (about 1 cm) count as shared."""
 
 
 def _polygonal(geom: Any) -> Any:
-    parts = [p for p in shapely.get_parts(geom) if p.geom_type in ("Polygon", "MultiPolygon")]
+    """The polygonal parts of a geometry (make_valid and overlays add lines and points)."""
+    if geom is None:
+        return shapely.Polygon()
+    parts = [p for p in shapely.get_parts(geom)
+             if p.geom_type in ("Polygon", "MultiPolygon") and p.area > DEGENERATE_DEG2]
     return shapely.union_all(parts) if parts else shapely.Polygon()
 
 
-class _Metric:
-    """Measure lon/lat geometries in the district's Gauss-Krüger zone."""
+def _pieces(geom: Any) -> list[Any]:
+    """The polygons of a geometry above numerical dust."""
+    return [p for p in shapely.get_parts(_polygonal(geom)) if not shapely.is_empty(p)]
 
-    def __init__(self, layers: Layers) -> None:
-        self.crs = local_crs(layers.communities)
+
+@dataclass
+class _Edit:
+    """A plan being repaired: grid shapes by position, measured in metres."""
+
+    layers: Layers
+    shapes: list[Any] = field(init=False)
+    removed: dict[int, int] = field(default_factory=dict)   # dissolved grid -> receiver
+    changed: set[int] = field(default_factory=set)
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.crs = local_crs(self.layers.communities)
+        self.grids = self.layers.grids.to_crs(4326)
+        self.shapes = list(self.grids.geometry)
+        self.codes = self.grids["code"].astype(str).to_list()
+        self.community = self.grids["community_code"].astype(str).to_list()
+        communities = self.layers.communities.to_crs(4326).drop_duplicates("code")
+        self.community_shapes = dict(zip(communities["code"].astype(str),
+                                         communities.geometry.map(_polygonal), strict=True))
+
+    def metric(self, geom: Any) -> Any:
+        return gpd.GeoSeries([geom], crs=4326).to_crs(self.crs).iloc[0]
 
     def area(self, geom: Any) -> float:
-        if shapely.area(geom) <= 1e-12:
+        if geom is None or shapely.area(geom) <= DEGENERATE_DEG2:
             return 0.0
-        return float(gpd.GeoSeries([geom], crs=4326).to_crs(self.crs).area.iloc[0])
+        return float(shapely.area(self.metric(geom)))
 
     def length(self, geom: Any) -> float:
-        if shapely.is_empty(geom):
-            return 0.0
-        return float(gpd.GeoSeries([geom], crs=4326).to_crs(self.crs).length.iloc[0])
+        return 0.0 if shapely.is_empty(geom) else float(shapely.length(self.metric(geom)))
 
     def width(self, geom: Any) -> float:
-        projected = gpd.GeoSeries([geom], crs=4326).to_crs(self.crs).iloc[0]
-        perimeter = projected.length
-        return 2.0 * projected.area / perimeter if perimeter else 0.0
+        """Mean width 2·area/perimeter in metres."""
+        projected = self.metric(geom)
+        perimeter = shapely.length(projected)
+        return 2.0 * shapely.area(projected) / perimeter if perimeter else 0.0
 
+    def note(self, action: str, i: int, detail: str, area_m2: float) -> None:
+        self.rows.append({"action": action, "code": self.codes[i], "detail": detail,
+                          "area_m2": float(area_m2)})
 
-def _recount(layers: Layers, grids: gpd.GeoDataFrame, changed: set[str]) -> Layers:
-    """Locate the buildings of changed grids again and recount their households."""
-    buildings = layers.buildings
-    if buildings is None or not changed:
-        return replace(layers, grids=grids)
-    buildings = buildings.copy()
-    mine = buildings["grid_code"].isin(changed)
-    community = grids[grids["community_code"].isin({c[:12] for c in changed})]
-    hit = gpd.sjoin(gpd.GeoDataFrame(geometry=buildings.loc[mine].geometry.representative_point(),
-                                     crs=buildings.crs),
-                    community[["code", community.geometry.name]], predicate="intersects",
-                    how="left")
-    hit = hit[~hit.index.duplicated()]["code"].reindex(buildings.index[mine])
-    buildings.loc[mine, "grid_code"] = hit.fillna(buildings.loc[mine, "grid_code"]).to_numpy()
-    sums = buildings.groupby("grid_code")[["households", "population"]].sum()
-    grids = grids.copy()
-    for column in ("households", "population"):
-        fresh = sums[column].reindex(grids.index)
-        grids[column] = fresh.fillna(grids[column]).astype(int)
-    return replace(layers, grids=grids, buildings=buildings)
+    def members(self, community: str, *, but: int | None = None) -> list[int]:
+        return [i for i, c in enumerate(self.community)
+                if c == community and i != but and i not in self.removed]
+
+    def give(self, piece: Any, community: str, *, but: int | None = None) -> int | None:
+        """Add ``piece`` to the grid of ``community`` sharing the longest edge with it."""
+        outline = shapely.boundary(piece)
+        best, best_length = None, 0.0
+        for i in self.members(community, but=but):
+            shape = self.shapes[i]
+            if not shapely.dwithin(shape, piece, TOUCH_DEG):
+                continue
+            shared = shapely.intersection(outline, shapely.buffer(shape, TOUCH_DEG))
+            length = self.length(shared)
+            if length > best_length:
+                best, best_length = i, length
+        if best is not None:
+            self.shapes[best] = _polygonal(shapely.union(self.shapes[best], piece))
+            self.changed.add(best)
+        return best
+
+    def result(self) -> tuple[Layers, pd.DataFrame]:
+        keep = [i for i in range(len(self.shapes)) if i not in self.removed]
+        grids = self.grids.set_geometry(gpd.GeoSeries(self.shapes, index=self.grids.index,
+                                                      crs=4326))
+        grids = grids.iloc[keep].to_crs(self.layers.grids.crs)
+        layers = replace(self.layers, grids=grids)
+        layers = self._relocate_buildings(layers)
+        layers = self._move_zones(layers)
+        return layers, _report(self.rows)
+
+    def _relocate_buildings(self, layers: Layers) -> Layers:
+        """Locate the buildings of the communities that changed again; recount their grids."""
+        buildings = layers.buildings
+        touched = {self.codes[i] for i in self.changed | set(self.removed)}
+        if buildings is None or not touched:
+            return layers
+        communities = {self.community[i] for i in self.changed | set(self.removed)}
+        community_of = dict(zip(self.codes, self.community, strict=True))
+        grids = layers.grids.copy()
+        buildings = buildings.copy()
+        mine = buildings["grid_code"].map(community_of).isin(communities).to_numpy()
+        points = gpd.GeoDataFrame(geometry=buildings.geometry[mine].representative_point(),
+                                  crs=buildings.crs).to_crs(4326)
+        targets = grids[grids["community_code"].isin(communities)].to_crs(4326)
+        hit = gpd.sjoin(points.reset_index(drop=True), targets[["code", "geometry"]],
+                        predicate="intersects", how="left")
+        hit = hit[~hit.index.duplicated()].sort_index()["code"].to_numpy(dtype=object)
+        old = buildings.loc[mine, "grid_code"].to_numpy(dtype=object)
+        gone = {self.codes[i]: self.codes[j] for i, j in self.removed.items()}
+        fallback = np.array([gone.get(c, c) for c in old], dtype=object)
+        new = np.where(pd.isna(hit), fallback, hit)
+        buildings.loc[mine, "grid_code"] = new
+        moved = pd.DataFrame({"old": old, "new": new,
+                              "households": buildings.loc[mine, "households"].to_numpy()})
+        moved = moved[moved["old"] != moved["new"]]
+        for (was, now), group in moved.groupby(["old", "new"]):
+            self.rows.append({"action": "reassign_buildings", "code": now,
+                              "detail": f"{len(group)} building(s), "
+                                        f"{int(group['households'].sum())} households, "
+                                        f"from {was}", "area_m2": float("nan")})
+        sums = buildings.groupby("grid_code")[["households", "population"]].sum()
+        involved = touched | set(moved["old"]) | set(moved["new"])
+        recount = grids["code"].isin(involved).to_numpy()
+        for column in ("households", "population"):
+            fresh = sums[column].reindex(grids.loc[recount, "code"]).fillna(0).to_numpy()
+            grids.loc[recount, column] = fresh.astype(grids[column].dtype)
+        return replace(layers, grids=grids, buildings=buildings)
+
+    def _move_zones(self, layers: Layers) -> Layers:
+        """Give the patrol zones of dissolved grids to the grid that took their place."""
+        zones = layers.patrol_zones
+        if zones is None or not self.removed:
+            return layers
+        gone = {self.codes[i]: self.codes[j] for i, j in self.removed.items()}
+        orphans = zones["grid_code"].isin(gone).to_numpy()
+        if not orphans.any():
+            return layers
+        zones = zones.copy()
+        for zid, was in zip(zones.loc[orphans, "zone_id"], zones.loc[orphans, "grid_code"],
+                            strict=True):
+            self.rows.append({"action": "reassign_zone", "code": gone[was],
+                              "detail": f"patrol zone {zid} from {was}",
+                              "area_m2": float("nan")})
+        zones.loc[orphans, "grid_code"] = zones.loc[orphans, "grid_code"].map(gone)
+        return replace(layers, patrol_zones=zones)
 
 
 def _report(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    return pd.DataFrame(rows, columns=REPORT_COLUMNS)
+    return pd.DataFrame(rows, columns=REPORT_COLUMNS).astype({"area_m2": float})
 
 
 def make_valid(layers: Layers) -> tuple[Layers, pd.DataFrame]:
@@ -90,161 +197,195 @@ def make_valid(layers: Layers) -> tuple[Layers, pd.DataFrame]:
     Parameters
     ----------
     layers : Layers
+        The plan (left unchanged).
 
     Returns
     -------
     (Layers, pandas.DataFrame)
-        The repaired plan and one report row per grid repaired.
+        The repaired plan and one report row (``make_valid``) per grid
+        repaired, its ``detail`` shapely's reason. Grids with nothing
+        polygonal to keep are left as they are.
     """
-    grids = layers.grids.copy()
-    metric = _Metric(layers)
-    rows = []
-    invalid = ~shapely.is_valid(grids.geometry.to_numpy())
-    for code in grids.index[invalid]:
-        before = grids.loc[code, "geometry"]
-        reason = shapely.is_valid_reason(before)
-        grids.loc[code, "geometry"] = _polygonal(shapely.make_valid(before))
-        rows.append({"action": "make_valid", "code": code, "detail": reason,
-                     "area_m2": metric.area(grids.loc[code, "geometry"])})
-    return _recount(layers, grids, {r["code"] for r in rows}), _report(rows)
-
-
-def _give_away(grids: gpd.GeoDataFrame, piece: Any, community: str, metric: _Metric,
-               exclude: str | None = None) -> str | None:
-    """Add ``piece`` to the grid of ``community`` sharing the longest edge with it."""
-    mine = grids[(grids["community_code"] == community) & (grids.index != exclude)]
-    best, best_length = None, 0.0
-    for code, geom in zip(mine.index, mine.geometry, strict=True):
-        if not shapely.intersects(geom, piece):
+    edit = _Edit(layers)
+    for i, shape in enumerate(edit.shapes):
+        if shape is not None and shapely.is_valid(shape):
             continue
-        shared = metric.length(shapely.intersection(shapely.boundary(geom),
-                                                    shapely.boundary(piece)))
-        if shared > best_length:
-            best, best_length = code, shared
-    if best is not None:
-        grids.loc[best, "geometry"] = _polygonal(shapely.union(grids.loc[best, "geometry"],
-                                                               piece))
-    return best
-
-
-def fill_gaps(layers: Layers, *, sliver_width_m: float = 5.0, sliver_area_m2: float = 50.0,
-              max_width_m: float | None = None) -> tuple[Layers, pd.DataFrame]:
-    """Give gaps and detached sliver parts to the neighbour with the longest shared edge.
-
-    Parameters
-    ----------
-    layers : Layers
-    sliver_width_m, sliver_area_m2 : float
-        A detached part of a multipart grid thinner or smaller than these is a
-        sliver and moves to its neighbour.
-    max_width_m : float, optional
-        Fill only gaps thinner than this (mean width 2·area/perimeter); default
-        every gap.
-
-    Returns
-    -------
-    (Layers, pandas.DataFrame)
-    """
-    grids = layers.grids.copy()
-    metric = _Metric(layers)
-    rows = []
-    for code in list(grids.index):
-        parts = list(shapely.get_parts(grids.loc[code, "geometry"]))
-        if len(parts) < 2:
+        reason = "missing geometry" if shape is None else str(shapely.is_valid_reason(shape))
+        fixed = _polygonal(shapely.make_valid(shape)) if shape is not None else None
+        if fixed is None or shapely.is_empty(fixed):
             continue
-        parts.sort(key=shapely.area, reverse=True)
-        for part in parts[1:]:
-            if metric.width(part) < sliver_width_m or metric.area(part) < sliver_area_m2:
-                grids.loc[code, "geometry"] = shapely.difference(grids.loc[code, "geometry"],
-                                                                 part)
-                target = _give_away(grids, part, code[:12], metric, exclude=code)
-                if target is None:  # nowhere to go: keep it
-                    grids.loc[code, "geometry"] = shapely.union(grids.loc[code, "geometry"],
-                                                                part)
-                    continue
-                rows.append({"action": "move_sliver", "code": target,
-                             "detail": f"sliver of {code}", "area_m2": metric.area(part)})
-    for community in layers.communities.itertuples():
-        mine = grids[grids["community_code"] == community.code]
-        covered = shapely.union_all(mine.geometry.to_numpy())
-        for gap in shapely.get_parts(_polygonal(shapely.difference(community.geometry,
-                                                                   covered))):
-            area = metric.area(gap)
-            if area <= 0 or (max_width_m is not None and metric.width(gap) >= max_width_m):
-                continue
-            target = _give_away(grids, gap, community.code, metric)
-            if target is not None:
-                rows.append({"action": "fill_gap", "code": target,
-                             "detail": f"gap in community {community.code}", "area_m2": area})
-    return _recount(layers, grids, {r["code"] for r in rows}), _report(rows)
+        edit.shapes[i] = fixed
+        edit.changed.add(i)
+        edit.note("make_valid", i, reason, edit.area(fixed))
+    return edit.result()
+
+
+def _within(edit: _Edit, piece: Any, line: Any, tolerance_m: float) -> bool:
+    """Whether every point of ``piece`` lies within ``tolerance_m`` of ``line``."""
+    near = shapely.buffer(edit.metric(line), tolerance_m + 0.01)
+    return shapely.area(shapely.difference(edit.metric(piece), near)) < 0.01
 
 
 def snap_to_community(layers: Layers, tolerance_m: float = 1.0) -> tuple[Layers, pd.DataFrame]:
-    """Clip grids to their community and close strips thinner than ``tolerance_m``.
+    """Snap grid edges within ``tolerance_m`` of the community boundary onto it.
+
+    Parts of a grid beyond its community's boundary that lie wholly within
+    ``tolerance_m`` of it are clipped (``clip_to_community``); strips inside
+    the community that no grid covers and that lie wholly within
+    ``tolerance_m`` of the boundary go to the grid with the longest shared
+    edge (``snap_strip``). Larger overhangs and gaps are left for a planner
+    (or :func:`fill_gaps_and_slivers`).
 
     Parameters
     ----------
     layers : Layers
+        The plan (left unchanged).
     tolerance_m : float, default 1
-        Gaps between grids and the community boundary thinner than this (mean
-        width) are filled by the neighbouring grid.
+        How far (m) a grid edge may lie from the community boundary and still
+        be snapped onto it.
 
     Returns
     -------
     (Layers, pandas.DataFrame)
     """
-    grids = layers.grids.copy()
-    metric = _Metric(layers)
-    shapes = layers.communities.set_index("code").geometry
-    rows = []
-    for code in grids.index:
-        community = grids.loc[code, "community_code"]
-        if community not in shapes.index:
+    edit = _Edit(layers)
+    for i, shape in enumerate(edit.shapes):
+        community = edit.community_shapes.get(edit.community[i])
+        if community is None or shape is None or not shapely.is_valid(shape):
             continue
-        geom = grids.loc[code, "geometry"]
-        clipped = _polygonal(shapely.intersection(geom, shapes.loc[community]))
-        removed = metric.area(shapely.difference(geom, clipped))
-        if removed > 0:
-            grids.loc[code, "geometry"] = clipped
-            rows.append({"action": "clip_to_community", "code": code,
-                         "detail": f"overhang beyond community {community}",
-                         "area_m2": removed})
-    clipped_layers = replace(layers, grids=grids)
-    filled, report = fill_gaps(clipped_layers, max_width_m=tolerance_m)
-    report = pd.concat([_report(rows), report.assign(action="snap_strip")], ignore_index=True)
-    changed = {r["code"] for r in rows}
-    return _recount(filled, filled.grids, changed), report
+        for part in _pieces(shapely.difference(shape, community)):
+            if not _within(edit, part, shapely.boundary(community), tolerance_m):
+                continue
+            clipped = _polygonal(shapely.difference(edit.shapes[i], part))
+            if shapely.is_empty(clipped):
+                continue
+            edit.shapes[i] = clipped
+            edit.changed.add(i)
+            edit.note("clip_to_community", i,
+                      f"overhang beyond community {edit.community[i]}", edit.area(part))
+    for code, community in edit.community_shapes.items():
+        members = edit.members(code)
+        covered = shapely.union_all([edit.shapes[i] for i in members
+                                     if shapely.is_valid(edit.shapes[i])])
+        for strip in _pieces(shapely.difference(community, covered)):
+            if not _within(edit, strip, shapely.boundary(community), tolerance_m):
+                continue
+            target = edit.give(strip, code)
+            if target is not None:
+                edit.note("snap_strip", target, f"strip along the boundary of {code}",
+                          edit.area(strip))
+    return edit.result()
 
 
-def repair(layers: Layers, *, valid: bool = False, snap_m: float | None = None,
-           gaps: bool = False) -> tuple[Layers, pd.DataFrame]:
-    """Chain the chosen repairs: make valid, then snap, then fill gaps.
+def _is_sliver(edit: _Edit, part: Any, width_m: float, area_m2: float) -> bool:
+    return edit.area(part) < area_m2 or edit.width(part) < width_m
+
+
+def fill_gaps_and_slivers(layers: Layers, *, sliver_width_m: float = 5.0,
+                          sliver_area_m2: float = 50.0,
+                          max_gap_m2: float | None = None) -> tuple[Layers, pd.DataFrame]:
+    """Give gaps and slivers to the neighbour in the community with the longest shared edge.
+
+    Slivers are grid parts thinner (mean width 2·area/perimeter) than
+    ``sliver_width_m`` or smaller than ``sliver_area_m2`` — the thresholds of
+    :func:`gridgis.planning.validate.validate`. A sliver part of a grid moves to
+    its neighbour (``move_sliver``); a grid made only of slivers is dissolved
+    into its neighbours (``dissolve_sliver_grid``), its buildings and patrol
+    zones following. Each gap of a community (``fill_gap``) goes to the grid of
+    the community sharing the longest edge with it.
 
     Parameters
     ----------
     layers : Layers
-    valid : bool, default False
+        The plan (left unchanged).
+    sliver_width_m, sliver_area_m2 : float, default 5 and 50
+        What counts as a sliver.
+    max_gap_m2 : float, optional
+        Fill only gaps up to this area; default every gap.
+
+    Returns
+    -------
+    (Layers, pandas.DataFrame)
+    """
+    edit = _Edit(layers)
+    for i, shape in enumerate(edit.shapes):
+        if shape is None or not shapely.is_valid(shape):
+            continue
+        parts = sorted(_pieces(shape), key=shapely.area, reverse=True)
+        slivers = [p for p in parts if _is_sliver(edit, p, sliver_width_m, sliver_area_m2)]
+        whole = len(slivers) == len(parts)
+        receiver = None
+        for part in slivers:
+            target = edit.give(part, edit.community[i], but=i)
+            if target is None:
+                continue
+            receiver = target if receiver is None else receiver
+            edit.shapes[i] = _polygonal(shapely.difference(edit.shapes[i], part))
+            edit.changed.add(i)
+            if whole:
+                edit.note("dissolve_sliver_grid", target, f"sliver grid {edit.codes[i]}",
+                          edit.area(part))
+            else:
+                edit.note("move_sliver", target, f"sliver of {edit.codes[i]}",
+                          edit.area(part))
+        if whole and receiver is not None and shapely.is_empty(edit.shapes[i]):
+            edit.removed[i] = receiver
+    for code, community in edit.community_shapes.items():
+        covered = shapely.union_all([edit.shapes[i] for i in edit.members(code)
+                                     if shapely.is_valid(edit.shapes[i])])
+        for gap in _pieces(shapely.difference(community, covered)):
+            area = edit.area(gap)
+            if max_gap_m2 is not None and area > max_gap_m2:
+                continue
+            target = edit.give(gap, code)
+            if target is not None:
+                edit.note("fill_gap", target, f"gap in community {code}", area)
+    return edit.result()
+
+
+def repair(layers: Layers, *, make_valid: bool = False, snap_m: float | None = None,
+           fill_gaps: bool = False, sliver_width_m: float = 5.0,
+           sliver_area_m2: float = 50.0) -> tuple[Layers, pd.DataFrame]:
+    """Chain the chosen repairs: make valid, then snap, then fill gaps and slivers.
+
+    Parameters
+    ----------
+    layers : Layers
+        The plan (left unchanged).
+    make_valid : bool, default False
         Run :func:`make_valid`.
     snap_m : float, optional
-        Run :func:`snap_to_community` with this tolerance.
-    gaps : bool, default False
-        Run :func:`fill_gaps`.
+        Run :func:`snap_to_community` with this tolerance in metres.
+    fill_gaps : bool, default False
+        Run :func:`fill_gaps_and_slivers`.
+    sliver_width_m, sliver_area_m2 : float, default 5 and 50
+        What :func:`fill_gaps_and_slivers` counts as a sliver.
 
     Returns
     -------
     (Layers, pandas.DataFrame)
-        The new plan and every change made.
+        The new plan and every change made, in order.
+
+    Examples
+    --------
+    >>> from gridgis import sample_district
+    >>> plan, changes = repair(sample_district(scale=0.05), make_valid=True, fill_gaps=True)
+    >>> changes.empty
+    True
     """
     reports = []
-    if valid:
-        layers, done = make_valid(layers)
+    if make_valid:
+        layers, done = _STEPS["make_valid"](layers)
         reports.append(done)
     if snap_m is not None:
-        layers, done = snap_to_community(layers, snap_m)
+        layers, done = _STEPS["snap"](layers, snap_m)
         reports.append(done)
-    if gaps:
-        layers, done = fill_gaps(layers)
+    if fill_gaps:
+        layers, done = _STEPS["fill"](layers, sliver_width_m=sliver_width_m,
+                                      sliver_area_m2=sliver_area_m2)
         reports.append(done)
     report = pd.concat(reports, ignore_index=True) if reports else _report([])
-    return layers, report.astype({"area_m2": float})
+    return layers, report
 
+
+_STEPS = {"make_valid": make_valid, "snap": snap_to_community, "fill": fill_gaps_and_slivers}

@@ -57,11 +57,31 @@ def _in_metres(layers: Layers, geom, func):
     return gpd.GeoSeries([func(g)], crs=crs).to_crs(4326).iloc[0]
 
 
-def invalid_geometry(layers: Layers) -> tuple[Layers, str]:
+def invalid_geometry(layers: Layers, code: str | None = None) -> tuple[Layers, str]:
+    """A zero-width spike into a grid: same area, but a self-intersecting ring."""
+    code = layers.grids.index[0] if code is None else code
+    geom = layers.grids.loc[code, "geometry"]
+    shell = list(geom.exterior.coords)
+    (x0, y0), (cx, cy) = shell[1], geom.point_on_surface().coords[0]
+    tip = (x0 + (cx - x0) * 0.2, y0 + (cy - y0) * 0.2)
+    spiked = Polygon([*shell[:2], tip, *shell[1:]], holes=[r.coords for r in geom.interiors])
+    assert not spiked.is_valid
+    return with_grid(layers, code, geometry=spiked), code
+
+
+def bowtie(layers: Layers) -> tuple[Layers, str]:
+    """A grid redrawn as a bow-tie over its bounding box (breaks several rules)."""
     code = layers.grids.index[0]
     x0, y0, x1, y1 = layers.grids.loc[code, "geometry"].bounds
-    bowtie = Polygon([(x0, y0), (x1, y1), (x1, y0), (x0, y1), (x0, y0)])
-    return with_grid(layers, code, geometry=bowtie), code
+    tie = Polygon([(x0, y0), (x1, y1), (x1, y0), (x0, y1), (x0, y0)])
+    return with_grid(layers, code, geometry=tie), code
+
+
+def with_zones_of(layers: Layers, old: str, new: str) -> Layers:
+    """Point the patrol zones of grid ``old`` to ``new`` (so zones stay consistent)."""
+    zones = layers.patrol_zones.copy()
+    zones.loc[zones["grid_code"] == old, "grid_code"] = new
+    return replace(layers, patrol_zones=zones)
 
 
 def overlap(layers: Layers) -> tuple[Layers, str]:
@@ -83,14 +103,12 @@ def gap(layers: Layers) -> tuple[Layers, str]:
 def outside_community(layers: Layers) -> tuple[Layers, str]:
     district = shapely.union_all(layers.communities.geometry.to_numpy())
     rim = district.boundary
-    codes = layers.grids.index
     on_rim = pd.Series(shapely.length(shapely.intersection(layers.grids.geometry.to_numpy(),
                                                            rim)), index=layers.grids.index)
     code = on_rim.idxmax()
     geom = layers.grids.loc[code, "geometry"]
     grown = _in_metres(layers, geom, lambda g: g.buffer(25.0))
     extra = shapely.difference(grown, district)
-    assert code in codes
     return with_grid(layers, code, geometry=shapely.union(geom, extra)), code
 
 
@@ -118,7 +136,7 @@ def sliver(layers: Layers) -> tuple[Layers, str]:
 def multipart(layers: Layers) -> tuple[Layers, str]:
     a, b = apart(layers.grids)
     both = shapely.union(layers.grids.loc[a, "geometry"], layers.grids.loc[b, "geometry"])
-    merged = with_grid(layers, a, geometry=both)
+    merged = with_zones_of(with_grid(layers, a, geometry=both), b, a)
     return replace(merged, grids=merged.grids.drop(index=b)), a
 
 
@@ -126,20 +144,20 @@ def duplicate_code(layers: Layers) -> tuple[Layers, str]:
     a, b = neighbours(layers.grids)
     grids = layers.grids.copy()
     grids.loc[b, "code"] = a
-    return replace(layers, grids=grids), a
+    return replace(with_zones_of(layers, b, a), grids=grids), a
 
 
 def malformed_code(layers: Layers) -> tuple[Layers, str]:
     code = layers.grids.index[0]
     bad = code[:12] + "0A1"
-    return with_grid(layers, code, code=bad), bad
+    return with_zones_of(with_grid(layers, code, code=bad), code, bad), bad
 
 
 def code_hierarchy(layers: Layers) -> tuple[Layers, str]:
     code = layers.grids.index[0]
     other = next(c for c in layers.communities["code"] if c != code[:12])
     wrong = other + "901"
-    return with_grid(layers, code, code=wrong), wrong
+    return with_zones_of(with_grid(layers, code, code=wrong), code, wrong), wrong
 
 
 def households_range(layers: Layers) -> tuple[Layers, str]:
@@ -184,3 +202,30 @@ BREAKERS = {
     "zone_outside_district": zone_outside_district,
     "zone_unknown_grid": zone_unknown_grid,
 }
+
+
+def rim_grid(layers: Layers) -> str:
+    """The grid with the longest edge on its own community's boundary."""
+    shapes = layers.communities.set_index("code").geometry
+    rims = shapes.loc[layers.grids["community_code"]].boundary.to_numpy()
+    on_rim = shapely.length(shapely.intersection(layers.grids.geometry.to_numpy(), rims))
+    return layers.grids.index[int(on_rim.argmax())]
+
+
+def strip_along_boundary(layers: Layers, width_m: float) -> tuple[Layers, str]:
+    """Pull a grid's edge ``width_m`` back from its community boundary (a thin gap)."""
+    code = rim_grid(layers)
+    community = layers.communities.set_index("code").geometry[code[:12]]
+    band = _in_metres(layers, community.boundary, lambda g: g.buffer(width_m))
+    geom = layers.grids.loc[code, "geometry"]
+    return with_grid(layers, code, geometry=shapely.difference(geom, band)), code
+
+
+def overhang(layers: Layers, width_m: float) -> tuple[Layers, str]:
+    """Push a grid's edge ``width_m`` beyond its community boundary (outside the district)."""
+    code = rim_grid(layers)
+    district = shapely.union_all(layers.communities.geometry.to_numpy())
+    geom = layers.grids.loc[code, "geometry"]
+    grown = _in_metres(layers, geom, lambda g: g.buffer(width_m))
+    extra = shapely.difference(grown, district)
+    return with_grid(layers, code, geometry=shapely.union(geom, extra)), code
