@@ -188,11 +188,11 @@ def schema() -> None:
 
 
 # -- planner commands (registered by gridgis.planning) --
-from gridgis.planning import _cli_plan, _cli_validate, _cli_versions  # noqa: E402
+from gridgis.planning import _cli_diff, _cli_plan, _cli_validate, _cli_versions  # noqa: E402
 
 _cli_validate.register(app)
-_cli_validate.register_repair(app)
 _cli_plan.register(app)
+_cli_diff.register(app)
 _cli_versions.register(app)
 # -- end of planner commands --
 

@@ -1,4 +1,4 @@
-"""``gridgis partition`` and ``gridgis diff``: redraw a community, see what moves."""
+"""``gridgis partition``: redraw the grids of communities with spopt max-p."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ def _refuse_overwrite(out_path: Path, *inputs: Path) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    """Add the ``partition`` and ``diff`` commands to the ``gridgis`` application."""
+    """Add the ``partition`` command to the ``gridgis`` application."""
     from gridgis.cli import _frame_table, clear_errors, err, out
 
     @app.command()
@@ -50,33 +50,3 @@ def register(app: typer.Typer) -> None:
             mine = frame[frame["community_code"].isin(community)]
             rows[name] = plan_summary(plan_metrics(mine, households=tuple(households)))
         out.print(_frame_table(pd.DataFrame(rows), "Plan metrics of the redrawn communities"))
-
-    @app.command()
-    @clear_errors
-    def diff(
-        old: Annotated[Path, typer.Argument(metavar="OLD.gpkg", help="The plan in force.")],
-        new: Annotated[Path, typer.Argument(metavar="NEW.gpkg", help="The proposed plan.")],
-        map_path: Annotated[Path | None, typer.Option(
-            "--map", help="Write an offline HTML map of what moves.")] = None,
-        out_path: Annotated[Path | None, typer.Option(
-            "--out", help="Write the per-grid changes and moved buildings (GeoPackage).")
-        ] = None,
-    ) -> None:
-        """Show what moves between two grid plans: buildings, households, incidents."""
-        from gridgis.layers import read_layers
-        from gridgis.planning.diff import diff_plans
-
-        before, after = read_layers(old), read_layers(new)
-        result = diff_plans(before, after)
-        out.print(result.summary_text(), highlight=False)
-        changed = result.changed.drop(columns=result.changed.geometry.name).set_index("code")
-        columns = ["status", "area_change_m2", "households_old", "households_new",
-                   "incidents_old", "incidents_new"]
-        if len(changed):
-            out.print(_frame_table(changed[columns], "Changed grids"))
-        if out_path is not None:
-            result.write(out_path)
-            err.print(f"wrote {out_path}", highlight=False)
-        if map_path is not None:
-            result.map(map_path, after)
-            err.print(f"wrote the map {map_path}", highlight=False)
