@@ -510,10 +510,10 @@ GROUP = 16  # points taken through each stage together: their memory loads overl
 
 
 @nb.njit(cache=True)
-def _locate_span(px: np.ndarray, py: np.ndarray, order: np.ndarray, start: int, lo: int,
-                 hi: int, g: tuple, with_distance: bool, out_pid: np.ndarray,
-                 out_state: np.ndarray, out_dist: np.ndarray) -> None:
-    """:func:`locate_core` for points ``order[lo:hi]`` (+ ``start``), in stages.
+def _locate_span(px: np.ndarray, py: np.ndarray, lo: int, hi: int, g: tuple,
+                 with_distance: bool, out_pid: np.ndarray, out_state: np.ndarray,
+                 out_dist: np.ndarray) -> None:
+    """:func:`locate_core` for points ``lo:hi`` (already in tile order), in stages.
 
     Each stage (table cell, finer-table cell, the cell's record) loads memory for
     ``GROUP`` points at once, so the processor waits for all their cache misses
@@ -521,15 +521,12 @@ def _locate_span(px: np.ndarray, py: np.ndarray, order: np.ndarray, start: int, 
     """
     (x0, y0, dx, dy, nx, ny, cells, sub_cells, rec, cand_ptr, cand_ids, band_lo, band_h,
      band_n, band_off, band_ptr, band_xy) = g
-    tt = np.empty(GROUP, np.int64)
     vals = np.empty(GROUP, np.int64)
     sidx = np.empty(GROUP, np.int64)
     for q0 in range(lo, hi, GROUP):
         m = min(hi, q0 + GROUP) - q0
         for u in range(m):
-            t = start + order[q0 + u]
-            tt[u] = t
-            sidx[u] = _table(px[t], py[t], x0, y0, dx, dy, nx, ny, cells)
+            sidx[u] = _table(px[q0 + u], py[q0 + u], x0, y0, dx, dy, nx, ny, cells)
         for u in range(m):
             vals[u] = cells[sidx[u]] if sidx[u] >= 0 else -1
         for u in range(m):  # busy cells: the record's finer table, then its cell
@@ -538,7 +535,7 @@ def _locate_span(px: np.ndarray, py: np.ndarray, order: np.ndarray, start: int, 
             if v < -1:
                 o = -v - 2
                 if rec[o] < 0.0:
-                    t = tt[u]
+                    t = q0 + u
                     mm = int(rec[o + 5])
                     ii = min(max(int(math.floor((px[t] - rec[o + 1]) / rec[o + 3])), 0),
                              mm - 1)
@@ -555,14 +552,27 @@ def _locate_span(px: np.ndarray, py: np.ndarray, order: np.ndarray, start: int, 
             elif v >= 0 and with_distance:
                 touch += band_lo[v]
         for u in range(m):
-            t = tt[u]
+            t = q0 + u
             pid, s, d = _resolve(vals[u], px[t], py[t], rec, cand_ptr, cand_ids, band_lo,
                                  band_h, band_n, band_off, band_ptr, band_xy, with_distance)
             out_pid[t] = pid
             out_state[t] = s
             out_dist[t] = d
         if touch == 1e300:  # never (a sum of a few coordinates): keeps the loads above
-            out_dist[tt[0]] = touch
+            out_dist[q0] = touch
+
+
+CHUNK = 1024  # points per work unit of a thread
+
+
+@nb.njit(cache=True, parallel=True)
+def _gather_xy(px: np.ndarray, py: np.ndarray, order: np.ndarray, start: int, m: int,
+               sx: np.ndarray, sy: np.ndarray) -> None:
+    """Points ``start + order[:m]`` copied, in that order, into ``sx``/``sy``."""
+    for q in nb.prange(m):
+        t = start + order[q]
+        sx[q] = px[t]
+        sy[q] = py[t]
 
 
 @nb.njit(cache=True, parallel=True)
@@ -575,45 +585,59 @@ def assign_points(px: np.ndarray, py: np.ndarray, gf: np.ndarray, gi: np.ndarray
 
     Match codes: 0 inside, 1 boundary, 3 outside (snapping comes later), 4 invalid.
     ``zone_code`` maps a zone id to its level code (an empty array: no zones). Points
-    are taken ``SPAN`` at a time, sorted by tile so that neighbours share cached data,
-    and dealt to ``workers`` threads (``numba.get_num_threads()``) chunk by chunk.
+    are taken ``SPAN`` at a time and copied in tile order into contiguous buffers, so
+    that neighbours share cached index data and the buffers are read and written in
+    sequence; the answers are then put back in input order. Work is dealt to
+    ``workers`` threads (``numba.get_num_threads()``) chunk by chunk.
     """
     n = px.shape[0]
-    chunk = 1024
     has_zone = zone_code.shape[0] > 0
-    order = np.empty(min(n, SPAN), np.int32)
+    size = min(n, SPAN)
+    order = np.empty(size, np.int32)
+    sx = np.empty(size, np.float64)
+    sy = np.empty(size, np.float64)
+    spid = np.empty(size, np.int32)
+    smatch = np.empty(size, np.int8)
+    slevel = np.empty(size, np.int8)
+    sdist = np.empty(size, np.float64)
     for start in range(0, n, SPAN):
         stop = min(n, start + SPAN)
+        m = stop - start
         tile_order(px, py, start, stop, gf, gi, order)
-        nchunks = (stop - start + chunk - 1) // chunk
+        _gather_xy(px, py, order, start, m, sx, sy)
+        nchunks = (m + CHUNK - 1) // CHUNK
         # chunks dealt round-robin: each thread gets a share of every region of the map
         for w in nb.prange(workers):
             for c in range(w, nchunks, workers):
                 g = unpack(gf, gi, gc)  # views made once a chunk, not once a point
-                lo, hi = c * chunk, min(stop - start, (c + 1) * chunk)
-                # the state goes to out_match for now, and becomes the match code below
-                _locate_span(px, py, order, start, lo, hi, g, with_distance, out_pid, out_match,
-                             out_dist)
+                lo, hi = c * CHUNK, min(m, (c + 1) * CHUNK)
+                # the state goes to smatch for now, and becomes the match code below
+                _locate_span(sx, sy, lo, hi, g, with_distance, spid, smatch, sdist)
                 z = unpack(zf, zi, zc) if has_zone else g
                 for q in range(lo, hi):
-                    t = start + order[q]
-                    x, y = px[t], py[t]
+                    x, y = sx[q], sy[q]
                     if not _valid(x, y):
-                        out_pid[t] = -1
-                        out_match[t] = 4
-                        out_level[t] = -1
-                        out_dist[t] = np.nan
+                        spid[q] = -1
+                        smatch[q] = 4
+                        slevel[q] = -1
+                        sdist[q] = np.nan
                         continue
-                    s = out_match[t]
-                    out_match[t] = 0 if s == INSIDE else (1 if s == BOUNDARY else 3)
+                    s = smatch[q]
+                    smatch[q] = 0 if s == INSIDE else (1 if s == BOUNDARY else 3)
                     if not with_distance:
-                        out_dist[t] = np.nan
+                        sdist[q] = np.nan
                     lv = -1
                     if has_zone:
                         zid, _, _ = locate_core(x, y, *z, False)
                         if zid >= 0:
                             lv = zone_code[zid]
-                    out_level[t] = lv
+                    slevel[q] = lv
+        for q in nb.prange(m):  # back in input order
+            t = start + order[q]
+            out_pid[t] = spid[q]
+            out_match[t] = smatch[q]
+            out_level[t] = slevel[q]
+            out_dist[t] = sdist[q]
 
 
 @nb.njit(cache=True, parallel=True)
@@ -737,20 +761,34 @@ def query_points(px: np.ndarray, py: np.ndarray, pf: np.ndarray, pi: np.ndarray,
                  pc: np.ndarray, with_distance: bool, out_ids: np.ndarray,
                  out_state: np.ndarray, out_dist: np.ndarray,
                  workers: int) -> None:
-    """:func:`locate_packed` for every point (NaN distances when not asked for)."""
+    """:func:`locate_packed` for every point (NaN distances when not asked for).
+
+    Points go through in tile order, in contiguous buffers, as in :func:`assign_points`.
+    """
     n = px.shape[0]
-    chunk = 1024
-    order = np.empty(min(n, SPAN), np.int32)
+    size = min(n, SPAN)
+    order = np.empty(size, np.int32)
+    sx = np.empty(size, np.float64)
+    sy = np.empty(size, np.float64)
+    sid = np.empty(size, np.int32)
+    sst = np.empty(size, np.int8)
+    sd = np.empty(size, np.float64)
     for start in range(0, n, SPAN):
         stop = min(n, start + SPAN)
+        m = stop - start
         tile_order(px, py, start, stop, pf, pi, order)
-        nchunks = (stop - start + chunk - 1) // chunk
+        _gather_xy(px, py, order, start, m, sx, sy)
+        nchunks = (m + CHUNK - 1) // CHUNK
         for w in nb.prange(workers):  # chunks dealt round-robin, as in assign_points
             for c in range(w, nchunks, workers):
                 g = unpack(pf, pi, pc)
-                _locate_span(px, py, order, start, c * chunk,
-                             min(stop - start, (c + 1) * chunk), g, with_distance, out_ids,
-                             out_state, out_dist)
+                _locate_span(sx, sy, c * CHUNK, min(m, (c + 1) * CHUNK), g, with_distance,
+                             sid, sst, sd)
+        for q in nb.prange(m):
+            t = start + order[q]
+            out_ids[t] = sid[q]
+            out_state[t] = sst[q]
+            out_dist[t] = sd[q]
 
 
 @nb.njit(cache=True)
@@ -938,13 +976,13 @@ def _near_one(x: float, y: float, cells: np.ndarray, sub_cells: np.ndarray, rec:
     return False
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, parallel=True)
 def near_occupied(px: np.ndarray, py: np.ndarray, cells: np.ndarray, sub_cells: np.ndarray,
                   rec: np.ndarray, x0: float, y0: float, dx: float, dy: float, nx: int,
                   ny: int, tol_m: float) -> np.ndarray:
     """:func:`near_one` for every point."""
     out = np.zeros(px.shape[0], np.bool_)
-    for t in range(px.shape[0]):
+    for t in nb.prange(px.shape[0]):
         out[t] = _near_one(px[t], py[t], cells, sub_cells, rec, x0, y0, dx, dy, nx, ny, tol_m)
     return out
 

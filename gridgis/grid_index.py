@@ -48,7 +48,7 @@ __all__ = ["MATCHES", "GridIndex", "Location"]
 
 MATCHES = ("inside", "boundary", "snapped", "outside", "invalid")
 FORMAT_VERSION = 2  # 2: packed compiled arrays with per-cell edge lists
-CHUNK = 1 << 18  # points whose coordinates are held at once in :meth:`GridIndex.assign`
+CHUNK = kernels.SPAN  # points whose coordinates are held at once in :meth:`GridIndex.assign`
 _NO_ZONES = (np.empty(0, np.float64), np.empty(0, np.int64), np.empty(0, np.int32),
              np.empty(0, np.int8))
 

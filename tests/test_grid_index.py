@@ -326,3 +326,53 @@ def test_snap_filter_keeps_every_snappable_point(index, sample_layers):
     assert ((ids >= 0) == (got["match"][lost] == "snapped").to_numpy()).all()
     snapped = ids >= 0
     assert (got["edge_distance_m"].to_numpy()[lost][snapped] == dist[snapped]).all()
+
+
+def _wiggly_ring(cx: float, cy: float, r: float, n: int, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    t = np.linspace(0, 2 * np.pi, n, endpoint=False)
+    rad = r * (1 + 0.25 * np.sin(7 * t) + 0.05 * rng.standard_normal(n))
+    return np.column_stack([cx + rad * np.cos(t) / np.cos(np.radians(cy)), cy + rad * np.sin(t)])
+
+
+def test_batch_edge_distances_equal_the_plain_search_on_big_polygons():
+    # polygons with thousands of vertices, holes, and one spanning 4 degrees of latitude
+    # (the scale of a degree of longitude changes along it): each point's edge distance
+    # from a tile-ordered batch equals the plain band search over all of its edges
+    from gridgis import _pip_kernels as kernels
+
+
+    outer = _wiggly_ring(100.0, 50.0, 0.2, 3000, 1)
+    hole = _wiggly_ring(100.0, 50.0, 0.05, 400, 2)
+    polys = [shapely.Polygon(outer, [hole]),
+             shapely.Polygon(_wiggly_ring(101.0, 48.0, 2.0, 500, 3)),
+             shapely.Polygon(_wiggly_ring(99.0, 50.0, 0.01, 64, 4))]
+    idx = PolygonIndex(polys)
+    rng = np.random.default_rng(5)
+    lo, hi = np.array([96.0, 45.0]), np.array([104.0, 51.0])
+    pts = rng.uniform(lo, hi, (200_000, 2))
+    ids, state, dist = idx.query(pts[:, 0], pts[:, 1])
+    band = (idx.band_lo, idx.band_h, idx.band_n, idx.band_off, idx.band_ptr, idx.band_xy)
+    inside = np.flatnonzero(state == INSIDE)
+    assert len(np.unique(ids[inside])) == 3
+    for t in inside[:: max(1, len(inside) // 5000)]:
+        x, y = pts[t]
+        kx, ky = kernels.metres_per_degree(y)
+        assert dist[t] == kernels.edge_distance(int(ids[t]), x, y, kx, ky, *band)
+
+
+def test_batches_larger_than_one_sorted_span_come_back_in_input_order(index, sample_layers):
+    # points are sorted by tile a span at a time and their answers put back: a batch
+    # of more than one span, with NaN among it, must give each point its own answer
+    from gridgis import _pip_kernels as kernels
+
+    g = index.grid_index
+    n = kernels.SPAN + 50_000
+    lon, lat = _random_points(sample_layers, n, 31)
+    lon[::997] = np.nan
+    ids, state, dist = g.query(lon, lat)
+    rng = np.random.default_rng(32)
+    for t in np.concatenate([rng.choice(n, 2000), np.arange(kernels.SPAN - 5, kernels.SPAN + 5)]):
+        pid, st, d = kernels.locate_packed(lon[t], lat[t], g.pf, g.pi, g.pc, True)
+        assert (ids[t], state[t]) == (pid, st)
+        assert dist[t] == d or (np.isnan(dist[t]) and np.isnan(d))
