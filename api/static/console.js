@@ -294,7 +294,9 @@ async function openIncident(id) {
 }
 
 function tick() {
-  $("#clock").textContent = new Date().toLocaleString("zh-CN", { hour12: false });
+  // China Standard Time, as every time the service gives, whatever the browser's zone
+  $("#clock").textContent = new Date().toLocaleString("zh-CN",
+    { hour12: false, timeZone: "Asia/Shanghai" });
 }
 tick();
 setInterval(tick, 1000);

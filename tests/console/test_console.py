@@ -80,6 +80,13 @@ def test_console_loads_offline_and_draws_the_district(page, server, small_layers
     assert drawn >= len(small_layers.grids)
     options = page.locator("#f-township option").all_inner_texts()
     assert set(small_layers.townships["name"]) <= set(options)
+    # the clock shows China Standard Time (the service's times), not the browser's zone
+    import datetime as dt
+
+    clock = page.locator("#clock").inner_text()
+    cst = dt.datetime.now(dt.UTC) + dt.timedelta(hours=8)
+    shown = dt.datetime.strptime(clock.strip(), "%Y/%m/%d %H:%M:%S")
+    assert abs((shown - cst.replace(tzinfo=None)).total_seconds()) < 120, clock
     _shot(page, "loaded")
 
 
