@@ -473,7 +473,7 @@ def _valid(x: float, y: float) -> bool:
     return math.isfinite(x) and math.isfinite(y) and abs(x) <= 180.0 and abs(y) <= 90.0
 
 
-TILE = 8  # points are visited tile by tile (TILE x TILE table cells): the tile's data stays cached
+TILE = 4  # points are visited tile by tile (TILE x TILE table cells): the tile's data stays cached
 SPAN = 1 << 20  # points sorted at a time: the order array stays small
 
 
@@ -493,6 +493,41 @@ def tile_order(px: np.ndarray, py: np.ndarray, start: int, stop: int, pf: np.nda
         k = _tile_key(px[t], py[t], x0, y0, dx, dy, nx, ny)
         order[counts[k]] = t - start
         counts[k] += 1
+
+
+@nb.njit(cache=True, parallel=True)
+def tile_order_parallel(px: np.ndarray, py: np.ndarray, start: int, stop: int,
+                        pf: np.ndarray, pi: np.ndarray, order: np.ndarray, keys: np.ndarray,
+                        workers: int) -> None:
+    """:func:`tile_order` on ``workers`` threads, giving the same order.
+
+    Each thread counts the tiles of its share of the points; the offsets run over
+    tiles, and within a tile over threads in turn, so every tile keeps its points
+    in input order.
+    """
+    x0, y0, dx, dy = pf[0], pf[1], pf[2] * TILE, pf[3] * TILE
+    nx, ny = (pi[0] + TILE - 1) // TILE, (pi[1] + TILE - 1) // TILE
+    nt = nx * ny + 1
+    m = stop - start
+    counts = np.zeros((workers, nt), np.int64)
+    for w in nb.prange(workers):
+        a, b = m * w // workers, m * (w + 1) // workers
+        for q in range(a, b):
+            k = _tile_key(px[start + q], py[start + q], x0, y0, dx, dy, nx, ny)
+            keys[q] = k
+            counts[w, k] += 1
+    total = 0
+    for k in range(nt):
+        for w in range(workers):
+            c = counts[w, k]
+            counts[w, k] = total
+            total += c
+    for w in nb.prange(workers):
+        a, b = m * w // workers, m * (w + 1) // workers
+        for q in range(a, b):
+            k = keys[q]
+            order[counts[w, k]] = q
+            counts[w, k] += 1
 
 
 @nb.njit(cache=True, inline="always")
@@ -578,12 +613,14 @@ def _gather_xy(px: np.ndarray, py: np.ndarray, order: np.ndarray, start: int, m:
 @nb.njit(cache=True, parallel=True)
 def assign_points(px: np.ndarray, py: np.ndarray, gf: np.ndarray, gi: np.ndarray,
                   gc: np.ndarray, zf: np.ndarray, zi: np.ndarray, zc: np.ndarray,
-                  zone_code: np.ndarray, with_distance: bool, out_pid: np.ndarray,
-                  out_match: np.ndarray, out_level: np.ndarray, out_dist: np.ndarray,
-                  workers: int) -> None:
+                  zone_code: np.ndarray, with_distance: bool, snap_m: float,
+                  out_pid: np.ndarray, out_match: np.ndarray, out_level: np.ndarray,
+                  out_dist: np.ndarray, workers: int) -> None:
     """Grid, match code, patrol level code and edge distance of every point, in one pass.
 
-    Match codes: 0 inside, 1 boundary, 3 outside (snapping comes later), 4 invalid.
+    Match codes: 0 inside, 1 boundary, 2 snapped (the nearest polygon within ``snap_m``
+    metres, see :func:`snap_one`), 3 outside, 4 invalid, 5 outside but undecided
+    (a cell within reach keeps no edges: the caller snaps these few).
     ``zone_code`` maps a zone id to its level code (an empty array: no zones). Points
     are taken ``SPAN`` at a time and copied in tile order into contiguous buffers, so
     that neighbours share cached index data and the buffers are read and written in
@@ -594,6 +631,7 @@ def assign_points(px: np.ndarray, py: np.ndarray, gf: np.ndarray, gi: np.ndarray
     has_zone = zone_code.shape[0] > 0
     size = min(n, SPAN)
     order = np.empty(size, np.int32)
+    keys = np.empty(size, np.int32)
     sx = np.empty(size, np.float64)
     sy = np.empty(size, np.float64)
     spid = np.empty(size, np.int32)
@@ -603,7 +641,7 @@ def assign_points(px: np.ndarray, py: np.ndarray, gf: np.ndarray, gi: np.ndarray
     for start in range(0, n, SPAN):
         stop = min(n, start + SPAN)
         m = stop - start
-        tile_order(px, py, start, stop, gf, gi, order)
+        tile_order_parallel(px, py, start, stop, gf, gi, order, keys, workers)
         _gather_xy(px, py, order, start, m, sx, sy)
         nchunks = (m + CHUNK - 1) // CHUNK
         # chunks dealt round-robin: each thread gets a share of every region of the map
@@ -626,6 +664,15 @@ def assign_points(px: np.ndarray, py: np.ndarray, gf: np.ndarray, gi: np.ndarray
                     smatch[q] = 0 if s == INSIDE else (1 if s == BOUNDARY else 3)
                     if not with_distance:
                         sdist[q] = np.nan
+                    if s == NONE and snap_m > 0.0:
+                        near, gap = snap_one(x, y, g[6], g[7], g[8], g[0], g[1], g[2],
+                                             g[3], g[4], g[5], snap_m)
+                        if near >= 0:
+                            spid[q] = near
+                            smatch[q] = 2
+                            sdist[q] = gap
+                        elif near == -2:
+                            smatch[q] = 5
                     lv = -1
                     if has_zone:
                         zid, _, _ = locate_core(x, y, *z, False)
@@ -768,6 +815,7 @@ def query_points(px: np.ndarray, py: np.ndarray, pf: np.ndarray, pi: np.ndarray,
     n = px.shape[0]
     size = min(n, SPAN)
     order = np.empty(size, np.int32)
+    keys = np.empty(size, np.int32)
     sx = np.empty(size, np.float64)
     sy = np.empty(size, np.float64)
     sid = np.empty(size, np.int32)
@@ -776,7 +824,7 @@ def query_points(px: np.ndarray, py: np.ndarray, pf: np.ndarray, pi: np.ndarray,
     for start in range(0, n, SPAN):
         stop = min(n, start + SPAN)
         m = stop - start
-        tile_order(px, py, start, stop, pf, pi, order)
+        tile_order_parallel(px, py, start, stop, pf, pi, order, keys, workers)
         _gather_xy(px, py, order, start, m, sx, sy)
         nchunks = (m + CHUNK - 1) // CHUNK
         for w in nb.prange(workers):  # chunks dealt round-robin, as in assign_points
@@ -974,6 +1022,71 @@ def _near_one(x: float, y: float, cells: np.ndarray, sub_cells: np.ndarray, rec:
                     if w <= -2 and _record_near(rec, -w - 2, x, y, kx, ky, tol):
                         return True
     return False
+
+
+@nb.njit(cache=True, inline="always")
+def _record_nearest(rec: np.ndarray, o: int, x: float, y: float, kx: float, ky: float,
+                    best2: float, best: int) -> tuple[float, int]:
+    """The nearest of a record's edges (squared metres, polygon), if nearer than given."""
+    for e in range(int(rec[o + 7])):
+        b = o + REC_HEAD + REC_EDGE * e
+        d2 = _rec_dist2(rec, b, x, y, kx, ky)
+        pid = int(rec[b + 4]) >> 1
+        if d2 < best2 or (d2 == best2 and pid < best):
+            best2, best = d2, pid
+    return best2, best
+
+
+@nb.njit(cache=True)
+def snap_one(x: float, y: float, cells: np.ndarray, sub_cells: np.ndarray, rec: np.ndarray,
+             x0: float, y0: float, dx: float, dy: float, nx: int, ny: int,
+             tol_m: float) -> tuple[int, float]:
+    """Nearest polygon within ``tol_m`` metres of a point in none, and its distance.
+
+    Scans the edges kept in the records of the cells within reach (as
+    :func:`_near_one`): the nearest point of a polygon lies on one of its edges,
+    and each edge is in the record of every cell it touches. Distances use the
+    arithmetic of :func:`edge_distance` (the same bits); on a tie the lowest id
+    wins. Returns ``(-1, nan)`` when nothing is within reach and ``(-2, nan)`` when
+    a cell within reach keeps no edges (then the caller decides another way).
+    """
+    tol = tol_m * 1.001
+    kx0 = 110_000.0 * max(math.cos(math.radians(min(abs(y), 90.0))), 1e-6)
+    rx, ry = tol / kx0, tol / 110_000.0
+    kx, ky = metres_per_degree(y)
+    best2, best = tol_m * tol_m, -1
+    i0 = max(0, int(math.floor((x - rx - x0) / dx)))
+    i1 = min(nx - 1, int(math.floor((x + rx - x0) / dx)))
+    j0 = max(0, int(math.floor((y - ry - y0) / dy)))
+    j1 = min(ny - 1, int(math.floor((y + ry - y0) / dy)))
+    for j in range(j0, j1 + 1):
+        for i in range(i0, i1 + 1):
+            v = cells[j * nx + i]
+            if v > -2:
+                continue  # no polygon, or wholly inside one: no edge in this cell
+            o = -v - 2
+            if rec[o] >= 0.0:
+                if int(rec[o + 1]) == FALLBACK:
+                    return -2, np.nan
+                best2, best = _record_nearest(rec, o, x, y, kx, ky, best2, best)
+                continue
+            m = int(rec[o + 5])
+            sx0, sy0, sdx, sdy = rec[o + 1], rec[o + 2], rec[o + 3], rec[o + 4]
+            ii0 = min(max(int(math.floor((x - rx - sx0) / sdx)) - 1, 0), m - 1)
+            ii1 = min(max(int(math.floor((x + rx - sx0) / sdx)) + 1, 0), m - 1)
+            jj0 = min(max(int(math.floor((y - ry - sy0) / sdy)) - 1, 0), m - 1)
+            jj1 = min(max(int(math.floor((y + ry - sy0) / sdy)) + 1, 0), m - 1)
+            for jj in range(jj0, jj1 + 1):
+                for ii in range(ii0, ii1 + 1):
+                    w = sub_cells[int(rec[o + 6]) + jj * m + ii]
+                    if w <= -2:
+                        if int(rec[-w - 2 + 1]) == FALLBACK:
+                            return -2, np.nan
+                        best2, best = _record_nearest(rec, -w - 2, x, y, kx, ky, best2,
+                                                      best)
+    if best < 0:
+        return -1, np.nan
+    return best, math.sqrt(best2)
 
 
 @nb.njit(cache=True, parallel=True)

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import math
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -178,11 +179,7 @@ class GridIndex:
             zid = -1
         match = "inside" if state == INSIDE else "boundary"
         if pid < 0:
-            g = self.grid_index
-            near = self.snap_tolerance_m > 0 and kernels.near_one(
-                x, y, g.cells, g.sub_cells, g.rec, g.x0, g.y0, g.dx, g.dy, g.nx, g.ny,
-                self.snap_tolerance_m)
-            pid, dist = self._snap_one(x, y) if near else (-1, math.nan)
+            pid, dist = self._snap_one(x, y)
             if pid < 0:
                 raise OutsideDistrictError(
                     f"({x:.6f}, {y:.6f}) lies outside the district, more than "
@@ -230,8 +227,21 @@ class GridIndex:
         return got
 
     def _snap_one(self, x: float, y: float) -> tuple[int, float]:
-        ids, dist = self._snap(np.array([x]), np.array([y]))
-        return int(ids[0]), float(dist[0])
+        """Nearest grid within the tolerance of a point in none (-1: none), and the distance.
+
+        The compiled scan of :func:`gridgis._pip_kernels.snap_one`, which
+        :meth:`assign` runs too; where a cell within reach keeps no edges, the
+        tree search of :meth:`_snap` decides.
+        """
+        if self.snap_tolerance_m <= 0:
+            return -1, math.nan
+        g = self.grid_index
+        pid, dist = kernels.snap_one(x, y, g.cells, g.sub_cells, g.rec, g.x0, g.y0, g.dx,
+                                     g.dy, g.nx, g.ny, float(self.snap_tolerance_m))
+        if pid == -2:
+            ids, dists = self._snap(np.array([x]), np.array([y]))
+            return int(ids[0]), float(dists[0])
+        return int(pid), float(dist)
 
     def _snap(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Nearest grid within the tolerance (metres on the local plane), else -1."""
@@ -257,6 +267,9 @@ class GridIndex:
                                      self.snap_tolerance_m)
 
     def _snap_near(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Nearest grid within the tolerance of points that :meth:`_near_grids` let through."""
+        if self._tree is None:
+            self._tree = shapely.STRtree(self.geoms)
         ids = np.full(len(x), -1, np.int64)
         dist = np.full(len(x), np.nan)
         # a search radius in degrees safely larger than the tolerance, then a metric check
@@ -326,7 +339,7 @@ class GridIndex:
         for start in range(0, n, CHUNK):
             stop = min(n, start + CHUNK)
             if values is not None:
-                x, y = _point_xy(values[start:stop])
+                x, y = _point_xy(values[start:stop], threads)
             else:
                 x, y = lon_all[start:stop], lat_all[start:stop]
                 if name in ("gcj02", "bd09"):
@@ -335,11 +348,13 @@ class GridIndex:
                 y = np.ascontiguousarray(y, dtype=np.float64)
             part = slice(start, stop)
             # validity, grid, match, edge distance and patrol level: one compiled pass
-            kernels.assign_points(x, y, g.pf, g.pi, g.pc, *zones, with_distance, ids[part],
+            kernels.assign_points(x, y, g.pf, g.pi, g.pc, *zones, with_distance,
+                                  float(self.snap_tolerance_m), ids[part],
                                   match[part], level[part], dist[part], threads)
-            lost = np.flatnonzero(match[part] == 3)  # valid, in no grid: the few to snap
+            lost = np.flatnonzero(match[part] == 5)  # in no grid, undecided: the few to snap
             if len(lost):
-                snap_ids, snap_d = self._snap(x[lost], y[lost])
+                match[start + lost] = 3
+                snap_ids, snap_d = self._snap_near(x[lost], y[lost])
                 got = lost[snap_ids >= 0]
                 ids[start + got] = snap_ids[snap_ids >= 0]
                 dist[start + got] = snap_d[snap_ids >= 0]
@@ -457,10 +472,29 @@ def _code_dtype(dtype: pd.CategoricalDtype) -> type:
     return np.int64
 
 
-def _point_xy(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Coordinates of point geometries; NaN for missing, empty or non-point ones."""
+_XY_PIECE = 1 << 17  # points per piece when coordinates are read on several threads
+
+
+def _point_xy(values: np.ndarray, threads: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """Coordinates of point geometries; NaN for missing, empty or non-point ones.
+
+    Shapely releases the GIL while it reads geometries, so large inputs are read in
+    pieces on ``threads`` threads.
+    """
+    n = len(values)
     try:  # one pass each, straight into contiguous arrays
-        return shapely.get_x(values), shapely.get_y(values)
+        if threads <= 1 or n < 2 * _XY_PIECE:
+            return shapely.get_x(values), shapely.get_y(values)
+        x, y = np.empty(n), np.empty(n)
+
+        def read(a: int) -> None:
+            b = min(n, a + _XY_PIECE)
+            x[a:b] = shapely.get_x(values[a:b])
+            y[a:b] = shapely.get_y(values[a:b])
+
+        with ThreadPoolExecutor(threads) as pool:
+            list(pool.map(read, range(0, n, _XY_PIECE)))
+        return x, y
     except shapely.errors.GEOSException:  # empty points among them
         pass
     empty = shapely.is_missing(values) | shapely.is_empty(values)

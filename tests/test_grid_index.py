@@ -376,3 +376,47 @@ def test_batches_larger_than_one_sorted_span_come_back_in_input_order(index, sam
         pid, st, d = kernels.locate_packed(lon[t], lat[t], g.pf, g.pi, g.pc, True)
         assert (ids[t], state[t]) == (pid, st)
         assert dist[t] == d or (np.isnan(dist[t]) and np.isnan(d))
+
+
+def test_parallel_tile_order_is_the_serial_one(index, sample_layers):
+    from gridgis import _pip_kernels as kernels
+
+    g = index.grid_index
+    lon, lat = _random_points(sample_layers, 30_001, 41)
+    lon[::101] = np.nan
+    serial = np.empty(30_000, np.int32)
+    kernels.tile_order(lon, lat, 1, 30_001, g.pf, g.pi, serial)
+    for workers in (1, 2, 3):
+        got = np.empty(30_000, np.int32)
+        kernels.tile_order_parallel(lon, lat, 1, 30_001, g.pf, g.pi, got,
+                                    np.empty(30_000, np.int32), workers)
+        assert (got == serial).all()
+
+
+def test_snapping_takes_the_nearest_grid_in_metres(index, sample_layers):
+    # points just outside the district: the snapped grid and distance are those of a
+    # search over every grid's edges (lowest id on a tie), within the tolerance
+    outline = shapely.union_all(index.geoms).exterior
+    rng = np.random.default_rng(51)
+    at = shapely.line_interpolate_point(outline, rng.uniform(0, 1, 400), normalized=True)
+    bx, by = shapely.get_x(at), shapely.get_y(at)
+    ang = rng.uniform(0, 2 * np.pi, 400)
+    step = rng.uniform(0, 90, 400) / 111_000.0  # up to ~90 m away, in any direction
+    lon = bx + step * np.cos(ang) / np.cos(np.radians(by))
+    lat = by + step * np.sin(ang)
+    got = index.assign(lon=lon, lat=lat)
+    g = index.grid_index
+    near = shapely.STRtree(index.geoms)
+    checked = 0
+    for t in np.flatnonzero(got["match"].isin(["outside", "snapped"]).to_numpy()):
+        cand = near.query(shapely.points(lon[t], lat[t]).buffer(0.003))
+        dists = [(g.edge_distance(int(p), lon[t], lat[t]), int(p)) for p in cand]
+        d, p = min(dists) if dists else (np.inf, -1)
+        if d <= index.snap_tolerance_m:
+            assert got["match"].iloc[t] == "snapped"
+            assert got["grid_code"].iloc[t] == index.codes[p]
+            assert got["edge_distance_m"].iloc[t] == d
+        else:
+            assert got["match"].iloc[t] == "outside"
+        checked += 1
+    assert checked > 100
