@@ -342,8 +342,29 @@ def _resolve(v: int, px: float, py: float, rec: np.ndarray, cand_ptr: np.ndarray
              band_n: np.ndarray, band_off: np.ndarray, band_ptr: np.ndarray,
              band_xy: np.ndarray, with_distance: bool) -> tuple[int, int, float]:
     """The answer for a point whose (finest) cell value is ``v``."""
+    pid, state, d, bound2 = _resolve_bound(v, px, py, rec, cand_ptr, cand_ids, band_lo,
+                                           band_h, band_n, band_off, band_ptr, band_xy,
+                                           with_distance)
+    if bound2 >= 0.0:
+        kx, ky = metres_per_degree(py)
+        d = edge_distance_fast(pid, px, py, kx, ky, band_lo, band_h, band_n, band_off,
+                               band_ptr, band_xy, bound2)
+    return pid, state, d
+
+
+@nb.njit(cache=True, inline="always")
+def _resolve_bound(v: int, px: float, py: float, rec: np.ndarray, cand_ptr: np.ndarray,
+                   cand_ids: np.ndarray, band_lo: np.ndarray, band_h: np.ndarray,
+                   band_n: np.ndarray, band_off: np.ndarray, band_ptr: np.ndarray,
+                   band_xy: np.ndarray, with_distance: bool
+                   ) -> tuple[int, int, float, float]:
+    """:func:`_resolve` up to the search of the polygon's edges, which it leaves to the caller.
+
+    Returns the polygon, its state, the edge distance when known, and a squared bound
+    (m²) that is >= 0 when the distance still needs :func:`edge_distance_fast` from it.
+    """
     if v == -1:
-        return -1, NONE, np.nan
+        return -1, NONE, np.nan, -1.0
     best2 = np.inf
     if v >= 0:
         pid, state = v, INSIDE
@@ -377,16 +398,14 @@ def _resolve(v: int, px: float, py: float, rec: np.ndarray, cand_ptr: np.ndarray
             border = min((rec[o + 5] - abs(px - rec[o + 3])) * kx,
                          (rec[o + 6] - abs(py - rec[o + 4])) * ky) * (1.0 - 1e-9)
             if border > 0.0 and best2 <= border * border * (1.0 - 1e-9):
-                return pid, INSIDE, math.sqrt(best2)
+                return pid, INSIDE, math.sqrt(best2), -1.0
     if pid < 0:
-        return -1, NONE, np.nan
+        return -1, NONE, np.nan, -1.0
     if state == BOUNDARY:
-        return pid, BOUNDARY, 0.0
+        return pid, BOUNDARY, 0.0, -1.0
     if not with_distance:
-        return pid, INSIDE, np.nan
-    kx, ky = metres_per_degree(py)
-    return pid, INSIDE, edge_distance_fast(pid, px, py, kx, ky, band_lo, band_h, band_n,
-                                           band_off, band_ptr, band_xy, best2)
+        return pid, INSIDE, np.nan, -1.0
+    return pid, INSIDE, np.nan, best2
 
 
 @nb.njit(cache=True)
@@ -547,8 +566,11 @@ GROUP = 16  # points taken through each stage together: their memory loads overl
 @nb.njit(cache=True)
 def _locate_span(px: np.ndarray, py: np.ndarray, lo: int, hi: int, g: tuple,
                  with_distance: bool, out_pid: np.ndarray, out_state: np.ndarray,
-                 out_dist: np.ndarray) -> None:
+                 out_dist: np.ndarray, out_bound: np.ndarray) -> None:
     """:func:`locate_core` for points ``lo:hi`` (already in tile order), in stages.
+
+    Edge distances that need a search of the polygon's edges are left to the caller:
+    ``out_bound`` gets the squared bound to start it from (-1 where none is needed).
 
     Each stage (table cell, finer-table cell, the cell's record) loads memory for
     ``GROUP`` points at once, so the processor waits for all their cache misses
@@ -588,11 +610,13 @@ def _locate_span(px: np.ndarray, py: np.ndarray, lo: int, hi: int, g: tuple,
                 touch += band_lo[v]
         for u in range(m):
             t = q0 + u
-            pid, s, d = _resolve(vals[u], px[t], py[t], rec, cand_ptr, cand_ids, band_lo,
-                                 band_h, band_n, band_off, band_ptr, band_xy, with_distance)
+            pid, s, d, b2 = _resolve_bound(vals[u], px[t], py[t], rec, cand_ptr, cand_ids,
+                                           band_lo, band_h, band_n, band_off, band_ptr,
+                                           band_xy, with_distance)
             out_pid[t] = pid
             out_state[t] = s
             out_dist[t] = d
+            out_bound[t] = b2
         if touch == 1e300:  # never (a sum of a few coordinates): keeps the loads above
             out_dist[q0] = touch
 
@@ -611,11 +635,62 @@ def _gather_xy(px: np.ndarray, py: np.ndarray, order: np.ndarray, start: int, m:
 
 
 @nb.njit(cache=True, parallel=True)
+def _distances_by_polygon(sx: np.ndarray, sy: np.ndarray, spid: np.ndarray,
+                          sbound: np.ndarray, m: int, n_poly: int, g: tuple,
+                          sdist: np.ndarray, workers: int) -> None:
+    """Edge distances of the points ``q < m`` with ``sbound[q] >= 0``, polygon by polygon.
+
+    The points are counted out by polygon, so each polygon's edges are read from
+    memory once for all its points instead of once per point; the search itself is
+    :func:`edge_distance_fast` from each point's bound.
+    """
+    band_lo, band_h, band_n, band_off, band_ptr, band_xy = g[11], g[12], g[13], g[14], \
+        g[15], g[16]
+    counts = np.zeros((workers, n_poly + 1), np.int64)
+    for w in nb.prange(workers):
+        a, b = m * w // workers, m * (w + 1) // workers
+        for q in range(a, b):
+            if sbound[q] >= 0.0:
+                counts[w, spid[q]] += 1
+    total = 0
+    for k in range(n_poly + 1):
+        for w in range(workers):
+            c = counts[w, k]
+            counts[w, k] = total
+            total += c
+    order = np.empty(total, np.int32)
+    for w in nb.prange(workers):
+        a, b = m * w // workers, m * (w + 1) // workers
+        for q in range(a, b):
+            if sbound[q] >= 0.0:
+                k = spid[q]
+                order[counts[w, k]] = q
+                counts[w, k] += 1
+    nchunks = (total + CHUNK - 1) // CHUNK
+    for w in nb.prange(workers):
+        for c in range(w, nchunks, workers):
+            for r in range(c * CHUNK, min(total, (c + 1) * CHUNK)):
+                q = order[r]
+                x, y = sx[q], sy[q]
+                kx, ky = metres_per_degree(y)
+                sdist[q] = edge_distance_fast(spid[q], x, y, kx, ky, band_lo, band_h,
+                                              band_n, band_off, band_ptr, band_xy, sbound[q])
+
+
+def workspace(size: int) -> tuple:
+    """Buffers for :func:`assign_points` on up to ``size`` points a call."""
+    size = max(1, min(size, SPAN))
+    return (np.empty(size, np.int32), np.empty(size, np.int32), np.empty(size),
+            np.empty(size), np.empty(size, np.int32), np.empty(size, np.int8),
+            np.empty(size, np.int8), np.empty(size), np.empty(size))
+
+
+@nb.njit(cache=True, parallel=True)
 def assign_points(px: np.ndarray, py: np.ndarray, gf: np.ndarray, gi: np.ndarray,
                   gc: np.ndarray, zf: np.ndarray, zi: np.ndarray, zc: np.ndarray,
                   zone_code: np.ndarray, with_distance: bool, snap_m: float,
                   out_pid: np.ndarray, out_match: np.ndarray, out_level: np.ndarray,
-                  out_dist: np.ndarray, workers: int) -> None:
+                  out_dist: np.ndarray, workers: int, work: tuple) -> None:
     """Grid, match code, patrol level code and edge distance of every point, in one pass.
 
     Match codes: 0 inside, 1 boundary, 2 snapped (the nearest polygon within ``snap_m``
@@ -625,19 +700,13 @@ def assign_points(px: np.ndarray, py: np.ndarray, gf: np.ndarray, gi: np.ndarray
     are taken ``SPAN`` at a time and copied in tile order into contiguous buffers, so
     that neighbours share cached index data and the buffers are read and written in
     sequence; the answers are then put back in input order. Work is dealt to
-    ``workers`` threads (``numba.get_num_threads()``) chunk by chunk.
+    ``workers`` threads (``numba.get_num_threads()``) chunk by chunk. ``work`` holds
+    the buffers (see :func:`workspace`), so that calls on successive chunks of a
+    large input reuse them.
     """
     n = px.shape[0]
     has_zone = zone_code.shape[0] > 0
-    size = min(n, SPAN)
-    order = np.empty(size, np.int32)
-    keys = np.empty(size, np.int32)
-    sx = np.empty(size, np.float64)
-    sy = np.empty(size, np.float64)
-    spid = np.empty(size, np.int32)
-    smatch = np.empty(size, np.int8)
-    slevel = np.empty(size, np.int8)
-    sdist = np.empty(size, np.float64)
+    order, keys, sx, sy, spid, smatch, slevel, sdist, sbound = work
     for start in range(0, n, SPAN):
         stop = min(n, start + SPAN)
         m = stop - start
@@ -650,7 +719,7 @@ def assign_points(px: np.ndarray, py: np.ndarray, gf: np.ndarray, gi: np.ndarray
                 g = unpack(gf, gi, gc)  # views made once a chunk, not once a point
                 lo, hi = c * CHUNK, min(m, (c + 1) * CHUNK)
                 # the state goes to smatch for now, and becomes the match code below
-                _locate_span(sx, sy, lo, hi, g, with_distance, spid, smatch, sdist)
+                _locate_span(sx, sy, lo, hi, g, with_distance, spid, smatch, sdist, sbound)
                 z = unpack(zf, zi, zc) if has_zone else g
                 for q in range(lo, hi):
                     x, y = sx[q], sy[q]
@@ -679,6 +748,9 @@ def assign_points(px: np.ndarray, py: np.ndarray, gf: np.ndarray, gi: np.ndarray
                         if zid >= 0:
                             lv = zone_code[zid]
                     slevel[q] = lv
+        if with_distance:
+            _distances_by_polygon(sx, sy, spid, sbound, m, gi[2], unpack(gf, gi, gc), sdist,
+                                  workers)
         for q in nb.prange(m):  # back in input order
             t = start + order[q]
             out_pid[t] = spid[q]
@@ -821,6 +893,7 @@ def query_points(px: np.ndarray, py: np.ndarray, pf: np.ndarray, pi: np.ndarray,
     sid = np.empty(size, np.int32)
     sst = np.empty(size, np.int8)
     sd = np.empty(size, np.float64)
+    sb = np.empty(size, np.float64)
     for start in range(0, n, SPAN):
         stop = min(n, start + SPAN)
         m = stop - start
@@ -831,7 +904,9 @@ def query_points(px: np.ndarray, py: np.ndarray, pf: np.ndarray, pi: np.ndarray,
             for c in range(w, nchunks, workers):
                 g = unpack(pf, pi, pc)
                 _locate_span(sx, sy, c * CHUNK, min(m, (c + 1) * CHUNK), g, with_distance,
-                             sid, sst, sd)
+                             sid, sst, sd, sb)
+        if with_distance:
+            _distances_by_polygon(sx, sy, sid, sb, m, pi[2], unpack(pf, pi, pc), sd, workers)
         for q in nb.prange(m):
             t = start + order[q]
             out_ids[t] = sid[q]
@@ -1051,9 +1126,10 @@ def snap_one(x: float, y: float, cells: np.ndarray, sub_cells: np.ndarray, rec: 
     a cell within reach keeps no edges (then the caller decides another way).
     """
     tol = tol_m * 1.001
-    kx0 = 110_000.0 * max(math.cos(math.radians(min(abs(y), 90.0))), 1e-6)
-    rx, ry = tol / kx0, tol / 110_000.0
-    kx, ky = metres_per_degree(y)
+    r = math.radians(min(abs(y), 90.0))
+    cos_floor = max(1.0 - 0.5 * r * r, 1e-6)  # cos r >= 1 - r²/2: no trigonometry yet
+    rx, ry = tol / (110_000.0 * cos_floor), tol / 110_000.0
+    kx, ky = -1.0, -1.0  # metres per degree, worked out at the first edge in reach
     best2, best = tol_m * tol_m, -1
     i0 = max(0, int(math.floor((x - rx - x0) / dx)))
     i1 = min(nx - 1, int(math.floor((x + rx - x0) / dx)))
@@ -1068,6 +1144,8 @@ def snap_one(x: float, y: float, cells: np.ndarray, sub_cells: np.ndarray, rec: 
             if rec[o] >= 0.0:
                 if int(rec[o + 1]) == FALLBACK:
                     return -2, np.nan
+                if kx < 0.0:
+                    kx, ky = metres_per_degree(y)
                 best2, best = _record_nearest(rec, o, x, y, kx, ky, best2, best)
                 continue
             m = int(rec[o + 5])
@@ -1082,6 +1160,8 @@ def snap_one(x: float, y: float, cells: np.ndarray, sub_cells: np.ndarray, rec: 
                     if w <= -2:
                         if int(rec[-w - 2 + 1]) == FALLBACK:
                             return -2, np.nan
+                        if kx < 0.0:
+                            kx, ky = metres_per_degree(y)
                         best2, best = _record_nearest(rec, -w - 2, x, y, kx, ky, best2,
                                                       best)
     if best < 0:

@@ -335,6 +335,7 @@ class GridIndex:
         g = self.grid_index
         zones = self._zone_args()
         threads = numba.get_num_threads()
+        work = kernels.workspace(min(n, CHUNK))  # the compiled pass's buffers, reused
         # coordinates are read CHUNK points at a time: only the answers are kept for all
         for start in range(0, n, CHUNK):
             stop = min(n, start + CHUNK)
@@ -350,7 +351,7 @@ class GridIndex:
             # validity, grid, match, edge distance and patrol level: one compiled pass
             kernels.assign_points(x, y, g.pf, g.pi, g.pc, *zones, with_distance,
                                   float(self.snap_tolerance_m), ids[part],
-                                  match[part], level[part], dist[part], threads)
+                                  match[part], level[part], dist[part], threads, work)
             lost = np.flatnonzero(match[part] == 5)  # in no grid, undecided: the few to snap
             if len(lost):
                 match[start + lost] = 3

@@ -97,8 +97,9 @@ class PolygonIndex:
     geometries : array-like of Polygon or MultiPolygon
         In lon/lat. Their order gives the ids returned; on a shared edge the
         lowest id wins.
-    cells_per_polygon : float, default 16
-        Size of the cell table relative to the number of polygons.
+    cells_per_polygon : float, default 32
+        Size of the cell table relative to the number of polygons (32 was the
+        fastest of 16, 32 and 48 at 100,000 grids, for 2 % more memory than 16).
     max_cells : int, default 50,000,000
         Upper bound on the cell table.
 
@@ -111,7 +112,7 @@ class PolygonIndex:
     ([0, 0, -1], [0, 1, 2])
     """
 
-    def __init__(self, geometries: Any, *, cells_per_polygon: float = 16.0,
+    def __init__(self, geometries: Any, *, cells_per_polygon: float = 32.0,
                  max_cells: int = 50_000_000) -> None:
         geoms = np.asarray(geometries, dtype=object)
         if len(geoms) == 0:
