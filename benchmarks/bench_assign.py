@@ -8,7 +8,7 @@ prints, measured in the same run on the same inputs:
 - GridIndex build time, and the time to load it back from its disk cache;
 - gridgis ``assign`` points/second (with and without edge distances) and
   ``geopandas.sjoin(points, grids, predicate="within")`` points/second, and
-  their ratio;
+  their ratio (each the best of ``--repeat`` runs on the same input);
 - peak extra memory of each (resident set above the one with the inputs loaded,
   measured in a fresh child process with its peak reset just before the call);
 - whether both give the same grid for every point that lies inside one grid;
@@ -67,8 +67,8 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _child(job: str, grids_path: str, points_path: str, index_path: str, queue: mp.Queue
-           ) -> None:
+def _child(job: str, grids_path: str, points_path: str, index_path: str, repeat: int,
+           queue: mp.Queue) -> None:
     grids = pd.read_pickle(grids_path) if job == "sjoin" else None
     xy = np.load(points_path)
     index = GridIndex.load(index_path) if job == "assign" else None
@@ -95,19 +95,30 @@ def _child(job: str, grids_path: str, points_path: str, index_path: str, queue: 
         ids = first["code"].to_numpy()
         dup = joined.index.duplicated(keep=False)
         match = np.where(np.isin(np.arange(len(pts)), joined.index[dup]), "overlap", "")
+    # the machine is shared and noisy: each side is timed ``repeat`` times, the best kept
+    for _ in range(repeat - 1):
+        t = time.perf_counter()
+        if job == "assign":
+            index.assign(pts)
+        else:
+            joined = gpd.sjoin(pts, grids[["code", "geometry"]], predicate="within", how="left")
+            joined[~joined.index.duplicated()]
+        took = min(took, time.perf_counter() - t)
     nodist = float("nan")
     if index is not None:  # the same input, without edge distances (after the peak is read)
         del out
-        t = time.perf_counter()
-        index.assign(pts, with_distance=False)
-        nodist = time.perf_counter() - t
+        nodist = float("inf")
+        for _ in range(repeat):
+            t = time.perf_counter()
+            index.assign(pts, with_distance=False)
+            nodist = min(nodist, time.perf_counter() - t)
     queue.put((took, peak - base, ids, match, nodist))
 
 
-def _run(job: str, *paths: str) -> tuple:
+def _run(job: str, *args: object) -> tuple:
     ctx = mp.get_context("spawn")  # a fresh process: honest peak memory
     queue = ctx.Queue()
-    proc = ctx.Process(target=_child, args=(job, *paths, queue))
+    proc = ctx.Process(target=_child, args=(job, *args, queue))
     proc.start()
     result = queue.get()
     proc.join()
@@ -122,6 +133,8 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--locate-samples", type=int, default=100_000)
     ap.add_argument("--nearest-points", type=int, default=1_000_000)
+    ap.add_argument("--repeat", type=int, default=3,
+                    help="Time each side this many times and keep the best (default 3).")
     args = ap.parse_args()
     os.environ["NUMBA_NUM_THREADS"] = str(args.threads)
     import numba
@@ -151,8 +164,9 @@ def main() -> None:
         np.save(points_path, xy)
 
         t_a, mem_a, ids_a, match_a, t_nodist = _run("assign", grids_path, points_path,
-                                                    str(index_path))
-        t_s, mem_s, ids_s, flag_s, _ = _run("sjoin", grids_path, points_path, str(index_path))
+                                                    str(index_path), args.repeat)
+        t_s, mem_s, ids_s, flag_s, _ = _run("sjoin", grids_path, points_path, str(index_path),
+                                            args.repeat)
 
     n = len(xy)
     inside = match_a == "inside"
