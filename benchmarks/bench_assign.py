@@ -76,6 +76,7 @@ def _child(job: str, grids_path: str, points_path: str, index_path: str, repeat:
     if index is not None:  # compiled code is cached on disk: this only loads it
         index.assign(pts.iloc[:1000])
         index.assign(pts.iloc[:1000], with_distance=False)
+
     base = _rss_mb()
     _reset_peak()
     # each side is timed (and its peak memory read) up to one answer per point, in order;
@@ -95,8 +96,11 @@ def _child(job: str, grids_path: str, points_path: str, index_path: str, repeat:
         ids = first["code"].to_numpy()
         dup = joined.index.duplicated(keep=False)
         match = np.where(np.isin(np.arange(len(pts)), joined.index[dup]), "overlap", "")
-    # the machine is shared and noisy: each side is timed ``repeat`` times, the best kept
+    # the machine is shared and noisy: each side is timed ``repeat`` times, the best kept;
+    # each time on fresh points, since sjoin(within) builds its tree over the points and
+    # keeps it on them (new incidents would need a new one)
     for _ in range(repeat - 1):
+        pts = gpd.GeoDataFrame(geometry=shapely.points(xy), crs=4326)
         t = time.perf_counter()
         if job == "assign":
             index.assign(pts)
