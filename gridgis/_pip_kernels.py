@@ -751,12 +751,18 @@ def assign_points(px: np.ndarray, py: np.ndarray, gf: np.ndarray, gi: np.ndarray
         if with_distance:
             _distances_by_polygon(sx, sy, spid, sbound, m, gi[2], unpack(gf, gi, gc), sdist,
                                   workers)
+        if not has_zone:  # no zones: every level is -1, written in sequence
+            out_level[start:stop] = -1
+        if not with_distance:  # distances only where snapped: NaN in sequence first
+            out_dist[start:stop] = np.nan
         for q in nb.prange(m):  # back in input order
             t = start + order[q]
             out_pid[t] = spid[q]
             out_match[t] = smatch[q]
-            out_level[t] = slevel[q]
-            out_dist[t] = sdist[q]
+            if has_zone:
+                out_level[t] = slevel[q]
+            if with_distance or smatch[q] == 2:
+                out_dist[t] = sdist[q]
 
 
 @nb.njit(cache=True, parallel=True)

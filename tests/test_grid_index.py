@@ -420,3 +420,17 @@ def test_snapping_takes_the_nearest_grid_in_metres(index, sample_layers):
             assert got["match"].iloc[t] == "outside"
         checked += 1
     assert checked > 100
+
+
+def test_without_distances_only_snapped_points_keep_theirs(index, sample_layers):
+    lon, lat = _random_points(sample_layers, 50_000, 61)
+    lon[::500] = np.nan
+    full = index.assign(lon=lon, lat=lat)
+    bare = index.assign(lon=lon, lat=lat, with_distance=False)
+    pd.testing.assert_frame_equal(full.drop(columns="edge_distance_m"),
+                                  bare.drop(columns="edge_distance_m"), check_exact=True)
+    snapped = (bare["match"] == "snapped").to_numpy()
+    assert snapped.any() and bare["patrol_level"].notna().any()
+    d = bare["edge_distance_m"].to_numpy()
+    assert (d[snapped] == full["edge_distance_m"].to_numpy()[snapped]).all()
+    assert np.isnan(d[~snapped]).all()
