@@ -63,6 +63,11 @@ def reissue_codes(old_grids: gpd.GeoDataFrame, new_grids: gpd.GeoDataFrame, *,
     -------
     geopandas.GeoDataFrame
         ``new_grids`` with ``code`` set and indexed by it.
+
+    Raises
+    ------
+    PlanError
+        If a community has no free sequence number left.
     """
     crs = local_crs(old_grids)
     old = old_grids.to_crs(crs)
@@ -84,7 +89,10 @@ def reissue_codes(old_grids: gpd.GeoDataFrame, new_grids: gpd.GeoDataFrame, *,
     for i, community in enumerate(new["community_code"]):
         if codes[i] is None:
             seq = [int(c[len(community):]) for c in taken if str(c).startswith(community)]
-            code = f"{community}{max(seq, default=0) + 1:0{15 - len(community)}d}"
+            width = 15 - len(community)
+            if max(seq, default=0) + 1 >= 10**width:
+                raise PlanError(f"community {community} has run out of grid codes")
+            code = f"{community}{max(seq, default=0) + 1:0{width}d}"
             taken.add(code)
             codes[i] = code
     out = new_grids.copy()

@@ -374,19 +374,6 @@ def auto_partition(community: Any, buildings: gpd.GeoDataFrame, *,
                            threshold)
 
 
-def _fresh_codes(community_code: str, count: int, layers: Any) -> list[str]:
-    """Next free codes of a community, never reusing a code of the plan or its history."""
-    taken = set(layers.grids["code"])
-    if layers.grid_history is not None:
-        taken |= set(layers.grid_history["code"])
-    used = [int(c[len(community_code):]) for c in taken if str(c).startswith(community_code)]
-    start = max(used, default=0) + 1
-    width = 15 - len(community_code)
-    if start + count - 1 >= 10**width:
-        raise PlanError(f"community {community_code} has run out of grid codes")
-    return [f"{community_code}{start + i:0{width}d}" for i in range(count)]
-
-
 def partition_layers(layers: Any, community_code: str, *,
                      households: tuple[int, int] = (300, 500),
                      block_households: int = 60) -> Any:
@@ -404,10 +391,11 @@ def partition_layers(layers: Any, community_code: str, *,
     Returns
     -------
     Layers
-        The new plan: the community's grids are new, with fresh codes (the
-        next free sequence numbers, never a code the plan or its history has
-        used); its buildings point to their new grid and its patrol zones to
-        the new grid they overlap most.
+        The new plan: the community's grids are redrawn and coded by the rule of
+        :func:`gridgis.planning.reissue_codes` (a new grid covering most of an old
+        one keeps its code; the others get the next free sequence numbers, never
+        a code the plan or its history has used); its buildings point to their
+        new grid and its patrol zones to the new grid they overlap most.
 
     Raises
     ------
@@ -415,6 +403,8 @@ def partition_layers(layers: Any, community_code: str, *,
         If the community is unknown or the district has no buildings.
     """
     from dataclasses import replace
+
+    from gridgis.planning.edits import _used_codes, reissue_codes  # edits imports this module
 
     communities = layers.communities.set_index("code", drop=False)
     if community_code not in communities.index:
@@ -426,8 +416,10 @@ def partition_layers(layers: Any, community_code: str, *,
     mine = buildings["grid_code"].isin(old_codes)
     result = auto_partition(communities.loc[[community_code]], buildings[mine],
                             households=households, block_households=block_households)
-    fresh = dict(zip(result.grids["code"], _fresh_codes(community_code, len(result.grids),
-                                                        layers), strict=True))
+    issued = reissue_codes(layers.grids.loc[sorted(old_codes)],
+                           result.grids.assign(community_code=community_code),
+                           used=_used_codes(layers))
+    fresh = dict(zip(result.grids["code"], issued["code"], strict=True))
     new_grids = result.grids.assign(code=result.grids["code"].map(fresh))
     new_grids.index = pd.Index(new_grids["code"].to_numpy())
     grids = pd.concat([layers.grids[~layers.grids.index.isin(old_codes)],

@@ -101,3 +101,14 @@ def test_reissue_keeps_codes_by_mutual_majority(small_layers):
                                geometry=[shapely.affinity.translate(union, 1.0)], crs=4326)
     far = reissue_codes(old, shifted, used=small_layers.grids["code"])
     assert far["code"].iloc[0] not in small_layers.grids.index
+
+
+def test_reissue_refuses_when_a_community_has_no_code_left():
+    old = gpd.GeoDataFrame({"code": ["330399001001999"], "community_code": ["330399001001"]},
+                           geometry=[shapely.box(120.0, 28.0, 120.01, 28.01)], crs=4326)
+    new = gpd.GeoDataFrame({"code": ["a"], "community_code": ["330399001001"]},
+                           geometry=[shapely.box(120.02, 28.0, 120.03, 28.01)], crs=4326)
+    with pytest.raises(PlanError, match="run out of grid codes"):
+        reissue_codes(old, new)
+    kept = reissue_codes(old, old.assign(code="b"))  # the same grid keeps its code
+    assert list(kept["code"]) == ["330399001001999"]

@@ -59,6 +59,18 @@ def test_every_urban_community_of_the_sample_partitions_within_bounds(sample_lay
     assert summary["mean_polsby_popper"] > 0.3
 
 
+def test_a_grid_drawn_again_unchanged_keeps_its_code(sample_layers):
+    # a community of one grid, partitioned again into one grid: same shape, same code
+    grids = sample_layers.grids
+    counts = grids.groupby("community_code").size()
+    urban = set(_urban(sample_layers))
+    code = next(c for c in counts.index if counts[c] == 1 and c in urban)
+    plan = partition_layers(sample_layers, code, households=BOUNDS)
+    old = grids[grids["community_code"] == code]
+    new = plan.grids[plan.grids["community_code"] == code]
+    assert list(new.index) == list(old.index)
+
+
 def test_partitioned_plan_validates_and_keeps_everything_else(small_layers):
     code = max(_urban(small_layers),
                key=lambda c: small_layers.grids.loc[small_layers.grids["community_code"] == c,
@@ -68,9 +80,18 @@ def test_partitioned_plan_validates_and_keeps_everything_else(small_layers):
     assert report.ok, report.errors.drop(columns="geometry")
     old = small_layers.grids[small_layers.grids["community_code"] == code]
     new = plan.grids[plan.grids["community_code"] == code]
-    assert not set(old.index) & set(new.index)  # fresh codes, never reused
+    # a new grid covering most of an old one keeps its code, the others take the next
+    # free numbers: never a code of another grid of the old plan
+    crs = local_crs(small_layers.grids)
+    o, w = old.to_crs(crs), new.to_crs(crs)
     last = max(int(c[12:]) for c in old.index)
-    assert min(int(c[12:]) for c in new.index) == last + 1
+    for c, geom in zip(w.index, w.geometry, strict=True):
+        if c in o.index:
+            assert shapely.area(shapely.intersection(geom, o.geometry[c])) >= \
+                0.5 * o.geometry[c].area
+        else:
+            assert int(c[12:]) > last
+    assert len(set(new.index)) == len(new)
     others = small_layers.grids[small_layers.grids["community_code"] != code]
     assert plan.grids.loc[others.index].geometry.geom_equals(others.geometry).all()
     moved = plan.buildings["grid_code"].str[:12] == code
