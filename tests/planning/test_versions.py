@@ -157,6 +157,7 @@ def test_adopt_command_writes_a_district_with_both_plans(small_layers, redrawn, 
     back = read_layers(out)
     assert sorted(back.grid_history["code"]) == sorted([a, b])
     assert "2026-05-01" in result.output
+    assert "nan" not in result.output and "NaT" not in result.output  # open ends show "—"
     refused = CliRunner().invoke(app, ["adopt", str(current), str(proposed), "--effective",
                                        "2026-05-01", "-o", str(current)])
     assert refused.exit_code == 2
