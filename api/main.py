@@ -16,6 +16,7 @@ from api.middleware import BodyLimit
 from api.routes import features, incidents, open311
 from api.settings import Settings
 from gridgis.dispatch import Dispatcher, DispatchSettings, WorkingCalendar, china_now
+from gridgis.index_cache import cached_index
 from gridgis.layers import Layers, read_layers
 from gridgis.store import IncidentStore, SQLiteStore, store_path_for
 
@@ -49,9 +50,12 @@ def create_app(settings: Settings | None = None, *, layers: Layers | None = None
         "now" for the service (tests and replays).
     """
     settings = settings or Settings()
+    index = None
     if layers is None:
         if settings.layers is not None:
             layers = read_layers(settings.layers)
+            # the grid index comes from its cache beside the file while the file is unchanged
+            index = cached_index(settings.layers, layers)
         else:
             from gridgis.sample import sample_district
 
@@ -67,7 +71,7 @@ def create_app(settings: Settings | None = None, *, layers: Layers | None = None
         yellow_share=settings.yellow_share, duplicate_radius_m=settings.duplicate_radius_m,
         nearest_k=settings.nearest_k,
         calendar=WorkingCalendar() if settings.calendar == "working" else None)
-    dispatcher = Dispatcher(layers, store, settings=dispatch_settings,
+    dispatcher = Dispatcher(layers, store, index=index, settings=dispatch_settings,
                             clock=clock or _clock(settings.clock))
 
     app = FastAPI(title=settings.title, version="0.1.0",

@@ -20,7 +20,6 @@ import shapely
 from gridgis._errors import GridGisError, LayerError
 from gridgis._progress import steps
 from gridgis.grid_index import GridIndex
-from gridgis.layers import read_layers
 
 __all__ = ["assign_file", "read_points"]
 
@@ -60,7 +59,9 @@ def read_points(path: str | os.PathLike[str], *, lon_col: str = "lon", lat_col: 
 
 
 def _index_for(grids_path: Path) -> GridIndex:
-    return GridIndex.from_layers(read_layers(grids_path))
+    from gridgis.index_cache import cached_index
+
+    return cached_index(grids_path)
 
 
 def assign_file(points_path: str | os.PathLike[str], grids_path: str | os.PathLike[str],
