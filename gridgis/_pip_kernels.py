@@ -1031,81 +1031,6 @@ def refine_cells(busy: np.ndarray, ms: np.ndarray, geo: np.ndarray, cand_ptr: np
 
 
 @nb.njit(cache=True, inline="always")
-def _seg_gap2(x: float, y: float, ax: float, ay: float, bx: float, by: float, kx: float,
-              ky: float) -> float:
-    """Squared distance from a point to a segment, with the given metres per degree."""
-    ax, ay = (ax - x) * kx, (ay - y) * ky
-    bx, by = (bx - x) * kx, (by - y) * ky
-    dx, dy = bx - ax, by - ay
-    ll = dx * dx + dy * dy
-    s = 0.0 if ll == 0.0 else max(0.0, min(1.0, -(ax * dx + ay * dy) / ll))
-    cx, cy = ax + s * dx, ay + s * dy
-    return cx * cx + cy * cy
-
-
-@nb.njit(cache=True, inline="always")
-def _record_near(rec: np.ndarray, o: int, x: float, y: float, kx: float, ky: float,
-                 tol: float) -> bool:
-    """Whether an edge of this boundary cell's record may lie within ``tol`` of the point."""
-    if int(rec[o + 1]) == FALLBACK:  # no edges kept: the cell's box decides
-        gx = max(0.0, abs(x - rec[o + 3]) - rec[o + 5]) * kx
-        gy = max(0.0, abs(y - rec[o + 4]) - rec[o + 6]) * ky
-        return gx * gx + gy * gy <= tol * tol
-    for e in range(int(rec[o + 7])):
-        b = o + REC_HEAD + REC_EDGE * e
-        if _seg_gap2(x, y, rec[b], rec[b + 1], rec[b + 2], rec[b + 3], kx, ky) <= tol * tol:
-            return True
-    return False
-
-
-@nb.njit(cache=True, inline="always")
-def _near_one(x: float, y: float, cells: np.ndarray, sub_cells: np.ndarray, rec: np.ndarray,
-              x0: float, y0: float, dx: float, dy: float, nx: int, ny: int,
-              tol_m: float) -> bool:
-    """Whether some polygon edge may lie within ``tol_m`` metres of the point.
-
-    A point outside every polygon is nearest to a polygon at one of its edges, and
-    every edge is kept in the records of the boundary cells it touches: only those
-    within reach are looked at. Conservative: a degree of latitude is taken as
-    110 km and one of longitude as 110 km × cos(latitude), less than the
-    ellipsoid's, and the tolerance is widened by 0.1 %.
-    """
-    if not (math.isfinite(x) and math.isfinite(y)):
-        return False
-    tol = tol_m * 1.001
-    kx = 110_000.0 * max(math.cos(math.radians(min(abs(y), 90.0))), 1e-6)
-    ky = 110_000.0
-    rx, ry = tol / kx, tol / ky
-    i0 = max(0, int(math.floor((x - rx - x0) / dx)))
-    i1 = min(nx - 1, int(math.floor((x + rx - x0) / dx)))
-    j0 = max(0, int(math.floor((y - ry - y0) / dy)))
-    j1 = min(ny - 1, int(math.floor((y + ry - y0) / dy)))
-    for j in range(j0, j1 + 1):
-        for i in range(i0, i1 + 1):
-            v = cells[j * nx + i]
-            if v > -2:
-                continue  # no polygon, or wholly inside one: no edge in this cell
-            o = -v - 2
-            if rec[o] >= 0.0:
-                if _record_near(rec, o, x, y, kx, ky, tol):
-                    return True
-                continue
-            # a busy cell: the sub-cells within reach
-            m = int(rec[o + 5])
-            sx0, sy0, sdx, sdy = rec[o + 1], rec[o + 2], rec[o + 3], rec[o + 4]
-            ii0 = min(max(int(math.floor((x - rx - sx0) / sdx)) - 1, 0), m - 1)
-            ii1 = min(max(int(math.floor((x + rx - sx0) / sdx)) + 1, 0), m - 1)
-            jj0 = min(max(int(math.floor((y - ry - sy0) / sdy)) - 1, 0), m - 1)
-            jj1 = min(max(int(math.floor((y + ry - sy0) / sdy)) + 1, 0), m - 1)
-            for jj in range(jj0, jj1 + 1):
-                for ii in range(ii0, ii1 + 1):
-                    w = sub_cells[int(rec[o + 6]) + jj * m + ii]
-                    if w <= -2 and _record_near(rec, -w - 2, x, y, kx, ky, tol):
-                        return True
-    return False
-
-
-@nb.njit(cache=True, inline="always")
 def _record_nearest(rec: np.ndarray, o: int, x: float, y: float, kx: float, ky: float,
                     best2: float, best: int) -> tuple[float, int]:
     """The nearest of a record's edges (squared metres, polygon), if nearer than given."""
@@ -1124,9 +1049,12 @@ def snap_one(x: float, y: float, cells: np.ndarray, sub_cells: np.ndarray, rec: 
              tol_m: float) -> tuple[int, float]:
     """Nearest polygon within ``tol_m`` metres of a point in none, and its distance.
 
-    Scans the edges kept in the records of the cells within reach (as
-    :func:`_near_one`): the nearest point of a polygon lies on one of its edges,
-    and each edge is in the record of every cell it touches. Distances use the
+    Scans the edges kept in the records of the cells within reach: the nearest
+    point of a polygon lies on one of its edges, and each edge is in the record of
+    every cell it touches. Reach is conservative: a degree of latitude is taken as
+    110 km and one of longitude as 110 km × (1 - r²/2) (r the latitude in
+    radians; at most cos r, so less than the ellipsoid's), the tolerance widened
+    by 0.1 %. Distances use the
     arithmetic of :func:`edge_distance` (the same bits); on a tie the lowest id
     wins. Returns ``(-1, nan)`` when nothing is within reach and ``(-2, nan)`` when
     a cell within reach keeps no edges (then the caller decides another way).
@@ -1173,22 +1101,3 @@ def snap_one(x: float, y: float, cells: np.ndarray, sub_cells: np.ndarray, rec: 
     if best < 0:
         return -1, np.nan
     return best, math.sqrt(best2)
-
-
-@nb.njit(cache=True, parallel=True)
-def near_occupied(px: np.ndarray, py: np.ndarray, cells: np.ndarray, sub_cells: np.ndarray,
-                  rec: np.ndarray, x0: float, y0: float, dx: float, dy: float, nx: int,
-                  ny: int, tol_m: float) -> np.ndarray:
-    """:func:`near_one` for every point."""
-    out = np.zeros(px.shape[0], np.bool_)
-    for t in nb.prange(px.shape[0]):
-        out[t] = _near_one(px[t], py[t], cells, sub_cells, rec, x0, y0, dx, dy, nx, ny, tol_m)
-    return out
-
-
-@nb.njit(cache=True)
-def near_one(x: float, y: float, cells: np.ndarray, sub_cells: np.ndarray, rec: np.ndarray,
-             x0: float, y0: float, dx: float, dy: float, nx: int, ny: int,
-             tol_m: float) -> bool:
-    """Whether some polygon may lie within ``tol_m`` metres of the point (see ``_near_one``)."""
-    return _near_one(x, y, cells, sub_cells, rec, x0, y0, dx, dy, nx, ny, tol_m)

@@ -231,7 +231,7 @@ class GridIndex:
 
         The compiled scan of :func:`gridgis._pip_kernels.snap_one`, which
         :meth:`assign` runs too; where a cell within reach keeps no edges, the
-        tree search of :meth:`_snap` decides.
+        tree search of :meth:`_snap_near` decides.
         """
         if self.snap_tolerance_m <= 0:
             return -1, math.nan
@@ -239,44 +239,27 @@ class GridIndex:
         pid, dist = kernels.snap_one(x, y, g.cells, g.sub_cells, g.rec, g.x0, g.y0, g.dx,
                                      g.dy, g.nx, g.ny, float(self.snap_tolerance_m))
         if pid == -2:
-            ids, dists = self._snap(np.array([x]), np.array([y]))
+            ids, dists = self._snap_near(np.array([x]), np.array([y]))
             return int(ids[0]), float(dists[0])
         return int(pid), float(dist)
 
-    def _snap(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Nearest grid within the tolerance (metres on the local plane), else -1."""
-        if self._tree is None:
-            self._tree = shapely.STRtree(self.geoms)
-        ids = np.full(len(x), -1, np.int64)
-        dist = np.full(len(x), np.nan)
-        if len(x) == 0 or self.snap_tolerance_m <= 0:
-            return ids, dist
-        todo = np.flatnonzero(self._near_grids(x, y))
-        if len(todo) == 0:
-            return ids, dist
-        sub_ids, sub_dist = self._snap_near(x[todo], y[todo])
-        ids[todo], dist[todo] = sub_ids, sub_dist
-        return ids, dist
-
-    def _near_grids(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        """Cheap filter: points with some grid edge possibly within the tolerance."""
-        g = self.grid_index
-        return kernels.near_occupied(np.ascontiguousarray(x, dtype=np.float64),
-                                     np.ascontiguousarray(y, dtype=np.float64), g.cells,
-                                     g.sub_cells, g.rec, g.x0, g.y0, g.dx, g.dy, g.nx, g.ny,
-                                     self.snap_tolerance_m)
-
     def _snap_near(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Nearest grid within the tolerance of points that :meth:`_near_grids` let through."""
+        """Nearest grid within the tolerance (metres on the local plane) by a tree search, else -1.
+
+        For the few points the compiled scan leaves undecided.
+        """
         if self._tree is None:
             self._tree = shapely.STRtree(self.geoms)
         ids = np.full(len(x), -1, np.int64)
         dist = np.full(len(x), np.nan)
-        # a search radius in degrees safely larger than the tolerance, then a metric check
+        if len(x) == 0:
+            return ids, dist
+        # every grid within a radius in degrees safely larger than the tolerance (not only
+        # the nearest in degrees, which need not be the nearest in metres), then in metres
         radius = self.snap_tolerance_m / 110_000.0 / max(math.cos(math.radians(
             float(np.nanmax(np.abs(y))))), 0.05)
         pts = shapely.points(x, y)
-        which, pid = self._tree.query_nearest(pts, max_distance=radius, all_matches=True)
+        which, pid = self._tree.query(pts, predicate="dwithin", distance=radius)
         for w, p in zip(which, pid, strict=True):  # only the few points in no grid
             d = self.grid_index.edge_distance(int(p), float(x[w]), float(y[w]))
             if d <= self.snap_tolerance_m and (
