@@ -496,45 +496,19 @@ TILE = 4  # points are visited tile by tile (TILE x TILE table cells): the tile'
 SPAN = 1 << 20  # points sorted at a time: the order array stays small
 
 
-@nb.njit(cache=True)
-def tile_order(px: np.ndarray, py: np.ndarray, start: int, stop: int, pf: np.ndarray,
-               pi: np.ndarray, order: np.ndarray) -> None:
-    """Counting sort of points ``start:stop`` by table tile into ``order`` (offsets)."""
-    x0, y0, dx, dy = pf[0], pf[1], pf[2] * TILE, pf[3] * TILE
-    nx, ny = (pi[0] + TILE - 1) // TILE, (pi[1] + TILE - 1) // TILE
-    counts = np.zeros(nx * ny + 2, np.int64)
-    for t in range(start, stop):
-        k = _tile_key(px[t], py[t], x0, y0, dx, dy, nx, ny)
-        counts[k + 1] += 1
-    for k in range(1, nx * ny + 2):
-        counts[k] += counts[k - 1]
-    for t in range(start, stop):
-        k = _tile_key(px[t], py[t], x0, y0, dx, dy, nx, ny)
-        order[counts[k]] = t - start
-        counts[k] += 1
-
-
 @nb.njit(cache=True, parallel=True)
-def tile_order_parallel(px: np.ndarray, py: np.ndarray, start: int, stop: int,
-                        pf: np.ndarray, pi: np.ndarray, order: np.ndarray, keys: np.ndarray,
-                        workers: int) -> None:
-    """:func:`tile_order` on ``workers`` threads, giving the same order.
+def counting_sort(keys: np.ndarray, m: int, nt: int, order: np.ndarray, workers: int) -> int:
+    """Stable counting sort of positions ``q < m`` by ``keys[q]`` (below ``nt``) into ``order``.
 
-    Each thread counts the tiles of its share of the points; the offsets run over
-    tiles, and within a tile over threads in turn, so every tile keeps its points
-    in input order.
+    Positions with a negative key are left out; returns how many were sorted. Each
+    of ``workers`` threads counts its share of the positions; the offsets run over
+    keys, and within a key over threads in turn, so equal keys keep their order.
     """
-    x0, y0, dx, dy = pf[0], pf[1], pf[2] * TILE, pf[3] * TILE
-    nx, ny = (pi[0] + TILE - 1) // TILE, (pi[1] + TILE - 1) // TILE
-    nt = nx * ny + 1
-    m = stop - start
     counts = np.zeros((workers, nt), np.int64)
     for w in nb.prange(workers):
-        a, b = m * w // workers, m * (w + 1) // workers
-        for q in range(a, b):
-            k = _tile_key(px[start + q], py[start + q], x0, y0, dx, dy, nx, ny)
-            keys[q] = k
-            counts[w, k] += 1
+        for q in range(m * w // workers, m * (w + 1) // workers):
+            if keys[q] >= 0:
+                counts[w, keys[q]] += 1
     total = 0
     for k in range(nt):
         for w in range(workers):
@@ -542,11 +516,29 @@ def tile_order_parallel(px: np.ndarray, py: np.ndarray, start: int, stop: int,
             counts[w, k] = total
             total += c
     for w in nb.prange(workers):
-        a, b = m * w // workers, m * (w + 1) // workers
-        for q in range(a, b):
+        for q in range(m * w // workers, m * (w + 1) // workers):
             k = keys[q]
-            order[counts[w, k]] = q
-            counts[w, k] += 1
+            if k >= 0:
+                order[counts[w, k]] = q
+                counts[w, k] += 1
+    return total
+
+
+@nb.njit(cache=True, parallel=True)
+def tile_order_parallel(px: np.ndarray, py: np.ndarray, start: int, stop: int,
+                        pf: np.ndarray, pi: np.ndarray, order: np.ndarray, keys: np.ndarray,
+                        workers: int) -> None:
+    """Points ``start:stop`` sorted by table tile (``TILE`` x ``TILE`` cells) into ``order``.
+
+    Offsets from ``start``; a tile keeps its points in input order, and points off
+    the table come last. ``keys`` receives each point's tile.
+    """
+    x0, y0, dx, dy = pf[0], pf[1], pf[2] * TILE, pf[3] * TILE
+    nx, ny = (pi[0] + TILE - 1) // TILE, (pi[1] + TILE - 1) // TILE
+    m = stop - start
+    for q in nb.prange(m):
+        keys[q] = _tile_key(px[start + q], py[start + q], x0, y0, dx, dy, nx, ny)
+    counting_sort(keys, m, nx * ny + 1, order, workers)
 
 
 @nb.njit(cache=True, inline="always")
@@ -646,26 +638,11 @@ def _distances_by_polygon(sx: np.ndarray, sy: np.ndarray, spid: np.ndarray,
     """
     band_lo, band_h, band_n, band_off, band_ptr, band_xy = g[11], g[12], g[13], g[14], \
         g[15], g[16]
-    counts = np.zeros((workers, n_poly + 1), np.int64)
-    for w in nb.prange(workers):
-        a, b = m * w // workers, m * (w + 1) // workers
-        for q in range(a, b):
-            if sbound[q] >= 0.0:
-                counts[w, spid[q]] += 1
-    total = 0
-    for k in range(n_poly + 1):
-        for w in range(workers):
-            c = counts[w, k]
-            counts[w, k] = total
-            total += c
-    order = np.empty(total, np.int32)
-    for w in nb.prange(workers):
-        a, b = m * w // workers, m * (w + 1) // workers
-        for q in range(a, b):
-            if sbound[q] >= 0.0:
-                k = spid[q]
-                order[counts[w, k]] = q
-                counts[w, k] += 1
+    keys = np.empty(m, np.int32)
+    for q in nb.prange(m):
+        keys[q] = spid[q] if sbound[q] >= 0.0 else -1
+    order = np.empty(m, np.int32)
+    total = counting_sort(keys, m, n_poly, order, workers)
     nchunks = (total + CHUNK - 1) // CHUNK
     for w in nb.prange(workers):
         for c in range(w, nchunks, workers):
