@@ -918,6 +918,32 @@ def _grow(a: np.ndarray, need: int) -> np.ndarray:
     return b
 
 
+@nb.njit(cache=True, inline="always")
+def edge_rows(ay: float, by: float, y0: float, dy: float, ny: int) -> tuple[int, int]:
+    """First and last row of a grid of cells (from ``y0``, ``dy`` high) that edge ab
+    may touch: conservatively, closed cells."""
+    ylo, yhi = min(ay, by), max(ay, by)
+    return (max(0, int(math.floor((ylo - y0) / dy - 1e-9))),
+            min(ny - 1, int(math.floor((yhi - y0) / dy + 1e-9))))
+
+
+@nb.njit(cache=True, inline="always")
+def edge_columns_in_row(ax: float, ay: float, bx: float, by: float, j: int, x0: float,
+                        y0: float, dx: float, dy: float, nx: int) -> tuple[int, int]:
+    """First and last column that edge ab may touch within row ``j`` (closed cells)."""
+    ylo, yhi = min(ay, by), max(ay, by)
+    r0 = max(ylo, y0 + j * dy)
+    r1 = min(yhi, y0 + (j + 1) * dy)
+    if by != ay:
+        xa = ax + (r0 - ay) * (bx - ax) / (by - ay)
+        xb = ax + (r1 - ay) * (bx - ax) / (by - ay)
+    else:
+        xa, xb = ax, bx
+    lo, hi = min(xa, xb), max(xa, xb)
+    return (max(0, int(math.floor((lo - x0) / dx - 1e-9))),
+            min(nx - 1, int(math.floor((hi - x0) / dx + 1e-9))))
+
+
 @nb.njit(cache=True)
 def refine_cells(busy: np.ndarray, ms: np.ndarray, geo: np.ndarray, cand_ptr: np.ndarray,
                  cand_ids: np.ndarray, edge_ptr: np.ndarray, exy: np.ndarray,
@@ -958,20 +984,9 @@ def refine_cells(busy: np.ndarray, ms: np.ndarray, geo: np.ndarray, cand_ptr: np
             q = cand_ids[c0 + a]
             for e in range(edge_ptr[q], edge_ptr[q + 1]):
                 ax, ay, bx, by = exy[e, 0], exy[e, 1], exy[e, 2], exy[e, 3]
-                ylo, yhi = min(ay, by), max(ay, by)
-                j0 = max(0, int(math.floor((ylo - sy0) / sdy - 1e-9)))
-                j1 = min(m - 1, int(math.floor((yhi - sy0) / sdy + 1e-9)))
+                j0, j1 = edge_rows(ay, by, sy0, sdy, m)
                 for j in range(j0, j1 + 1):
-                    r0 = max(ylo, sy0 + j * sdy)
-                    r1 = min(yhi, sy0 + (j + 1) * sdy)
-                    if by != ay:
-                        xa = ax + (r0 - ay) * (bx - ax) / (by - ay)
-                        xb = ax + (r1 - ay) * (bx - ax) / (by - ay)
-                    else:
-                        xa, xb = ax, bx
-                    lo, hi = min(xa, xb), max(xa, xb)
-                    i0 = max(0, int(math.floor((lo - sx0) / sdx - 1e-9)))
-                    i1 = min(m - 1, int(math.floor((hi - sx0) / sdx + 1e-9)))
+                    i0, i1 = edge_columns_in_row(ax, ay, bx, by, j, sx0, sy0, sdx, sdy, m)
                     for i in range(i0, i1 + 1):
                         hit[j * m + i, a] = True
                         any_hit[j * m + i] = True

@@ -48,20 +48,9 @@ def _mark_edges(ex0: np.ndarray, ey0: np.ndarray, ex1: np.ndarray, ey1: np.ndarr
     k = 0
     for e in range(ex0.shape[0]):
         ax, ay, bx, by = ex0[e], ey0[e], ex1[e], ey1[e]
-        ylo, yhi = min(ay, by), max(ay, by)
-        j0 = max(0, int(math.floor((ylo - y0) / dy - 1e-9)))
-        j1 = min(ny - 1, int(math.floor((yhi - y0) / dy + 1e-9)))
+        j0, j1 = kernels.edge_rows(ay, by, y0, dy, ny)
         for j in range(j0, j1 + 1):
-            r0 = max(ylo, y0 + j * dy)
-            r1 = min(yhi, y0 + (j + 1) * dy)
-            if by != ay:
-                xa = ax + (r0 - ay) * (bx - ax) / (by - ay)
-                xb = ax + (r1 - ay) * (bx - ax) / (by - ay)
-            else:
-                xa, xb = ax, bx
-            lo, hi = min(xa, xb), max(xa, xb)
-            i0 = max(0, int(math.floor((lo - x0) / dx - 1e-9)))
-            i1 = min(nx - 1, int(math.floor((hi - x0) / dx + 1e-9)))
+            i0, i1 = kernels.edge_columns_in_row(ax, ay, bx, by, j, x0, y0, dx, dy, nx)
             for i in range(i0, i1 + 1):
                 if not count_only:
                     out_cell[k] = j * nx + i
