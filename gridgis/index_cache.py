@@ -68,9 +68,9 @@ def cached_index(layers_path: str | os.PathLike[str], layers: Layers | None = No
     try:
         if json.loads(sign_path.read_text(encoding="utf-8")) == signature:
             return GridIndex.load(cache)
-    except (OSError, ValueError, KeyError, EOFError) as exc:  # missing, stale or damaged
-        log.debug("grid index cache %s not used: %s", cache, exc)
-    except Exception as exc:  # a damaged cache must never stop the service
+    except FileNotFoundError:  # no cache yet
+        pass
+    except Exception as exc:  # a damaged cache must never stop the service: rebuild it
         log.warning("grid index cache %s unreadable (%s); rebuilding it", cache, exc)
     index = GridIndex.from_layers(layers if layers is not None else read_layers(path),
                                   snap_tolerance_m=snap_tolerance_m)
