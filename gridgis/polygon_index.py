@@ -87,8 +87,7 @@ class PolygonIndex:
         In lon/lat. Their order gives the ids returned; on a shared edge the
         lowest id wins.
     cells_per_polygon : float, default 32
-        Size of the cell table relative to the number of polygons (32 was the
-        fastest of 16, 32 and 48 at 100,000 grids, for 2 % more memory than 16).
+        Size of the cell table relative to the number of polygons.
     max_cells : int, default 50,000,000
         Upper bound on the cell table.
 
