@@ -172,9 +172,9 @@ def _band_min(xy: np.ndarray, t0: int, t1: int, px: float, py: float, kx: float,
               best2: float) -> float:
     """Least squared distance (m²) to edges ``t0:t1``, at most ``best2``.
 
-    The arithmetic of :func:`edge_distance`, written without branches so that it is
-    vectorized; the flags only allow assuming no NaN and unsigned zeros (no
-    reassociation), so every value is the same.
+    The arithmetic of :func:`edge_distance`, written without branches; the flags only
+    allow assuming no NaN and unsigned zeros (no reassociation, no fused multiply-add),
+    so every value is the same.
     """
     for t in range(t0, t1):
         ax = (xy[t, 0] - px) * kx
@@ -626,6 +626,62 @@ def _gather_xy(px: np.ndarray, py: np.ndarray, order: np.ndarray, start: int, m:
         sy[q] = py[t]
 
 
+BRUTE_EDGES = 160  # a polygon with at most this many rows in its bands is measured row by row
+RUN_MIN = 2  # ... for a run of at least this many of its points (fewer: the band search)
+LANES = 8  # runs are padded to whole vectors of this many points
+
+
+@nb.njit(cache=True, fastmath={"nnan", "nsz"}, inline="always")
+def _edge_min_run(ex0: float, ey0: float, ex1: float, ey1: float, rx: np.ndarray,
+                  ry: np.ndarray, rkx: np.ndarray, rky: np.ndarray, rbest: np.ndarray,
+                  n: int) -> None:
+    """``rbest[i]`` lowered to the squared distance (m²) from point ``i`` to one edge.
+
+    The arithmetic of :func:`_band_min` with the loop over points instead of edges,
+    so that it runs on several points at once (same flags, so the same bits).
+    """
+    for i in range(n):
+        ax = (ex0 - rx[i]) * rkx[i]
+        ay = (ey0 - ry[i]) * rky[i]
+        bx = (ex1 - rx[i]) * rkx[i]
+        by = (ey1 - ry[i]) * rky[i]
+        dx, dy = bx - ax, by - ay
+        ll = dx * dx + dy * dy
+        q = -(ax * dx + ay * dy) / (ll if ll != 0.0 else 1.0)
+        s = 0.0 if ll == 0.0 else max(0.0, min(1.0, q))
+        cx, cy = ax + s * dx, ay + s * dy
+        d2 = cx * cx + cy * cy
+        rbest[i] = d2 if d2 < rbest[i] else rbest[i]
+
+
+@nb.njit(cache=True)
+def _measure_run(order: np.ndarray, r0: int, r1: int, sx: np.ndarray, sy: np.ndarray,
+                 sbound: np.ndarray, t0: int, t1: int, band_xy: np.ndarray, rx: np.ndarray,
+                 ry: np.ndarray, rkx: np.ndarray, rky: np.ndarray, rbest: np.ndarray,
+                 sdist: np.ndarray) -> None:
+    """Edge distances of the points ``order[r0:r1]`` (one polygon) from its rows ``t0:t1``.
+
+    The points are copied into the buffers ``rx`` … ``rbest`` and padded to whole
+    vectors with copies of the first; every row is measured, so an edge kept in two
+    bands is measured twice (cheaper than finding which time is its first).
+    """
+    n_run = r1 - r0
+    for i in range(n_run):
+        q = order[r0 + i]
+        rx[i] = sx[q]
+        ry[i] = sy[q]
+        rkx[i], rky[i] = metres_per_degree(sy[q])
+        rbest[i] = sbound[q]
+    n_pad = (n_run + LANES - 1) // LANES * LANES
+    for i in range(n_run, n_pad):
+        rx[i], ry[i], rkx[i], rky[i], rbest[i] = rx[0], ry[0], rkx[0], rky[0], rbest[0]
+    for t in range(t0, t1):
+        _edge_min_run(band_xy[t, 0], band_xy[t, 1], band_xy[t, 2], band_xy[t, 3], rx, ry,
+                      rkx, rky, rbest, n_pad)
+    for i in range(n_run):
+        sdist[order[r0 + i]] = math.sqrt(rbest[i])
+
+
 @nb.njit(cache=True, parallel=True)
 def _distances_by_polygon(sx: np.ndarray, sy: np.ndarray, spid: np.ndarray,
                           sbound: np.ndarray, m: int, n_poly: int, g: tuple,
@@ -633,8 +689,10 @@ def _distances_by_polygon(sx: np.ndarray, sy: np.ndarray, spid: np.ndarray,
     """Edge distances of the points ``q < m`` with ``sbound[q] >= 0``, polygon by polygon.
 
     The points are counted out by polygon, so each polygon's edges are read from
-    memory once for all its points instead of once per point; the search itself is
-    :func:`edge_distance_fast` from each point's bound.
+    memory once for all its points. A run of points of one polygon with few edges
+    is measured against every edge, several points at a time; other points take
+    :func:`edge_distance_fast` from their bound. Both give the least distance over
+    the polygon's edges, computed alike.
     """
     band_lo, band_h, band_n, band_off, band_ptr, band_xy = g[11], g[12], g[13], g[14], \
         g[15], g[16]
@@ -645,13 +703,33 @@ def _distances_by_polygon(sx: np.ndarray, sy: np.ndarray, spid: np.ndarray,
     total = counting_sort(keys, m, n_poly, order, workers)
     nchunks = (total + CHUNK - 1) // CHUNK
     for w in nb.prange(workers):
+        rx = np.empty(CHUNK + LANES)
+        ry = np.empty(CHUNK + LANES)
+        rkx = np.empty(CHUNK + LANES)
+        rky = np.empty(CHUNK + LANES)
+        rbest = np.empty(CHUNK + LANES)
         for c in range(w, nchunks, workers):
-            for r in range(c * CHUNK, min(total, (c + 1) * CHUNK)):
-                q = order[r]
-                x, y = sx[q], sy[q]
-                kx, ky = metres_per_degree(y)
-                sdist[q] = edge_distance_fast(spid[q], x, y, kx, ky, band_lo, band_h,
-                                              band_n, band_off, band_ptr, band_xy, sbound[q])
+            r0, r1 = c * CHUNK, min(total, (c + 1) * CHUNK)
+            while r0 < r1:
+                pid = spid[order[r0]]
+                r = r0 + 1
+                while r < r1 and spid[order[r]] == pid:
+                    r += 1
+                k = band_off[pid]
+                n_edges = band_ptr[k + band_n[pid]] - band_ptr[k]
+                if r - r0 >= RUN_MIN and n_edges <= BRUTE_EDGES:
+                    _measure_run(order, r0, r, sx, sy, sbound, band_ptr[k],
+                                 band_ptr[k + band_n[pid]], band_xy, rx, ry, rkx, rky, rbest,
+                                 sdist)
+                else:
+                    for i in range(r0, r):
+                        q = order[i]
+                        x, y = sx[q], sy[q]
+                        kx, ky = metres_per_degree(y)
+                        sdist[q] = edge_distance_fast(pid, x, y, kx, ky, band_lo, band_h,
+                                                      band_n, band_off, band_ptr, band_xy,
+                                                      sbound[q])
+                r0 = r
 
 
 def workspace(size: int) -> tuple:
