@@ -762,6 +762,7 @@ def assign_points(px: np.ndarray, py: np.ndarray, gf: np.ndarray, gi: np.ndarray
     n = px.shape[0]
     has_zone = zone_code.shape[0] > 0
     order, keys, sx, sy, spid, smatch, slevel, sdist, sbound = work
+    reach_x, reach_y = snap_reach(snap_m, max(abs(gf[1]), abs(gf[1] + gi[1] * gf[3])))
     for start in range(0, n, SPAN):
         stop = min(n, start + SPAN)
         m = stop - start
@@ -788,7 +789,8 @@ def assign_points(px: np.ndarray, py: np.ndarray, gf: np.ndarray, gi: np.ndarray
                     smatch[q] = 0 if s == INSIDE else (1 if s == BOUNDARY else 3)
                     if not with_distance:
                         sdist[q] = np.nan
-                    if s == NONE and snap_m > 0.0:
+                    if s == NONE and snap_m > 0.0 and not _alone_in_empty_cell(
+                            x, y, g[0], g[1], g[2], g[3], g[4], g[5], g[6], reach_x, reach_y):
                         near, gap = snap_one(x, y, g[6], g[7], g[8], g[0], g[1], g[2],
                                              g[3], g[4], g[5], snap_m)
                         if near >= 0:
@@ -1113,26 +1115,52 @@ def _record_nearest(rec: np.ndarray, o: int, x: float, y: float, kx: float, ky: 
     return best2, best
 
 
+@nb.njit(cache=True, inline="always")
+def snap_reach(tol_m: float, lat: float) -> tuple[float, float]:
+    """Degrees of longitude and latitude that surely cover ``tol_m`` metres at ``lat``.
+
+    A degree of latitude is taken as 110 km and one of longitude as 110 km × (1 - r²/2)
+    (r the latitude in radians; at most cos r, so less than the ellipsoid's), the
+    tolerance widened by 0.1 %.
+    """
+    tol = tol_m * 1.001
+    r = math.radians(min(abs(lat), 90.0))
+    cos_floor = max(1.0 - 0.5 * r * r, 1e-6)  # cos r >= 1 - r²/2: no trigonometry
+    return tol / (110_000.0 * cos_floor), tol / 110_000.0
+
+
+@nb.njit(cache=True, inline="always")
+def _alone_in_empty_cell(x: float, y: float, x0: float, y0: float, dx: float, dy: float,
+                         nx: int, ny: int, cells: np.ndarray, reach_x: float,
+                         reach_y: float) -> bool:
+    """Whether the point's cell holds no polygon and no edge and its reach stays inside.
+
+    Then no polygon lies within reach, and :func:`snap_one` need not look.
+    """
+    fx = (x - x0) / dx
+    fy = (y - y0) / dy
+    i = int(math.floor(fx))
+    j = int(math.floor(fy))
+    if i < 0 or j < 0 or i >= nx or j >= ny or cells[j * nx + i] != -1:
+        return False
+    return (x - reach_x >= x0 + i * dx and x + reach_x < x0 + (i + 1) * dx
+            and y - reach_y >= y0 + j * dy and y + reach_y < y0 + (j + 1) * dy)
+
+
 @nb.njit(cache=True)
 def snap_one(x: float, y: float, cells: np.ndarray, sub_cells: np.ndarray, rec: np.ndarray,
              x0: float, y0: float, dx: float, dy: float, nx: int, ny: int,
              tol_m: float) -> tuple[int, float]:
     """Nearest polygon within ``tol_m`` metres of a point in none, and its distance.
 
-    Scans the edges kept in the records of the cells within reach: the nearest
-    point of a polygon lies on one of its edges, and each edge is in the record of
-    every cell it touches. Reach is conservative: a degree of latitude is taken as
-    110 km and one of longitude as 110 km × (1 - r²/2) (r the latitude in
-    radians; at most cos r, so less than the ellipsoid's), the tolerance widened
-    by 0.1 %. Distances use the
+    Scans the edges kept in the records of the cells within reach (see
+    :func:`snap_reach`): the nearest point of a polygon lies on one of its edges, and
+    each edge is in the record of every cell it touches. Distances use the
     arithmetic of :func:`edge_distance` (the same bits); on a tie the lowest id
     wins. Returns ``(-1, nan)`` when nothing is within reach and ``(-2, nan)`` when
     a cell within reach keeps no edges (then the caller decides another way).
     """
-    tol = tol_m * 1.001
-    r = math.radians(min(abs(y), 90.0))
-    cos_floor = max(1.0 - 0.5 * r * r, 1e-6)  # cos r >= 1 - r²/2: no trigonometry yet
-    rx, ry = tol / (110_000.0 * cos_floor), tol / 110_000.0
+    rx, ry = snap_reach(tol_m, y)
     kx, ky = -1.0, -1.0  # metres per degree, worked out at the first edge in reach
     best2, best = tol_m * tol_m, -1
     i0 = max(0, int(math.floor((x - rx - x0) / dx)))
