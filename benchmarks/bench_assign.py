@@ -8,8 +8,8 @@ prints, measured in the same run on the same inputs:
 - GridIndex build time, and the time to load it back from its disk cache;
 - gridgis ``assign`` points/second (with and without edge distances) and
   ``geopandas.sjoin(points, grids, predicate="within")`` points/second, and
-  their ratio (the sides timed in turn for ``--repeat`` rounds on fresh points,
-  each keeping its best);
+  their ratio (each call timed in a fresh process, the sides taking turns for
+  ``--repeat`` rounds, each keeping its best);
 - peak extra memory of each (resident set above the one with the inputs loaded,
   measured in a fresh child process with its peak reset just before the call);
 - whether both give the same grid for every point that lies inside one grid;
@@ -22,6 +22,7 @@ prints, measured in the same run on the same inputs:
 from __future__ import annotations
 
 import argparse
+import gc
 import multiprocessing as mp
 import os
 import resource
@@ -68,74 +69,59 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _child(job: str, grids_path: str, points_path: str, index_path: str,
-           inbox: mp.Queue, outbox: mp.Queue) -> None:
-    """One side of the comparison, kept alive so that the two sides can be timed in turn.
+def _child(job: str, grids_path: str, points_path: str, index_path: str, answers: bool,
+           queue: mp.Queue) -> None:
+    """One timed call of one side, in a fresh process.
 
-    The first call's peak memory is read (above the resident set with the inputs
-    loaded) and its answers sent back; after that, each request ``"time"`` (or
-    ``"time-nodist"``) times one more call on fresh points, until ``None`` comes.
+    A fresh process gives each call the same clean start (no garbage of an earlier
+    call to clean up, nothing paged out while the other side ran) and an honest peak
+    of memory: the resident set above the one with the inputs loaded. ``job`` is
+    ``sjoin``, ``assign`` or ``assign-nodist``; the answers are sent back when asked.
     """
     grids = pd.read_pickle(grids_path) if job == "sjoin" else None
     xy = np.load(points_path)
-    index = GridIndex.load(index_path) if job == "assign" else None
+    index = GridIndex.load(index_path) if job != "sjoin" else None
     pts = gpd.GeoDataFrame(geometry=shapely.points(xy), crs=4326)
-    if index is not None:  # compiled code is cached on disk: this only loads it
-        index.assign(pts.iloc[:1000])
-        index.assign(pts.iloc[:1000], with_distance=False)
+    # both sides warm up on a thousand points first (gridgis loads its compiled code,
+    # which is cached on disk; geopandas and shapely set themselves up)
+    if index is not None:
+        index.assign(pts.iloc[:1000], with_distance=job == "assign")
+    else:
+        gpd.sjoin(pts.iloc[:1000], grids[["code", "geometry"]], predicate="within",
+                  how="left")
 
-    def call(with_distance: bool = True) -> object:
-        if job == "assign":
-            return index.assign(pts, with_distance=with_distance)
-        joined = gpd.sjoin(pts, grids[["code", "geometry"]], predicate="within", how="left")
-        return joined, joined[~joined.index.duplicated()]
-
+    gc.collect()
     base = _rss_mb()
     _reset_peak()
     # each side is timed (and its peak memory read) up to one answer per point, in order;
     # turning the answers into arrays to compare them comes after
     t = time.perf_counter()
-    out = call()
+    if job != "sjoin":
+        out = index.assign(pts, with_distance=job == "assign")
+    else:
+        joined = gpd.sjoin(pts, grids[["code", "geometry"]], predicate="within", how="left")
+        first = joined[~joined.index.duplicated()]
     took = time.perf_counter() - t
     peak = _peak_mb()
-    if job == "assign":
-        ids = out["grid_code"].to_numpy()
-        match = np.asarray(MATCHES)[out["match"].cat.codes.to_numpy()]
+    if not answers:
+        queue.put((took, peak - base, None, None))
+    elif job != "sjoin":
+        queue.put((took, peak - base, out["grid_code"].to_numpy(),
+                   np.asarray(MATCHES)[out["match"].cat.codes.to_numpy()]))
     else:
-        joined, first = out
-        ids = first["code"].to_numpy()
         dup = joined.index.duplicated(keep=False)
-        match = np.where(np.isin(np.arange(len(pts)), joined.index[dup]), "overlap", "")
-    del out
-    outbox.put((took, peak - base, ids, match))
-    while (request := inbox.get()) is not None:
-        # fresh points each time: sjoin(within) builds its tree over the points and keeps
-        # it on them (new incidents would need a new one)
-        pts = gpd.GeoDataFrame(geometry=shapely.points(xy), crs=4326)
-        t = time.perf_counter()
-        call(with_distance=request != "time-nodist")
-        outbox.put(time.perf_counter() - t)
+        queue.put((took, peak - base, first["code"].to_numpy(),
+                   np.where(np.isin(np.arange(len(pts)), joined.index[dup]), "overlap", "")))
 
 
-class _Side:
-    """A child process running one side (a fresh process: honest peak memory)."""
-
-    def __init__(self, job: str, *args: object) -> None:
-        ctx = mp.get_context("spawn")
-        self.inbox, self.outbox = ctx.Queue(), ctx.Queue()
-        self.proc = ctx.Process(target=_child, args=(job, *args, self.inbox, self.outbox))
-        self.proc.start()
-
-    def first(self) -> tuple:
-        return self.outbox.get()
-
-    def time(self, request: str = "time") -> float:
-        self.inbox.put(request)
-        return self.outbox.get()
-
-    def close(self) -> None:
-        self.inbox.put(None)
-        self.proc.join()
+def _run(job: str, *args: object) -> tuple:
+    ctx = mp.get_context("spawn")
+    queue = ctx.Queue()
+    proc = ctx.Process(target=_child, args=(job, *args, queue))
+    proc.start()
+    result = queue.get()
+    proc.join()
+    return result
 
 
 def main() -> None:
@@ -177,19 +163,20 @@ def main() -> None:
         points_path = str(Path(tmp) / "points.npy")
         np.save(points_path, xy)
 
-        args_ = (grids_path, points_path, str(index_path))
-        mine, theirs = _Side("assign", *args_), _Side("sjoin", *args_)
-        t_a, mem_a, ids_a, match_a = mine.first()
-        t_s, mem_s, ids_s, flag_s = theirs.first()
-        # the machine is shared and noisy: the sides are timed in turn, round after round,
-        # so that a slow spell falls on both; each keeps its best
-        t_nodist = float("inf")
-        for _ in range(args.repeat):
-            t_s = min(t_s, theirs.time())
-            t_a = min(t_a, mine.time())
-            t_nodist = min(t_nodist, mine.time("time-nodist"))
-        mine.close()
-        theirs.close()
+        paths = (grids_path, points_path, str(index_path))
+        # the machine is shared and noisy: the sides take turns, round after round, so
+        # that a slow spell falls on both; each keeps its best time
+        best = {}
+        for r in range(args.repeat):
+            for job in ("sjoin", "assign", "assign-nodist"):
+                got = _run(job, *paths, r == 0)
+                if r == 0:
+                    best[job] = got
+                else:
+                    best[job] = (min(best[job][0], got[0]), *best[job][1:])
+        t_s, mem_s, ids_s, flag_s = best["sjoin"]
+        t_a, mem_a, ids_a, match_a = best["assign"]
+        t_nodist = best["assign-nodist"][0]
 
     n = len(xy)
     inside = match_a == "inside"
@@ -217,6 +204,11 @@ def main() -> None:
     rng = np.random.default_rng(args.seed + 2)
     sample = xy[rng.choice(n, args.locate_samples)]
     lat_ns = np.empty(len(sample))
+    for x, y in sample[:10_000]:  # warm up: the machine pages out what sat idle
+        try:  # noqa: SIM105
+            index.locate(x, y)
+        except LookupError:
+            pass
     for i, (x, y) in enumerate(sample):
         t0 = time.perf_counter_ns()
         try:  # noqa: SIM105 - the cheapest way to time a call that may raise
