@@ -361,6 +361,36 @@ def test_batch_edge_distances_equal_the_plain_search_on_big_polygons():
         assert dist[t] == kernels.edge_distance(int(ids[t]), x, y, kx, ky, *band)
 
 
+def test_runs_of_points_in_one_grid_give_the_plain_search_bits():
+    # the points of one small grid are measured against all its edges several at a time,
+    # padded to whole vectors; runs of every length from one (the band search) up, and a
+    # grid too large for the run path, must all give the plain search's distances
+    from gridgis import _pip_kernels as kernels
+
+    polys = [shapely.Polygon(_wiggly_ring(110.0 + 0.05 * k, 30.0, 0.01, 40 + 7 * k, k))
+             for k in range(12)]
+    polys.append(shapely.Polygon(_wiggly_ring(111.0, 30.0, 0.01, 400, 99)))  # > BRUTE_EDGES
+    idx = PolygonIndex(polys)
+    rows = np.array([idx.band_ptr[idx.band_off[p] + idx.band_n[p]]
+                     - idx.band_ptr[idx.band_off[p]] for p in range(len(polys))])
+    assert (rows > kernels.BRUTE_EDGES).sum() == 1  # the last one only
+    rng = np.random.default_rng(8)
+    pts = []
+    for k, poly in enumerate(polys):  # grid k gets k * 3 + 1 points: runs of 1, 4, 7, ...
+        cx, cy = poly.centroid.x, poly.centroid.y
+        pts.append(np.column_stack([cx + rng.normal(0, 0.003, 3 * k + 1),
+                                    cy + rng.normal(0, 0.003, 3 * k + 1)]))
+    pts = np.vstack(pts)
+    ids, state, dist = idx.query(pts[:, 0], pts[:, 1])
+    band = (idx.band_lo, idx.band_h, idx.band_n, idx.band_off, idx.band_ptr, idx.band_xy)
+    inside = np.flatnonzero(state == INSIDE)
+    assert len(np.unique(ids[inside])) >= 10
+    for t in inside:
+        x, y = pts[t]
+        kx, ky = kernels.metres_per_degree(y)
+        assert dist[t] == kernels.edge_distance(int(ids[t]), x, y, kx, ky, *band)
+
+
 def test_batches_larger_than_one_sorted_span_come_back_in_input_order(index, sample_layers):
     # points are sorted by tile a span at a time and their answers put back: a batch
     # of more than one span, with NaN among it, must give each point its own answer
