@@ -600,15 +600,27 @@ def _locate_span(px: np.ndarray, py: np.ndarray, lo: int, hi: int, g: tuple,
                 touch += rec[-v - 2 + 7]  # bring each record's head in
             elif v >= 0 and with_distance:
                 touch += band_lo[v]
+        # points answered by their cell first, then those in cells crossed by edges:
+        # taken apart, neither loop stumbles over the other's branches
         for u in range(m):
-            t = q0 + u
-            pid, s, d, b2 = _resolve_bound(vals[u], px[t], py[t], rec, cand_ptr, cand_ids,
-                                           band_lo, band_h, band_n, band_off, band_ptr,
-                                           band_xy, with_distance)
-            out_pid[t] = pid
-            out_state[t] = s
-            out_dist[t] = d
-            out_bound[t] = b2
+            v = vals[u]
+            if v >= -1:
+                t = q0 + u
+                out_pid[t] = v
+                out_state[t] = INSIDE if v >= 0 else NONE
+                out_dist[t] = np.nan
+                out_bound[t] = np.inf if (v >= 0 and with_distance) else -1.0
+        for u in range(m):
+            v = vals[u]
+            if v < -1:
+                t = q0 + u
+                pid, s, d, b2 = _resolve_bound(v, px[t], py[t], rec, cand_ptr, cand_ids,
+                                               band_lo, band_h, band_n, band_off, band_ptr,
+                                               band_xy, with_distance)
+                out_pid[t] = pid
+                out_state[t] = s
+                out_dist[t] = d
+                out_bound[t] = b2
         if touch == 1e300:  # never (a sum of a few coordinates): keeps the loads above
             out_dist[q0] = touch
 
