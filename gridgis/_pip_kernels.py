@@ -352,6 +352,28 @@ def _resolve(v: int, px: float, py: float, rec: np.ndarray, cand_ptr: np.ndarray
     return pid, state, d
 
 
+@nb.njit(cache=True)
+def _full_test(k: int, px: float, py: float, cand_ptr: np.ndarray, cand_ids: np.ndarray,
+               band_lo: np.ndarray, band_h: np.ndarray, band_n: np.ndarray,
+               band_off: np.ndarray, band_ptr: np.ndarray, band_xy: np.ndarray
+               ) -> tuple[int, int]:
+    """The exact test on every candidate of list ``k``: lowest id inside, else on the edge.
+
+    Kept out of line: it is rare (degenerate points), and inlined it would weigh on
+    the common path.
+    """
+    pid = -1
+    state = NONE
+    for t in range(cand_ptr[k], cand_ptr[k + 1]):
+        q = cand_ids[t]  # sorted: the first boundary hit is the lowest id
+        s = polygon_state(q, px, py, band_lo, band_h, band_n, band_off, band_ptr, band_xy)
+        if s == INSIDE:
+            return q, INSIDE
+        if s == BOUNDARY and pid < 0:
+            pid, state = q, BOUNDARY
+    return pid, state
+
+
 @nb.njit(cache=True, inline="always")
 def _resolve_bound(v: int, px: float, py: float, rec: np.ndarray, cand_ptr: np.ndarray,
                    cand_ids: np.ndarray, band_lo: np.ndarray, band_h: np.ndarray,
@@ -373,18 +395,8 @@ def _resolve_bound(v: int, px: float, py: float, rec: np.ndarray, cand_ptr: np.n
         pid = _cross_test(rec, o, px, py)
         state = INSIDE if pid >= 0 else NONE
         if pid == FALLBACK:
-            k = int(rec[o])
-            pid = -1
-            state = NONE
-            for t in range(cand_ptr[k], cand_ptr[k + 1]):
-                q = cand_ids[t]  # sorted: the first boundary hit is the lowest id
-                s = polygon_state(q, px, py, band_lo, band_h, band_n, band_off, band_ptr,
-                                  band_xy)
-                if s == INSIDE:
-                    pid, state = q, INSIDE
-                    break
-                if s == BOUNDARY and pid < 0:
-                    pid, state = q, BOUNDARY
+            pid, state = _full_test(int(rec[o]), px, py, cand_ptr, cand_ids, band_lo,
+                                    band_h, band_n, band_off, band_ptr, band_xy)
         elif pid >= 0 and with_distance:
             # the nearest edge lies in the cell when it is nearer than the cell's border
             kx, ky = metres_per_degree(py)
@@ -788,35 +800,40 @@ def assign_points(px: np.ndarray, py: np.ndarray, gf: np.ndarray, gi: np.ndarray
                 lo, hi = c * CHUNK, min(m, (c + 1) * CHUNK)
                 # the state goes to smatch for now, and becomes the match code below
                 _locate_span(sx, sy, lo, hi, g, with_distance, spid, smatch, sdist, sbound)
-                z = unpack(zf, zi, zc) if has_zone else g
                 for q in range(lo, hi):
-                    x, y = sx[q], sy[q]
-                    if not _valid(x, y):
-                        spid[q] = -1
-                        smatch[q] = 4
-                        slevel[q] = -1
-                        sdist[q] = np.nan
-                        continue
                     s = smatch[q]
                     smatch[q] = 0 if s == INSIDE else (1 if s == BOUNDARY else 3)
-                    if not with_distance:
+                    if not _valid(sx[q], sy[q]):
+                        spid[q] = -1
+                        smatch[q] = 4
                         sdist[q] = np.nan
-                    if s == NONE and snap_m > 0.0 and not _alone_in_empty_cell(
-                            x, y, g[0], g[1], g[2], g[3], g[4], g[5], g[6], reach_x, reach_y):
-                        near, gap = snap_one(x, y, g[6], g[7], g[8], g[0], g[1], g[2],
-                                             g[3], g[4], g[5], snap_m)
+                # the few points in no grid are snapped, and every point gets its zone, each
+                # in a loop of its own (kept out of the loop above, they would slow it)
+                if snap_m > 0.0:
+                    for q in range(lo, hi):
+                        if smatch[q] != 3:
+                            continue
+                        x, y = sx[q], sy[q]
+                        if _alone_in_empty_cell(x, y, g[0], g[1], g[2], g[3], g[4], g[5], g[6],
+                                                reach_x, reach_y):
+                            continue
+                        near, gap = snap_one(x, y, g[6], g[7], g[8], g[0], g[1], g[2], g[3],
+                                             g[4], g[5], snap_m)
                         if near >= 0:
                             spid[q] = near
                             smatch[q] = 2
                             sdist[q] = gap
                         elif near == -2:
                             smatch[q] = 5
-                    lv = -1
-                    if has_zone:
-                        zid, _, _ = locate_core(x, y, *z, False)
-                        if zid >= 0:
-                            lv = zone_code[zid]
-                    slevel[q] = lv
+                if has_zone:
+                    z = unpack(zf, zi, zc)
+                    for q in range(lo, hi):
+                        lv = -1
+                        if smatch[q] != 4:
+                            zid, _, _ = locate_core(sx[q], sy[q], *z, False)
+                            if zid >= 0:
+                                lv = zone_code[zid]
+                        slevel[q] = lv
         if with_distance:
             _distances_by_polygon(sx, sy, spid, sbound, m, gi[2], unpack(gf, gi, gc), sdist,
                                   workers)
