@@ -68,53 +68,6 @@ def polygon_state(pid: int, px: float, py: float, band_lo: np.ndarray, band_h: n
     return INSIDE if inside else NONE
 
 
-@nb.njit(cache=True)
-def edge_distance(pid: int, px: float, py: float, kx: float, ky: float, band_lo: np.ndarray,
-                  band_h: np.ndarray, band_n: np.ndarray, band_off: np.ndarray,
-                  band_ptr: np.ndarray, band_xy: np.ndarray) -> float:
-    """Distance in metres from the point to polygon ``pid``'s boundary.
-
-    ``kx``/``ky`` are metres per degree of longitude/latitude at the point;
-    bands are searched outwards until they lie farther than the best edge.
-    """
-    n = band_n[pid]
-    h = band_h[pid]
-    lo = band_lo[pid]
-    b0 = int(math.floor((py - lo) / h))
-    b0 = min(max(b0, 0), n - 1)
-    best = np.inf
-    for step in range(n):
-        done = True
-        for b in (b0 - step, b0 + step):
-            if b < 0 or b >= n or (step == 0 and b != b0):
-                continue
-            # vertical gap between the point and this band, in metres
-            gap = 0.0
-            if py < lo + b * h:
-                gap = (lo + b * h - py) * ky
-            elif py > lo + (b + 1) * h:
-                gap = (py - lo - (b + 1) * h) * ky
-            if gap >= best:
-                continue
-            done = False
-            k = band_off[pid] + b
-            for t in range(band_ptr[k], band_ptr[k + 1]):
-                ax = (band_xy[t, 0] - px) * kx
-                ay = (band_xy[t, 1] - py) * ky
-                bx = (band_xy[t, 2] - px) * kx
-                by = (band_xy[t, 3] - py) * ky
-                dx, dy = bx - ax, by - ay
-                ll = dx * dx + dy * dy
-                s = 0.0 if ll == 0.0 else max(0.0, min(1.0, -(ax * dx + ay * dy) / ll))
-                cx, cy = ax + s * dx, ay + s * dy
-                d = math.sqrt(cx * cx + cy * cy)
-                if d < best:
-                    best = d
-        if done and step > 0:
-            break
-    return best
-
-
 @nb.njit(cache=True, inline="always")
 def metres_per_degree(lat: float) -> tuple[float, float]:
     """Metres per degree of longitude and latitude on the WGS84/CGCS2000 ellipsoid."""
@@ -192,11 +145,17 @@ def _band_min(xy: np.ndarray, t0: int, t1: int, px: float, py: float, kx: float,
 
 
 @nb.njit(cache=True)
-def edge_distance_fast(pid: int, px: float, py: float, kx: float, ky: float,
-                       band_lo: np.ndarray, band_h: np.ndarray, band_n: np.ndarray,
-                       band_off: np.ndarray, band_ptr: np.ndarray, band_xy: np.ndarray,
-                       best2: float) -> float:
-    """:func:`edge_distance`, bit for bit, starting from a known squared bound ``best2``."""
+def edge_distance(pid: int, px: float, py: float, kx: float, ky: float, band_lo: np.ndarray,
+                  band_h: np.ndarray, band_n: np.ndarray, band_off: np.ndarray,
+                  band_ptr: np.ndarray, band_xy: np.ndarray, best2: float = math.inf
+                  ) -> float:
+    """Distance in metres from the point to polygon ``pid``'s boundary.
+
+    ``kx``/``ky`` are metres per degree of longitude/latitude at the point; bands
+    are searched outwards until they lie farther than the best edge. ``best2`` is the
+    squared distance (m²) to an edge of the polygon already measured, when the caller
+    has one: the search starts from it (the same result, found sooner).
+    """
     n = band_n[pid]
     h = band_h[pid]
     lo = band_lo[pid]
@@ -347,7 +306,7 @@ def _resolve(v: int, px: float, py: float, rec: np.ndarray, cand_ptr: np.ndarray
                                            with_distance)
     if bound2 >= 0.0:
         kx, ky = metres_per_degree(py)
-        d = edge_distance_fast(pid, px, py, kx, ky, band_lo, band_h, band_n, band_off,
+        d = edge_distance(pid, px, py, kx, ky, band_lo, band_h, band_n, band_off,
                                band_ptr, band_xy, bound2)
     return pid, state, d
 
@@ -383,7 +342,7 @@ def _resolve_bound(v: int, px: float, py: float, rec: np.ndarray, cand_ptr: np.n
     """:func:`_resolve` up to the search of the polygon's edges, which it leaves to the caller.
 
     Returns the polygon, its state, the edge distance when known, and a squared bound
-    (m²) that is >= 0 when the distance still needs :func:`edge_distance_fast` from it.
+    (m²) that is >= 0 when the distance still needs :func:`edge_distance` from it.
     """
     if v == -1:
         return -1, NONE, np.nan, -1.0
@@ -715,7 +674,7 @@ def _distances_by_polygon(sx: np.ndarray, sy: np.ndarray, spid: np.ndarray,
     The points are counted out by polygon, so each polygon's edges are read from
     memory once for all its points. A run of points of one polygon with few edges
     is measured against every edge, several points at a time; other points take
-    :func:`edge_distance_fast` from their bound. Both give the least distance over
+    :func:`edge_distance` from their bound. Both give the least distance over
     the polygon's edges, computed alike.
     """
     band_lo, band_h, band_n, band_off, band_ptr, band_xy = g[11], g[12], g[13], g[14], \
@@ -750,7 +709,7 @@ def _distances_by_polygon(sx: np.ndarray, sy: np.ndarray, spid: np.ndarray,
                         q = order[i]
                         x, y = sx[q], sy[q]
                         kx, ky = metres_per_degree(y)
-                        sdist[q] = edge_distance_fast(pid, x, y, kx, ky, band_lo, band_h,
+                        sdist[q] = edge_distance(pid, x, y, kx, ky, band_lo, band_h,
                                                       band_n, band_off, band_ptr, band_xy,
                                                       sbound[q])
                 r0 = r
@@ -962,7 +921,7 @@ def edge_distance_packed(pid: int, px: float, py: float, pf: np.ndarray, pi: np.
                          ) -> float:
     """:func:`edge_distance` on the packed arrays."""
     kx, ky = metres_per_degree(py)
-    return edge_distance_fast(pid, px, py, kx, ky, _fp(pf, pi, 0), _fp(pf, pi, 1),
+    return edge_distance(pid, px, py, kx, ky, _fp(pf, pi, 0), _fp(pf, pi, 1),
                               _ip(pi, 1), _ip(pi, 2), _ip(pi, 3),
                               _fp(pf, pi, 2).reshape((-1, 4)), np.inf)
 
