@@ -318,8 +318,7 @@ def _full_test(k: int, px: float, py: float, cand_ptr: np.ndarray, cand_ids: np.
                ) -> tuple[int, int]:
     """The exact test on every candidate of list ``k``: lowest id inside, else on the edge.
 
-    Kept out of line: it is rare (degenerate points), and inlined it would weigh on
-    the common path.
+    Kept out of line: only degenerate points need it.
     """
     pid = -1
     state = NONE
@@ -571,8 +570,8 @@ def _locate_span(px: np.ndarray, py: np.ndarray, lo: int, hi: int, g: tuple,
                 touch += rec[-v - 2 + 7]  # bring each record's head in
             elif v >= 0 and with_distance:
                 touch += band_lo[v]
-        # points answered by their cell first, then those in cells crossed by edges:
-        # taken apart, neither loop stumbles over the other's branches
+        # points answered by their cell first, then those in cells crossed by edges,
+        # each kind in a loop of its own
         for u in range(m):
             v = vals[u]
             if v >= -1:
@@ -646,7 +645,7 @@ def _measure_run(order: np.ndarray, r0: int, r1: int, sx: np.ndarray, sy: np.nda
 
     The points are copied into the buffers ``rx`` … ``rbest`` and padded to whole
     vectors with copies of the first; every row is measured, so an edge kept in two
-    bands is measured twice (cheaper than finding which time is its first).
+    bands is measured twice (the minimum is the same; no check for its first time).
     """
     n_run = r1 - r0
     for i in range(n_run):
@@ -766,8 +765,8 @@ def assign_points(px: np.ndarray, py: np.ndarray, gf: np.ndarray, gi: np.ndarray
                         spid[q] = -1
                         smatch[q] = 4
                         sdist[q] = np.nan
-                # the few points in no grid are snapped, and every point gets its zone, each
-                # in a loop of its own (kept out of the loop above, they would slow it)
+                # the few points in no grid are snapped, and every point gets its zone,
+                # each in a loop of its own
                 if snap_m > 0.0:
                     for q in range(lo, hi):
                         if smatch[q] != 3:
