@@ -772,8 +772,8 @@ def assign_points(px: np.ndarray, py: np.ndarray, gf: np.ndarray, gi: np.ndarray
                         if smatch[q] != 3:
                             continue
                         x, y = sx[q], sy[q]
-                        if _alone_in_empty_cell(x, y, g[0], g[1], g[2], g[3], g[4], g[5], g[6],
-                                                reach_x, reach_y):
+                        if _nothing_within_reach(x, y, g[0], g[1], g[2], g[3], g[4], g[5], g[6],
+                                                  reach_x, reach_y):
                             continue
                         near, gap = snap_one(x, y, g[6], g[7], g[8], g[0], g[1], g[2], g[3],
                                              g[4], g[5], snap_m)
@@ -1117,21 +1117,28 @@ def snap_reach(tol_m: float, lat: float) -> tuple[float, float]:
 
 
 @nb.njit(cache=True, inline="always")
-def _alone_in_empty_cell(x: float, y: float, x0: float, y0: float, dx: float, dy: float,
-                         nx: int, ny: int, cells: np.ndarray, reach_x: float,
-                         reach_y: float) -> bool:
-    """Whether the point's cell holds no polygon and no edge and its reach stays inside.
+def _nothing_within_reach(x: float, y: float, x0: float, y0: float, dx: float, dy: float,
+                          nx: int, ny: int, cells: np.ndarray, reach_x: float,
+                          reach_y: float) -> bool:
+    """Whether the point lies on the table and every cell within reach holds no polygon
+    and no edge.
 
-    Then no polygon lies within reach, and :func:`snap_one` need not look.
+    Then no polygon lies within reach, and :func:`snap_one` need not look (it would
+    find none). ``reach_x``/``reach_y`` must cover the tolerance anywhere on the table.
     """
-    fx = (x - x0) / dx
-    fy = (y - y0) / dy
-    i = int(math.floor(fx))
-    j = int(math.floor(fy))
-    if i < 0 or j < 0 or i >= nx or j >= ny or cells[j * nx + i] != -1:
+    i = int(math.floor((x - x0) / dx))
+    j = int(math.floor((y - y0) / dy))
+    if i < 0 or j < 0 or i >= nx or j >= ny:
         return False
-    return (x - reach_x >= x0 + i * dx and x + reach_x < x0 + (i + 1) * dx
-            and y - reach_y >= y0 + j * dy and y + reach_y < y0 + (j + 1) * dy)
+    i0 = max(0, int(math.floor((x - reach_x - x0) / dx)))
+    i1 = min(nx - 1, int(math.floor((x + reach_x - x0) / dx)))
+    j0 = max(0, int(math.floor((y - reach_y - y0) / dy)))
+    j1 = min(ny - 1, int(math.floor((y + reach_y - y0) / dy)))
+    for jj in range(j0, j1 + 1):
+        for ii in range(i0, i1 + 1):
+            if cells[jj * nx + ii] != -1:
+                return False
+    return True
 
 
 @nb.njit(cache=True)
