@@ -15,6 +15,7 @@ visited tile by tile and in stages so that memory loads overlap.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numba as nb
 import numpy as np
@@ -714,12 +715,25 @@ def _distances_by_polygon(sx: np.ndarray, sy: np.ndarray, spid: np.ndarray,
                 r0 = r
 
 
+def written_empty(size: int, dtype: Any = np.float64) -> np.ndarray:
+    """A new array, every page of it written once here, by this one thread.
+
+    The compiled passes first write their buffers and answers from several threads at
+    once; on a virtual machine such first writes to new memory (each a page fault)
+    contend and cost from one to ten times a write by one thread, call by call.
+    Written here, each page is faulted in once, in sequence.
+    """
+    out = np.empty(size, dtype)
+    out.fill(0)
+    return out
+
+
 def workspace(size: int) -> tuple:
     """Buffers for :func:`assign_points` on up to ``size`` points a call."""
     size = max(1, min(size, SPAN))
-    return (np.empty(size, np.int32), np.empty(size, np.int32), np.empty(size),
-            np.empty(size), np.empty(size, np.int32), np.empty(size, np.int8),
-            np.empty(size, np.int8), np.empty(size), np.empty(size))
+    return tuple(written_empty(size, t) for t in (np.int32, np.int32, np.float64,
+                                                  np.float64, np.int32, np.int8, np.int8,
+                                                  np.float64, np.float64))
 
 
 @nb.njit(cache=True, parallel=True)

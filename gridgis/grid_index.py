@@ -311,19 +311,22 @@ class GridIndex:
             n = len(lon_all)
             index = pd.RangeIndex(n)
             name = normalize_crs_name(crs)
-        ids = np.empty(n, np.int32)
-        match = np.empty(n, np.int8)
-        level = np.empty(n, np.int8)
-        dist = np.empty(n, np.float64)
+        # answers, buffers and columns are new memory written by several threads at
+        # once: see kernels.written_empty
+        new = kernels.written_empty
+        ids, match, level, dist = new(n, np.int32), new(n, np.int8), new(n, np.int8), new(n)
         g = self.grid_index
         zones = self._zone_args()
         threads = numba.get_num_threads()
         work = kernels.workspace(min(n, CHUNK))  # the compiled pass's buffers, reused
+        if values is not None:  # ... and the coordinates' buffers
+            x_buf, y_buf = new(min(n, CHUNK)), new(min(n, CHUNK))
         # coordinates are read CHUNK points at a time: only the answers are kept for all
         for start in range(0, n, CHUNK):
             stop = min(n, start + CHUNK)
             if values is not None:
-                x, y = _point_xy(values[start:stop], threads)
+                x, y = x_buf[:stop - start], y_buf[:stop - start]
+                _point_xy(values[start:stop], x, y, threads)
             else:
                 x, y = lon_all[start:stop], lat_all[start:stop]
                 if name in ("gcj02", "bd09"):
@@ -349,15 +352,15 @@ class GridIndex:
             if table is None:  # the grid's own code, one category per grid: ids are codes
                 codes = ids
             else:
-                codes = np.empty(n, _code_dtype(dtype))
+                codes = new(n, _code_dtype(dtype))
                 kernels.gather(ids, table, -1, codes)
             columns[name] = pd.Categorical.from_codes(codes, dtype=dtype, validate=False)
         columns["patrol_level"] = pd.Categorical.from_codes(
             level, dtype=self._column("patrol_level")[1], validate=False)
         w_values, w_missing = self._column("workers")
-        values = np.empty(n, np.int64)
+        values = new(n, np.int64)
         kernels.gather(ids, w_values, 0, values)
-        mask = np.empty(n, np.bool_)
+        mask = new(n, np.bool_)
         kernels.gather(ids, w_missing, True, mask)
         columns["workers"] = pd.arrays.IntegerArray(values, mask)
         columns["match"] = pd.Categorical.from_codes(match, dtype=self._column("match")[1],
@@ -459,31 +462,33 @@ def _code_dtype(dtype: pd.CategoricalDtype) -> type:
 _XY_PIECE = 1 << 17  # points per piece when coordinates are read on several threads
 
 
-def _point_xy(values: np.ndarray, threads: int = 1) -> tuple[np.ndarray, np.ndarray]:
-    """Coordinates of point geometries; NaN for missing, empty or non-point ones.
+def _point_xy(values: np.ndarray, x: np.ndarray, y: np.ndarray, threads: int = 1) -> None:
+    """Coordinates of point geometries written into ``x`` and ``y`` (NaN: no point).
 
-    Shapely releases the GIL while it reads geometries, so large inputs are read in
-    pieces on ``threads`` threads.
+    Missing, empty and non-point geometries give NaN. Shapely releases the GIL while
+    it reads geometries, so large inputs are read in pieces on ``threads`` threads.
     """
     n = len(values)
-    try:  # one pass each, straight into contiguous arrays
+    try:  # one pass each, straight into the buffers
         if threads <= 1 or n < 2 * _XY_PIECE:
-            return shapely.get_x(values), shapely.get_y(values)
-        x, y = np.empty(n), np.empty(n)
+            shapely.get_x(values, out=x)
+            shapely.get_y(values, out=y)
+            return
 
         def read(a: int) -> None:
             b = min(n, a + _XY_PIECE)
-            x[a:b] = shapely.get_x(values[a:b])
-            y[a:b] = shapely.get_y(values[a:b])
+            shapely.get_x(values[a:b], out=x[a:b])
+            shapely.get_y(values[a:b], out=y[a:b])
 
         with ThreadPoolExecutor(threads) as pool:
             list(pool.map(read, range(0, n, _XY_PIECE)))
-        return x, y
+        return
     except shapely.errors.GEOSException:  # empty points among them
         pass
-    empty = shapely.is_missing(values) | shapely.is_empty(values)
-    xy = np.full((len(values), 2), np.nan)
-    ok = ~empty
-    xy[ok] = shapely.get_coordinates(values[ok])[:, :2] if ok.any() else xy[ok]
-    return xy[:, 0].copy(), xy[:, 1].copy()
-
+    ok = ~(shapely.is_missing(values) | shapely.is_empty(values))
+    x[:] = np.nan
+    y[:] = np.nan
+    if ok.any():
+        xy = shapely.get_coordinates(values[ok])
+        x[ok] = xy[:, 0]
+        y[ok] = xy[:, 1]

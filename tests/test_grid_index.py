@@ -316,6 +316,24 @@ def test_chunked_reading_gives_the_same_answers(index, sample_layers, monkeypatc
         pd.testing.assert_frame_equal(a, b, check_exact=True)
 
 
+def test_coordinates_read_in_pieces_on_threads(monkeypatch):
+    import gridgis.grid_index as gi
+
+    rng = np.random.default_rng(7)
+    xy = rng.uniform(100, 120, (5_000, 2))
+    values = shapely.points(xy)
+    monkeypatch.setattr(gi, "_XY_PIECE", 300)
+    x, y = np.full(5_000, 7.0), np.full(5_000, 7.0)
+    gi._point_xy(values, x, y, threads=2)  # 17 pieces on two threads, into the buffers
+    assert (x == xy[:, 0]).all() and (y == xy[:, 1]).all()
+    values[[10, 4_321]] = [shapely.Point(), None]  # a piece fails: read again, NaN there
+    gi._point_xy(values, x, y, threads=2)
+    assert np.isnan(x[[10, 4_321]]).all() and np.isnan(y[[10, 4_321]]).all()
+    keep = np.ones(5_000, bool)
+    keep[[10, 4_321]] = False
+    assert (x[keep] == xy[keep, 0]).all() and (y[keep] == xy[keep, 1]).all()
+
+
 def test_snap_filter_keeps_every_snappable_point(index, sample_layers):
     # the compiled filter only looks at edges within reach; unfiltered snapping agrees
     lon, lat = _random_points(sample_layers, 100_000, 25)
