@@ -288,8 +288,10 @@ class GridIndex:
         pandas.DataFrame
             One row per input point, same order and index: ``grid_code``,
             ``community_code``, ``township_code``, ``patrol_level``, ``workers``,
-            ``match`` and ``edge_distance_m``. Bad coordinates give
-            ``match="invalid"``; nothing is dropped or duplicated.
+            ``match`` and ``edge_distance_m``. Codes, levels and matches are
+            categorical; ``workers`` is a nullable integer (``Int32`` when every
+            count fits, else ``Int64``). Bad coordinates give ``match="invalid"``;
+            nothing is dropped or duplicated.
         """
         index: pd.Index
         values: np.ndarray | None = None
@@ -358,7 +360,7 @@ class GridIndex:
         columns["patrol_level"] = pd.Categorical.from_codes(
             level, dtype=self._column("patrol_level")[1], validate=False)
         w_values, w_missing = self._column("workers")
-        values = new(n, np.int64)
+        values = new(n, w_values.dtype)
         kernels.gather(ids, w_values, 0, values)
         mask = new(n, np.bool_)
         kernels.gather(ids, w_missing, True, mask)
@@ -388,10 +390,12 @@ class GridIndex:
             got = (None, pd.CategoricalDtype(PATROL_LEVELS))
         elif name == "match":
             got = (None, pd.CategoricalDtype(list(MATCHES)))
-        else:  # workers: values and missing flags
+        else:  # workers: values and missing flags, 32-bit when the counts fit
             w = pd.array(self.workers, dtype="Int64")
-            got = (np.asarray(w.to_numpy(dtype=np.int64, na_value=0)),
-                   np.asarray(w.isna(), dtype=np.bool_))
+            counts = np.asarray(w.to_numpy(dtype=np.int64, na_value=0))
+            if np.abs(counts).max(initial=0) < 2**31:
+                counts = counts.astype(np.int32)
+            got = (counts, np.asarray(w.isna(), dtype=np.bool_))
         self._cache[key] = got
         return got
 

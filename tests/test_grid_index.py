@@ -171,6 +171,18 @@ def test_patrol_level_and_workers(index, sample_layers):
     assert loc.workers >= 1 and loc.worker_names
 
 
+def test_workers_column_is_each_grids_count_and_missing_outside():
+    a = shapely.box(120.0, 30.0, 120.01, 30.01)
+    b = shapely.box(120.01, 30.0, 120.02, 30.01)
+    small = _grids([a, b]).assign(workers=[3, None])
+    got = GridIndex(small).assign(lon=[120.005, 120.015, 121.0], lat=[30.005] * 3)
+    assert str(got["workers"].dtype) == "Int32"
+    assert got["workers"].tolist() == [3, pd.NA, pd.NA]
+    huge = GridIndex(_grids([a, b]).assign(workers=[3, 2**40]))
+    got = huge.assign(lon=[120.005, 120.015], lat=[30.005] * 2)
+    assert str(got["workers"].dtype) == "Int64" and got["workers"].tolist() == [3, 2**40]
+
+
 def test_pickle_and_disk_cache_answer_the_same(index, tmp_path):
     rng = np.random.default_rng(5)
     lon, lat = rng.uniform(120.5, 120.8, 10_000), rng.uniform(27.9, 28.1, 10_000)
