@@ -103,7 +103,8 @@ _FF = _IF + 2 * len(F_PARTS)
 HEADER = _FF + 2 * len(C_PARTS)
 FALLBACK = -3  # a cell whose points take the full exact test
 REC_HEAD = 8
-REC_EDGE = 5
+CHAIN_BITS = 10  # a chain's head: polygon id << CHAIN_BITS | number of its edges
+CHAIN_MAX = (1 << CHAIN_BITS) - 1  # edges in one chain at most
 
 
 @nb.njit(cache=True, inline="always")
@@ -229,28 +230,33 @@ def _cross_test(rec: np.ndarray, o: int, px: float, py: float) -> int:
     cur = -1
     parity = False
     best = -1
-    base = o + REC_HEAD
-    for e in range(int(rec[o + 7])):
-        b = base + REC_EDGE * e
-        code = int(rec[b + 4])
-        pid = code >> 1
+    c = o + REC_HEAD
+    for _ in range(int(rec[o + 7])):
+        head = int(rec[c])
+        pid = head >> CHAIN_BITS
+        n_edges = head & CHAIN_MAX
         if pid != cur:
             if cur >= 0 and ((cur == ref) != parity):
                 best = cur  # groups come in ascending order: the first hit is the lowest
                 break
             cur = pid
             parity = False
-        ax, ay, bx, by = rec[b], rec[b + 1], rec[b + 2], rec[b + 3]
-        sp = _orient(ax, ay, bx, by, px, py)
-        if sp == 0.0:
-            return FALLBACK
-        if (sp > 0.0) != ((code & 1) == 1):
-            o1 = _orient(rx, ry, px, py, ax, ay)
-            o2 = _orient(rx, ry, px, py, bx, by)
-            if o1 == 0.0 or o2 == 0.0:
+        for e in range(n_edges):
+            b = c + 1 + 2 * e
+            ax, ay, bx, by = rec[b], rec[b + 1], rec[b + 2], rec[b + 3]
+            sp = _orient(ax, ay, bx, by, px, py)
+            if sp == 0.0:
                 return FALLBACK
-            if (o1 > 0.0) != (o2 > 0.0):
-                parity = not parity
+            # the point and the centre on opposite sides of the edge's line (the centre
+            # is on neither: such cells take the full test)
+            if (sp > 0.0) != (_orient(ax, ay, bx, by, rx, ry) > 0.0):
+                o1 = _orient(rx, ry, px, py, ax, ay)
+                o2 = _orient(rx, ry, px, py, bx, by)
+                if o1 == 0.0 or o2 == 0.0:
+                    return FALLBACK
+                if (o1 > 0.0) != (o2 > 0.0):
+                    parity = not parity
+        c += 2 * n_edges + 3
     if best < 0 and cur >= 0 and ((cur == ref) != parity):
         best = cur
     if rec[o + 2] != 0.0 and ref >= 0 and (best < 0 or ref < best):
@@ -359,13 +365,16 @@ def _resolve_bound(v: int, px: float, py: float, rec: np.ndarray, cand_ptr: np.n
         elif pid >= 0 and with_distance:
             # the nearest edge lies in the cell when it is nearer than the cell's border
             kx, ky = metres_per_degree(py)
-            base = o + REC_HEAD
-            for e in range(int(rec[o + 7])):
-                b = base + REC_EDGE * e
-                if int(rec[b + 4]) >> 1 == pid:
-                    d2 = _rec_dist2(rec, b, px, py, kx, ky)
-                    if d2 < best2:
-                        best2 = d2
+            c = o + REC_HEAD
+            for _ in range(int(rec[o + 7])):
+                head = int(rec[c])
+                n_edges = head & CHAIN_MAX
+                if head >> CHAIN_BITS == pid:
+                    for e in range(n_edges):
+                        d2 = _rec_dist2(rec, c + 1 + 2 * e, px, py, kx, ky)
+                        if d2 < best2:
+                            best2 = d2
+                c += 2 * n_edges + 3
             border = min((rec[o + 5] - abs(px - rec[o + 3])) * kx,
                          (rec[o + 6] - abs(py - rec[o + 4])) * ky) * (1.0 - 1e-9)
             if border > 0.0 and best2 <= border * border * (1.0 - 1e-9):
@@ -408,19 +417,60 @@ def locate_packed(px: float, py: float, pf: np.ndarray, pi: np.ndarray, pc: np.n
     return locate_core(px, py, *unpack(pf, pi, pc), with_distance)
 
 
+@nb.njit(cache=True, inline="always")
+def _same_bits(a: float, b: float) -> bool:
+    return a == b and math.copysign(1.0, a) == math.copysign(1.0, b)
+
+
+@nb.njit(cache=True)
+def _chain_lengths(lst_xy: np.ndarray, lst_pid: np.ndarray, e0: int, e1: int,
+                   out: np.ndarray) -> int:
+    """Cut edges ``e0:e1`` of a list into chains; their lengths go to ``out``.
+
+    An edge continues the chain before it when it is of the same polygon and starts
+    exactly where that one ends (consecutive edges of a ring), up to ``CHAIN_MAX``
+    edges. Returns the number of chains.
+    """
+    n = 0
+    for e in range(e0, e1):
+        if n > 0 and out[n - 1] < CHAIN_MAX and lst_pid[e] == lst_pid[e - 1] and \
+                _same_bits(lst_xy[e, 0], lst_xy[e - 1, 2]) and \
+                _same_bits(lst_xy[e, 1], lst_xy[e - 1, 3]):
+            out[n - 1] += 1
+        else:
+            out[n] = 1
+            n += 1
+    return n
+
+
 @nb.njit(cache=True)
 def build_records(cells: np.ndarray, list_sub: np.ndarray, sub_geo: np.ndarray,
                   sub_int: np.ndarray, sub_cells: np.ndarray, lst_ptr: np.ndarray,
                   lst_xy: np.ndarray, lst_box: np.ndarray, lst_pid: np.ndarray,
-                  lst_rs: np.ndarray, lst_ref: np.ndarray
-                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The tables with record offsets instead of list ids, and the records themselves."""
+                  lst_ref: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The tables with record offsets instead of list ids, and the records themselves.
+
+    A cell's record: its list id, the polygon at its centre (or ``FALLBACK``) and
+    whether that polygon has no edge in the cell, the centre and half sizes, the
+    number of chains, then the chains of its edges (see ``_chain_lengths``): a head
+    (polygon id << ``CHAIN_BITS`` | edges) and the chain's vertices, x and y in turn,
+    so that edge ``e`` of a chain at ``c`` is ``rec[c + 1 + 2e : c + 5 + 2e]``. A busy
+    cell's record gives its finer table instead (-1, its origin and cell size, its
+    size and offset).
+    """
     nk = lst_box.shape[0]
     off = np.empty(nk + 1, np.int64)
     off[0] = 0
+    most = 1
     for k in range(nk):
-        size = 7 if (k < list_sub.shape[0] and list_sub[k] >= 0) else \
-            REC_HEAD + REC_EDGE * (lst_ptr[k + 1] - lst_ptr[k])
+        most = max(most, lst_ptr[k + 1] - lst_ptr[k])
+    lengths = np.empty(most, np.int64)
+    for k in range(nk):
+        if k < list_sub.shape[0] and list_sub[k] >= 0:
+            size = 7
+        else:
+            n_chains = _chain_lengths(lst_xy, lst_pid, lst_ptr[k], lst_ptr[k + 1], lengths)
+            size = REC_HEAD + 3 * n_chains + 2 * (lst_ptr[k + 1] - lst_ptr[k])
         off[k + 1] = off[k] + size
     if off[nk] >= 2**31 - 2:
         raise ValueError("the index is too large for 32-bit record offsets")
@@ -440,13 +490,20 @@ def build_records(cells: np.ndarray, list_sub: np.ndarray, sub_geo: np.ndarray,
         rec[o + 2] = lst_ref[2 * k + 1]
         for f in range(4):
             rec[o + 3 + f] = lst_box[k, f]
-        rec[o + 7] = lst_ptr[k + 1] - lst_ptr[k]
-        b = o + REC_HEAD
-        for e in range(lst_ptr[k], lst_ptr[k + 1]):
-            for f in range(4):
-                rec[b + f] = lst_xy[e, f]
-            rec[b + 4] = 2 * lst_pid[e] + (1 if lst_rs[e] > 0 else 0)
-            b += REC_EDGE
+        n_chains = _chain_lengths(lst_xy, lst_pid, lst_ptr[k], lst_ptr[k + 1], lengths)
+        rec[o + 7] = n_chains
+        c = o + REC_HEAD
+        e = lst_ptr[k]
+        for i in range(n_chains):
+            n_edges = lengths[i]
+            rec[c] = (np.int64(lst_pid[e]) << CHAIN_BITS) | n_edges
+            rec[c + 1] = lst_xy[e, 0]
+            rec[c + 2] = lst_xy[e, 1]
+            for j in range(n_edges):
+                rec[c + 3 + 2 * j] = lst_xy[e + j, 2]
+                rec[c + 4 + 2 * j] = lst_xy[e + j, 3]
+            c += 2 * n_edges + 3
+            e += n_edges
     out_cells = cells.copy()
     for c in range(cells.shape[0]):
         if cells[c] < -1:
@@ -855,13 +912,12 @@ def build_lists(box: np.ndarray, skip: np.ndarray, cand_ptr: np.ndarray,
                 cand_ids: np.ndarray, edge_ptr: np.ndarray, exy: np.ndarray,
                 band_lo: np.ndarray, band_h: np.ndarray, band_n: np.ndarray,
                 band_off: np.ndarray, band_ptr: np.ndarray, band_xy: np.ndarray
-                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Each boundary cell's edges, the polygon at its centre and the centre's side of each.
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Each boundary cell's edges and the polygon at its centre.
 
     ``box`` rows are (centre x, centre y, half width, half height). Returns
-    ``lst_ptr``, ``lst_xy``, ``lst_pid``, ``lst_rs`` (side of the centre: ±1) and
-    ``lst_ref`` (pairs: the polygon at the centre or -1, or ``FALLBACK``; and
-    whether that polygon has no edge in the cell).
+    ``lst_ptr``, ``lst_xy``, ``lst_pid`` and ``lst_ref`` (pairs: the polygon at the
+    centre or -1, or ``FALLBACK``; and whether that polygon has no edge in the cell).
     """
     nk = box.shape[0]
     count = np.zeros(nk + 1, np.int64)
@@ -901,7 +957,6 @@ def build_lists(box: np.ndarray, skip: np.ndarray, cand_ptr: np.ndarray,
     m = ptr[-1]
     lst_xy = np.empty((m, 4), np.float64)
     lst_pid = np.empty(m, np.int32)
-    lst_rs = np.empty(m, np.int32)
     for k in nb.prange(nk):
         if ptr[k + 1] == ptr[k]:
             if ref[2 * k] >= 0:
@@ -919,14 +974,12 @@ def build_lists(box: np.ndarray, skip: np.ndarray, cand_ptr: np.ndarray,
                     for f in range(4):
                         lst_xy[w, f] = exy[e, f]
                     lst_pid[w] = q
-                    o = _orient(exy[e, 0], exy[e, 1], exy[e, 2], exy[e, 3], rx, ry)
-                    lst_rs[w] = 1 if o > 0.0 else -1
                     if q == ref[2 * k]:
                         own_has = True
                     w += 1
         if ref[2 * k] >= 0 and not own_has:
             ref[2 * k + 1] = 1
-    return ptr, lst_xy, lst_pid, lst_rs, ref
+    return ptr, lst_xy, lst_pid, ref
 
 
 @nb.njit(cache=True)
@@ -1107,12 +1160,16 @@ def refine_cells(busy: np.ndarray, ms: np.ndarray, geo: np.ndarray, cand_ptr: np
 def _record_nearest(rec: np.ndarray, o: int, x: float, y: float, kx: float, ky: float,
                     best2: float, best: int) -> tuple[float, int]:
     """The nearest of a record's edges (squared metres, polygon), if nearer than given."""
-    for e in range(int(rec[o + 7])):
-        b = o + REC_HEAD + REC_EDGE * e
-        d2 = _rec_dist2(rec, b, x, y, kx, ky)
-        pid = int(rec[b + 4]) >> 1
-        if d2 < best2 or (d2 == best2 and pid < best):
-            best2, best = d2, pid
+    c = o + REC_HEAD
+    for _ in range(int(rec[o + 7])):
+        head = int(rec[c])
+        pid = head >> CHAIN_BITS
+        n_edges = head & CHAIN_MAX
+        for e in range(n_edges):
+            d2 = _rec_dist2(rec, c + 1 + 2 * e, x, y, kx, ky)
+            if d2 < best2 or (d2 == best2 and pid < best):
+                best2, best = d2, pid
+        c += 2 * n_edges + 3
     return best2, best
 
 

@@ -48,7 +48,7 @@ from gridgis.schemas import PATROL_LEVELS
 __all__ = ["MATCHES", "GridIndex", "Location"]
 
 MATCHES = ("inside", "boundary", "snapped", "outside", "invalid")
-FORMAT_VERSION = 2  # 2: packed compiled arrays with per-cell edge lists
+FORMAT_VERSION = 3  # 2: packed compiled arrays with per-cell edge lists; 3: edges in chains
 CHUNK = kernels.SPAN  # points whose coordinates are held at once in :meth:`GridIndex.assign`
 _NO_ZONES = (np.empty(0, np.float64), np.empty(0, np.int64), np.empty(0, np.int32),
              np.empty(0, np.int8))

@@ -261,7 +261,7 @@ class PolygonIndex:
         edge_ptr = np.zeros(self.n + 1, np.int64)
         edge_ptr[1:] = np.cumsum(np.bincount(self.epoly, minlength=self.n))
         exy = np.column_stack([self.ex0, self.ey0, self.ex1, self.ey1])
-        (self.lst_ptr, self.lst_xy, self.lst_pid, self.lst_rs,
+        (self.lst_ptr, self.lst_xy, self.lst_pid,
          self.lst_ref) = kernels.build_lists(box, skip, self.cand_ptr, self.cand_ids, edge_ptr,
                                              exy, self.band_lo, self.band_h, self.band_n,
                                              self.band_off, self.band_ptr, self.band_xy)
@@ -275,9 +275,9 @@ class PolygonIndex:
         """
         self.cells, self.sub_cells, self.rec = kernels.build_records(
             self.cells, self.list_sub, self.sub_geo, self.sub_int, self.sub_cells, self.lst_ptr,
-            self.lst_xy, self.lst_box, self.lst_pid, self.lst_rs, self.lst_ref)
+            self.lst_xy, self.lst_box, self.lst_pid, self.lst_ref)
         del self.list_sub, self.sub_geo, self.sub_int, self.lst_ptr, self.lst_xy, self.lst_box
-        del self.lst_pid, self.lst_rs, self.lst_ref
+        del self.lst_pid, self.lst_ref
         parts = {"i": kernels.I_PARTS, "f": kernels.F_PARTS, "c": kernels.C_PARTS}
         dtypes = {"i": np.int64, "f": np.float64, "c": np.int32}
         spans: dict[str, tuple[int, int]] = {}

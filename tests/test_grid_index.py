@@ -171,6 +171,24 @@ def test_patrol_level_and_workers(index, sample_layers):
     assert loc.workers >= 1 and loc.worker_names
 
 
+def test_cell_edges_are_kept_in_chains_of_ring_order():
+    from gridgis import _pip_kernels as kernels
+
+    ring = np.array([[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]], float)
+    edges = np.column_stack([ring[:-1], ring[1:]])  # four edges of one ring, in order
+    xy = np.concatenate([edges, edges[:2], edges[3:], edges[3:] + 5.0])
+    pid = np.array([4, 4, 4, 4, 7, 7, 7, 7], np.int32)
+    out = np.zeros(8, np.int64)
+    # one ring whole; another polygon's first two edges, then a gap; a stray edge
+    n = kernels._chain_lengths(xy, pid, 0, 8, out)
+    assert out[:n].tolist() == [4, 2, 1, 1]
+    steps = np.arange(kernels.CHAIN_MAX + 4, dtype=float)  # a line too long for one chain
+    long = np.column_stack([steps[:-1], np.zeros(len(steps) - 1), steps[1:],
+                            np.zeros(len(steps) - 1)])
+    n = kernels._chain_lengths(long, np.zeros(len(long), np.int32), 0, len(long), out)
+    assert out[:n].tolist() == [kernels.CHAIN_MAX, 3]
+
+
 def test_workers_column_is_each_grids_count_and_missing_outside():
     a = shapely.box(120.0, 30.0, 120.01, 30.01)
     b = shapely.box(120.01, 30.0, 120.02, 30.01)
