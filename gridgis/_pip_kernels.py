@@ -21,6 +21,7 @@ import numba as nb
 import numpy as np
 
 INSIDE, BOUNDARY, NONE = 0, 1, 2
+FAR = 3  # in no polygon, and none within snapping reach (batch passes only)
 
 
 @nb.njit(cache=True, inline="always")
@@ -586,7 +587,7 @@ GROUP = 16  # points taken through each stage together: their memory loads overl
 @nb.njit(cache=True)
 def _locate_span(px: np.ndarray, py: np.ndarray, lo: int, hi: int, g: tuple,
                  with_distance: bool, out_pid: np.ndarray, out_state: np.ndarray,
-                 out_dist: np.ndarray, out_bound: np.ndarray) -> None:
+                 out_dist: np.ndarray, out_bound: np.ndarray, lonely: np.ndarray) -> None:
     """:func:`locate_core` for points ``lo:hi`` (already in tile order), in stages.
 
     Edge distances that need a search of the polygon's edges are left to the caller:
@@ -595,17 +596,23 @@ def _locate_span(px: np.ndarray, py: np.ndarray, lo: int, hi: int, g: tuple,
     Each stage (table cell, finer-table cell, the cell's record) loads memory for
     ``GROUP`` points at once, so the processor waits for all their cache misses
     together instead of one after another. NaN/out-of-table points give -1.
+    A point in a table cell flagged in ``lonely`` (see :func:`lonely_cells`; an empty
+    array: none) gets the state ``FAR`` instead of ``NONE``.
     """
     (x0, y0, dx, dy, nx, ny, cells, sub_cells, rec, cand_ptr, cand_ids, band_lo, band_h,
      band_n, band_off, band_ptr, band_xy) = g
     vals = np.empty(GROUP, np.int64)
     sidx = np.empty(GROUP, np.int64)
+    far = np.zeros(GROUP, np.bool_)
+    check_far = lonely.shape[0] > 0
     for q0 in range(lo, hi, GROUP):
         m = min(hi, q0 + GROUP) - q0
         for u in range(m):
             sidx[u] = _table(px[q0 + u], py[q0 + u], x0, y0, dx, dy, nx, ny, cells)
         for u in range(m):
             vals[u] = cells[sidx[u]] if sidx[u] >= 0 else -1
+            if check_far:
+                far[u] = vals[u] == -1 and sidx[u] >= 0 and lonely[sidx[u]]
         for u in range(m):  # busy cells: the record's finer table, then its cell
             v = vals[u]
             sidx[u] = -1
@@ -635,7 +642,7 @@ def _locate_span(px: np.ndarray, py: np.ndarray, lo: int, hi: int, g: tuple,
             if v >= -1:
                 t = q0 + u
                 out_pid[t] = v
-                out_state[t] = INSIDE if v >= 0 else NONE
+                out_state[t] = INSIDE if v >= 0 else (FAR if far[u] else NONE)
                 out_dist[t] = np.nan
                 out_bound[t] = np.inf if (v >= 0 and with_distance) else -1.0
         for u in range(m):
@@ -798,7 +805,8 @@ def assign_points(px: np.ndarray, py: np.ndarray, gf: np.ndarray, gi: np.ndarray
                   gc: np.ndarray, zf: np.ndarray, zi: np.ndarray, zc: np.ndarray,
                   zone_code: np.ndarray, with_distance: bool, snap_m: float,
                   out_pid: np.ndarray, out_match: np.ndarray, out_level: np.ndarray,
-                  out_dist: np.ndarray, workers: int, work: tuple) -> None:
+                  out_dist: np.ndarray, workers: int, work: tuple, lonely: np.ndarray
+                  ) -> None:
     """Grid, match code, patrol level code and edge distance of every point, in one pass.
 
     Match codes: 0 inside, 1 boundary, 2 snapped (the nearest polygon within ``snap_m``
@@ -810,12 +818,15 @@ def assign_points(px: np.ndarray, py: np.ndarray, gf: np.ndarray, gi: np.ndarray
     sequence; the answers are then put back in input order. Work is dealt to
     ``workers`` threads (``numba.get_num_threads()``) chunk by chunk. ``work`` holds
     the buffers (see :func:`workspace`), so that calls on successive chunks of a
-    large input reuse them.
+    large input reuse them. ``lonely`` flags the table cells with no polygon within
+    reach of any of their points (:func:`lonely_cells`): their points need no snapping.
     """
     n = px.shape[0]
     has_zone = zone_code.shape[0] > 0
     order, keys, sx, sy, spid, smatch, slevel, sdist, sbound = work
     reach_x, reach_y = snap_reach(snap_m, max(abs(gf[1]), abs(gf[1] + gi[1] * gf[3])))
+    if snap_m <= 0.0 or reach_x > gf[2] or reach_y > gf[3]:  # flags only for a near reach
+        lonely = lonely[:0]
     for start in range(0, n, SPAN):
         stop = min(n, start + SPAN)
         m = stop - start
@@ -828,10 +839,14 @@ def assign_points(px: np.ndarray, py: np.ndarray, gf: np.ndarray, gi: np.ndarray
                 g = unpack(gf, gi, gc)  # views made once a chunk, not once a point
                 lo, hi = c * CHUNK, min(m, (c + 1) * CHUNK)
                 # the state goes to smatch for now, and becomes the match code below
-                _locate_span(sx, sy, lo, hi, g, with_distance, spid, smatch, sdist, sbound)
+                _locate_span(sx, sy, lo, hi, g, with_distance, spid, smatch, sdist, sbound,
+                             lonely)
+                # 6: in no grid, to be snapped (becomes 2, 3 or 5 below)
+                to_snap = 6 if snap_m > 0.0 else 3
                 for q in range(lo, hi):
                     s = smatch[q]
-                    smatch[q] = 0 if s == INSIDE else (1 if s == BOUNDARY else 3)
+                    smatch[q] = 0 if s == INSIDE else (1 if s == BOUNDARY else (
+                        3 if s == FAR else to_snap))
                     if not _valid(sx[q], sy[q]):
                         spid[q] = -1
                         smatch[q] = 4
@@ -840,8 +855,9 @@ def assign_points(px: np.ndarray, py: np.ndarray, gf: np.ndarray, gi: np.ndarray
                 # each in a loop of its own
                 if snap_m > 0.0:
                     for q in range(lo, hi):
-                        if smatch[q] != 3:
+                        if smatch[q] != 6:
                             continue
+                        smatch[q] = 3
                         x, y = sx[q], sy[q]
                         if _nothing_within_reach(x, y, g[0], g[1], g[2], g[3], g[4], g[5], g[6],
                                                   reach_x, reach_y):
@@ -1021,7 +1037,7 @@ def query_points(px: np.ndarray, py: np.ndarray, pf: np.ndarray, pi: np.ndarray,
             for c in range(w, nchunks, workers):
                 g = unpack(pf, pi, pc)
                 _locate_span(sx, sy, c * CHUNK, min(m, (c + 1) * CHUNK), g, with_distance,
-                             sid, sst, sd, sb)
+                             sid, sst, sd, sb, np.zeros(0, np.bool_))
         if with_distance:
             _distances_by_polygon(sx, sy, sid, sb, m, pi[2], unpack(pf, pi, pc), sd, workers)
         for q in nb.prange(m):
@@ -1210,6 +1226,25 @@ def _nothing_within_reach(x: float, y: float, x0: float, y0: float, dx: float, d
             if cells[jj * nx + ii] != -1:
                 return False
     return True
+
+
+@nb.njit(cache=True)
+def lonely_cells(cells: np.ndarray, nx: int, ny: int) -> np.ndarray:
+    """Table cells with no polygon and no edge, and none in the eight cells around.
+
+    A point in such a cell has no polygon within a reach shorter than a cell, so
+    :func:`snap_one` would find none.
+    """
+    out = np.zeros(nx * ny, np.bool_)
+    for j in range(ny):
+        for i in range(nx):
+            alone = True
+            for jj in range(max(0, j - 1), min(ny, j + 2)):
+                for ii in range(max(0, i - 1), min(nx, i + 2)):
+                    if cells[jj * nx + ii] != -1:
+                        alone = False
+            out[j * nx + i] = alone
+    return out
 
 
 @nb.njit(cache=True)

@@ -226,6 +226,15 @@ class GridIndex:
             self._cache["zones"] = got
         return got
 
+    def _lonely_cells(self) -> np.ndarray:
+        """Table cells whose points have no grid within snapping reach (cached)."""
+        got = self._caches().get("lonely")
+        if got is None:
+            g = self.grid_index
+            got = kernels.lonely_cells(g.cells, int(g.nx), int(g.ny))
+            self._cache["lonely"] = got
+        return got
+
     def _snap_one(self, x: float, y: float) -> tuple[int, float]:
         """Nearest grid within the tolerance of a point in none (-1: none), and the distance.
 
@@ -339,7 +348,8 @@ class GridIndex:
             # validity, grid, match, edge distance and patrol level: one compiled pass
             kernels.assign_points(x, y, g.pf, g.pi, g.pc, *zones, with_distance,
                                   float(self.snap_tolerance_m), ids[part],
-                                  match[part], level[part], dist[part], threads, work)
+                                  match[part], level[part], dist[part], threads, work,
+                                  self._lonely_cells())
             lost = np.flatnonzero(match[part] == 5)  # in no grid, undecided: the few to snap
             if len(lost):
                 match[start + lost] = 3

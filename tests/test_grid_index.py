@@ -189,6 +189,17 @@ def test_cell_edges_are_kept_in_chains_of_ring_order():
     assert out[:n].tolist() == [kernels.CHAIN_MAX, 3]
 
 
+def test_lonely_cells_have_nothing_in_the_cells_around():
+    from gridgis import _pip_kernels as kernels
+
+    cells = np.full((4, 5), -1, np.int32)  # rows of a 5 x 4 table: one busy cell
+    cells[1, 3] = -9
+    got = kernels.lonely_cells(cells.ravel(), 5, 4).reshape(4, 5)
+    want = np.ones((4, 5), bool)
+    want[0:3, 2:5] = False  # the busy cell and its eight neighbours
+    assert (got == want).all()
+
+
 def test_workers_column_is_each_grids_count_and_missing_outside():
     a = shapely.box(120.0, 30.0, 120.01, 30.01)
     b = shapely.box(120.01, 30.0, 120.02, 30.01)
