@@ -6,6 +6,15 @@ This package holds the layers and their schemas, coordinate handling, codes,
 the sample district, assignment, dispatch, analysis and the planner tools.
 """
 
+import os
+
+# The compiled passes run on OpenMP threads (numba), and between them shapely reads
+# coordinates on Python threads. OpenMP threads that spin while waiting for the next
+# pass take a core from those readers; waiting threads that sleep do not. Read by the
+# OpenMP runtime when it starts, so set before anything here loads it; a value the user
+# gave is kept.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 from gridgis import (
     analysis,
     planning,

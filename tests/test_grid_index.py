@@ -530,3 +530,18 @@ def test_without_distances_only_snapped_points_keep_theirs(index, sample_layers)
     d = bare["edge_distance_m"].to_numpy()
     assert (d[snapped] == full["edge_distance_m"].to_numpy()[snapped]).all()
     assert np.isnan(d[~snapped]).all()
+
+
+@pytest.mark.parametrize(("given", "want"), [(None, "PASSIVE"), ("active", "active")])
+def test_openmp_threads_sleep_while_waiting_unless_told_otherwise(given, want):
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+    if given is not None:
+        env["OMP_WAIT_POLICY"] = given
+    code = "import gridgis, os; print(os.environ['OMP_WAIT_POLICY'])"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                         text=True, check=True)
+    assert out.stdout.strip() == want
