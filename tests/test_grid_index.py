@@ -10,7 +10,7 @@ import shapely
 
 from gridgis import CoordinateError, OutsideDistrictError
 from gridgis.crs import wgs84_to_bd09, wgs84_to_gcj02
-from gridgis.grid_index import GridIndex
+from gridgis.grid_index import GridIndex, Location
 from gridgis.polygon_index import BOUNDARY, INSIDE, NONE, PolygonIndex
 
 
@@ -169,6 +169,10 @@ def test_patrol_level_and_workers(index, sample_layers):
     loc = index.locate(p.x, p.y)
     assert loc.patrol_level == zone["level"]
     assert loc.workers >= 1 and loc.worker_names
+    assert isinstance(loc, Location) and len(loc) == len(Location._fields)
+    assert loc._asdict()["patrol_level"] == zone["level"]
+    with pytest.raises(AttributeError):  # a record: it cannot be changed
+        loc.grid_code = "x"
 
 
 def test_cell_edges_are_kept_in_chains_of_ring_order():
