@@ -859,9 +859,6 @@ def assign_points(px: np.ndarray, py: np.ndarray, gf: np.ndarray, gi: np.ndarray
                             continue
                         smatch[q] = 3
                         x, y = sx[q], sy[q]
-                        if _nothing_within_reach(x, y, g[0], g[1], g[2], g[3], g[4], g[5], g[6],
-                                                  reach_x, reach_y):
-                            continue
                         near, gap = snap_one(x, y, g[6], g[7], g[8], g[0], g[1], g[2], g[3],
                                              g[4], g[5], snap_m)
                         if near >= 0:
@@ -1201,31 +1198,6 @@ def snap_reach(tol_m: float, lat: float) -> tuple[float, float]:
     r = math.radians(min(abs(lat), 90.0))
     cos_floor = max(1.0 - 0.5 * r * r, 1e-6)  # cos r >= 1 - r²/2: no trigonometry
     return tol / (110_000.0 * cos_floor), tol / 110_000.0
-
-
-@nb.njit(cache=True, inline="always")
-def _nothing_within_reach(x: float, y: float, x0: float, y0: float, dx: float, dy: float,
-                          nx: int, ny: int, cells: np.ndarray, reach_x: float,
-                          reach_y: float) -> bool:
-    """Whether the point lies on the table and every cell within reach holds no polygon
-    and no edge.
-
-    Then no polygon lies within reach, and :func:`snap_one` need not look (it would
-    find none). ``reach_x``/``reach_y`` must cover the tolerance anywhere on the table.
-    """
-    i = int(math.floor((x - x0) / dx))
-    j = int(math.floor((y - y0) / dy))
-    if i < 0 or j < 0 or i >= nx or j >= ny:
-        return False
-    i0 = max(0, int(math.floor((x - reach_x - x0) / dx)))
-    i1 = min(nx - 1, int(math.floor((x + reach_x - x0) / dx)))
-    j0 = max(0, int(math.floor((y - reach_y - y0) / dy)))
-    j1 = min(ny - 1, int(math.floor((y + reach_y - y0) / dy)))
-    for jj in range(j0, j1 + 1):
-        for ii in range(i0, i1 + 1):
-            if cells[jj * nx + ii] != -1:
-                return False
-    return True
 
 
 @nb.njit(cache=True)
