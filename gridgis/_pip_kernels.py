@@ -214,6 +214,18 @@ def _rec_dist2(rec: np.ndarray, b: int, px: float, py: float, kx: float, ky: flo
 
 
 @nb.njit(cache=True, inline="always")
+def _chain(rec: np.ndarray, c: int) -> tuple[int, int, int]:
+    """The chain of edges at ``rec[c]`` (see :func:`build_records`).
+
+    Returns its polygon, its number of edges and where the next chain starts; edge
+    ``e`` of the chain is ``rec[c + 1 + 2e : c + 5 + 2e]`` (x0, y0, x1, y1).
+    """
+    head = int(rec[c])
+    n_edges = head & CHAIN_MAX
+    return head >> CHAIN_BITS, n_edges, c + 2 * n_edges + 3
+
+
+@nb.njit(cache=True, inline="always")
 def _cross_test(rec: np.ndarray, o: int, px: float, py: float) -> int:
     """Polygon containing the point, by crossings of the segment from the cell's centre.
 
@@ -233,9 +245,7 @@ def _cross_test(rec: np.ndarray, o: int, px: float, py: float) -> int:
     best = -1
     c = o + REC_HEAD
     for _ in range(int(rec[o + 7])):
-        head = int(rec[c])
-        pid = head >> CHAIN_BITS
-        n_edges = head & CHAIN_MAX
+        pid, n_edges, after = _chain(rec, c)
         if pid != cur:
             if cur >= 0 and ((cur == ref) != parity):
                 best = cur  # groups come in ascending order: the first hit is the lowest
@@ -257,7 +267,7 @@ def _cross_test(rec: np.ndarray, o: int, px: float, py: float) -> int:
                     return FALLBACK
                 if (o1 > 0.0) != (o2 > 0.0):
                     parity = not parity
-        c += 2 * n_edges + 3
+        c = after
     if best < 0 and cur >= 0 and ((cur == ref) != parity):
         best = cur
     if rec[o + 2] != 0.0 and ref >= 0 and (best < 0 or ref < best):
@@ -368,14 +378,13 @@ def _resolve_bound(v: int, px: float, py: float, rec: np.ndarray, cand_ptr: np.n
             kx, ky = metres_per_degree(py)
             c = o + REC_HEAD
             for _ in range(int(rec[o + 7])):
-                head = int(rec[c])
-                n_edges = head & CHAIN_MAX
-                if head >> CHAIN_BITS == pid:
+                owner, n_edges, after = _chain(rec, c)
+                if owner == pid:
                     for e in range(n_edges):
                         d2 = _rec_dist2(rec, c + 1 + 2 * e, px, py, kx, ky)
                         if d2 < best2:
                             best2 = d2
-                c += 2 * n_edges + 3
+                c = after
             border = min((rec[o + 5] - abs(px - rec[o + 3])) * kx,
                          (rec[o + 6] - abs(py - rec[o + 4])) * ky) * (1.0 - 1e-9)
             if border > 0.0 and best2 <= border * border * (1.0 - 1e-9):
@@ -1175,14 +1184,12 @@ def _record_nearest(rec: np.ndarray, o: int, x: float, y: float, kx: float, ky: 
     """The nearest of a record's edges (squared metres, polygon), if nearer than given."""
     c = o + REC_HEAD
     for _ in range(int(rec[o + 7])):
-        head = int(rec[c])
-        pid = head >> CHAIN_BITS
-        n_edges = head & CHAIN_MAX
+        pid, n_edges, after = _chain(rec, c)
         for e in range(n_edges):
             d2 = _rec_dist2(rec, c + 1 + 2 * e, x, y, kx, ky)
             if d2 < best2 or (d2 == best2 and pid < best):
                 best2, best = d2, pid
-        c += 2 * n_edges + 3
+        c = after
     return best2, best
 
 
