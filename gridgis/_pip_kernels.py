@@ -793,8 +793,8 @@ def written_empty(size: int, dtype: Any = np.float64) -> np.ndarray:
 
     The compiled passes first write their buffers and answers from several threads at
     once; on a virtual machine such first writes to new memory (each a page fault)
-    contend and cost from one to ten times a write by one thread, call by call.
-    Written here, each page is faulted in once, in sequence.
+    contend, and their cost varies from call to call. Written here, each page is
+    faulted in once, in sequence.
     """
     out = np.empty(size, dtype)
     out.fill(0)

@@ -56,8 +56,8 @@ _NO_ZONES = (np.empty(0, np.float64), np.empty(0, np.int64), np.empty(0, np.int3
 class Location(NamedTuple):
     """Where one point falls. Codes are ``None`` when the point is outside.
 
-    An immutable record (a named tuple: made in a fraction of the time a frozen
-    dataclass takes, which counts when one point is located in a few microseconds).
+    An immutable record: a named tuple, built straight from its fields (a frozen
+    dataclass would set each of them through ``object.__setattr__`` on every locate).
     """
 
     lon: float
