@@ -15,7 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from gridgis._errors import (
+from gridgis.errors import (
     CategoryError,
     CodeError,
     ConflictError,

@@ -16,7 +16,7 @@ from api.middleware import BodyLimit
 from api.routes import features, incidents, open311
 from api.settings import Settings
 from gridgis.dispatch import Dispatcher, DispatchSettings, WorkingCalendar, china_now
-from gridgis.index_cache import cached_index
+from gridgis.index.cache import cached_index
 from gridgis.layers import Layers, read_layers
 from gridgis.store import IncidentStore, SQLiteStore, store_path_for
 

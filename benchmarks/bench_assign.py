@@ -40,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from _synthetic_grids import synthetic_grids, synthetic_points
 from bench_nearest import geopandas_route, synthetic
 
-from gridgis.grid_index import MATCHES, GridIndex
+from gridgis.index.grid import MATCHES, GridIndex
 from gridgis.nearest import nearest_units
 
 

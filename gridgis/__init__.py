@@ -19,7 +19,10 @@ from gridgis import (
     analysis,
     planning,
 )
-from gridgis._errors import (
+from gridgis.categories import load_categories
+from gridgis.codes import CodeScheme, validate_code
+from gridgis.crs import gauss_kruger_epsg, local_crs, to_lonlat, to_projected, to_wgs84
+from gridgis.errors import (
     CategoryError,
     CodeError,
     CoordinateError,
@@ -29,10 +32,7 @@ from gridgis._errors import (
     OutsideDistrictError,
     PlanError,
 )
-from gridgis.categories import load_categories
-from gridgis.codes import CodeScheme, validate_code
-from gridgis.crs import gauss_kruger_epsg, local_crs, to_lonlat, to_projected, to_wgs84
-from gridgis.grid_index import GridIndex, Location
+from gridgis.index.grid import GridIndex, Location
 from gridgis.layers import Layers, describe_layers, read_layers, write_layers
 from gridgis.nearest import UnitFinder, nearest_units
 from gridgis.planning import PlanHistory, diff_plans, validate

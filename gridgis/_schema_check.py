@@ -7,7 +7,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from gridgis._errors import LayerError
+from gridgis.errors import LayerError
 from gridgis.schemas import Column, LayerSchema
 
 __all__ = ["check_layer"]

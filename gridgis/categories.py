@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from gridgis._errors import CategoryError
+from gridgis.errors import CategoryError
 
 __all__ = [
     "PLATFORMS",

@@ -19,7 +19,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from gridgis._errors import GridGisError
+from gridgis.errors import GridGisError
 from gridgis.layers import Layers, describe_layers, read_layers, write_layers
 from gridgis.summary import township_summary
 
@@ -137,7 +137,7 @@ def assign(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Assign every point of INCIDENTS to a grid of GRIDS and write OUT."""
-    from gridgis.batch import assign_file
+    from gridgis.index.files import assign_file
 
     counts = assign_file(points, grids, out_path, lon_col=lon_col, lat_col=lat_col, crs=crs,
                          progress=not quiet)

@@ -22,7 +22,7 @@ from itertools import pairwise
 import numpy as np
 import pandas as pd
 
-from gridgis._errors import CodeError
+from gridgis.errors import CodeError
 
 __all__ = [
     "DEFAULT_SCHEME",

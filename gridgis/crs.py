@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import numpy as np
 import pyproj
 
-from gridgis._errors import CoordinateError
+from gridgis.errors import CoordinateError
 
 if TYPE_CHECKING:
     import geopandas as gpd

@@ -18,8 +18,8 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
-from gridgis._errors import LayerError, MissingLayerError
 from gridgis._schema_check import check_layer
+from gridgis.errors import LayerError, MissingLayerError
 from gridgis.schemas import CORE_LAYERS, LAYER_NAMES, SCHEMAS
 
 __all__ = ["Layers", "describe_layers", "read_layers", "write_layers"]

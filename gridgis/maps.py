@@ -27,8 +27,8 @@ import shapely
 from branca.element import MacroElement
 from jinja2 import Template
 
-from gridgis._errors import GridGisError
 from gridgis.crs import wgs84_to_gcj02
+from gridgis.errors import GridGisError
 
 __all__ = [
     "BASEMAPS",

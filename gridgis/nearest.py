@@ -21,9 +21,9 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
-from gridgis._errors import CategoryError, LayerError
 from gridgis.categories import load_categories
 from gridgis.crs import gauss_kruger_epsg
+from gridgis.errors import CategoryError, LayerError
 
 __all__ = ["UnitFinder", "nearest_units"]
 

@@ -3,9 +3,9 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from gridgis.batch import assign_file
 from gridgis.cli import app
 from gridgis.crs import wgs84_to_gcj02
+from gridgis.index.files import assign_file
 
 
 def test_csv_in_gcj02_out_csv(small_layers, small_gpkg, tmp_path):

@@ -8,7 +8,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from gridgis._errors import CodeError, GridGisError
 from gridgis.codes import (
     DEFAULT_SCHEME,
     LEVELS,
@@ -20,6 +19,7 @@ from gridgis.codes import (
     parent_code,
     validate_code,
 )
+from gridgis.errors import CodeError, GridGisError
 
 TABLE = {
     "district": "330304",

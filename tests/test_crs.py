@@ -8,7 +8,6 @@ import pyproj
 import pytest
 from shapely import Point
 
-from gridgis._errors import CoordinateError
 from gridgis.crs import (
     bd09_to_gcj02,
     bd09_to_wgs84,
@@ -27,6 +26,7 @@ from gridgis.crs import (
     wgs84_to_bd09,
     wgs84_to_gcj02,
 )
+from gridgis.errors import CoordinateError
 
 GEOD = pyproj.Geod(ellps="WGS84")
 

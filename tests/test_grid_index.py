@@ -10,8 +10,8 @@ import shapely
 
 from gridgis import CoordinateError, OutsideDistrictError
 from gridgis.crs import wgs84_to_bd09, wgs84_to_gcj02
-from gridgis.grid_index import GridIndex, Location
-from gridgis.polygon_index import BOUNDARY, INSIDE, NONE, PolygonIndex
+from gridgis.index.grid import GridIndex, Location
+from gridgis.index.polygon import BOUNDARY, INSIDE, NONE, PolygonIndex
 
 
 def _grids(geoms, codes=None):
@@ -176,7 +176,7 @@ def test_patrol_level_and_workers(index, sample_layers):
 
 
 def test_cell_edges_are_kept_in_chains_of_ring_order():
-    from gridgis import _pip_kernels as kernels
+    from gridgis.index import _kernels as kernels
 
     ring = np.array([[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]], float)
     edges = np.column_stack([ring[:-1], ring[1:]])  # four edges of one ring, in order
@@ -194,7 +194,7 @@ def test_cell_edges_are_kept_in_chains_of_ring_order():
 
 
 def test_lonely_cells_have_nothing_in_the_cells_around():
-    from gridgis import _pip_kernels as kernels
+    from gridgis.index import _kernels as kernels
 
     cells = np.full((4, 5), -1, np.int32)  # rows of a 5 x 4 table: one busy cell
     cells[1, 3] = -9
@@ -286,7 +286,7 @@ def test_locate_agrees_with_assign(index, sample_layers):
 def test_cell_records_match_the_full_exact_test(index, sample_layers):
     # the per-cell shortcut (crossings from the cell's centre, the nearest edge among the
     # cell's own) against the plain crossing-number test and band search on every polygon
-    from gridgis import _pip_kernels as kernels
+    from gridgis.index import _kernels as kernels
 
     g = index.grid_index
     lon, lat = _random_points(sample_layers, 20_000, 23)
@@ -347,7 +347,7 @@ def test_empty_points_and_old_cache_files(index, sample_layers, tmp_path):
 
 
 def test_chunked_reading_gives_the_same_answers(index, sample_layers, monkeypatch):
-    import gridgis.grid_index as gi
+    import gridgis.index.grid as gi
 
     lon, lat = _random_points(sample_layers, 20_000, 24)
     gx, gy = wgs84_to_gcj02(lon, lat)
@@ -362,7 +362,7 @@ def test_chunked_reading_gives_the_same_answers(index, sample_layers, monkeypatc
 
 
 def test_coordinates_read_in_pieces_on_threads(monkeypatch):
-    import gridgis.grid_index as gi
+    import gridgis.index.grid as gi
 
     rng = np.random.default_rng(7)
     xy = rng.uniform(100, 120, (5_000, 2))
@@ -402,7 +402,7 @@ def test_batch_edge_distances_equal_the_plain_search_on_big_polygons():
     # polygons with thousands of vertices, holes, and one spanning 4 degrees of latitude
     # (the scale of a degree of longitude changes along it): each point's edge distance
     # from a tile-ordered batch equals the plain band search over all of its edges
-    from gridgis import _pip_kernels as kernels
+    from gridgis.index import _kernels as kernels
 
 
     outer = _wiggly_ring(100.0, 50.0, 0.2, 3000, 1)
@@ -428,7 +428,7 @@ def test_runs_of_points_in_one_grid_give_the_plain_search_bits():
     # the points of one small grid are measured against all its edges several at a time,
     # padded to whole vectors; runs of every length from one (the band search) up, and a
     # grid too large for the run path, must all give the plain search's distances
-    from gridgis import _pip_kernels as kernels
+    from gridgis.index import _kernels as kernels
 
     polys = [shapely.Polygon(_wiggly_ring(110.0 + 0.05 * k, 30.0, 0.01, 40 + 7 * k, k))
              for k in range(12)]
@@ -457,7 +457,7 @@ def test_runs_of_points_in_one_grid_give_the_plain_search_bits():
 def test_batches_larger_than_one_sorted_span_come_back_in_input_order(index, sample_layers):
     # points are sorted by tile a span at a time and their answers put back: a batch
     # of more than one span, with NaN among it, must give each point its own answer
-    from gridgis import _pip_kernels as kernels
+    from gridgis.index import _kernels as kernels
 
     g = index.grid_index
     n = kernels.SPAN + 50_000
@@ -472,7 +472,7 @@ def test_batches_larger_than_one_sorted_span_come_back_in_input_order(index, sam
 
 
 def test_parallel_tile_order_is_the_serial_one(index, sample_layers):
-    from gridgis import _pip_kernels as kernels
+    from gridgis.index import _kernels as kernels
 
     g = index.grid_index
     lon, lat = _random_points(sample_layers, 30_001, 41)

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from gridgis import GridIndex, write_layers
-from gridgis.index_cache import cached_index, index_cache_path
+from gridgis.index.cache import cached_index, index_cache_path
 
 
 @pytest.fixture()

@@ -4,7 +4,7 @@ import threading
 
 import pytest
 
-from gridgis._errors import ConflictError, IncidentNotFoundError
+from gridgis.errors import ConflictError, IncidentNotFoundError
 from gridgis.store import SCHEMA_VERSION, Event, IncidentQuery, SQLiteStore, store_path_for
 
 T0 = dt.datetime(2026, 11, 2, 9, 0)

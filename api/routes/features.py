@@ -14,8 +14,8 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
 from api.deps import BBox, get_dispatcher
-from gridgis._errors import MissingLayerError
 from gridgis.dispatch import Dispatcher
+from gridgis.errors import MissingLayerError
 from gridgis.schemas import SCHEMAS
 
 __all__ = ["router"]

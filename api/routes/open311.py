@@ -16,8 +16,8 @@ from fastapi.responses import JSONResponse
 
 from api.deps import comma_list, get_dispatcher
 from api.models import to_cst_naive
-from gridgis._errors import GridGisError, IncidentNotFoundError
 from gridgis.dispatch import Dispatcher
+from gridgis.errors import GridGisError, IncidentNotFoundError
 
 __all__ = ["router"]
 

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from gridgis import crs
-from gridgis._errors import CoordinateError, LayerError
+from gridgis.errors import CoordinateError, LayerError
 
 __all__ = [
     "AREA_LEVELS",

@@ -32,8 +32,8 @@ import pandas as pd
 from esda import G_Local
 from libpysal import weights
 
-from gridgis._errors import LayerError
 from gridgis.analysis._common import adjust_pvalues, require_columns, to_projected
+from gridgis.errors import LayerError
 
 __all__ = ["HOTSPOT_LABELS", "HotspotModel", "hotspots"]
 

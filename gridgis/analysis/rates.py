@@ -32,7 +32,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from gridgis._errors import LayerError
 from gridgis.analysis._common import (
     area_key,
     as_datetime,
@@ -40,6 +39,7 @@ from gridgis.analysis._common import (
     require_columns,
     to_projected,
 )
+from gridgis.errors import LayerError
 
 __all__ = ["METRIC_COLUMNS", "area_rates", "counts_over_time", "incident_metrics"]
 

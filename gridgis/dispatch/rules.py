@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from gridgis._errors import TransitionError
+from gridgis.errors import TransitionError
 
 __all__ = [
     "CLOSED_STATES",
@@ -163,7 +163,7 @@ def check_transition(state: str, action: str, role: str, *, escalation_level: in
     >>> check_transition("closed", "accept", "community")
     Traceback (most recent call last):
     ...
-    gridgis._errors.TransitionError: cannot accept an incident that is closed; ...
+    gridgis.errors.TransitionError: cannot accept an incident that is closed; ...
     """
     try:
         act = Action(action)

@@ -16,7 +16,6 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from gridgis._errors import CategoryError, ConflictError, TransitionError
 from gridgis.dispatch.rules import (
     CLOSED_STATES,
     ESCALATION_LEVELS,
@@ -26,7 +25,8 @@ from gridgis.dispatch.rules import (
     check_transition,
 )
 from gridgis.dispatch.timing import WorkingCalendar, deadlines_for, light_of
-from gridgis.grid_index import GridIndex
+from gridgis.errors import CategoryError, ConflictError, TransitionError
+from gridgis.index.grid import GridIndex
 from gridgis.layers import Layers
 from gridgis.nearest import UnitFinder
 from gridgis.store.base import Event, IncidentQuery, IncidentStore, Page

@@ -9,7 +9,7 @@ import pandas as pd
 import typer
 from rich.table import Table
 
-from gridgis._errors import PlanError
+from gridgis.errors import PlanError
 
 __all__ = ["register"]
 

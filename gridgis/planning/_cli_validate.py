@@ -57,8 +57,8 @@ def _register_validate(app: typer.Typer) -> None:
 
 
 def _register_repair(app: typer.Typer) -> None:
-    from gridgis._errors import PlanError
     from gridgis.cli import _frame_table, clear_errors, err, out
+    from gridgis.errors import PlanError
 
     @app.command()
     @clear_errors

@@ -8,7 +8,7 @@ from typing import Annotated
 import pandas as pd
 import typer
 
-from gridgis._errors import PlanError
+from gridgis.errors import PlanError
 
 __all__ = ["register"]
 

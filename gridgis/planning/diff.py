@@ -39,7 +39,7 @@ import shapely
 
 from gridgis.analysis._common import check_visits
 from gridgis.crs import local_crs
-from gridgis.grid_index import GridIndex
+from gridgis.index.grid import GridIndex
 from gridgis.layers import Layers
 
 __all__ = ["STATUSES", "STATUS_COLOURS", "PlanDiff", "diff_plans"]

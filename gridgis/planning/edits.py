@@ -29,8 +29,8 @@ import pandas as pd
 import shapely
 from shapely.ops import split
 
-from gridgis._errors import PlanError
 from gridgis.crs import local_crs
+from gridgis.errors import PlanError
 from gridgis.layers import Layers
 from gridgis.planning.partition import _cells, _dissolve, _one_piece_each
 

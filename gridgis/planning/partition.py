@@ -39,8 +39,8 @@ import pandas as pd
 import shapely
 from libpysal import weights
 
-from gridgis._errors import PlanError
 from gridgis.crs import local_crs
+from gridgis.errors import PlanError
 
 __all__ = ["PartitionResult", "auto_partition", "partition_layers"]
 

@@ -26,8 +26,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from gridgis._errors import PlanError
-from gridgis.grid_index import GridIndex, Location
+from gridgis.errors import PlanError
+from gridgis.index.grid import GridIndex, Location
 from gridgis.layers import Layers
 from gridgis.schemas import SCHEMAS
 

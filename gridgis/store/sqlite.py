@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy import event as sa_event
 from sqlalchemy.exc import IntegrityError
 
-from gridgis._errors import ConflictError, IncidentNotFoundError
+from gridgis.errors import ConflictError, IncidentNotFoundError
 from gridgis.store.base import Event, IncidentQuery, IncidentStore, Page
 
 __all__ = ["SCHEMA_VERSION", "SQLiteStore", "store_path_for"]

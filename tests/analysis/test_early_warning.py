@@ -5,8 +5,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from gridgis._errors import LayerError
 from gridgis.analysis import early_warning, rate_increase_pvalue
+from gridgis.errors import LayerError
 
 END = pd.Timestamp("2026-11-01")
 ALPHA = 0.05

@@ -6,9 +6,9 @@ import pandas as pd
 import pytest
 import shapely
 
-from gridgis._errors import LayerError
 from gridgis.analysis import HotspotModel, hotspots
 from gridgis.analysis._common import adjust_pvalues
+from gridgis.errors import LayerError
 
 from .conftest import lonlat, square
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from gridgis._errors import LayerError
 from gridgis.analysis import patrol_coverage, patrol_level_review, patrol_summary
+from gridgis.errors import LayerError
 
 
 def test_coverage_by_hand(tiny_zones, tiny_incidents):

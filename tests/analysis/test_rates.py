@@ -5,8 +5,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from gridgis._errors import LayerError
 from gridgis.analysis import area_rates, counts_over_time, incident_metrics
+from gridgis.errors import LayerError
 
 from .conftest import G1, G2, G3, G4, NOW
 

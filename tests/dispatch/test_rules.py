@@ -1,6 +1,5 @@
 import pytest
 
-from gridgis._errors import TransitionError
 from gridgis.dispatch import (
     CLOSED_STATES,
     OPEN_STATES,
@@ -10,6 +9,7 @@ from gridgis.dispatch import (
     allowed_actions,
     check_transition,
 )
+from gridgis.errors import TransitionError
 
 HAPPY_PATH = [
     ("reported", "accept", "community", "accepted"),

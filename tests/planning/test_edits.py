@@ -6,7 +6,7 @@ import geopandas as gpd
 import pytest
 import shapely
 
-from gridgis._errors import PlanError
+from gridgis.errors import PlanError
 from gridgis.planning.edits import merge_grids, move_buildings, reissue_codes, split_grid
 from gridgis.planning.validate import validate
 from tests.planning.broken_layers import neighbours

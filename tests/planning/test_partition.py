@@ -11,9 +11,9 @@ import shapely
 from typer.testing import CliRunner
 
 from gridgis import read_layers, write_layers
-from gridgis._errors import PlanError
 from gridgis.cli import app
 from gridgis.crs import local_crs
+from gridgis.errors import PlanError
 from gridgis.planning.metrics import plan_metrics, plan_summary
 from gridgis.planning.partition import auto_partition, partition_layers
 from gridgis.planning.validate import validate

@@ -11,8 +11,8 @@ import shapely
 from typer.testing import CliRunner
 
 from gridgis import GridIndex, read_layers, write_layers
-from gridgis._errors import PlanError
 from gridgis.cli import app
+from gridgis.errors import PlanError
 from gridgis.planning.versions import PlanHistory, adopt_plan, plan_as_of, plan_dates
 
 FIRST = pd.Timestamp("2026-05-01")

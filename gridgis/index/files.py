@@ -17,9 +17,9 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from gridgis._errors import GridGisError, LayerError
 from gridgis._progress import steps
-from gridgis.grid_index import GridIndex
+from gridgis.errors import GridGisError, LayerError
+from gridgis.index.grid import GridIndex
 
 __all__ = ["assign_file", "read_points"]
 
@@ -59,7 +59,7 @@ def read_points(path: str | os.PathLike[str], *, lon_col: str = "lon", lat_col: 
 
 
 def _index_for(grids_path: Path) -> GridIndex:
-    from gridgis.index_cache import cached_index
+    from gridgis.index.cache import cached_index
 
     return cached_index(grids_path)
 

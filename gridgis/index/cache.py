@@ -18,7 +18,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from gridgis.grid_index import FORMAT_VERSION, GridIndex
+from gridgis.index.grid import FORMAT_VERSION, GridIndex
 from gridgis.layers import Layers, read_layers
 
 __all__ = ["cached_index", "index_cache_path"]

@@ -27,8 +27,8 @@ import numba as nb
 import numpy as np
 import shapely
 
-from gridgis import _pip_kernels as kernels
-from gridgis._errors import LayerError
+from gridgis.errors import LayerError
+from gridgis.index import _kernels as kernels
 
 __all__ = ["BOUNDARY", "INSIDE", "NONE", "PolygonIndex"]
 

@@ -38,10 +38,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from gridgis import _pip_kernels as kernels
-from gridgis._errors import CoordinateError, LayerError, OutsideDistrictError
 from gridgis.crs import normalize_crs_name, to_wgs84
-from gridgis.polygon_index import INSIDE, PolygonIndex
+from gridgis.errors import CoordinateError, LayerError, OutsideDistrictError
+from gridgis.index import _kernels as kernels
+from gridgis.index.polygon import INSIDE, PolygonIndex
 from gridgis.schemas import PATROL_LEVELS
 
 __all__ = ["MATCHES", "GridIndex", "Location"]
@@ -244,7 +244,7 @@ class GridIndex:
     def _snap_one(self, x: float, y: float) -> tuple[int, float]:
         """Nearest grid within the tolerance of a point in none (-1: none), and the distance.
 
-        The compiled scan of :func:`gridgis._pip_kernels.snap_one`, which
+        The compiled scan of :func:`gridgis.index._kernels.snap_one`, which
         :meth:`assign` runs too; where a cell within reach keeps no edges, the
         tree search of :meth:`_snap_near` decides.
         """
