@@ -15,6 +15,10 @@ import pytest
 
 from gridgis import Layers, sample_district, write_layers
 
+# How long a test server may take to answer its first request: it builds the grid index
+# and, on a fresh machine, compiles the kernels; a bound for a wait on a condition.
+START_LIMIT_S = 600
+
 
 @pytest.fixture(scope="session")
 def sample_layers() -> Layers:
@@ -50,7 +54,7 @@ def serving(gpkg: Path, store: Path, log_path: Path) -> Iterator[str]:
              "--store", str(store)], stdout=subprocess.DEVNULL, stderr=log)
         base = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 120
+            deadline = time.monotonic() + START_LIMIT_S
             while True:
                 if proc.poll() is not None:
                     raise AssertionError(f"server exited: {log_path.read_text()}")
@@ -59,7 +63,8 @@ def serving(gpkg: Path, store: Path, log_path: Path) -> Iterator[str]:
                         break
                 except OSError:
                     if time.monotonic() > deadline:
-                        raise AssertionError("server did not start within 120 s") from None
+                        raise AssertionError(
+                            f"server did not start within {START_LIMIT_S} s") from None
                     time.sleep(0.3)
             yield base
         finally:
