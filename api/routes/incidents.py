@@ -20,7 +20,7 @@ from api.models import (
     TransitionIn,
     to_cst_naive,
 )
-from gridgis.dispatch import Dispatcher
+from gridgis.dispatch import Dispatcher, Light
 
 __all__ = ["router"]
 
@@ -83,7 +83,7 @@ def list_incidents(
     dispatcher: Dispatch,
     bbox: BBox,
     status: Annotated[str | None, Query(description="comma-separated states")] = None,
-    light: Annotated[str | None, Query(description="comma-separated: red,yellow,green,none")
+    light: Annotated[str | None, Query(description=f"comma-separated: {','.join(Light)}")
                      ] = None,
     category: Annotated[str | None, Query(description="comma-separated category codes")
                         ] = None,
@@ -98,10 +98,9 @@ def list_incidents(
 ) -> IncidentPage:
     """Incidents, red first (pinned to the top) unless another sort is asked."""
     lights = comma_list(light)
-    bad = set(lights) - {"red", "yellow", "green", "none"}
-    if bad:
+    if set(lights) - set(Light):
         raise RequestValidationError([{"loc": ("query", "light"), "type": "value_error",
-                                       "msg": "light is one of red, yellow, green, none"}])
+                                       "msg": f"light is one of {', '.join(Light)}"}])
     page = dispatcher.incidents(
         status=comma_list(status), light=lights, category=comma_list(category),
         grid_code=grid, community_code=community, township_code=township, bbox=bbox,

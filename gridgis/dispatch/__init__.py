@@ -1,19 +1,19 @@
 """Dispatch: the closed loop of an incident, its time limits and the service running it."""
 
-from gridgis.dispatch.rules import (
+from gridgis.dispatch.names import (
     CLOSED_STATES,
     ESCALATION_LEVELS,
     OPEN_STATES,
-    TRANSITIONS,
     Action,
+    Level,
+    Light,
     Role,
+    Source,
     State,
-    Transition,
-    allowed_actions,
-    check_transition,
 )
+from gridgis.dispatch.rules import TRANSITIONS, Transition, allowed_actions, check_transition
 from gridgis.dispatch.service import Dispatcher, DispatchSettings, china_now
-from gridgis.dispatch.timing import Deadlines, Lights, WorkingCalendar, deadlines_for, light_of
+from gridgis.dispatch.timing import Deadlines, WorkingCalendar, deadlines_for, light_of
 
 __all__ = [
     "CLOSED_STATES",
@@ -24,8 +24,10 @@ __all__ = [
     "Deadlines",
     "DispatchSettings",
     "Dispatcher",
-    "Lights",
+    "Level",
+    "Light",
     "Role",
+    "Source",
     "State",
     "Transition",
     "WorkingCalendar",

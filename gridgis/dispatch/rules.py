@@ -11,77 +11,30 @@ township → county (吹哨报到). Each action names the roles that may take it
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 
+from gridgis.dispatch.names import (
+    ESCALATION_LEVELS,
+    OPEN_STATES,
+    Action,
+    Role,
+    State,
+)
 from gridgis.errors import TransitionError
 
 __all__ = [
-    "CLOSED_STATES",
-    "ESCALATION_LEVELS",
-    "OPEN_STATES",
+    "DISPATCHERS",
+    "SUPERVISORS",
     "TRANSITIONS",
-    "Action",
-    "Role",
-    "State",
     "Transition",
     "allowed_actions",
     "check_transition",
 ]
 
 
-class State(StrEnum):
-    """Where an incident stands in the closed loop."""
-
-    REPORTED = "reported"
-    ACCEPTED = "accepted"
-    REJECTED = "rejected"
-    DISPATCHED = "dispatched"
-    IN_PROGRESS = "in_progress"
-    RESOLVED = "resolved"
-    REOPENED = "reopened"
-    VERIFIED = "verified"
-    CLOSED = "closed"
-    SHELVED = "shelved"
-
-
-class Role(StrEnum):
-    """Who acts: scoped to a jurisdiction by the caller (see DESIGN §2b)."""
-
-    GRID_WORKER = "grid_worker"
-    UNIT = "unit"
-    COMMUNITY = "community"
-    TOWNSHIP = "township"
-    COMMAND_CENTRE = "command_centre"
-
-
-class Action(StrEnum):
-    """What can be done to an incident."""
-
-    ACCEPT = "accept"
-    REJECT = "reject"
-    DISPATCH = "dispatch"
-    RETURN = "return"
-    START = "start"
-    REQUEST_EXTENSION = "request_extension"
-    GRANT_EXTENSION = "grant_extension"
-    DENY_EXTENSION = "deny_extension"
-    SHELVE = "shelve"
-    UNSHELVE = "unshelve"
-    RESOLVE = "resolve"
-    REOPEN = "reopen"
-    VERIFY = "verify"
-    CLOSE = "close"
-    ESCALATE = "escalate"
-
-
-OPEN_STATES = frozenset({State.REPORTED, State.ACCEPTED, State.DISPATCHED, State.IN_PROGRESS,
-                         State.RESOLVED, State.REOPENED, State.VERIFIED, State.SHELVED})
-CLOSED_STATES = frozenset({State.CLOSED, State.REJECTED})
-ESCALATION_LEVELS = ("community", "township", "county")
-"""Escalation level 0, 1, 2: who holds the matter (小事不出村、大事不出镇)."""
-
 DISPATCHERS = frozenset({Role.COMMUNITY, Role.TOWNSHIP, Role.COMMAND_CENTRE})
+"""Roles that accept, dispatch and escalate."""
 SUPERVISORS = frozenset({Role.TOWNSHIP, Role.COMMAND_CENTRE})
+"""Roles that decide on extensions and shelving."""
 
 
 @dataclass(frozen=True)

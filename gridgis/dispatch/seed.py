@@ -14,7 +14,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from gridgis.dispatch.rules import CLOSED_STATES
+from gridgis.dispatch.names import CLOSED_STATES, REPORT, REPORTER, Action, Role, State
 from gridgis.dispatch.service import Dispatcher
 from gridgis.dispatch.timing import deadlines_for
 from gridgis.store.base import Event
@@ -43,7 +43,7 @@ def seed_open_incidents(dispatcher: Dispatcher, incidents: gpd.GeoDataFrame) -> 
         How many incidents were written (those already present under the
         same archive id are skipped: seeding twice writes nothing new).
     """
-    open_ = incidents[~incidents["status"].isin([s.value for s in CLOSED_STATES])]
+    open_ = incidents[~incidents["status"].isin(sorted(CLOSED_STATES))]
     written = 0
     for inc in open_.itertuples():
         reported = _ts(inc.reported_at)
@@ -55,7 +55,7 @@ def seed_open_incidents(dispatcher: Dispatcher, incidents: gpd.GeoDataFrame) -> 
             "input_lat": float(inc.geometry.y), "category": inc.category,
             "priority": inc.priority,
             "platform": dispatcher.categories.loc[inc.category, "platform"],
-            "description": inc.description, "source": inc.source, "status": "reported",
+            "description": inc.description, "source": inc.source, "status": State.REPORTED.value,
             "grid_code": inc.grid_code, "community_code": inc.community_code,
             "township_code": inc.township_code, "match": "inside", "edge_distance_m": None,
             "patrol_level": None, "unit_id": None, "candidate_units": [],
@@ -65,49 +65,50 @@ def seed_open_incidents(dispatcher: Dispatcher, incidents: gpd.GeoDataFrame) -> 
             "returned": 0, "extension_hours_pending": None, "extensions": 0,
             "satisfaction": None, **dispatcher._stage(reported, due.respond_by),
         }
-        event = Event(at=reported, actor=inc.source, role="reporter", action="report",
-                      from_state=None, to_state="reported", data={"archive_id": inc.incident_id})
+        event = Event(at=reported, actor=inc.source, role=REPORTER, action=REPORT,
+                      from_state=None, to_state=State.REPORTED,
+                      data={"archive_id": inc.incident_id})
         stored, created = dispatcher.store.create(record, event,
                                                   idempotency_key=f"archive:{inc.incident_id}")
         if not created:
             continue
         written += 1
-        status = "reported"
+        status = State.REPORTED
         s = dispatcher.settings
-        steps = [("accepted_at", "accept", "community", "accepted"),
-                 ("dispatched_at", "dispatch", "township", "dispatched"),
-                 ("dispatched_at", "start", "unit", "in_progress"),
-                 ("resolved_at", "resolve", "unit", "resolved"),
-                 ("verified_at", "verify", "grid_worker", "verified")]
+        steps = [("accepted_at", Action.ACCEPT, Role.COMMUNITY, State.ACCEPTED),
+                 ("dispatched_at", Action.DISPATCH, Role.TOWNSHIP, State.DISPATCHED),
+                 ("dispatched_at", Action.START, Role.UNIT, State.IN_PROGRESS),
+                 ("resolved_at", Action.RESOLVE, Role.UNIT, State.RESOLVED),
+                 ("verified_at", Action.VERIFY, Role.GRID_WORKER, State.VERIFIED)]
         for column, action, role, target in steps:
             at = _ts(getattr(inc, column))
-            if at is None or (action == "start" and inc.status == "dispatched"):
+            if at is None or (action is Action.START and inc.status == State.DISPATCHED):
                 break
-            if action == "start":
+            if action is Action.START:
                 at += dt.timedelta(minutes=30)
-            changes: dict[str, Any] = {"status": target}
-            if action == "accept":
+            changes: dict[str, Any] = {"status": target.value}
+            if action is Action.ACCEPT:
                 changes |= dispatcher._stage(reported, due.resolve_by)
-            elif action == "resolve":
+            elif action is Action.RESOLVE:
                 changes |= dispatcher._stage(at, at + s.verify_within)
-            elif action == "verify":
+            elif action is Action.VERIFY:
                 changes |= dispatcher._stage(at, at + s.callback_within)
-            if action not in ("start",):
+            if action is not Action.START:
                 changes[column] = at
-            if action == "start":
+            if action is Action.START:
                 changes["started_at"] = at
-            if action == "dispatch":
+            if action is Action.DISPATCH:
                 changes["unit_id"] = inc.unit_id
             stored = dispatcher.store.update(
                 stored["incident_id"], expected_version=stored["version"], changes=changes,
                 event=Event(at=at, actor="archive", role=role, action=action,
                             from_state=status, to_state=target))
             status = target
-        if inc.status == "shelved" and status == "in_progress":
+        if inc.status == State.SHELVED and status == State.IN_PROGRESS:
             dispatcher.store.update(
                 stored["incident_id"], expected_version=stored["version"],
-                changes={"status": "shelved", **dispatcher._stage(reported, None)},
+                changes={"status": State.SHELVED.value, **dispatcher._stage(reported, None)},
                 event=Event(at=_ts(inc.dispatched_at) + dt.timedelta(hours=1), actor="archive",
-                            role="township", action="shelve", from_state=status,
-                            to_state="shelved", note="挂账 (from the archive)"))
+                            role=Role.TOWNSHIP, action=Action.SHELVE, from_state=status,
+                            to_state=State.SHELVED, note="挂账 (from the archive)"))
     return written

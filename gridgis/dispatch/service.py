@@ -16,14 +16,18 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from gridgis.dispatch.rules import (
+from gridgis.dispatch.names import (
     CLOSED_STATES,
     ESCALATION_LEVELS,
+    REPORT,
+    REPORTER,
     Action,
+    Light,
+    Role,
+    Source,
     State,
-    allowed_actions,
-    check_transition,
 )
+from gridgis.dispatch.rules import allowed_actions, check_transition
 from gridgis.dispatch.timing import WorkingCalendar, deadlines_for, light_of
 from gridgis.errors import CategoryError, ConflictError, TransitionError
 from gridgis.index.grid import GridIndex
@@ -34,7 +38,6 @@ from gridgis.store.base import Event, IncidentQuery, IncidentStore, Page
 __all__ = ["DispatchSettings", "Dispatcher", "china_now"]
 
 CST = ZoneInfo("Asia/Shanghai")
-SOURCES = ("grid_worker", "hotline", "app", "sensor", "open311")
 METRES_PER_DEGREE = 111_320.0
 
 
@@ -193,8 +196,8 @@ class Dispatcher:
 
     # -- the closed loop ------------------------------------------------------------------
     def report(self, *, lon: float, lat: float, category: str, description: str,
-               source: str = "app", crs: str = "wgs84", reported_at: dt.datetime | None = None,
-               actor: str = "reporter", idempotency_key: str | None = None
+               source: str = Source.APP, crs: str = "wgs84", reported_at: dt.datetime | None = None,
+               actor: str = REPORTER, idempotency_key: str | None = None
                ) -> tuple[dict[str, Any], bool]:
         """Record a new report: locate it, route it, set its deadlines.
 
@@ -211,8 +214,9 @@ class Dispatcher:
             district, or a report time in the future.
         """
         row = self._category(category)
-        if source not in SOURCES:
-            raise TransitionError(f"unknown source {source!r}; sources are {', '.join(SOURCES)}")
+        if source not in set(Source):
+            raise TransitionError(f"unknown source {source!r}; sources are "
+                                  f"{', '.join(Source)}")
         if not description or not description.strip():
             raise TransitionError("the description is empty; say what was found")
         now = self.clock()
@@ -236,7 +240,7 @@ class Dispatcher:
             "extension_hours_pending": None, "extensions": 0, "satisfaction": None,
             **self._stage(at, due.respond_by),
         }
-        event = Event(at=at, actor=actor, role="reporter", action="report", from_state=None,
+        event = Event(at=at, actor=actor, role=REPORTER, action=REPORT, from_state=None,
                       to_state=State.REPORTED.value, note=None,
                       data={"source": source, "input_crs": loc["input_crs"]})
         stored, created = self.store.create(record, event, idempotency_key=idempotency_key)
@@ -401,15 +405,15 @@ class Dispatcher:
         """
         now = self.clock()
         out = []
-        page = self.store.query(IncidentQuery(now=now, light=("red",), limit=100_000))
+        page = self.store.query(IncidentQuery(now=now, light=(Light.RED,), limit=100_000))
         for item in page.items:
             overdue = now - item["due_at"]
             target = 2 if overdue > self.settings.county_after else 1
             level = item["escalation_level"]
             while level < target and item["status"] not in CLOSED_STATES:
-                role = "community" if level == 0 else "township"
+                role = Role.COMMUNITY if level == 0 else Role.TOWNSHIP
                 note = f"overdue since {item['due_at']:%m-%d %H:%M}"
-                item = self.transition(item["incident_id"], action="escalate",
+                item = self.transition(item["incident_id"], action=Action.ESCALATE,
                                        actor="supervision", role=role, note=note)
                 level = item["escalation_level"]
                 out.append(item)
@@ -422,7 +426,7 @@ class Dispatcher:
         out = dict(record)
         out.pop("idempotency_key", None)
         if out.get("due_at") is None:
-            out["light"] = "none"
+            out["light"] = Light.NONE
         else:
             out["light"] = light_of(now, out["stage_started_at"], out["due_at"],
                                     yellow_share=self.settings.yellow_share,
@@ -431,8 +435,8 @@ class Dispatcher:
         pending = out.get("extension_hours_pending") is not None
         out["allowed_actions"] = [
             a for a in allowed_actions(out["status"])
-            if not (a in ("grant_extension", "deny_extension") and not pending)
-            and not (a == "request_extension" and pending)]
+            if not (a in (Action.GRANT_EXTENSION, Action.DENY_EXTENSION) and not pending)
+            and not (a == Action.REQUEST_EXTENSION and pending)]
         for key in ("grid", "community", "township"):
             out[f"{key}_name"] = self._names.get(out.get(f"{key}_code"))
         return out

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy import event as sa_event
 from sqlalchemy.exc import IntegrityError
 
+from gridgis.dispatch.names import CLOSED_STATES, Light
 from gridgis.errors import ConflictError, IncidentNotFoundError
 from gridgis.store.base import Event, IncidentQuery, IncidentStore, Page
 
@@ -112,17 +113,20 @@ def store_path_for(layers_path: str | os.PathLike[str]) -> Path:
     return p.with_name(f"{p.stem}.incidents.sqlite")
 
 
+LIGHT_NAMES: dict[int, Light] = dict(enumerate((Light.RED, Light.YELLOW, Light.GREEN, Light.NONE)))
+"""The light of each rank the SQL gives, in the order a listing pins them (red first)."""
+_RANK = {light: rank for rank, light in LIGHT_NAMES.items()}
+
+
 def _light_rank(now: dt.datetime) -> sa.ColumnElement[int]:
+    """The light of the stored stage as its rank (the rule of :func:`light_of`, in SQL)."""
     c = incidents.c
     return sa.case(
-        (c.due_at.is_(None), 3),
-        (c.due_at < now, 0),
-        (c.yellow_at <= now, 1),
-        else_=2,
+        (c.due_at.is_(None), _RANK[Light.NONE]),
+        (c.due_at < now, _RANK[Light.RED]),
+        (c.yellow_at <= now, _RANK[Light.YELLOW]),
+        else_=_RANK[Light.GREEN],
     )
-
-
-LIGHT_NAMES = {0: "red", 1: "yellow", 2: "green", 3: "none"}
 
 
 class SQLiteStore(IncidentStore):
@@ -322,7 +326,7 @@ class SQLiteStore(IncidentStore):
         minx, miny, maxx, maxy = bbox
         with self.engine.connect() as conn:
             rows = conn.execute(sa.select(incidents).where(
-                c.category == category, c.status.notin_(("closed", "rejected")),
+                c.category == category, c.status.notin_(sorted(CLOSED_STATES)),
                 c.reported_at >= since, c.lon >= minx, c.lon <= maxx, c.lat >= miny,
                 c.lat <= maxy)).mappings().all()
         return [dict(r) for r in rows]
