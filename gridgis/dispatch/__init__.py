@@ -1,4 +1,12 @@
-"""Dispatch: the closed loop of an incident, its time limits and the service running it."""
+"""Dispatch: the closed loop of an incident, its time limits and the service running it.
+
+The vocabulary (:mod:`~gridgis.dispatch.names`), the record and the rules
+load at once and import nothing heavy, so that the store can use them; the
+service (:class:`Dispatcher`, which needs the index and pandas) loads on
+first use.
+"""
+
+from typing import TYPE_CHECKING, Any
 
 from gridgis.dispatch.names import (
     CLOSED_STATES,
@@ -12,8 +20,12 @@ from gridgis.dispatch.names import (
     State,
 )
 from gridgis.dispatch.rules import TRANSITIONS, Transition, allowed_actions, check_transition
-from gridgis.dispatch.service import Dispatcher, DispatchSettings, china_now
 from gridgis.dispatch.timing import Deadlines, WorkingCalendar, deadlines_for, light_of
+
+if TYPE_CHECKING:
+    from gridgis.dispatch.service import Dispatcher, DispatchSettings, china_now
+
+_LAZY = {"Dispatcher", "DispatchSettings", "china_now"}
 
 __all__ = [
     "CLOSED_STATES",
@@ -37,3 +49,11 @@ __all__ = [
     "deadlines_for",
     "light_of",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        from gridgis.dispatch import service
+
+        return getattr(service, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

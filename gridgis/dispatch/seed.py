@@ -15,6 +15,7 @@ import geopandas as gpd
 import pandas as pd
 
 from gridgis.dispatch.names import CLOSED_STATES, REPORT, REPORTER, Action, Role, State
+from gridgis.dispatch.record import IncidentRecord
 from gridgis.dispatch.service import Dispatcher
 from gridgis.dispatch.timing import deadlines_for
 from gridgis.store.base import Event
@@ -49,22 +50,17 @@ def seed_open_incidents(dispatcher: Dispatcher, incidents: gpd.GeoDataFrame) -> 
         reported = _ts(inc.reported_at)
         due = deadlines_for(reported, dispatcher.categories.loc[inc.category],
                             calendar=dispatcher.settings.calendar)
-        record: dict[str, Any] = {
-            "lon": float(inc.geometry.x), "lat": float(inc.geometry.y),
-            "input_crs": inc.input_crs, "input_lon": float(inc.geometry.x),
-            "input_lat": float(inc.geometry.y), "category": inc.category,
-            "priority": inc.priority,
-            "platform": dispatcher.categories.loc[inc.category, "platform"],
-            "description": inc.description, "source": inc.source, "status": State.REPORTED.value,
-            "grid_code": inc.grid_code, "community_code": inc.community_code,
-            "township_code": inc.township_code, "match": "inside", "edge_distance_m": None,
-            "patrol_level": None, "unit_id": None, "candidate_units": [],
-            "duplicate_of": [], "reported_at": reported, "respond_by": due.respond_by,
-            "progress_by": due.progress_by, "resolve_by": due.resolve_by,
-            "escalation_level": 0, "reopened": 0,
-            "returned": 0, "extension_hours_pending": None, "extensions": 0,
-            "satisfaction": None, **dispatcher._stage(reported, due.respond_by),
-        }
+        record = IncidentRecord(
+            lon=float(inc.geometry.x), lat=float(inc.geometry.y), input_crs=inc.input_crs,
+            input_lon=float(inc.geometry.x), input_lat=float(inc.geometry.y),
+            category=inc.category, priority=inc.priority,
+            platform=dispatcher.categories.loc[inc.category, "platform"],
+            description=inc.description, source=inc.source, grid_code=inc.grid_code,
+            community_code=inc.community_code, township_code=inc.township_code,
+            match="inside", edge_distance_m=None, patrol_level=None, reported_at=reported,
+            respond_by=due.respond_by, progress_by=due.progress_by, resolve_by=due.resolve_by,
+            **dispatcher.stage(reported, due.respond_by),
+        )
         event = Event(at=reported, actor=inc.source, role=REPORTER, action=REPORT,
                       from_state=None, to_state=State.REPORTED,
                       data={"archive_id": inc.incident_id})
@@ -88,11 +84,11 @@ def seed_open_incidents(dispatcher: Dispatcher, incidents: gpd.GeoDataFrame) -> 
                 at += dt.timedelta(minutes=30)
             changes: dict[str, Any] = {"status": target.value}
             if action is Action.ACCEPT:
-                changes |= dispatcher._stage(reported, due.resolve_by)
+                changes |= dispatcher.stage(reported, due.resolve_by)
             elif action is Action.RESOLVE:
-                changes |= dispatcher._stage(at, at + s.verify_within)
+                changes |= dispatcher.stage(at, at + s.verify_within)
             elif action is Action.VERIFY:
-                changes |= dispatcher._stage(at, at + s.callback_within)
+                changes |= dispatcher.stage(at, at + s.callback_within)
             if action is not Action.START:
                 changes[column] = at
             if action is Action.START:
@@ -107,7 +103,7 @@ def seed_open_incidents(dispatcher: Dispatcher, incidents: gpd.GeoDataFrame) -> 
         if inc.status == State.SHELVED and status == State.IN_PROGRESS:
             dispatcher.store.update(
                 stored["incident_id"], expected_version=stored["version"],
-                changes={"status": State.SHELVED.value, **dispatcher._stage(reported, None)},
+                changes={"status": State.SHELVED.value, **dispatcher.stage(reported, None)},
                 event=Event(at=_ts(inc.dispatched_at) + dt.timedelta(hours=1), actor="archive",
                             role=Role.TOWNSHIP, action=Action.SHELVE, from_state=status,
                             to_state=State.SHELVED, note="挂账 (from the archive)"))

@@ -27,6 +27,7 @@ from gridgis.dispatch.names import (
     Source,
     State,
 )
+from gridgis.dispatch.record import IncidentRecord
 from gridgis.dispatch.rules import allowed_actions, check_transition
 from gridgis.dispatch.timing import WorkingCalendar, deadlines_for, light_of
 from gridgis.errors import CategoryError, ConflictError, TransitionError
@@ -225,21 +226,19 @@ class Dispatcher:
             raise TransitionError(f"reported_at {at:%Y-%m-%d %H:%M} lies in the future")
         loc = self.locate(lon, lat, crs=crs, category=category)
         due = deadlines_for(at, row, calendar=self.settings.calendar)
-        record = {
-            "lon": loc["lon"], "lat": loc["lat"], "input_crs": loc["input_crs"],
-            "input_lon": float(lon), "input_lat": float(lat), "category": category,
-            "priority": row["priority"], "platform": row["platform"],
-            "description": description.strip(), "source": source, "status": State.REPORTED.value,
-            "grid_code": loc["grid_code"], "community_code": loc["community_code"],
-            "township_code": loc["township_code"], "match": loc["match"],
-            "edge_distance_m": loc["edge_distance_m"], "patrol_level": loc["patrol_level"],
-            "unit_id": None, "candidate_units": loc["units"],
-            "duplicate_of": self._duplicates(category, loc["lon"], loc["lat"], at),
-            "reported_at": at, "respond_by": due.respond_by, "progress_by": due.progress_by,
-            "resolve_by": due.resolve_by, "escalation_level": 0, "reopened": 0, "returned": 0,
-            "extension_hours_pending": None, "extensions": 0, "satisfaction": None,
-            **self._stage(at, due.respond_by),
-        }
+        record = IncidentRecord(
+            lon=loc["lon"], lat=loc["lat"], input_crs=loc["input_crs"],
+            input_lon=float(lon), input_lat=float(lat), category=category,
+            priority=row["priority"], platform=row["platform"],
+            description=description.strip(), source=Source(source),
+            grid_code=loc["grid_code"], community_code=loc["community_code"],
+            township_code=loc["township_code"], match=loc["match"],
+            edge_distance_m=loc["edge_distance_m"], patrol_level=loc["patrol_level"],
+            candidate_units=loc["units"],
+            duplicate_of=self._duplicates(category, loc["lon"], loc["lat"], at),
+            reported_at=at, respond_by=due.respond_by, progress_by=due.progress_by,
+            resolve_by=due.resolve_by, **self.stage(at, due.respond_by),
+        )
         event = Event(at=at, actor=actor, role=REPORTER, action=REPORT, from_state=None,
                       to_state=State.REPORTED.value, note=None,
                       data={"source": source, "input_crs": loc["input_crs"]})
@@ -261,8 +260,23 @@ class Dispatcher:
                 out.append(other["incident_id"])
         return sorted(out)
 
-    def _stage(self, start: dt.datetime, due: dt.datetime | None) -> dict[str, Any]:
-        """Stage bookkeeping: when it began, when it turns yellow, when it is due."""
+    def stage(self, start: dt.datetime, due: dt.datetime | None) -> dict[str, Any]:
+        """The clock of a stage that begins at ``start`` and is due at ``due``.
+
+        Parameters
+        ----------
+        start : datetime
+            When the stage begins.
+        due : datetime or None
+            Its deadline; None for a stage without a time limit (no light).
+
+        Returns
+        -------
+        dict
+            ``stage_started_at``, ``yellow_at`` (when the light turns yellow,
+            after ``yellow_share`` of the limit, counted on the calendar when
+            there is one) and ``due_at``: the record fields of the stage.
+        """
         if due is None:
             return {"stage_started_at": start, "yellow_at": None, "due_at": None}
         share = self.settings.yellow_share
@@ -336,11 +350,11 @@ class Dispatcher:
         s = self.settings
         ch: dict[str, Any] = {}
         data: dict[str, Any] = {}
-        resolve_stage = self._stage(cur["reported_at"], cur["resolve_by"])
+        resolve_stage = self.stage(cur["reported_at"], cur["resolve_by"])
         if action is Action.ACCEPT:
             ch = {"status": State.ACCEPTED, "accepted_at": now, **resolve_stage}
         elif action is Action.REJECT:
-            ch = {"status": State.REJECTED, "closed_at": now, **self._stage(now, None)}
+            ch = {"status": State.REJECTED, "closed_at": now, **self.stage(now, None)}
         elif action is Action.DISPATCH:
             if not unit_id:
                 raise TransitionError("dispatch needs unit_id: the unit that takes the matter")
@@ -362,32 +376,32 @@ class Dispatcher:
             extra = dt.timedelta(hours=cur["extension_hours_pending"])
             new_due = cur["resolve_by"] + extra
             ch = {"extension_hours_pending": None, "extensions": cur["extensions"] + 1,
-                  "resolve_by": new_due, **self._stage(cur["reported_at"], new_due)}
+                  "resolve_by": new_due, **self.stage(cur["reported_at"], new_due)}
             data = {"hours": cur["extension_hours_pending"], "resolve_by": new_due.isoformat()}
         elif action is Action.DENY_EXTENSION:
             ch = {"extension_hours_pending": None}
         elif action is Action.SHELVE:
-            ch = {"status": State.SHELVED, **self._stage(now, None)}
+            ch = {"status": State.SHELVED, **self.stage(now, None)}
         elif action is Action.UNSHELVE:
             limit = pd.Timedelta(self.categories.loc[cur["category"], "resolve"]).to_pytimedelta()
             new_due = now + limit
             ch = {"status": State.IN_PROGRESS, "resolve_by": new_due,
-                  **self._stage(now, new_due)}
+                  **self.stage(now, new_due)}
             data = {"resolve_by": new_due.isoformat()}
         elif action is Action.RESOLVE:
             ch = {"status": State.RESOLVED, "resolved_at": now,
-                  **self._stage(now, now + s.verify_within)}
+                  **self.stage(now, now + s.verify_within)}
         elif action is Action.REOPEN:
             ch = {"status": State.REOPENED, "reopened": cur["reopened"] + 1,
                   "resolved_at": None, "verified_at": None, **resolve_stage}
         elif action is Action.VERIFY:
             ch = {"status": State.VERIFIED, "verified_at": now,
-                  **self._stage(now, now + s.callback_within)}
+                  **self.stage(now, now + s.callback_within)}
         elif action is Action.CLOSE:
             if satisfaction is None or not 1 <= satisfaction <= 5:
                 raise TransitionError("close needs satisfaction from the call back, 1 to 5")
             ch = {"status": State.CLOSED, "closed_at": now, "satisfaction": float(satisfaction),
-                  **self._stage(now, None)}
+                  **self.stage(now, None)}
         elif action is Action.ESCALATE:
             ch = {"escalation_level": cur["escalation_level"] + 1}
             data = {"to": ESCALATION_LEVELS[cur["escalation_level"] + 1]}
