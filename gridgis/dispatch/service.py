@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
+from gridgis.dispatch.effects import Step
 from gridgis.dispatch.names import (
     CLOSED_STATES,
     ESCALATION_LEVELS,
@@ -324,90 +325,34 @@ class Dispatcher:
         TransitionError, ConflictError, IncidentNotFoundError
         """
         now = self.clock()
-        current = self.store.get(incident_id)
-        if version is not None and version != current["version"]:
-            raise ConflictError(f"incident {incident_id} is at version {current['version']}, "
+        row = self.store.get(incident_id)
+        current = IncidentRecord.from_row(row)
+        if version is not None and version != current.version:
+            raise ConflictError(f"incident {incident_id} is at version {current.version}, "
                                 f"not {version}; reload it and try again")
-        rule = check_transition(current["status"], action, role,
-                                escalation_level=current["escalation_level"],
-                                extension_pending=current["extension_hours_pending"] is not None)
-        if rule.needs_note and not (note and note.strip()):
-            raise TransitionError(f"{action} needs a note giving the reason")
-        if now < current["updated_at"]:
+        rule = check_transition(current.status, action, role,
+                                escalation_level=current.escalation_level,
+                                extension_pending=current.extension_hours_pending is not None)
+        inputs = {"unit_id": unit_id, "satisfaction": satisfaction, "hours": hours}
+        rule.check_inputs(note=note, **inputs)
+        if now < row["updated_at"]:
             raise TransitionError("the clock is behind the incident's last change")
-        changes, data = self._effects(rule.action, current, now, unit_id=unit_id,
-                                      satisfaction=satisfaction, hours=hours)
-        to_state = changes.get("status", current["status"])
+        changes: dict[str, Any] = {}
+        data: dict[str, Any] = {}
+        step = Step(current=current, now=now, inputs=inputs, district=self)
+        for effect in rule.effects:
+            changed, said = effect(step)
+            changes |= changed
+            data |= said
+        to_state = current.status if rule.target is None else rule.target
+        if rule.target is not None:
+            changes["status"] = rule.target.value
         event = Event(at=now, actor=actor, role=role, action=rule.action.value,
-                      from_state=current["status"], to_state=to_state, note=note, data=data)
-        stored = self.store.update(incident_id, expected_version=current["version"],
+                      from_state=current.status.value, to_state=to_state.value, note=note,
+                      data=data)
+        stored = self.store.update(incident_id, expected_version=current.version,
                                    changes=changes, event=event)
         return self.decorate(stored, now)
-
-    def _effects(self, action: Action, cur: dict[str, Any], now: dt.datetime, *,
-                 unit_id: str | None, satisfaction: float | None, hours: float | None
-                 ) -> tuple[dict[str, Any], dict[str, Any]]:
-        s = self.settings
-        ch: dict[str, Any] = {}
-        data: dict[str, Any] = {}
-        resolve_stage = self.stage(cur["reported_at"], cur["resolve_by"])
-        if action is Action.ACCEPT:
-            ch = {"status": State.ACCEPTED, "accepted_at": now, **resolve_stage}
-        elif action is Action.REJECT:
-            ch = {"status": State.REJECTED, "closed_at": now, **self.stage(now, None)}
-        elif action is Action.DISPATCH:
-            if not unit_id:
-                raise TransitionError("dispatch needs unit_id: the unit that takes the matter")
-            if unit_id not in self.unit_ids:
-                raise TransitionError(f"unknown unit {unit_id!r}")
-            ch = {"status": State.DISPATCHED, "dispatched_at": now, "unit_id": unit_id}
-            data = {"unit_id": unit_id}
-        elif action is Action.RETURN:
-            ch = {"status": State.ACCEPTED, "unit_id": None, "returned": cur["returned"] + 1}
-            data = {"unit_id": cur["unit_id"]}
-        elif action is Action.START:
-            ch = {"status": State.IN_PROGRESS, "started_at": cur["started_at"] or now}
-        elif action is Action.REQUEST_EXTENSION:
-            if hours is None or not 0 < hours <= s.max_extension_hours:
-                raise TransitionError(f"hours must lie between 0 and {s.max_extension_hours:g}")
-            ch = {"extension_hours_pending": float(hours)}
-            data = {"hours": float(hours)}
-        elif action is Action.GRANT_EXTENSION:
-            extra = dt.timedelta(hours=cur["extension_hours_pending"])
-            new_due = cur["resolve_by"] + extra
-            ch = {"extension_hours_pending": None, "extensions": cur["extensions"] + 1,
-                  "resolve_by": new_due, **self.stage(cur["reported_at"], new_due)}
-            data = {"hours": cur["extension_hours_pending"], "resolve_by": new_due.isoformat()}
-        elif action is Action.DENY_EXTENSION:
-            ch = {"extension_hours_pending": None}
-        elif action is Action.SHELVE:
-            ch = {"status": State.SHELVED, **self.stage(now, None)}
-        elif action is Action.UNSHELVE:
-            limit = pd.Timedelta(self.categories.loc[cur["category"], "resolve"]).to_pytimedelta()
-            new_due = now + limit
-            ch = {"status": State.IN_PROGRESS, "resolve_by": new_due,
-                  **self.stage(now, new_due)}
-            data = {"resolve_by": new_due.isoformat()}
-        elif action is Action.RESOLVE:
-            ch = {"status": State.RESOLVED, "resolved_at": now,
-                  **self.stage(now, now + s.verify_within)}
-        elif action is Action.REOPEN:
-            ch = {"status": State.REOPENED, "reopened": cur["reopened"] + 1,
-                  "resolved_at": None, "verified_at": None, **resolve_stage}
-        elif action is Action.VERIFY:
-            ch = {"status": State.VERIFIED, "verified_at": now,
-                  **self.stage(now, now + s.callback_within)}
-        elif action is Action.CLOSE:
-            if satisfaction is None or not 1 <= satisfaction <= 5:
-                raise TransitionError("close needs satisfaction from the call back, 1 to 5")
-            ch = {"status": State.CLOSED, "closed_at": now, "satisfaction": float(satisfaction),
-                  **self.stage(now, None)}
-        elif action is Action.ESCALATE:
-            ch = {"escalation_level": cur["escalation_level"] + 1}
-            data = {"to": ESCALATION_LEVELS[cur["escalation_level"] + 1]}
-        if "status" in ch:
-            ch["status"] = State(ch["status"]).value
-        return ch, data
 
     def supervise(self) -> list[dict[str, Any]]:
         """Escalate overdue work: to the township when red, to the county when long red.
