@@ -3,7 +3,8 @@
 A district that moves to gridgis brings the matters still open on its old
 platform; the demonstration loads the sample district's open incidents so
 that the console shows a live board. Every incident is written with the
-events its timestamps imply (report, accept, dispatch), so its trace is whole.
+steps its timestamps imply (report, accept, dispatch…), taken through the
+dispatch service's state machine, so its trace is whole.
 """
 
 from __future__ import annotations
@@ -20,8 +21,16 @@ from gridgis.dispatch.service import Dispatcher
 from gridgis.dispatch.timing import deadlines_for
 from gridgis.store.base import Event
 
-__all__ = ["seed_open_incidents"]
+__all__ = ["ARCHIVE", "STEPS", "seed_open_incidents"]
 
+ARCHIVE = "archive"
+"""The actor of the steps loaded from the archive."""
+STEPS = [("accepted_at", Action.ACCEPT, Role.COMMUNITY),
+         ("dispatched_at", Action.DISPATCH, Role.TOWNSHIP),
+         ("dispatched_at", Action.START, Role.UNIT),  # half an hour after the dispatch
+         ("resolved_at", Action.RESOLVE, Role.UNIT),
+         ("verified_at", Action.VERIFY, Role.GRID_WORKER)]
+"""The archive's timestamps and the steps of the loop they stand for, in order."""
 
 
 def _ts(value: Any) -> dt.datetime | None:
@@ -43,6 +52,17 @@ def seed_open_incidents(dispatcher: Dispatcher, incidents: gpd.GeoDataFrame) -> 
     int
         How many incidents were written (those already present under the
         same archive id are skipped: seeding twice writes nothing new).
+
+    Raises
+    ------
+    TransitionError
+        When the archive's timestamps of an incident run backwards.
+
+    Notes
+    -----
+    The report is written as the archive has it (located already); the
+    later steps go through :meth:`Dispatcher.transition` at the archive's
+    times, so they have the same effects and events as live ones.
     """
     open_ = incidents[~incidents["status"].isin(sorted(CLOSED_STATES))]
     written = 0
@@ -69,42 +89,18 @@ def seed_open_incidents(dispatcher: Dispatcher, incidents: gpd.GeoDataFrame) -> 
         if not created:
             continue
         written += 1
-        status = State.REPORTED
-        s = dispatcher.settings
-        steps = [("accepted_at", Action.ACCEPT, Role.COMMUNITY, State.ACCEPTED),
-                 ("dispatched_at", Action.DISPATCH, Role.TOWNSHIP, State.DISPATCHED),
-                 ("dispatched_at", Action.START, Role.UNIT, State.IN_PROGRESS),
-                 ("resolved_at", Action.RESOLVE, Role.UNIT, State.RESOLVED),
-                 ("verified_at", Action.VERIFY, Role.GRID_WORKER, State.VERIFIED)]
-        for column, action, role, target in steps:
+        iid, status = stored["incident_id"], State.REPORTED
+        for column, action, role in STEPS:
             at = _ts(getattr(inc, column))
             if at is None or (action is Action.START and inc.status == State.DISPATCHED):
                 break
             if action is Action.START:
                 at += dt.timedelta(minutes=30)
-            changes: dict[str, Any] = {"status": target.value}
-            if action is Action.ACCEPT:
-                changes |= dispatcher.stage(reported, due.resolve_by)
-            elif action is Action.RESOLVE:
-                changes |= dispatcher.stage(at, at + s.verify_within)
-            elif action is Action.VERIFY:
-                changes |= dispatcher.stage(at, at + s.callback_within)
-            if action is not Action.START:
-                changes[column] = at
-            if action is Action.START:
-                changes["started_at"] = at
-            if action is Action.DISPATCH:
-                changes["unit_id"] = inc.unit_id
-            stored = dispatcher.store.update(
-                stored["incident_id"], expected_version=stored["version"], changes=changes,
-                event=Event(at=at, actor="archive", role=role, action=action,
-                            from_state=status, to_state=target))
-            status = target
+            unit_id = inc.unit_id if action is Action.DISPATCH else None
+            status = dispatcher.transition(iid, action=action, actor=ARCHIVE, role=role, at=at,
+                                           unit_id=unit_id)["status"]
         if inc.status == State.SHELVED and status == State.IN_PROGRESS:
-            dispatcher.store.update(
-                stored["incident_id"], expected_version=stored["version"],
-                changes={"status": State.SHELVED.value, **dispatcher.stage(reported, None)},
-                event=Event(at=_ts(inc.dispatched_at) + dt.timedelta(hours=1), actor="archive",
-                            role=Role.TOWNSHIP, action=Action.SHELVE, from_state=status,
-                            to_state=State.SHELVED, note="挂账 (from the archive)"))
+            dispatcher.transition(iid, action=Action.SHELVE, actor=ARCHIVE, role=Role.TOWNSHIP,
+                                  at=_ts(inc.dispatched_at) + dt.timedelta(hours=1),
+                                  note="挂账 (from the archive)")
     return written

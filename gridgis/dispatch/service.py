@@ -292,7 +292,8 @@ class Dispatcher:
     def transition(self, incident_id: str, *, action: str, actor: str, role: str,
                    note: str | None = None, version: int | None = None,
                    unit_id: str | None = None, satisfaction: float | None = None,
-                   hours: float | None = None) -> dict[str, Any]:
+                   hours: float | None = None, at: dt.datetime | None = None
+                   ) -> dict[str, Any]:
         """Move an incident through the closed loop.
 
         Parameters
@@ -314,6 +315,10 @@ class Dispatcher:
             Call-back satisfaction 1–5 (``close``).
         hours : float, optional
             Extension asked for (``request_extension``).
+        at : datetime, optional
+            When the action was taken, for steps recorded afterwards (an
+            archive loaded into the store); default now. Neither before the
+            incident's last change nor in the future.
 
         Returns
         -------
@@ -324,7 +329,10 @@ class Dispatcher:
         ------
         TransitionError, ConflictError, IncidentNotFoundError
         """
-        now = self.clock()
+        now = self.clock() if at is None else at
+        if at is not None and at > self.clock() + dt.timedelta(minutes=5):
+            raise TransitionError(f"动作时间晚于当前时间 / at {at:%Y-%m-%d %H:%M} lies in the "
+                                  "future")
         row = self.store.get(incident_id)
         current = IncidentRecord.from_row(row)
         if version is not None and version != current.version:
