@@ -124,7 +124,7 @@ def list_requests(
         out = []
         for rid in comma_list(service_request_id):
             try:
-                out.append(_request(dispatcher.decorate(dispatcher.store.get(rid)), dispatcher))
+                out.append(_request(dispatcher.incident(rid, events=False), dispatcher))
             except IncidentNotFoundError:
                 continue
         return JSONResponse(out)
@@ -142,7 +142,7 @@ def list_requests(
 def read_request(dispatcher: Dispatch, request_id: str) -> JSONResponse:
     """One service request."""
     try:
-        item = dispatcher.decorate(dispatcher.store.get(request_id))
+        item = dispatcher.incident(request_id, events=False)
     except IncidentNotFoundError:
         return _error(404, 404, f"no service request {request_id!r}")
     return JSONResponse([_request(item, dispatcher)])

@@ -408,10 +408,17 @@ class Dispatcher:
             out[f"{key}_name"] = self._names.get(out.get(f"{key}_code"))
         return out
 
-    def incident(self, incident_id: str) -> dict[str, Any]:
-        """One incident with its light and its full event history."""
+    def incident(self, incident_id: str, *, events: bool = True) -> dict[str, Any]:
+        """One incident with its light and (unless ``events`` is False) its event history.
+
+        Raises
+        ------
+        IncidentNotFoundError
+            When there is no such incident.
+        """
         out = self.decorate(self.store.get(incident_id))
-        out["events"] = self.store.events(incident_id)
+        if events:
+            out["events"] = self.store.events(incident_id)
         return out
 
     def incidents(self, **filters: Any) -> Page:
