@@ -2,6 +2,14 @@
 
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
+from fastapi.testclient import TestClient
+from pydantic import ValidationError
+
+from api import create_app
+from api.settings import Settings
+from gridgis.store import SQLiteStore
+
 
 def _link(body, rel):
     return next((link["href"] for link in body["links"] if link["rel"] == rel), None)
@@ -38,3 +46,34 @@ def test_incidents_limit_bounds(client):
     assert client.get("/incidents", params={"limit": 1000}).status_code == 200
     r = client.get("/incidents", params={"limit": 1001})
     assert r.status_code == 422 and r.json()["field"] == "limit"
+
+
+@pytest.fixture
+def tight_client(small_layers, tmp_path):
+    store = SQLiteStore(tmp_path / "tight.sqlite")
+    settings = Settings(items_limit_default=2, items_limit_max=5, incidents_limit_default=3,
+                        incidents_limit_max=4)
+    with TestClient(create_app(settings, layers=small_layers, store=store)) as c:
+        yield c
+    store.close()
+
+
+def test_the_limit_bounds_come_from_the_settings(tight_client):
+    items = "/collections/grids/items"
+    assert tight_client.get(items).json()["numberReturned"] == 2
+    assert tight_client.get(items, params={"limit": 5}).json()["numberReturned"] == 5
+    r = tight_client.get(items, params={"limit": 6})
+    assert r.status_code == 422 and r.json()["field"] == "limit"
+    assert tight_client.get("/incidents", params={"limit": 4}).status_code == 200
+    assert tight_client.get("/incidents", params={"limit": 5}).status_code == 422
+    schema = tight_client.get("/openapi.json").json()
+    limit = next(p for p in schema["paths"]["/collections/{collection_id}/items"]["get"][
+        "parameters"] if p["name"] == "limit")
+    assert limit["schema"]["maximum"] == 5 and limit["schema"]["default"] == 2
+
+
+def test_a_default_above_its_limit_is_refused():
+    with pytest.raises(ValidationError, match=r"items_limit_default \(11\) exceeds"):
+        Settings(items_limit_default=11, items_limit_max=10)
+    with pytest.raises(ValidationError, match="超出上限"):
+        Settings(incidents_limit_max=10)
