@@ -11,6 +11,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializ
 from gridgis.dispatch.names import Level, Light, Source, State
 
 __all__ = [
+    "CrsName",
     "EventOut",
     "Incident",
     "IncidentDetail",

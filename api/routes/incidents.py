@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 
 from api.deps import BBox, Offset, comma_list, get_dispatcher, limit_query
 from api.models import (
+    CrsName,
     Incident,
     IncidentDetail,
     IncidentIn,
@@ -32,7 +33,7 @@ def locate(
     dispatcher: Dispatch,
     lon: Annotated[float, Query(ge=-180, le=180)],
     lat: Annotated[float, Query(ge=-90, le=90)],
-    crs: Annotated[Literal["wgs84", "cgcs2000", "gcj02", "bd09"], Query()] = "wgs84",
+    crs: Annotated[CrsName, Query()] = "wgs84",
     category: Annotated[str | None, Query(max_length=16)] = None,
 ) -> LocateResponse:
     """Grid, community, township, patrol level, grid workers and nearest units of a point."""
