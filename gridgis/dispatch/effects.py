@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from gridgis.dispatch.service import DispatchSettings
 
 __all__ = [
+    "District",
     "Effect",
     "Outcome",
     "Step",

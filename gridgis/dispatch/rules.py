@@ -72,8 +72,11 @@ class Transition:
     ``target`` is ``None`` for actions that keep the state (escalation and
     extension decisions change other fields). ``needs_note`` makes the note
     mandatory (a reason must be on record); ``needs`` names other required
-    inputs (keys of :data:`NEEDS`). ``effects`` are what the action changes
-    besides the state, in order (:mod:`gridgis.dispatch.effects`).
+    inputs (keys of :data:`NEEDS`). ``extension_pending`` is True for actions
+    that decide a waiting extension request, False for one that may only be
+    taken while none waits, None when it does not matter. ``effects`` are
+    what the action changes besides the state, in order
+    (:mod:`gridgis.dispatch.effects`).
     """
 
     action: Action
@@ -82,6 +85,7 @@ class Transition:
     roles: frozenset[Role]
     needs_note: bool = False
     needs: tuple[str, ...] = ()
+    extension_pending: bool | None = None
     effects: tuple[Effect, ...] = ()
 
     def check_inputs(self, *, note: str | None = None, **inputs: Any) -> None:
@@ -109,9 +113,10 @@ class Transition:
 
 
 def _t(action: Action, sources: set[State], target: State | None, roles: set[Role] | frozenset,
-       *effects: Effect, note: bool = False, needs: tuple[str, ...] = ()) -> Transition:
+       *effects: Effect, note: bool = False, needs: tuple[str, ...] = (),
+       pending: bool | None = None) -> Transition:
     return Transition(action, frozenset(sources), target, frozenset(roles), note, needs,
-                      effects)
+                      pending, effects)
 
 
 S, R, A = State, Role, Action
@@ -125,11 +130,11 @@ TRANSITIONS: dict[Action, Transition] = {t.action: t for t in (
        note=True),
     _t(A.START, {S.DISPATCHED, S.REOPENED}, S.IN_PROGRESS, {R.UNIT}, start_once),
     _t(A.REQUEST_EXTENSION, {S.DISPATCHED, S.IN_PROGRESS}, None, {R.UNIT}, request_extension,
-       note=True, needs=("hours",)),
+       note=True, needs=("hours",), pending=False),
     _t(A.GRANT_EXTENSION, {S.DISPATCHED, S.IN_PROGRESS}, None, SUPERVISORS, grant_extension,
-       decide_extension),
+       decide_extension, pending=True),
     _t(A.DENY_EXTENSION, {S.DISPATCHED, S.IN_PROGRESS}, None, SUPERVISORS, decide_extension,
-       note=True),
+       note=True, pending=True),
     _t(A.SHELVE, {S.DISPATCHED, S.IN_PROGRESS}, S.SHELVED, SUPERVISORS, stage_ends, note=True),
     _t(A.UNSHELVE, {S.SHELVED}, S.IN_PROGRESS, SUPERVISORS, restart_resolve_limit),
     _t(A.RESOLVE, {S.IN_PROGRESS}, S.RESOLVED, {R.UNIT}, stamp("resolved_at"),
@@ -212,23 +217,30 @@ def check_transition(state: str, action: str, role: str, *, escalation_level: in
             raise TransitionError(
                 f"the incident is held by the {ESCALATION_LEVELS[escalation_level]}; "
                 f"a {who.value} cannot escalate it")
-    if act in (Action.GRANT_EXTENSION, Action.DENY_EXTENSION) and not extension_pending:
+    if rule.extension_pending is True and not extension_pending:
         raise TransitionError("no extension request is waiting for a decision")
-    if act is Action.REQUEST_EXTENSION and extension_pending:
+    if rule.extension_pending is False and extension_pending:
         raise TransitionError("an extension request is already waiting for a decision")
     return rule
 
 
-def allowed_actions(state: str, role: str | None = None) -> list[str]:
+def allowed_actions(state: str, role: str | None = None, *,
+                    extension_pending: bool | None = None) -> list[str]:
     """Actions possible from ``state`` (for ``role`` when given), in workflow order.
+
+    ``extension_pending`` given, actions that need the other case (deciding
+    a request that is not there, asking while one waits) are left out.
 
     Examples
     --------
     >>> allowed_actions("resolved", "grid_worker")
     ['reopen', 'verify']
+    >>> allowed_actions("in_progress", "unit", extension_pending=True)
+    ['resolve']
     """
     out = []
     for act, rule in TRANSITIONS.items():
-        if state in rule.sources and (role is None or role in rule.roles):
+        if state in rule.sources and (role is None or role in rule.roles) and (
+                extension_pending is None or rule.extension_pending in (None, extension_pending)):
             out.append(act.value)
     return out

@@ -333,8 +333,7 @@ class Dispatcher:
         if at is not None and at > self.clock() + dt.timedelta(minutes=5):
             raise TransitionError(f"动作时间晚于当前时间 / at {at:%Y-%m-%d %H:%M} lies in the "
                                   "future")
-        row = self.store.get(incident_id)
-        current = IncidentRecord.from_row(row)
+        current = IncidentRecord.from_row(self.store.get(incident_id))
         if version is not None and version != current.version:
             raise ConflictError(f"incident {incident_id} is at version {current.version}, "
                                 f"not {version}; reload it and try again")
@@ -343,7 +342,7 @@ class Dispatcher:
                                 extension_pending=current.extension_hours_pending is not None)
         inputs = {"unit_id": unit_id, "satisfaction": satisfaction, "hours": hours}
         rule.check_inputs(note=note, **inputs)
-        if now < row["updated_at"]:
+        if current.updated_at is not None and now < current.updated_at:
             raise TransitionError("the clock is behind the incident's last change")
         changes: dict[str, Any] = {}
         data: dict[str, Any] = {}
@@ -399,11 +398,8 @@ class Dispatcher:
                                     yellow_share=self.settings.yellow_share,
                                     calendar=self.settings.calendar)
         out["escalated_to"] = ESCALATION_LEVELS[out["escalation_level"]]
-        pending = out.get("extension_hours_pending") is not None
-        out["allowed_actions"] = [
-            a for a in allowed_actions(out["status"])
-            if not (a in (Action.GRANT_EXTENSION, Action.DENY_EXTENSION) and not pending)
-            and not (a == Action.REQUEST_EXTENSION and pending)]
+        out["allowed_actions"] = allowed_actions(
+            out["status"], extension_pending=out.get("extension_hours_pending") is not None)
         for key in ("grid", "community", "township"):
             out[f"{key}_name"] = self._names.get(out.get(f"{key}_code"))
         return out
