@@ -1,9 +1,9 @@
 """Dispatch: the closed loop of an incident, its time limits and the service running it.
 
-The vocabulary (:mod:`~gridgis.dispatch.names`), the record and the rules
-load at once and import nothing heavy, so that the store can use them; the
-service (:class:`Dispatcher`, which needs the index and pandas) loads on
-first use.
+The vocabulary (:mod:`~gridgis.dispatch.names`), the record, the rules and
+the timing load at once and need neither the index nor the store, so that
+the store can use them; the service (:class:`Dispatcher`, which needs the
+index, the layers and a store) loads on first use.
 """
 
 from typing import TYPE_CHECKING, Any
