@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
@@ -9,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 
 from gridgis.dispatch import Dispatcher
 
-__all__ = ["BBox", "comma_list", "get_dispatcher", "parse_bbox"]
+__all__ = ["BBox", "Offset", "comma_list", "get_dispatcher", "limit_query", "parse_bbox"]
 
 
 def get_dispatcher(request: Request) -> Dispatcher:
@@ -50,3 +51,20 @@ def comma_list(value: str | None) -> tuple[str, ...]:
     if not value:
         return ()
     return tuple(v.strip() for v in value.split(",") if v.strip())
+
+
+def limit_query(*, default: int, maximum: int) -> Callable[..., int]:
+    """A ``limit`` query dependency bounded by settings (1 to ``maximum``, default ``default``).
+
+    The bound is read when the router is built (see the ``create_router``
+    factories), so it shows in the OpenAPI document and a larger value is
+    refused with 422 naming ``limit``.
+    """
+    # the bound goes in the default: annotations are strings read in the module's globals
+    def limit(limit: int = Query(default, ge=1, le=maximum,
+                                 description=f"items per page, at most {maximum}")) -> int:
+        return limit
+    return limit
+
+
+Offset = Annotated[int, Query(ge=0, description="items to skip")]

@@ -80,8 +80,8 @@ def create_app(settings: Settings | None = None, *, layers: Layers | None = None
     app.state.settings = settings
     install_error_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
-    app.include_router(incidents.router)
-    app.include_router(features.router)
+    app.include_router(incidents.create_router(settings))
+    app.include_router(features.create_router(settings))
     app.include_router(open311.router)
 
     app.mount("/static/leaflet", StaticFiles(directory=leaflet.BASE_DIR), name="leaflet")

@@ -8,7 +8,10 @@ from zoneinfo import ZoneInfo
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer
 
+from gridgis.dispatch.names import Level, Light, Source, State
+
 __all__ = [
+    "CrsName",
     "EventOut",
     "Incident",
     "IncidentDetail",
@@ -36,7 +39,16 @@ CstOut = Annotated[dt.datetime, PlainSerializer(
     lambda d: d.replace(tzinfo=CST).isoformat(), return_type=str)]
 CstIn = Annotated[dt.datetime, AfterValidator(to_cst_naive)]
 CrsName = Literal["wgs84", "cgcs2000", "gcj02", "bd09"]
-Source = Literal["grid_worker", "hotline", "app", "sensor"]
+
+
+def _not_open311(value: Source) -> Source:
+    if value is Source.OPEN311:
+        raise ValueError("open311 来源仅供 Open311 接口使用 / the source open311 is for the "
+                         "Open311 routes (/open311/v2)")
+    return value
+
+
+ReportSource = Annotated[Source, AfterValidator(_not_open311)]
 
 
 class Link(BaseModel):
@@ -89,7 +101,7 @@ class IncidentIn(BaseModel):
     crs: CrsName = "wgs84"
     category: str = Field(min_length=1, max_length=16, description="category code, e.g. D01")
     description: str = Field(min_length=1, max_length=4000)
-    source: Source = "app"
+    source: ReportSource = Source.APP
     reported_at: CstIn | None = Field(None, description="default: now; naive means UTC+8")
     idempotency_key: str | None = Field(None, min_length=1, max_length=128)
     actor: str = Field("reporter", min_length=1, max_length=128)
@@ -118,8 +130,8 @@ class EventOut(BaseModel):
     actor: str
     role: str
     action: str
-    from_state: str | None
-    to_state: str
+    from_state: State | None
+    to_state: State
     note: str | None
     data: dict[str, Any]
 
@@ -129,14 +141,14 @@ class Incident(BaseModel):
 
     incident_id: str
     version: int
-    status: str
-    light: Literal["green", "yellow", "red", "none"]
+    status: State
+    light: Light
     allowed_actions: list[str]
     category: str
     priority: str
     platform: str
     description: str
-    source: str
+    source: Source
     lon: float
     lat: float
     input_crs: str
@@ -153,7 +165,7 @@ class Incident(BaseModel):
     candidate_units: list[UnitSuggestion]
     duplicate_of: list[str]
     escalation_level: int
-    escalated_to: str
+    escalated_to: Level
     reopened: int
     returned: int
     extensions: int

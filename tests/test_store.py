@@ -1,11 +1,16 @@
+import dataclasses
 import datetime as dt
 import sqlite3
 import threading
 
 import pytest
+import sqlalchemy as sa
 
+from gridgis.dispatch.names import State
+from gridgis.dispatch.record import IncidentRecord
 from gridgis.errors import ConflictError, IncidentNotFoundError
 from gridgis.store import SCHEMA_VERSION, Event, IncidentQuery, SQLiteStore, store_path_for
+from gridgis.store.sqlite import columns_match_record, incidents
 
 T0 = dt.datetime(2026, 11, 2, 9, 0)
 
@@ -24,7 +29,7 @@ def record(**over):
         "due_at": T0 + dt.timedelta(days=1), "escalation_level": 0, "reopened": 0,
         "returned": 0, "extension_hours_pending": None, "extensions": 0, "satisfaction": None,
     }
-    return base | over
+    return IncidentRecord(**(base | over))
 
 
 def ev(action="report", to="reported", at=T0, **kw):
@@ -152,3 +157,26 @@ def test_open_near(store):
 
 def test_store_path_beside_layers(tmp_path):
     assert store_path_for(tmp_path / "x.gpkg") == tmp_path / "x.incidents.sqlite"
+
+
+def test_the_table_is_checked_against_the_record():
+    assert columns_match_record(incidents) == []
+    meta = sa.MetaData()
+    kept = [sa.Column(c.name, c.type, primary_key=c.primary_key,
+                      nullable=c.nullable and c.name != "due_at")
+            for c in incidents.columns if c.name != "satisfaction"]
+    drifted = sa.Table("incidents", meta, *kept, sa.Column("colour", sa.String(8)))
+    assert sorted(columns_match_record(drifted)) == [
+        "column 'colour' is not a record field",
+        "column 'due_at' is not nullable; the record allows None",
+        "record field 'satisfaction' has no column"]
+
+
+def test_a_stored_record_reads_back_as_the_record(store):
+    stored, _ = store.create(record(unit_id="U0001", candidate_units=[{"unit_id": "U0001"}]),
+                             ev())
+    back = IncidentRecord.from_row(stored)
+    assert back == dataclasses.replace(
+        record(unit_id="U0001", candidate_units=[{"unit_id": "U0001"}]),
+        incident_id=stored["incident_id"], version=1, updated_at=T0)
+    assert back.status is State.REPORTED and back.to_row()["status"] == "reported"

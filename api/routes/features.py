@@ -5,22 +5,22 @@ from __future__ import annotations
 import json
 import math
 from typing import Annotated, Any
-from urllib.parse import urlencode
 
 import numpy as np
 import pandas as pd
 import shapely
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
-from api.deps import BBox, get_dispatcher
+from api.deps import BBox, Offset, get_dispatcher, limit_query
+from api.paging import page_links
+from api.settings import Settings
 from gridgis.dispatch import Dispatcher
 from gridgis.errors import MissingLayerError
 from gridgis.schemas import SCHEMAS
 
-__all__ = ["router"]
+__all__ = ["create_router"]
 
-router = APIRouter(tags=["features"])
 Dispatch = Annotated[Dispatcher, Depends(get_dispatcher)]
 GEOJSON = "application/geo+json"
 CONFORMANCE = [
@@ -45,13 +45,11 @@ def _collection(request: Request, name: str, frame: Any) -> dict[str, Any]:
     }
 
 
-@router.get("/conformance")
 def conformance() -> dict[str, list[str]]:
     """The OGC API conformance classes this service implements."""
     return {"conformsTo": CONFORMANCE}
 
 
-@router.get("/collections")
 def collections(request: Request, dispatcher: Dispatch) -> dict[str, Any]:
     """Every layer of the district."""
     base = str(request.base_url).rstrip("/")
@@ -61,7 +59,6 @@ def collections(request: Request, dispatcher: Dispatch) -> dict[str, Any]:
     }
 
 
-@router.get("/collections/{collection_id}")
 def collection(request: Request, dispatcher: Dispatch, collection_id: str) -> dict[str, Any]:
     """One layer's description."""
     return _collection(request, collection_id, _layer(dispatcher, collection_id))
@@ -100,36 +97,6 @@ def _features(frame: Any) -> list[dict[str, Any]]:
     return out
 
 
-@router.get("/collections/{collection_id}/items")
-def items(
-    request: Request,
-    dispatcher: Dispatch,
-    collection_id: str,
-    bbox: BBox,
-    limit: Annotated[int, Query(ge=1, le=10_000)] = 10,
-    offset: Annotated[int, Query(ge=0)] = 0,
-) -> JSONResponse:
-    """Features of a layer as GeoJSON (RFC 7946, lon/lat), paged with ``next`` links."""
-    frame = _layer(dispatcher, collection_id)
-    if bbox is not None:
-        hit = frame.sindex.query(shapely.box(*bbox), predicate="intersects")
-        frame = frame.iloc[np.sort(hit)]
-    page = frame.iloc[offset: offset + limit]
-    base = f"{str(request.base_url).rstrip('/')}/collections/{collection_id}/items"
-    params = dict(request.query_params)
-    links = [{"href": str(request.url), "rel": "self", "type": GEOJSON}]
-    if offset + limit < len(frame):
-        links.append({"href": f"{base}?{urlencode({**params, 'offset': offset + limit})}",
-                      "rel": "next", "type": GEOJSON})
-    if offset > 0:
-        prev = urlencode({**params, "offset": max(0, offset - limit)})
-        links.append({"href": f"{base}?{prev}", "rel": "prev", "type": GEOJSON})
-    body = {"type": "FeatureCollection", "features": _features(page),
-            "numberMatched": len(frame), "numberReturned": len(page), "links": links}
-    return JSONResponse(body, media_type=GEOJSON)
-
-
-@router.get("/collections/{collection_id}/items/{feature_id}")
 def item(dispatcher: Dispatch, collection_id: str, feature_id: str) -> JSONResponse:
     """One feature by its key (grid code, unit id, …)."""
     frame = _layer(dispatcher, collection_id)
@@ -137,3 +104,38 @@ def item(dispatcher: Dispatch, collection_id: str, feature_id: str) -> JSONRespo
         raise MissingLayerError(f"collection {collection_id!r} has no feature {feature_id!r}",
                                 layer=collection_id)
     return JSONResponse(_features(frame.loc[[feature_id]])[0], media_type=GEOJSON)
+
+
+def _items(request: Request, dispatcher: Dispatcher, collection_id: str,
+           bbox: tuple[float, float, float, float] | None, limit: int, offset: int
+           ) -> JSONResponse:
+    frame = _layer(dispatcher, collection_id)
+    if bbox is not None:
+        hit = frame.sindex.query(shapely.box(*bbox), predicate="intersects")
+        frame = frame.iloc[np.sort(hit)]
+    page = frame.iloc[offset: offset + limit]
+    links = page_links(request, offset=offset, limit=limit, matched=len(frame),
+                       media_type=GEOJSON)
+    body = {"type": "FeatureCollection", "features": _features(page),
+            "numberMatched": len(frame), "numberReturned": len(page), "links": links}
+    return JSONResponse(body, media_type=GEOJSON)
+
+
+def create_router(settings: Settings) -> APIRouter:
+    """The OGC API Features routes, ``limit`` bounded by ``GRIDGIS_ITEMS_LIMIT_*``."""
+    router = APIRouter(tags=["features"])
+    router.get("/conformance")(conformance)
+    router.get("/collections")(collections)
+    router.get("/collections/{collection_id}")(collection)
+    # a default, not an annotation: annotations are strings read in the module's globals
+    bounded_limit = Depends(limit_query(default=settings.items_limit_default,
+                                        maximum=settings.items_limit_max))
+
+    @router.get("/collections/{collection_id}/items")
+    def items(request: Request, dispatcher: Dispatch, collection_id: str, bbox: BBox,
+              limit: int = bounded_limit, offset: Offset = 0) -> JSONResponse:
+        """Features of a layer as GeoJSON (RFC 7946, lon/lat), paged with ``next`` links."""
+        return _items(request, dispatcher, collection_id, bbox, limit, offset)
+
+    router.get("/collections/{collection_id}/items/{feature_id}")(item)
+    return router

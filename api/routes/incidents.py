@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated, Literal
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 
-from api.deps import BBox, comma_list, get_dispatcher
+from api.deps import BBox, Offset, comma_list, get_dispatcher, limit_query
 from api.models import (
+    CrsName,
     Incident,
     IncidentDetail,
     IncidentIn,
@@ -20,27 +20,26 @@ from api.models import (
     TransitionIn,
     to_cst_naive,
 )
-from gridgis.dispatch import Dispatcher
+from api.paging import page_links
+from api.settings import Settings
+from gridgis.dispatch import Dispatcher, Light
 
-__all__ = ["router"]
+__all__ = ["create_router"]
 
-router = APIRouter(tags=["incidents"])
 Dispatch = Annotated[Dispatcher, Depends(get_dispatcher)]
 
 
-@router.get("/locate", response_model=LocateResponse)
 def locate(
     dispatcher: Dispatch,
     lon: Annotated[float, Query(ge=-180, le=180)],
     lat: Annotated[float, Query(ge=-90, le=90)],
-    crs: Annotated[Literal["wgs84", "cgcs2000", "gcj02", "bd09"], Query()] = "wgs84",
+    crs: Annotated[CrsName, Query()] = "wgs84",
     category: Annotated[str | None, Query(max_length=16)] = None,
 ) -> LocateResponse:
     """Grid, community, township, patrol level, grid workers and nearest units of a point."""
     return LocateResponse(**dispatcher.locate(lon, lat, crs=crs, category=category))
 
 
-@router.get("/categories")
 def categories(dispatcher: Dispatch) -> list[dict[str, object]]:
     """The category table: platform, unit kinds, priority and time limits in hours."""
     out = []
@@ -53,7 +52,6 @@ def categories(dispatcher: Dispatch) -> list[dict[str, object]]:
     return out
 
 
-@router.post("/incidents", response_model=Incident, status_code=201)
 def report(
     dispatcher: Dispatch,
     body: IncidentIn,
@@ -77,57 +75,11 @@ def report(
 SortName = Literal["light", "reported_at", "-reported_at", "due_at"]
 
 
-@router.get("/incidents", response_model=IncidentPage)
-def list_incidents(
-    request: Request,
-    dispatcher: Dispatch,
-    bbox: BBox,
-    status: Annotated[str | None, Query(description="comma-separated states")] = None,
-    light: Annotated[str | None, Query(description="comma-separated: red,yellow,green,none")
-                     ] = None,
-    category: Annotated[str | None, Query(description="comma-separated category codes")
-                        ] = None,
-    grid: Annotated[str | None, Query(max_length=32)] = None,
-    community: Annotated[str | None, Query(max_length=32)] = None,
-    township: Annotated[str | None, Query(max_length=32)] = None,
-    reported_from: Annotated[dt.datetime | None, Query(alias="from")] = None,
-    reported_to: Annotated[dt.datetime | None, Query(alias="to")] = None,
-    sort: SortName = "light",
-    limit: Annotated[int, Query(ge=1, le=1000)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
-) -> IncidentPage:
-    """Incidents, red first (pinned to the top) unless another sort is asked."""
-    lights = comma_list(light)
-    bad = set(lights) - {"red", "yellow", "green", "none"}
-    if bad:
-        raise RequestValidationError([{"loc": ("query", "light"), "type": "value_error",
-                                       "msg": "light is one of red, yellow, green, none"}])
-    page = dispatcher.incidents(
-        status=comma_list(status), light=lights, category=comma_list(category),
-        grid_code=grid, community_code=community, township_code=township, bbox=bbox,
-        reported_from=to_cst_naive(reported_from) if reported_from else None,
-        reported_to=to_cst_naive(reported_to) if reported_to else None,
-        sort=sort, offset=offset, limit=limit)
-    links = [Link(href=str(request.url), rel="self", type="application/json")]
-    params = dict(request.query_params)
-    if offset + limit < page.matched:
-        nxt = urlencode({**params, "offset": offset + limit})
-        links.append(Link(href=f"{request.url.path}?{nxt}", rel="next", type="application/json"))
-    if offset > 0:
-        prev = max(0, offset - limit)
-        links.append(Link(href=f"{request.url.path}?{urlencode({**params, 'offset': prev})}",
-                          rel="prev", type="application/json"))
-    return IncidentPage(items=[Incident(**i) for i in page.items], matched=page.matched,
-                        returned=len(page.items), lights=page.lights, links=links)
-
-
-@router.get("/incidents/{incident_id}", response_model=IncidentDetail)
 def read_incident(dispatcher: Dispatch, incident_id: str) -> IncidentDetail:
     """One incident with its event history."""
     return IncidentDetail(**dispatcher.incident(incident_id))
 
 
-@router.post("/incidents/{incident_id}/transitions", response_model=IncidentDetail)
 def move(dispatcher: Dispatch, incident_id: str, body: TransitionIn) -> IncidentDetail:
     """Take an action; 409 with the reason when it is not allowed now or someone acted first."""
     dispatcher.transition(incident_id, action=body.action, actor=body.actor, role=body.role,
@@ -136,7 +88,58 @@ def move(dispatcher: Dispatch, incident_id: str, body: TransitionIn) -> Incident
     return IncidentDetail(**dispatcher.incident(incident_id))
 
 
-@router.post("/supervision", response_model=list[Incident])
 def supervise(dispatcher: Dispatch) -> list[Incident]:
     """Escalate overdue incidents now (a scheduler calls this every few minutes)."""
     return [Incident(**i) for i in dispatcher.supervise()]
+
+
+def create_router(settings: Settings) -> APIRouter:
+    """The incident routes, the listing's ``limit`` bounded by ``GRIDGIS_INCIDENTS_LIMIT_*``."""
+    router = APIRouter(tags=["incidents"])
+    router.get("/locate", response_model=LocateResponse)(locate)
+    router.get("/categories")(categories)
+    router.post("/incidents", response_model=Incident, status_code=201)(report)
+    # a default, not an annotation: annotations are strings read in the module's globals
+    bounded_limit = Depends(limit_query(default=settings.incidents_limit_default,
+                                        maximum=settings.incidents_limit_max))
+
+    @router.get("/incidents", response_model=IncidentPage)
+    def list_incidents(
+        request: Request,
+        dispatcher: Dispatch,
+        bbox: BBox,
+        status: Annotated[str | None, Query(description="comma-separated states")] = None,
+        light: Annotated[str | None, Query(description=f"comma-separated: {','.join(Light)}")
+                         ] = None,
+        category: Annotated[str | None, Query(description="comma-separated category codes")
+                            ] = None,
+        grid: Annotated[str | None, Query(max_length=32)] = None,
+        community: Annotated[str | None, Query(max_length=32)] = None,
+        township: Annotated[str | None, Query(max_length=32)] = None,
+        reported_from: Annotated[dt.datetime | None, Query(alias="from")] = None,
+        reported_to: Annotated[dt.datetime | None, Query(alias="to")] = None,
+        sort: SortName = "light",
+        limit: int = bounded_limit,
+        offset: Offset = 0,
+    ) -> IncidentPage:
+        """Incidents, red first (pinned to the top) unless another sort is asked."""
+        lights = comma_list(light)
+        if set(lights) - set(Light):
+            raise RequestValidationError([{"loc": ("query", "light"), "type": "value_error",
+                                           "msg": f"light is one of {', '.join(Light)}"}])
+        page = dispatcher.incidents(
+            status=comma_list(status), light=lights, category=comma_list(category),
+            grid_code=grid, community_code=community, township_code=township, bbox=bbox,
+            reported_from=to_cst_naive(reported_from) if reported_from else None,
+            reported_to=to_cst_naive(reported_to) if reported_to else None,
+            sort=sort, offset=offset, limit=limit)
+        links = [Link(**link) for link in page_links(request, offset=offset, limit=limit,
+                                                      matched=page.matched,
+                                                      media_type="application/json")]
+        return IncidentPage(items=[Incident(**i) for i in page.items], matched=page.matched,
+                            returned=len(page.items), lights=page.lights, links=links)
+
+    router.get("/incidents/{incident_id}", response_model=IncidentDetail)(read_incident)
+    router.post("/incidents/{incident_id}/transitions", response_model=IncidentDetail)(move)
+    router.post("/supervision", response_model=list[Incident])(supervise)
+    return router

@@ -16,19 +16,21 @@ from fastapi.responses import JSONResponse
 
 from api.deps import comma_list, get_dispatcher
 from api.models import to_cst_naive
-from gridgis.dispatch import Dispatcher
+from gridgis.dispatch import CLOSED_STATES, OPEN_STATES, Dispatcher, Source, State
 from gridgis.errors import GridGisError, IncidentNotFoundError
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/open311/v2", tags=["open311"])
 Dispatch = Annotated[Dispatcher, Depends(get_dispatcher)]
-CLOSED = ("closed", "rejected")
-STATUS_NOTES = {"reported": "received", "accepted": "accepted by the command centre",
-                "dispatched": "assigned to the responsible unit", "in_progress": "being handled",
-                "resolved": "handled, awaiting verification", "reopened": "reopened",
-                "verified": "verified on site", "shelved": "on the books (挂账)",
-                "closed": "closed", "rejected": "not accepted"}
+STATUS_NOTES: dict[State, str] = {
+    State.REPORTED: "received", State.ACCEPTED: "accepted by the command centre",
+    State.DISPATCHED: "assigned to the responsible unit", State.IN_PROGRESS: "being handled",
+    State.RESOLVED: "handled, awaiting verification", State.REOPENED: "reopened",
+    State.VERIFIED: "verified on site", State.SHELVED: "on the books (挂账)",
+    State.CLOSED: "closed", State.REJECTED: "not accepted"}
+OPEN311_STATUS = {"open": OPEN_STATES, "closed": CLOSED_STATES}
+"""GeoReport v2 knows two statuses; each stands for a set of the loop's states."""
 
 
 def _error(status: int, code: int, description: str) -> JSONResponse:
@@ -44,7 +46,7 @@ def _request(item: dict[str, Any], dispatcher: Dispatcher) -> dict[str, Any]:
         if item["category"] in dispatcher.categories.index else item["category"]
     return {
         "service_request_id": item["incident_id"],
-        "status": "closed" if item["status"] in CLOSED else "open",
+        "status": "closed" if item["status"] in CLOSED_STATES else "open",
         "status_notes": STATUS_NOTES.get(item["status"], item["status"]),
         "service_name": name, "service_code": item["category"],
         "description": item["description"],
@@ -100,12 +102,12 @@ async def create_request(request: Request, dispatcher: Dispatch) -> JSONResponse
     try:
         record, _ = dispatcher.report(lon=lon, lat=lat, crs="wgs84",
                                       category=str(data["service_code"]),
-                                      description=description, source="open311",
+                                      description=description, source=Source.OPEN311,
                                       actor=f"open311:{who}"[:128])
     except GridGisError as exc:
         return _error(400, 400, str(exc))
     return JSONResponse([{"service_request_id": record["incident_id"], "service_notice":
-                          STATUS_NOTES["reported"], "account_id": None}], status_code=201)
+                          STATUS_NOTES[State.REPORTED], "account_id": None}], status_code=201)
 
 
 @router.get("/requests.json")
@@ -122,18 +124,13 @@ def list_requests(
         out = []
         for rid in comma_list(service_request_id):
             try:
-                out.append(_request(dispatcher.decorate(dispatcher.store.get(rid)), dispatcher))
+                out.append(_request(dispatcher.incident(rid, events=False), dispatcher))
             except IncidentNotFoundError:
                 continue
         return JSONResponse(out)
-    if status not in (None, "open", "closed"):
+    if status is not None and status not in OPEN311_STATUS:
         return _error(400, 400, "status is open or closed")
-    states: tuple[str, ...] = ()
-    if status == "closed":
-        states = CLOSED
-    elif status == "open":
-        states = ("reported", "accepted", "dispatched", "in_progress", "resolved", "reopened",
-                  "verified", "shelved")
+    states = () if status is None else tuple(sorted(OPEN311_STATUS[status]))
     page = dispatcher.incidents(
         category=comma_list(service_code), status=states, sort="-reported_at", limit=1000,
         reported_from=to_cst_naive(start_date) if start_date else None,
@@ -145,7 +142,7 @@ def list_requests(
 def read_request(dispatcher: Dispatch, request_id: str) -> JSONResponse:
     """One service request."""
     try:
-        item = dispatcher.decorate(dispatcher.store.get(request_id))
+        item = dispatcher.incident(request_id, events=False)
     except IncidentNotFoundError:
         return _error(404, 404, f"no service request {request_id!r}")
     return JSONResponse([_request(item, dispatcher)])

@@ -1,19 +1,31 @@
-"""Dispatch: the closed loop of an incident, its time limits and the service running it."""
+"""Dispatch: the closed loop of an incident, its time limits and the service running it.
 
-from gridgis.dispatch.rules import (
+The vocabulary (:mod:`~gridgis.dispatch.names`), the record, the rules and
+the timing load at once and need neither the index nor the store, so that
+the store can use them; the service (:class:`Dispatcher`, which needs the
+index, the layers and a store) loads on first use.
+"""
+
+from typing import TYPE_CHECKING, Any
+
+from gridgis.dispatch.names import (
     CLOSED_STATES,
     ESCALATION_LEVELS,
     OPEN_STATES,
-    TRANSITIONS,
     Action,
+    Level,
+    Light,
     Role,
+    Source,
     State,
-    Transition,
-    allowed_actions,
-    check_transition,
 )
-from gridgis.dispatch.service import Dispatcher, DispatchSettings, china_now
-from gridgis.dispatch.timing import Deadlines, Lights, WorkingCalendar, deadlines_for, light_of
+from gridgis.dispatch.rules import TRANSITIONS, Transition, allowed_actions, check_transition
+from gridgis.dispatch.timing import Deadlines, WorkingCalendar, deadlines_for, light_of
+
+if TYPE_CHECKING:
+    from gridgis.dispatch.service import Dispatcher, DispatchSettings, china_now
+
+_LAZY = {"Dispatcher", "DispatchSettings", "china_now"}
 
 __all__ = [
     "CLOSED_STATES",
@@ -24,8 +36,10 @@ __all__ = [
     "Deadlines",
     "DispatchSettings",
     "Dispatcher",
-    "Lights",
+    "Level",
+    "Light",
     "Role",
+    "Source",
     "State",
     "Transition",
     "WorkingCalendar",
@@ -35,3 +49,11 @@ __all__ = [
     "deadlines_for",
     "light_of",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        from gridgis.dispatch import service
+
+        return getattr(service, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

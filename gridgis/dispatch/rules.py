@@ -11,87 +11,72 @@ township → county (吹哨报到). Each action names the roles that may take it
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
+from typing import Any
 
+from gridgis.dispatch.effects import (
+    Effect,
+    assign_unit,
+    clear,
+    count,
+    decide_extension,
+    grant_extension,
+    raise_level,
+    record_satisfaction,
+    release_unit,
+    request_extension,
+    restart_resolve_limit,
+    stage_ends,
+    stage_to_resolve,
+    stage_within,
+    stamp,
+    start_once,
+)
+from gridgis.dispatch.names import (
+    ESCALATION_LEVELS,
+    OPEN_STATES,
+    Action,
+    Role,
+    State,
+)
 from gridgis.errors import TransitionError
 
 __all__ = [
-    "CLOSED_STATES",
-    "ESCALATION_LEVELS",
-    "OPEN_STATES",
+    "DISPATCHERS",
+    "NEEDS",
+    "SUPERVISORS",
     "TRANSITIONS",
-    "Action",
-    "Role",
-    "State",
     "Transition",
     "allowed_actions",
     "check_transition",
 ]
 
 
-class State(StrEnum):
-    """Where an incident stands in the closed loop."""
-
-    REPORTED = "reported"
-    ACCEPTED = "accepted"
-    REJECTED = "rejected"
-    DISPATCHED = "dispatched"
-    IN_PROGRESS = "in_progress"
-    RESOLVED = "resolved"
-    REOPENED = "reopened"
-    VERIFIED = "verified"
-    CLOSED = "closed"
-    SHELVED = "shelved"
-
-
-class Role(StrEnum):
-    """Who acts: scoped to a jurisdiction by the caller (see DESIGN §2b)."""
-
-    GRID_WORKER = "grid_worker"
-    UNIT = "unit"
-    COMMUNITY = "community"
-    TOWNSHIP = "township"
-    COMMAND_CENTRE = "command_centre"
-
-
-class Action(StrEnum):
-    """What can be done to an incident."""
-
-    ACCEPT = "accept"
-    REJECT = "reject"
-    DISPATCH = "dispatch"
-    RETURN = "return"
-    START = "start"
-    REQUEST_EXTENSION = "request_extension"
-    GRANT_EXTENSION = "grant_extension"
-    DENY_EXTENSION = "deny_extension"
-    SHELVE = "shelve"
-    UNSHELVE = "unshelve"
-    RESOLVE = "resolve"
-    REOPEN = "reopen"
-    VERIFY = "verify"
-    CLOSE = "close"
-    ESCALATE = "escalate"
-
-
-OPEN_STATES = frozenset({State.REPORTED, State.ACCEPTED, State.DISPATCHED, State.IN_PROGRESS,
-                         State.RESOLVED, State.REOPENED, State.VERIFIED, State.SHELVED})
-CLOSED_STATES = frozenset({State.CLOSED, State.REJECTED})
-ESCALATION_LEVELS = ("community", "township", "county")
-"""Escalation level 0, 1, 2: who holds the matter (小事不出村、大事不出镇)."""
-
 DISPATCHERS = frozenset({Role.COMMUNITY, Role.TOWNSHIP, Role.COMMAND_CENTRE})
+"""Roles that accept, dispatch and escalate."""
 SUPERVISORS = frozenset({Role.TOWNSHIP, Role.COMMAND_CENTRE})
+"""Roles that decide on extensions and shelving."""
+
+
+NEEDS: dict[str, tuple[str, str]] = {
+    "unit_id": ("承办单位", "the unit that takes the matter"),
+    "hours": ("申请延期的小时数", "the hours of extension asked for"),
+    "satisfaction": ("回访满意度 1–5", "satisfaction from the call back, 1 to 5"),
+}
+"""Inputs an action may need: what each is, in Chinese and in English (for the refusal)."""
 
 
 @dataclass(frozen=True)
 class Transition:
-    """One allowed move: from these states, by these roles, to a state.
+    """One allowed move: from these states, by these roles, to a state, with its effects.
 
     ``target`` is ``None`` for actions that keep the state (escalation and
     extension decisions change other fields). ``needs_note`` makes the note
     mandatory (a reason must be on record); ``needs`` names other required
-    inputs (``unit_id``, ``satisfaction``, ``hours``).
+    inputs (keys of :data:`NEEDS`). ``extension_pending`` is True for actions
+    that decide a waiting extension request, False for one that may only be
+    taken while none waits, None when it does not matter. ``effects`` are
+    what the action changes besides the state, in order
+    (:mod:`gridgis.dispatch.effects`).
     """
 
     action: Action
@@ -100,33 +85,73 @@ class Transition:
     roles: frozenset[Role]
     needs_note: bool = False
     needs: tuple[str, ...] = ()
+    extension_pending: bool | None = None
+    effects: tuple[Effect, ...] = ()
+
+    def check_inputs(self, *, note: str | None = None, **inputs: Any) -> None:
+        """Refuse the action when its note or another input it needs is missing.
+
+        Raises
+        ------
+        TransitionError
+            Naming the first missing input and what it is.
+
+        Examples
+        --------
+        >>> TRANSITIONS[Action.DISPATCH].check_inputs(unit_id=None)
+        Traceback (most recent call last):
+        ...
+        gridgis.errors.TransitionError: 派遣缺少承办单位 (unit_id) / dispatch needs unit_id: ...
+        """
+        if self.needs_note and not (note and note.strip()):
+            raise TransitionError(f"{self.action} needs a note giving the reason")
+        for name in self.needs:
+            if inputs.get(name) is None:
+                zh, en = NEEDS[name]
+                raise TransitionError(f"{_ZH[self.action]}缺少{zh} ({name}) / "
+                                      f"{self.action} needs {name}: {en}")
 
 
 def _t(action: Action, sources: set[State], target: State | None, roles: set[Role] | frozenset,
-       *, note: bool = False, needs: tuple[str, ...] = ()) -> Transition:
-    return Transition(action, frozenset(sources), target, frozenset(roles), note, needs)
+       *effects: Effect, note: bool = False, needs: tuple[str, ...] = (),
+       pending: bool | None = None) -> Transition:
+    return Transition(action, frozenset(sources), target, frozenset(roles), note, needs,
+                      pending, effects)
 
 
 S, R, A = State, Role, Action
 TRANSITIONS: dict[Action, Transition] = {t.action: t for t in (
-    _t(A.ACCEPT, {S.REPORTED}, S.ACCEPTED, DISPATCHERS),
-    _t(A.REJECT, {S.REPORTED}, S.REJECTED, DISPATCHERS, note=True),
-    _t(A.DISPATCH, {S.ACCEPTED}, S.DISPATCHED, DISPATCHERS, needs=("unit_id",)),
-    _t(A.RETURN, {S.DISPATCHED}, S.ACCEPTED, {R.UNIT}, note=True),
-    _t(A.START, {S.DISPATCHED, S.REOPENED}, S.IN_PROGRESS, {R.UNIT}),
-    _t(A.REQUEST_EXTENSION, {S.DISPATCHED, S.IN_PROGRESS}, None, {R.UNIT}, note=True,
-       needs=("hours",)),
-    _t(A.GRANT_EXTENSION, {S.DISPATCHED, S.IN_PROGRESS}, None, SUPERVISORS),
-    _t(A.DENY_EXTENSION, {S.DISPATCHED, S.IN_PROGRESS}, None, SUPERVISORS, note=True),
-    _t(A.SHELVE, {S.DISPATCHED, S.IN_PROGRESS}, S.SHELVED, SUPERVISORS, note=True),
-    _t(A.UNSHELVE, {S.SHELVED}, S.IN_PROGRESS, SUPERVISORS),
-    _t(A.RESOLVE, {S.IN_PROGRESS}, S.RESOLVED, {R.UNIT}),
-    _t(A.REOPEN, {S.RESOLVED, S.VERIFIED}, S.REOPENED, {R.GRID_WORKER, *DISPATCHERS},
+    _t(A.ACCEPT, {S.REPORTED}, S.ACCEPTED, DISPATCHERS, stamp("accepted_at"), stage_to_resolve),
+    _t(A.REJECT, {S.REPORTED}, S.REJECTED, DISPATCHERS, stamp("closed_at"), stage_ends,
        note=True),
-    _t(A.VERIFY, {S.RESOLVED}, S.VERIFIED, {R.GRID_WORKER}),
-    _t(A.CLOSE, {S.VERIFIED}, S.CLOSED, {R.GRID_WORKER, *DISPATCHERS}, needs=("satisfaction",)),
-    _t(A.ESCALATE, set(OPEN_STATES), None, DISPATCHERS, note=True),
+    _t(A.DISPATCH, {S.ACCEPTED}, S.DISPATCHED, DISPATCHERS, stamp("dispatched_at"), assign_unit,
+       needs=("unit_id",)),
+    _t(A.RETURN, {S.DISPATCHED}, S.ACCEPTED, {R.UNIT}, release_unit, count("returned"),
+       note=True),
+    _t(A.START, {S.DISPATCHED, S.REOPENED}, S.IN_PROGRESS, {R.UNIT}, start_once),
+    _t(A.REQUEST_EXTENSION, {S.DISPATCHED, S.IN_PROGRESS}, None, {R.UNIT}, request_extension,
+       note=True, needs=("hours",), pending=False),
+    _t(A.GRANT_EXTENSION, {S.DISPATCHED, S.IN_PROGRESS}, None, SUPERVISORS, grant_extension,
+       decide_extension, pending=True),
+    _t(A.DENY_EXTENSION, {S.DISPATCHED, S.IN_PROGRESS}, None, SUPERVISORS, decide_extension,
+       note=True, pending=True),
+    _t(A.SHELVE, {S.DISPATCHED, S.IN_PROGRESS}, S.SHELVED, SUPERVISORS, stage_ends, note=True),
+    _t(A.UNSHELVE, {S.SHELVED}, S.IN_PROGRESS, SUPERVISORS, restart_resolve_limit),
+    _t(A.RESOLVE, {S.IN_PROGRESS}, S.RESOLVED, {R.UNIT}, stamp("resolved_at"),
+       stage_within("verify_within")),
+    _t(A.REOPEN, {S.RESOLVED, S.VERIFIED}, S.REOPENED, {R.GRID_WORKER, *DISPATCHERS},
+       count("reopened"), clear("resolved_at", "verified_at"), stage_to_resolve, note=True),
+    _t(A.VERIFY, {S.RESOLVED}, S.VERIFIED, {R.GRID_WORKER}, stamp("verified_at"),
+       stage_within("callback_within")),
+    _t(A.CLOSE, {S.VERIFIED}, S.CLOSED, {R.GRID_WORKER, *DISPATCHERS}, stamp("closed_at"),
+       record_satisfaction, stage_ends, needs=("satisfaction",)),
+    _t(A.ESCALATE, set(OPEN_STATES), None, DISPATCHERS, raise_level, note=True),
 )}
+_ZH = {A.ACCEPT: "受理", A.REJECT: "不予受理", A.DISPATCH: "派遣", A.RETURN: "退回",
+       A.START: "开始处置", A.REQUEST_EXTENSION: "申请延期", A.GRANT_EXTENSION: "批准延期",
+       A.DENY_EXTENSION: "驳回延期", A.SHELVE: "挂账", A.UNSHELVE: "解除挂账",
+       A.RESOLVE: "处置完毕", A.REOPEN: "重新办理", A.VERIFY: "核查", A.CLOSE: "结案",
+       A.ESCALATE: "升级"}
 
 
 def check_transition(state: str, action: str, role: str, *, escalation_level: int = 0,
@@ -192,23 +217,30 @@ def check_transition(state: str, action: str, role: str, *, escalation_level: in
             raise TransitionError(
                 f"the incident is held by the {ESCALATION_LEVELS[escalation_level]}; "
                 f"a {who.value} cannot escalate it")
-    if act in (Action.GRANT_EXTENSION, Action.DENY_EXTENSION) and not extension_pending:
+    if rule.extension_pending is True and not extension_pending:
         raise TransitionError("no extension request is waiting for a decision")
-    if act is Action.REQUEST_EXTENSION and extension_pending:
+    if rule.extension_pending is False and extension_pending:
         raise TransitionError("an extension request is already waiting for a decision")
     return rule
 
 
-def allowed_actions(state: str, role: str | None = None) -> list[str]:
+def allowed_actions(state: str, role: str | None = None, *,
+                    extension_pending: bool | None = None) -> list[str]:
     """Actions possible from ``state`` (for ``role`` when given), in workflow order.
+
+    ``extension_pending`` given, actions that need the other case (deciding
+    a request that is not there, asking while one waits) are left out.
 
     Examples
     --------
     >>> allowed_actions("resolved", "grid_worker")
     ['reopen', 'verify']
+    >>> allowed_actions("in_progress", "unit", extension_pending=True)
+    ['resolve']
     """
     out = []
     for act, rule in TRANSITIONS.items():
-        if state in rule.sources and (role is None or role in rule.roles):
+        if state in rule.sources and (role is None or role in rule.roles) and (
+                extension_pending is None or rule.extension_pending in (None, extension_pending)):
             out.append(act.value)
     return out

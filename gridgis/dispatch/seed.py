@@ -3,7 +3,8 @@
 A district that moves to gridgis brings the matters still open on its old
 platform; the demonstration loads the sample district's open incidents so
 that the console shows a live board. Every incident is written with the
-events its timestamps imply (report, accept, dispatch), so its trace is whole.
+steps its timestamps imply (report, accept, dispatch…), taken through the
+dispatch service's state machine, so its trace is whole.
 """
 
 from __future__ import annotations
@@ -14,13 +15,22 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from gridgis.dispatch.rules import CLOSED_STATES
+from gridgis.dispatch.names import CLOSED_STATES, REPORT, REPORTER, Action, Role, State
+from gridgis.dispatch.record import IncidentRecord
 from gridgis.dispatch.service import Dispatcher
 from gridgis.dispatch.timing import deadlines_for
 from gridgis.store.base import Event
 
-__all__ = ["seed_open_incidents"]
+__all__ = ["ARCHIVE", "STEPS", "seed_open_incidents"]
 
+ARCHIVE = "archive"
+"""The actor of the steps loaded from the archive."""
+STEPS = [("accepted_at", Action.ACCEPT, Role.COMMUNITY),
+         ("dispatched_at", Action.DISPATCH, Role.TOWNSHIP),
+         ("dispatched_at", Action.START, Role.UNIT),  # half an hour after the dispatch
+         ("resolved_at", Action.RESOLVE, Role.UNIT),
+         ("verified_at", Action.VERIFY, Role.GRID_WORKER)]
+"""The archive's timestamps and the steps of the loop they stand for, in order."""
 
 
 def _ts(value: Any) -> dt.datetime | None:
@@ -42,72 +52,55 @@ def seed_open_incidents(dispatcher: Dispatcher, incidents: gpd.GeoDataFrame) -> 
     int
         How many incidents were written (those already present under the
         same archive id are skipped: seeding twice writes nothing new).
+
+    Raises
+    ------
+    TransitionError
+        When the archive's timestamps of an incident run backwards.
+
+    Notes
+    -----
+    The report is written as the archive has it (located already); the
+    later steps go through :meth:`Dispatcher.transition` at the archive's
+    times, so they have the same effects and events as live ones.
     """
-    open_ = incidents[~incidents["status"].isin([s.value for s in CLOSED_STATES])]
+    open_ = incidents[~incidents["status"].isin(sorted(CLOSED_STATES))]
     written = 0
     for inc in open_.itertuples():
         reported = _ts(inc.reported_at)
         due = deadlines_for(reported, dispatcher.categories.loc[inc.category],
                             calendar=dispatcher.settings.calendar)
-        record: dict[str, Any] = {
-            "lon": float(inc.geometry.x), "lat": float(inc.geometry.y),
-            "input_crs": inc.input_crs, "input_lon": float(inc.geometry.x),
-            "input_lat": float(inc.geometry.y), "category": inc.category,
-            "priority": inc.priority,
-            "platform": dispatcher.categories.loc[inc.category, "platform"],
-            "description": inc.description, "source": inc.source, "status": "reported",
-            "grid_code": inc.grid_code, "community_code": inc.community_code,
-            "township_code": inc.township_code, "match": "inside", "edge_distance_m": None,
-            "patrol_level": None, "unit_id": None, "candidate_units": [],
-            "duplicate_of": [], "reported_at": reported, "respond_by": due.respond_by,
-            "progress_by": due.progress_by, "resolve_by": due.resolve_by,
-            "escalation_level": 0, "reopened": 0,
-            "returned": 0, "extension_hours_pending": None, "extensions": 0,
-            "satisfaction": None, **dispatcher._stage(reported, due.respond_by),
-        }
-        event = Event(at=reported, actor=inc.source, role="reporter", action="report",
-                      from_state=None, to_state="reported", data={"archive_id": inc.incident_id})
+        record = IncidentRecord(
+            lon=float(inc.geometry.x), lat=float(inc.geometry.y), input_crs=inc.input_crs,
+            input_lon=float(inc.geometry.x), input_lat=float(inc.geometry.y),
+            category=inc.category, priority=inc.priority,
+            platform=dispatcher.categories.loc[inc.category, "platform"],
+            description=inc.description, source=inc.source, grid_code=inc.grid_code,
+            community_code=inc.community_code, township_code=inc.township_code,
+            match="inside", edge_distance_m=None, patrol_level=None, reported_at=reported,
+            respond_by=due.respond_by, progress_by=due.progress_by, resolve_by=due.resolve_by,
+            **dispatcher.stage(reported, due.respond_by),
+        )
+        event = Event(at=reported, actor=inc.source, role=REPORTER, action=REPORT,
+                      from_state=None, to_state=State.REPORTED,
+                      data={"archive_id": inc.incident_id})
         stored, created = dispatcher.store.create(record, event,
                                                   idempotency_key=f"archive:{inc.incident_id}")
         if not created:
             continue
         written += 1
-        status = "reported"
-        s = dispatcher.settings
-        steps = [("accepted_at", "accept", "community", "accepted"),
-                 ("dispatched_at", "dispatch", "township", "dispatched"),
-                 ("dispatched_at", "start", "unit", "in_progress"),
-                 ("resolved_at", "resolve", "unit", "resolved"),
-                 ("verified_at", "verify", "grid_worker", "verified")]
-        for column, action, role, target in steps:
+        iid, status = stored["incident_id"], State.REPORTED
+        for column, action, role in STEPS:
             at = _ts(getattr(inc, column))
-            if at is None or (action == "start" and inc.status == "dispatched"):
+            if at is None or (action is Action.START and inc.status == State.DISPATCHED):
                 break
-            if action == "start":
+            if action is Action.START:
                 at += dt.timedelta(minutes=30)
-            changes: dict[str, Any] = {"status": target}
-            if action == "accept":
-                changes |= dispatcher._stage(reported, due.resolve_by)
-            elif action == "resolve":
-                changes |= dispatcher._stage(at, at + s.verify_within)
-            elif action == "verify":
-                changes |= dispatcher._stage(at, at + s.callback_within)
-            if action not in ("start",):
-                changes[column] = at
-            if action == "start":
-                changes["started_at"] = at
-            if action == "dispatch":
-                changes["unit_id"] = inc.unit_id
-            stored = dispatcher.store.update(
-                stored["incident_id"], expected_version=stored["version"], changes=changes,
-                event=Event(at=at, actor="archive", role=role, action=action,
-                            from_state=status, to_state=target))
-            status = target
-        if inc.status == "shelved" and status == "in_progress":
-            dispatcher.store.update(
-                stored["incident_id"], expected_version=stored["version"],
-                changes={"status": "shelved", **dispatcher._stage(reported, None)},
-                event=Event(at=_ts(inc.dispatched_at) + dt.timedelta(hours=1), actor="archive",
-                            role="township", action="shelve", from_state=status,
-                            to_state="shelved", note="挂账 (from the archive)"))
+            unit_id = inc.unit_id if action is Action.DISPATCH else None
+            status = dispatcher.transition(iid, action=action, actor=ARCHIVE, role=role, at=at,
+                                           unit_id=unit_id)["status"]
+        if inc.status == State.SHELVED and status == State.IN_PROGRESS:
+            dispatcher.transition(iid, action=Action.SHELVE, actor=ARCHIVE, role=Role.TOWNSHIP,
+                                  at=_ts(inc.dispatched_at) + dt.timedelta(hours=1),
+                                  note="挂账 (from the archive)")
     return written

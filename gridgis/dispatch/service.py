@@ -16,14 +16,20 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from gridgis.dispatch.rules import (
+from gridgis.dispatch.effects import Step
+from gridgis.dispatch.names import (
     CLOSED_STATES,
     ESCALATION_LEVELS,
+    REPORT,
+    REPORTER,
     Action,
+    Light,
+    Role,
+    Source,
     State,
-    allowed_actions,
-    check_transition,
 )
+from gridgis.dispatch.record import IncidentRecord
+from gridgis.dispatch.rules import allowed_actions, check_transition
 from gridgis.dispatch.timing import WorkingCalendar, deadlines_for, light_of
 from gridgis.errors import CategoryError, ConflictError, TransitionError
 from gridgis.index.grid import GridIndex
@@ -34,7 +40,6 @@ from gridgis.store.base import Event, IncidentQuery, IncidentStore, Page
 __all__ = ["DispatchSettings", "Dispatcher", "china_now"]
 
 CST = ZoneInfo("Asia/Shanghai")
-SOURCES = ("grid_worker", "hotline", "app", "sensor", "open311")
 METRES_PER_DEGREE = 111_320.0
 
 
@@ -193,8 +198,8 @@ class Dispatcher:
 
     # -- the closed loop ------------------------------------------------------------------
     def report(self, *, lon: float, lat: float, category: str, description: str,
-               source: str = "app", crs: str = "wgs84", reported_at: dt.datetime | None = None,
-               actor: str = "reporter", idempotency_key: str | None = None
+               source: str = Source.APP, crs: str = "wgs84", reported_at: dt.datetime | None = None,
+               actor: str = REPORTER, idempotency_key: str | None = None
                ) -> tuple[dict[str, Any], bool]:
         """Record a new report: locate it, route it, set its deadlines.
 
@@ -211,8 +216,9 @@ class Dispatcher:
             district, or a report time in the future.
         """
         row = self._category(category)
-        if source not in SOURCES:
-            raise TransitionError(f"unknown source {source!r}; sources are {', '.join(SOURCES)}")
+        if source not in set(Source):
+            raise TransitionError(f"unknown source {source!r}; sources are "
+                                  f"{', '.join(Source)}")
         if not description or not description.strip():
             raise TransitionError("the description is empty; say what was found")
         now = self.clock()
@@ -221,22 +227,20 @@ class Dispatcher:
             raise TransitionError(f"reported_at {at:%Y-%m-%d %H:%M} lies in the future")
         loc = self.locate(lon, lat, crs=crs, category=category)
         due = deadlines_for(at, row, calendar=self.settings.calendar)
-        record = {
-            "lon": loc["lon"], "lat": loc["lat"], "input_crs": loc["input_crs"],
-            "input_lon": float(lon), "input_lat": float(lat), "category": category,
-            "priority": row["priority"], "platform": row["platform"],
-            "description": description.strip(), "source": source, "status": State.REPORTED.value,
-            "grid_code": loc["grid_code"], "community_code": loc["community_code"],
-            "township_code": loc["township_code"], "match": loc["match"],
-            "edge_distance_m": loc["edge_distance_m"], "patrol_level": loc["patrol_level"],
-            "unit_id": None, "candidate_units": loc["units"],
-            "duplicate_of": self._duplicates(category, loc["lon"], loc["lat"], at),
-            "reported_at": at, "respond_by": due.respond_by, "progress_by": due.progress_by,
-            "resolve_by": due.resolve_by, "escalation_level": 0, "reopened": 0, "returned": 0,
-            "extension_hours_pending": None, "extensions": 0, "satisfaction": None,
-            **self._stage(at, due.respond_by),
-        }
-        event = Event(at=at, actor=actor, role="reporter", action="report", from_state=None,
+        record = IncidentRecord(
+            lon=loc["lon"], lat=loc["lat"], input_crs=loc["input_crs"],
+            input_lon=float(lon), input_lat=float(lat), category=category,
+            priority=row["priority"], platform=row["platform"],
+            description=description.strip(), source=Source(source),
+            grid_code=loc["grid_code"], community_code=loc["community_code"],
+            township_code=loc["township_code"], match=loc["match"],
+            edge_distance_m=loc["edge_distance_m"], patrol_level=loc["patrol_level"],
+            candidate_units=loc["units"],
+            duplicate_of=self._duplicates(category, loc["lon"], loc["lat"], at),
+            reported_at=at, respond_by=due.respond_by, progress_by=due.progress_by,
+            resolve_by=due.resolve_by, **self.stage(at, due.respond_by),
+        )
+        event = Event(at=at, actor=actor, role=REPORTER, action=REPORT, from_state=None,
                       to_state=State.REPORTED.value, note=None,
                       data={"source": source, "input_crs": loc["input_crs"]})
         stored, created = self.store.create(record, event, idempotency_key=idempotency_key)
@@ -257,8 +261,23 @@ class Dispatcher:
                 out.append(other["incident_id"])
         return sorted(out)
 
-    def _stage(self, start: dt.datetime, due: dt.datetime | None) -> dict[str, Any]:
-        """Stage bookkeeping: when it began, when it turns yellow, when it is due."""
+    def stage(self, start: dt.datetime, due: dt.datetime | None) -> dict[str, Any]:
+        """The clock of a stage that begins at ``start`` and is due at ``due``.
+
+        Parameters
+        ----------
+        start : datetime
+            When the stage begins.
+        due : datetime or None
+            Its deadline; None for a stage without a time limit (no light).
+
+        Returns
+        -------
+        dict
+            ``stage_started_at``, ``yellow_at`` (when the light turns yellow,
+            after ``yellow_share`` of the limit, counted on the calendar when
+            there is one) and ``due_at``: the record fields of the stage.
+        """
         if due is None:
             return {"stage_started_at": start, "yellow_at": None, "due_at": None}
         share = self.settings.yellow_share
@@ -273,7 +292,8 @@ class Dispatcher:
     def transition(self, incident_id: str, *, action: str, actor: str, role: str,
                    note: str | None = None, version: int | None = None,
                    unit_id: str | None = None, satisfaction: float | None = None,
-                   hours: float | None = None) -> dict[str, Any]:
+                   hours: float | None = None, at: dt.datetime | None = None
+                   ) -> dict[str, Any]:
         """Move an incident through the closed loop.
 
         Parameters
@@ -295,6 +315,10 @@ class Dispatcher:
             Call-back satisfaction 1–5 (``close``).
         hours : float, optional
             Extension asked for (``request_extension``).
+        at : datetime, optional
+            When the action was taken, for steps recorded afterwards (an
+            archive loaded into the store); default now. Neither before the
+            incident's last change nor in the future.
 
         Returns
         -------
@@ -305,91 +329,37 @@ class Dispatcher:
         ------
         TransitionError, ConflictError, IncidentNotFoundError
         """
-        now = self.clock()
-        current = self.store.get(incident_id)
-        if version is not None and version != current["version"]:
-            raise ConflictError(f"incident {incident_id} is at version {current['version']}, "
+        now = self.clock() if at is None else at
+        if at is not None and at > self.clock() + dt.timedelta(minutes=5):
+            raise TransitionError(f"动作时间晚于当前时间 / at {at:%Y-%m-%d %H:%M} lies in the "
+                                  "future")
+        current = IncidentRecord.from_row(self.store.get(incident_id))
+        if version is not None and version != current.version:
+            raise ConflictError(f"incident {incident_id} is at version {current.version}, "
                                 f"not {version}; reload it and try again")
-        rule = check_transition(current["status"], action, role,
-                                escalation_level=current["escalation_level"],
-                                extension_pending=current["extension_hours_pending"] is not None)
-        if rule.needs_note and not (note and note.strip()):
-            raise TransitionError(f"{action} needs a note giving the reason")
-        if now < current["updated_at"]:
+        rule = check_transition(current.status, action, role,
+                                escalation_level=current.escalation_level,
+                                extension_pending=current.extension_hours_pending is not None)
+        inputs = {"unit_id": unit_id, "satisfaction": satisfaction, "hours": hours}
+        rule.check_inputs(note=note, **inputs)
+        if current.updated_at is not None and now < current.updated_at:
             raise TransitionError("the clock is behind the incident's last change")
-        changes, data = self._effects(rule.action, current, now, unit_id=unit_id,
-                                      satisfaction=satisfaction, hours=hours)
-        to_state = changes.get("status", current["status"])
+        changes: dict[str, Any] = {}
+        data: dict[str, Any] = {}
+        step = Step(current=current, now=now, inputs=inputs, district=self)
+        for effect in rule.effects:
+            changed, said = effect(step)
+            changes |= changed
+            data |= said
+        to_state = current.status if rule.target is None else rule.target
+        if rule.target is not None:
+            changes["status"] = rule.target.value
         event = Event(at=now, actor=actor, role=role, action=rule.action.value,
-                      from_state=current["status"], to_state=to_state, note=note, data=data)
-        stored = self.store.update(incident_id, expected_version=current["version"],
+                      from_state=current.status.value, to_state=to_state.value, note=note,
+                      data=data)
+        stored = self.store.update(incident_id, expected_version=current.version,
                                    changes=changes, event=event)
         return self.decorate(stored, now)
-
-    def _effects(self, action: Action, cur: dict[str, Any], now: dt.datetime, *,
-                 unit_id: str | None, satisfaction: float | None, hours: float | None
-                 ) -> tuple[dict[str, Any], dict[str, Any]]:
-        s = self.settings
-        ch: dict[str, Any] = {}
-        data: dict[str, Any] = {}
-        resolve_stage = self._stage(cur["reported_at"], cur["resolve_by"])
-        if action is Action.ACCEPT:
-            ch = {"status": State.ACCEPTED, "accepted_at": now, **resolve_stage}
-        elif action is Action.REJECT:
-            ch = {"status": State.REJECTED, "closed_at": now, **self._stage(now, None)}
-        elif action is Action.DISPATCH:
-            if not unit_id:
-                raise TransitionError("dispatch needs unit_id: the unit that takes the matter")
-            if unit_id not in self.unit_ids:
-                raise TransitionError(f"unknown unit {unit_id!r}")
-            ch = {"status": State.DISPATCHED, "dispatched_at": now, "unit_id": unit_id}
-            data = {"unit_id": unit_id}
-        elif action is Action.RETURN:
-            ch = {"status": State.ACCEPTED, "unit_id": None, "returned": cur["returned"] + 1}
-            data = {"unit_id": cur["unit_id"]}
-        elif action is Action.START:
-            ch = {"status": State.IN_PROGRESS, "started_at": cur["started_at"] or now}
-        elif action is Action.REQUEST_EXTENSION:
-            if hours is None or not 0 < hours <= s.max_extension_hours:
-                raise TransitionError(f"hours must lie between 0 and {s.max_extension_hours:g}")
-            ch = {"extension_hours_pending": float(hours)}
-            data = {"hours": float(hours)}
-        elif action is Action.GRANT_EXTENSION:
-            extra = dt.timedelta(hours=cur["extension_hours_pending"])
-            new_due = cur["resolve_by"] + extra
-            ch = {"extension_hours_pending": None, "extensions": cur["extensions"] + 1,
-                  "resolve_by": new_due, **self._stage(cur["reported_at"], new_due)}
-            data = {"hours": cur["extension_hours_pending"], "resolve_by": new_due.isoformat()}
-        elif action is Action.DENY_EXTENSION:
-            ch = {"extension_hours_pending": None}
-        elif action is Action.SHELVE:
-            ch = {"status": State.SHELVED, **self._stage(now, None)}
-        elif action is Action.UNSHELVE:
-            limit = pd.Timedelta(self.categories.loc[cur["category"], "resolve"]).to_pytimedelta()
-            new_due = now + limit
-            ch = {"status": State.IN_PROGRESS, "resolve_by": new_due,
-                  **self._stage(now, new_due)}
-            data = {"resolve_by": new_due.isoformat()}
-        elif action is Action.RESOLVE:
-            ch = {"status": State.RESOLVED, "resolved_at": now,
-                  **self._stage(now, now + s.verify_within)}
-        elif action is Action.REOPEN:
-            ch = {"status": State.REOPENED, "reopened": cur["reopened"] + 1,
-                  "resolved_at": None, "verified_at": None, **resolve_stage}
-        elif action is Action.VERIFY:
-            ch = {"status": State.VERIFIED, "verified_at": now,
-                  **self._stage(now, now + s.callback_within)}
-        elif action is Action.CLOSE:
-            if satisfaction is None or not 1 <= satisfaction <= 5:
-                raise TransitionError("close needs satisfaction from the call back, 1 to 5")
-            ch = {"status": State.CLOSED, "closed_at": now, "satisfaction": float(satisfaction),
-                  **self._stage(now, None)}
-        elif action is Action.ESCALATE:
-            ch = {"escalation_level": cur["escalation_level"] + 1}
-            data = {"to": ESCALATION_LEVELS[cur["escalation_level"] + 1]}
-        if "status" in ch:
-            ch["status"] = State(ch["status"]).value
-        return ch, data
 
     def supervise(self) -> list[dict[str, Any]]:
         """Escalate overdue work: to the township when red, to the county when long red.
@@ -401,15 +371,15 @@ class Dispatcher:
         """
         now = self.clock()
         out = []
-        page = self.store.query(IncidentQuery(now=now, light=("red",), limit=100_000))
+        page = self.store.query(IncidentQuery(now=now, light=(Light.RED,), limit=100_000))
         for item in page.items:
             overdue = now - item["due_at"]
             target = 2 if overdue > self.settings.county_after else 1
             level = item["escalation_level"]
             while level < target and item["status"] not in CLOSED_STATES:
-                role = "community" if level == 0 else "township"
+                role = Role.COMMUNITY if level == 0 else Role.TOWNSHIP
                 note = f"overdue since {item['due_at']:%m-%d %H:%M}"
-                item = self.transition(item["incident_id"], action="escalate",
+                item = self.transition(item["incident_id"], action=Action.ESCALATE,
                                        actor="supervision", role=role, note=note)
                 level = item["escalation_level"]
                 out.append(item)
@@ -422,25 +392,29 @@ class Dispatcher:
         out = dict(record)
         out.pop("idempotency_key", None)
         if out.get("due_at") is None:
-            out["light"] = "none"
+            out["light"] = Light.NONE
         else:
             out["light"] = light_of(now, out["stage_started_at"], out["due_at"],
                                     yellow_share=self.settings.yellow_share,
                                     calendar=self.settings.calendar)
         out["escalated_to"] = ESCALATION_LEVELS[out["escalation_level"]]
-        pending = out.get("extension_hours_pending") is not None
-        out["allowed_actions"] = [
-            a for a in allowed_actions(out["status"])
-            if not (a in ("grant_extension", "deny_extension") and not pending)
-            and not (a == "request_extension" and pending)]
+        out["allowed_actions"] = allowed_actions(
+            out["status"], extension_pending=out.get("extension_hours_pending") is not None)
         for key in ("grid", "community", "township"):
             out[f"{key}_name"] = self._names.get(out.get(f"{key}_code"))
         return out
 
-    def incident(self, incident_id: str) -> dict[str, Any]:
-        """One incident with its light and its full event history."""
+    def incident(self, incident_id: str, *, events: bool = True) -> dict[str, Any]:
+        """One incident with its light and (unless ``events`` is False) its event history.
+
+        Raises
+        ------
+        IncidentNotFoundError
+            When there is no such incident.
+        """
         out = self.decorate(self.store.get(incident_id))
-        out["events"] = self.store.events(incident_id)
+        if events:
+            out["events"] = self.store.events(incident_id)
         return out
 
     def incidents(self, **filters: Any) -> Page:

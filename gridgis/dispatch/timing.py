@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-__all__ = ["Deadlines", "Lights", "WorkingCalendar", "deadlines_for", "light_of"]
+from gridgis.dispatch.names import Light
+
+__all__ = ["Deadlines", "WorkingCalendar", "deadlines_for", "light_of"]
 
 
 @dataclass(frozen=True)
@@ -124,17 +126,8 @@ def deadlines_for(reported_at: dt.datetime, category: pd.Series, *,
     return Deadlines(*(calendar.add(reported_at, lim) for lim in limits))
 
 
-class Lights:
-    """Names of the supervision lights."""
-
-    GREEN = "green"
-    YELLOW = "yellow"
-    RED = "red"
-    NONE = "none"  # finished matters carry no light
-
-
 def light_of(now: dt.datetime, start: dt.datetime, deadline: dt.datetime | None, *,
-             yellow_share: float = 0.8, calendar: WorkingCalendar | None = None) -> str:
+             yellow_share: float = 0.8, calendar: WorkingCalendar | None = None) -> Light:
     """The light of a stage that began at ``start`` and is due at ``deadline``.
 
     Parameters
@@ -148,26 +141,27 @@ def light_of(now: dt.datetime, start: dt.datetime, deadline: dt.datetime | None,
 
     Returns
     -------
-    str
-        ``"green"``, ``"yellow"``, ``"red"`` (overdue) or ``"none"``.
+    Light
+        Green, yellow, red (overdue) or none; a :class:`~gridgis.dispatch.Light`
+        equals its name (``Light.RED == "red"``).
 
     Examples
     --------
     >>> t0 = dt.datetime(2026, 11, 2, 9)
-    >>> [light_of(t0 + dt.timedelta(hours=h), t0, t0 + dt.timedelta(hours=10))
+    >>> [str(light_of(t0 + dt.timedelta(hours=h), t0, t0 + dt.timedelta(hours=10)))
     ...  for h in (1, 9, 11)]
     ['green', 'yellow', 'red']
     """
     if not 0 < yellow_share < 1:
         raise ValueError("yellow_share must lie strictly between 0 and 1")
     if deadline is None:
-        return Lights.NONE
+        return Light.NONE
     if now > deadline:
-        return Lights.RED
+        return Light.RED
     if calendar is None:
         used, limit = now - start, deadline - start
     else:
         used, limit = calendar.elapsed(start, now), calendar.elapsed(start, deadline)
     if limit <= dt.timedelta() or used >= yellow_share * limit:
-        return Lights.YELLOW
-    return Lights.GREEN
+        return Light.YELLOW
+    return Light.GREEN

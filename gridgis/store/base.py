@@ -14,7 +14,10 @@ from __future__ import annotations
 import datetime as dt
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from gridgis.dispatch.record import IncidentRecord
 
 __all__ = ["Event", "IncidentQuery", "IncidentStore", "Page"]
 
@@ -72,9 +75,12 @@ class IncidentStore(ABC):
     """Persistence of incidents and events; see the module docstring."""
 
     @abstractmethod
-    def create(self, record: dict[str, Any], event: Event, *,
+    def create(self, record: IncidentRecord, event: Event, *,
                idempotency_key: str | None = None) -> tuple[dict[str, Any], bool]:
         """Insert a new incident with its first event.
+
+        The record's ``incident_id``, ``version`` and ``updated_at`` are
+        ignored: the store sets them (version 1, updated at the event's time).
 
         The store gives it an identifier ``E<yyyymmdd>-<sequence>`` from the
         day of ``reported_at``, unique under concurrent reports. Returns the

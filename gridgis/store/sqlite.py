@@ -17,10 +17,12 @@ import sqlalchemy as sa
 from sqlalchemy import event as sa_event
 from sqlalchemy.exc import IntegrityError
 
+from gridgis.dispatch.names import CLOSED_STATES, Light
+from gridgis.dispatch.record import IncidentRecord, record_fields
 from gridgis.errors import ConflictError, IncidentNotFoundError
 from gridgis.store.base import Event, IncidentQuery, IncidentStore, Page
 
-__all__ = ["SCHEMA_VERSION", "SQLiteStore", "store_path_for"]
+__all__ = ["SCHEMA_VERSION", "SQLiteStore", "columns_match_record", "store_path_for"]
 
 metadata = sa.MetaData()
 
@@ -86,6 +88,50 @@ events = sa.Table(
     sa.Column("data", sa.JSON, nullable=False),
 )
 
+STORE_ONLY = frozenset({"idempotency_key"})
+"""Columns of the store's own that are not part of the record."""
+STORE_SET = frozenset({"incident_id", "version", "updated_at"})
+"""Record fields the store sets on every write (None only in a record not yet stored)."""
+_SQL_TYPES: dict[type, tuple[type[sa.types.TypeEngine[Any]], ...]] = {
+    float: (sa.Float,), int: (sa.Integer,), str: (sa.String, sa.Text),
+    dt.datetime: (sa.DateTime,), list: (sa.JSON,)}
+
+
+def columns_match_record(table: sa.Table) -> list[str]:
+    """How the columns of ``table`` differ from :class:`IncidentRecord` (empty: they match).
+
+    Every record field has a column of its type, nullable when the field may
+    be None (the identifier and the update time, which the store always
+    sets, are not null: :data:`STORE_SET`), and no other column exists but
+    :data:`STORE_ONLY`.
+
+    Examples
+    --------
+    >>> columns_match_record(incidents)
+    []
+    """
+    fields = record_fields()
+    problems = [f"column {name!r} is not a record field"
+                for name in (c.name for c in table.columns)
+                if name not in fields and name not in STORE_ONLY]
+    for name, (kind, optional) in fields.items():
+        if name not in table.c:
+            problems.append(f"record field {name!r} has no column")
+            continue
+        column = table.c[name]
+        base = next(k for k in _SQL_TYPES if issubclass(kind, k))
+        if not isinstance(column.type, _SQL_TYPES[base]):
+            problems.append(f"column {name!r} is {column.type}, the record has {kind.__name__}")
+        if optional and not column.nullable and name not in STORE_SET:
+            problems.append(f"column {name!r} is not nullable; the record allows None")
+        if not optional and column.nullable and not column.primary_key:
+            problems.append(f"column {name!r} is nullable; the record does not allow None")
+    return problems
+
+
+if _drift := columns_match_record(incidents):  # pragma: no cover - a programming error
+    raise RuntimeError("the incidents table and IncidentRecord differ: " + "; ".join(_drift))
+
 schema_version = sa.Table("schema_version", metadata,
                           sa.Column("version", sa.Integer, nullable=False))
 
@@ -112,17 +158,20 @@ def store_path_for(layers_path: str | os.PathLike[str]) -> Path:
     return p.with_name(f"{p.stem}.incidents.sqlite")
 
 
+LIGHT_NAMES: dict[int, Light] = dict(enumerate((Light.RED, Light.YELLOW, Light.GREEN, Light.NONE)))
+"""The light of each rank the SQL gives, in the order a listing pins them (red first)."""
+_RANK = {light: rank for rank, light in LIGHT_NAMES.items()}
+
+
 def _light_rank(now: dt.datetime) -> sa.ColumnElement[int]:
+    """The light of the stored stage as its rank (the rule of :func:`light_of`, in SQL)."""
     c = incidents.c
     return sa.case(
-        (c.due_at.is_(None), 3),
-        (c.due_at < now, 0),
-        (c.yellow_at <= now, 1),
-        else_=2,
+        (c.due_at.is_(None), _RANK[Light.NONE]),
+        (c.due_at < now, _RANK[Light.RED]),
+        (c.yellow_at <= now, _RANK[Light.YELLOW]),
+        else_=_RANK[Light.GREEN],
     )
-
-
-LIGHT_NAMES = {0: "red", 1: "yellow", 2: "green", 3: "none"}
 
 
 class SQLiteStore(IncidentStore):
@@ -191,7 +240,7 @@ class SQLiteStore(IncidentStore):
             return int(conn.execute(sa.select(schema_version.c.version)).scalar_one())
 
     # -- writes ------------------------------------------------------------------------
-    def create(self, record: dict[str, Any], event: Event, *,
+    def create(self, record: IncidentRecord, event: Event, *,
                idempotency_key: str | None = None) -> tuple[dict[str, Any], bool]:
         """See :meth:`IncidentStore.create`."""
         if idempotency_key is not None:
@@ -200,14 +249,14 @@ class SQLiteStore(IncidentStore):
                 return found, False
         try:
             with self.engine.begin() as conn:
-                day = record["reported_at"].strftime("%Y%m%d")
+                day = record.reported_at.strftime("%Y%m%d")
                 prefix = f"E{day}-"
                 last = conn.execute(
                     sa.select(sa.func.max(incidents.c.incident_id))
                     .where(incidents.c.incident_id.like(f"{prefix}%"))).scalar()
                 seq = int(last.rsplit("-", 1)[1]) + 1 if last else 1
                 incident_id = f"{prefix}{seq:04d}"
-                row = {**record, "incident_id": incident_id, "version": 1,
+                row = {**record.to_row(), "incident_id": incident_id, "version": 1,
                        "idempotency_key": idempotency_key, "updated_at": event.at}
                 conn.execute(sa.insert(incidents).values(**row))
                 conn.execute(sa.insert(events).values(incident_id=incident_id,
@@ -322,7 +371,7 @@ class SQLiteStore(IncidentStore):
         minx, miny, maxx, maxy = bbox
         with self.engine.connect() as conn:
             rows = conn.execute(sa.select(incidents).where(
-                c.category == category, c.status.notin_(("closed", "rejected")),
+                c.category == category, c.status.notin_(sorted(CLOSED_STATES)),
                 c.reported_at >= since, c.lon >= minx, c.lon <= maxx, c.lat >= miny,
                 c.lat <= maxy)).mappings().all()
         return [dict(r) for r in rows]

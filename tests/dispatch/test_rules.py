@@ -75,3 +75,23 @@ def test_extension_pending_blocks_a_second_request():
 
 def test_allowed_actions_by_role():
     assert allowed_actions("dispatched", "unit") == ["return", "start", "request_extension"]
+
+
+@pytest.mark.parametrize("action", [a for a, rule in TRANSITIONS.items() if rule.needs])
+def test_a_missing_input_is_refused_by_name(action):
+    rule = TRANSITIONS[action]
+    with pytest.raises(TransitionError, match=f"{action} needs {rule.needs[0]}"):
+        rule.check_inputs(note="a reason")
+    rule.check_inputs(note="a reason", **dict.fromkeys(rule.needs, 1))
+
+
+def test_a_missing_note_is_refused():
+    with pytest.raises(TransitionError, match="reject needs a note"):
+        TRANSITIONS[Action.REJECT].check_inputs(note="  ")
+
+
+def test_every_action_declares_what_it_changes():
+    for rule in TRANSITIONS.values():
+        assert rule.effects or rule.target is not None, rule.action
+    assert [e.__name__ for e in TRANSITIONS[Action.RESOLVE].effects] == [
+        "stamp(resolved_at)", "stage_within(verify_within)"]

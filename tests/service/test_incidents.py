@@ -263,3 +263,12 @@ def test_listing_filters_and_pages(client, small_layers, clock):
     assert client.get("/incidents", params={"light": "blue"}).json()["field"] == "light"
     when = (clock.now - dt.timedelta(minutes=2)).isoformat()
     assert client.get("/incidents", params={"from": when}).json()["matched"] == 2
+
+
+def test_missing_inputs_are_409_with_the_reason_in_both_languages(client, inside_point):
+    iid = report(client, inside_point).json()["incident_id"]
+    act(client, iid, "accept", "community")
+    r = act(client, iid, "dispatch", "township")
+    assert r.status_code == 409
+    assert r.json()["detail"].startswith("派遣缺少承办单位 (unit_id) / dispatch needs unit_id")
+    assert client.get(f"/incidents/{iid}").json()["status"] == "accepted"

@@ -1,0 +1,110 @@
+"""The vocabulary of the closed loop, defined once: states, actions, roles, lights, levels.
+
+Every other module (the rules, the service, the store's SQL, the HTTP API)
+names a state, a light or an escalation level through these enumerations.
+They are :class:`enum.StrEnum`, so a member equals its text (``State.CLOSED
+== "closed"``) and is stored and sent as that text.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+__all__ = [
+    "CLOSED_STATES",
+    "ESCALATION_LEVELS",
+    "OPEN_STATES",
+    "REPORT",
+    "REPORTER",
+    "Action",
+    "Level",
+    "Light",
+    "Role",
+    "Source",
+    "State",
+]
+
+
+class State(StrEnum):
+    """Where an incident stands in the closed loop."""
+
+    REPORTED = "reported"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    DISPATCHED = "dispatched"
+    IN_PROGRESS = "in_progress"
+    RESOLVED = "resolved"
+    REOPENED = "reopened"
+    VERIFIED = "verified"
+    CLOSED = "closed"
+    SHELVED = "shelved"
+
+
+class Role(StrEnum):
+    """Who acts: scoped to a jurisdiction by the caller (see DESIGN §2b)."""
+
+    GRID_WORKER = "grid_worker"
+    UNIT = "unit"
+    COMMUNITY = "community"
+    TOWNSHIP = "township"
+    COMMAND_CENTRE = "command_centre"
+
+
+class Action(StrEnum):
+    """What can be done to an incident."""
+
+    ACCEPT = "accept"
+    REJECT = "reject"
+    DISPATCH = "dispatch"
+    RETURN = "return"
+    START = "start"
+    REQUEST_EXTENSION = "request_extension"
+    GRANT_EXTENSION = "grant_extension"
+    DENY_EXTENSION = "deny_extension"
+    SHELVE = "shelve"
+    UNSHELVE = "unshelve"
+    RESOLVE = "resolve"
+    REOPEN = "reopen"
+    VERIFY = "verify"
+    CLOSE = "close"
+    ESCALATE = "escalate"
+
+
+class Light(StrEnum):
+    """The supervision light of an incident's current stage."""
+
+    GREEN = "green"
+    YELLOW = "yellow"
+    RED = "red"  # overdue
+    NONE = "none"  # finished or shelved matters carry no light
+
+
+class Level(StrEnum):
+    """Who holds a matter after escalation (小事不出村、大事不出镇)."""
+
+    COMMUNITY = "community"
+    TOWNSHIP = "township"
+    COUNTY = "county"
+
+
+class Source(StrEnum):
+    """Where a report came from."""
+
+    GRID_WORKER = "grid_worker"
+    HOTLINE = "hotline"
+    APP = "app"
+    SENSOR = "sensor"
+    OPEN311 = "open311"  # only through the Open311 facade
+
+
+OPEN_STATES = frozenset({State.REPORTED, State.ACCEPTED, State.DISPATCHED, State.IN_PROGRESS,
+                         State.RESOLVED, State.REOPENED, State.VERIFIED, State.SHELVED})
+"""States of a matter still being handled (escalation is possible from each)."""
+CLOSED_STATES = frozenset({State.CLOSED, State.REJECTED})
+"""States of a finished matter: no action is possible any more."""
+ESCALATION_LEVELS: tuple[Level, ...] = tuple(Level)
+"""Escalation level 0, 1, 2 in order: community, township, county."""
+REPORT = "report"
+"""The action of an incident's first event (not a transition: nothing stands before it)."""
+REPORTER = "reporter"
+"""The role of whoever reports (anyone may)."""

@@ -1,0 +1,79 @@
+"""OGC API Features: collections, items paged with next/prev links, bounds on limit."""
+
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from fastapi.testclient import TestClient
+from pydantic import ValidationError
+
+from api import create_app
+from api.settings import Settings
+from gridgis.store import SQLiteStore
+
+
+def _link(body, rel):
+    return next((link["href"] for link in body["links"] if link["rel"] == rel), None)
+
+
+def test_items_are_paged_with_links(client, small_layers):
+    n = len(small_layers.grids)
+    r = client.get("/collections/grids/items", params={"limit": 3})
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("application/geo+json")
+    body = r.json()
+    assert body["numberMatched"] == n and body["numberReturned"] == 3
+    assert _link(body, "prev") is None
+    nxt = _link(body, "next")
+    assert parse_qs(urlsplit(nxt).query) == {"limit": ["3"], "offset": ["3"]}
+    second = client.get(nxt).json()
+    assert second["numberReturned"] == 3
+    assert parse_qs(urlsplit(_link(second, "prev")).query)["offset"] == ["0"]
+    ids = [f["id"] for f in body["features"] + second["features"]]
+    assert ids == list(small_layers.grids.index[:6].astype(str))
+    last = client.get("/collections/grids/items", params={"limit": 3, "offset": n - 2}).json()
+    assert last["numberReturned"] == 2 and _link(last, "next") is None
+
+
+def test_items_default_limit_and_bounds(client):
+    assert client.get("/collections/grids/items").json()["numberReturned"] == 10
+    r = client.get("/collections/grids/items", params={"limit": 10_001})
+    assert r.status_code == 422 and r.json()["field"] == "limit"
+    assert client.get("/collections/grids/items", params={"limit": 0}).status_code == 422
+    assert client.get("/collections/nothing/items").status_code == 404
+
+
+def test_incidents_limit_bounds(client):
+    assert client.get("/incidents", params={"limit": 1000}).status_code == 200
+    r = client.get("/incidents", params={"limit": 1001})
+    assert r.status_code == 422 and r.json()["field"] == "limit"
+
+
+@pytest.fixture
+def tight_client(small_layers, tmp_path):
+    store = SQLiteStore(tmp_path / "tight.sqlite")
+    settings = Settings(items_limit_default=2, items_limit_max=5, incidents_limit_default=3,
+                        incidents_limit_max=4)
+    with TestClient(create_app(settings, layers=small_layers, store=store)) as c:
+        yield c
+    store.close()
+
+
+def test_the_limit_bounds_come_from_the_settings(tight_client):
+    items = "/collections/grids/items"
+    assert tight_client.get(items).json()["numberReturned"] == 2
+    assert tight_client.get(items, params={"limit": 5}).json()["numberReturned"] == 5
+    r = tight_client.get(items, params={"limit": 6})
+    assert r.status_code == 422 and r.json()["field"] == "limit"
+    assert tight_client.get("/incidents", params={"limit": 4}).status_code == 200
+    assert tight_client.get("/incidents", params={"limit": 5}).status_code == 422
+    schema = tight_client.get("/openapi.json").json()
+    limit = next(p for p in schema["paths"]["/collections/{collection_id}/items"]["get"][
+        "parameters"] if p["name"] == "limit")
+    assert limit["schema"]["maximum"] == 5 and limit["schema"]["default"] == 2
+
+
+def test_a_default_above_its_limit_is_refused():
+    with pytest.raises(ValidationError, match=r"items_limit_default \(11\) exceeds"):
+        Settings(items_limit_default=11, items_limit_max=10)
+    with pytest.raises(ValidationError, match="超出上限"):
+        Settings(incidents_limit_max=10)
