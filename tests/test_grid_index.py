@@ -195,6 +195,16 @@ def test_cell_edges_are_kept_in_chains_of_ring_order():
     assert out[:n].tolist() == [CHAIN_MAX, 3]
 
 
+def test_match_names_follow_the_kernels_codes():
+    from gridgis.index import MATCHES
+    from gridgis.index._kernels import layout
+
+    got = {name: MATCHES[getattr(layout, f"MATCH_{name.upper()}")] for name in
+           ("inside", "boundary", "snapped", "outside", "invalid")}
+    assert got == {name: name for name in got}
+    assert len(MATCHES) == 5
+
+
 def test_lonely_cells_have_nothing_in_the_cells_around():
     # a shortcut that changes no answer (such points find no grid to snap to either)
     from gridgis.index._kernels.snap import lonely_cells

@@ -96,6 +96,25 @@ def _grow(a: np.ndarray, need: int) -> np.ndarray:
 
 
 @nb.njit(cache=True)
+def _mark_sub_hits(m: int, c0: int, nc: int, sx0: float, sy0: float, sdx: float, sdy: float,
+                   cand_ids: np.ndarray, edge_ptr: np.ndarray, exy: np.ndarray,
+                   hit: np.ndarray, any_hit: np.ndarray) -> None:
+    """``hit[cell, a]``: an edge of candidate ``a`` may touch sub-cell ``cell`` (m × m)."""
+    hit[:m * m, :nc] = False
+    any_hit[:m * m] = False
+    for a in range(nc):
+        q = cand_ids[c0 + a]
+        for e in range(edge_ptr[q], edge_ptr[q + 1]):
+            ax, ay, bx, by = exy[e, 0], exy[e, 1], exy[e, 2], exy[e, 3]
+            j0, j1 = edge_rows(ay, by, sy0, sdy, m)
+            for j in range(j0, j1 + 1):
+                i0, i1 = edge_columns_in_row(ax, ay, bx, by, j, sx0, sy0, sdx, sdy, m)
+                for i in range(i0, i1 + 1):
+                    hit[j * m + i, a] = True
+                    any_hit[j * m + i] = True
+
+
+@nb.njit(cache=True)
 def refine_cells(busy: np.ndarray, ms: np.ndarray, geo: np.ndarray, cand_ptr: np.ndarray,
                  cand_ids: np.ndarray, edge_ptr: np.ndarray, exy: np.ndarray,
                  bands: Bands, first_list: int
@@ -127,18 +146,7 @@ def refine_cells(busy: np.ndarray, ms: np.ndarray, geo: np.ndarray, cand_ptr: np
         k, m = busy[r], ms[r]
         c0, nc = cand_ptr[k], cand_ptr[k + 1] - cand_ptr[k]
         sx0, sy0, sdx, sdy = geo[r, 0], geo[r, 1], geo[r, 2], geo[r, 3]
-        hit[:m * m, :nc] = False
-        any_hit[:m * m] = False
-        for a in range(nc):
-            q = cand_ids[c0 + a]
-            for e in range(edge_ptr[q], edge_ptr[q + 1]):
-                ax, ay, bx, by = exy[e, 0], exy[e, 1], exy[e, 2], exy[e, 3]
-                j0, j1 = edge_rows(ay, by, sy0, sdy, m)
-                for j in range(j0, j1 + 1):
-                    i0, i1 = edge_columns_in_row(ax, ay, bx, by, j, sx0, sy0, sdx, sdy, m)
-                    for i in range(i0, i1 + 1):
-                        hit[j * m + i, a] = True
-                        any_hit[j * m + i] = True
+        _mark_sub_hits(m, c0, nc, sx0, sy0, sdx, sdy, cand_ids, edge_ptr, exy, hit, any_hit)
         for cell in range(m * m):
             cx = sx0 + (cell % m + 0.5) * sdx
             cy = sy0 + (cell // m + 0.5) * sdy
