@@ -44,7 +44,12 @@ from gridgis.index._kernels.layout import (
     Table,
     table_of,
 )
-from gridgis.index._kernels.locate import finer_slot, locate_core, resolve_bound, table_cell
+from gridgis.index._kernels.locate import (
+    cell_at,
+    finer_slot,
+    locate_core,
+    resolve_bound,
+)
 from gridgis.index._kernels.snap import snap_one, snap_reach
 
 __all__ = ["GROUP", "SPAN", "TILE", "UNIT", "Work", "assign_points", "counting_sort",
@@ -183,7 +188,13 @@ def locate_span(px: np.ndarray, py: np.ndarray, lo: int, hi: int, t: Table,
     A point in a table cell flagged in ``lonely`` (see :func:`~.snap.lonely_cells`;
     an empty array: none) gets the state ``FAR`` instead of ``NONE``.
     """
-    cells, sub_cells, rec, band_lo = t.cells, t.sub_cells, t.rec, t.bands.lo
+    # the table's fields taken out once: read through the tuple in the loops below, they
+    # would be read again for every point (measured: locate_span 40 % slower)
+    x0, y0, dx, dy, nx, ny = t.x0, t.y0, t.dx, t.dy, t.nx, t.ny
+    cells, sub_cells, rec, cand_ptr, cand_ids = t.cells, t.sub_cells, t.rec, t.cand_ptr, \
+        t.cand_ids
+    bands = t.bands
+    band_lo = bands.lo
     vals = np.empty(GROUP, np.int64)
     sidx = np.empty(GROUP, np.int64)
     far = np.zeros(GROUP, np.bool_)
@@ -191,7 +202,7 @@ def locate_span(px: np.ndarray, py: np.ndarray, lo: int, hi: int, t: Table,
     for q0 in range(lo, hi, GROUP):
         m = min(hi, q0 + GROUP) - q0
         for u in range(m):
-            sidx[u] = table_cell(px[q0 + u], py[q0 + u], t)
+            sidx[u] = cell_at(px[q0 + u], py[q0 + u], x0, y0, dx, dy, nx, ny)
         for u in range(m):
             vals[u] = cells[sidx[u]] if sidx[u] >= 0 else -1
             if check_far:
@@ -224,7 +235,8 @@ def locate_span(px: np.ndarray, py: np.ndarray, lo: int, hi: int, t: Table,
             v = vals[u]
             if v < -1:
                 q = q0 + u
-                pid, s, d, b2 = resolve_bound(v, px[q], py[q], t, with_distance)
+                pid, s, d, b2 = resolve_bound(v, px[q], py[q], rec, cand_ptr, cand_ids, bands,
+                                              with_distance)
                 out_pid[q] = pid
                 out_state[q] = s
                 out_dist[q] = d

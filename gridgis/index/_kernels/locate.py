@@ -50,26 +50,33 @@ from gridgis.index._kernels.layout import (
     table_of,
 )
 
-__all__ = ["cross_test", "edge_distance_packed", "finer_slot", "full_test", "locate_core",
-           "locate_full", "locate_packed", "resolve", "resolve_bound", "table_cell"]
+__all__ = ["cell_at", "cross_test", "edge_distance_packed", "finer_slot", "full_test",
+           "locate_core", "locate_full", "locate_packed", "resolve", "resolve_bound",
+           "table_cell"]
 
 
 @nb.njit(cache=True, inline="always")
-def table_cell(px: float, py: float, t: Table) -> int:
-    """The table cell holding the point (-1: none)."""
+def cell_at(px: float, py: float, x0: float, y0: float, dx: float, dy: float, nx: int,
+            ny: int) -> int:
+    """The cell holding the point in a table of nx x ny cells from (x0, y0) (-1: none)."""
     if not (math.isfinite(px) and math.isfinite(py)):
         return -1
-    nx, ny = t.nx, t.ny
-    i = int(math.floor((px - t.x0) / t.dx))
-    j = int(math.floor((py - t.y0) / t.dy))
+    i = int(math.floor((px - x0) / dx))
+    j = int(math.floor((py - y0) / dy))
     if i < 0 or j < 0 or i >= nx or j >= ny:
         # on the far border of the table a point may still touch a polygon
-        if (i == nx and px == t.x0 + nx * t.dx) or (j == ny and py == t.y0 + ny * t.dy):
+        if (i == nx and px == x0 + nx * dx) or (j == ny and py == y0 + ny * dy):
             i = min(i, nx - 1)
             j = min(j, ny - 1)
         else:
             return -1
     return j * nx + i
+
+
+@nb.njit(cache=True, inline="always")
+def table_cell(px: float, py: float, t: Table) -> int:
+    """The table cell holding the point (-1: none)."""
+    return cell_at(px, py, t.x0, t.y0, t.dx, t.dy, t.nx, t.ny)
 
 
 @nb.njit(cache=True, inline="always")
@@ -176,7 +183,8 @@ def _in_cell_dist2(rec: np.ndarray, o: int, pid: int, px: float, py: float, kx: 
 
 
 @nb.njit(cache=True, inline="always")
-def resolve_bound(v: int, px: float, py: float, t: Table, with_distance: bool
+def resolve_bound(v: int, px: float, py: float, rec: np.ndarray, cand_ptr: np.ndarray,
+                  cand_ids: np.ndarray, bands: Bands, with_distance: bool
                   ) -> tuple[int, int, float, float]:
     """The answer for a point whose finest cell value is ``v``, but for the edge search.
 
@@ -189,13 +197,11 @@ def resolve_bound(v: int, px: float, py: float, t: Table, with_distance: bool
     if v >= 0:
         pid, state = v, INSIDE
     else:
-        rec = t.rec
         o = -v - 2
         pid = cross_test(rec, o, px, py)
         state = INSIDE if pid >= 0 else NONE
         if pid == FALLBACK:
-            pid, state = full_test(int(rec[o + REC_LIST]), px, py, t.cand_ptr, t.cand_ids,
-                                   t.bands)
+            pid, state = full_test(int(rec[o + REC_LIST]), px, py, cand_ptr, cand_ids, bands)
         elif pid >= 0 and with_distance:
             # the nearest edge lies in the cell when it is nearer than the cell's border
             kx, ky = metres_per_degree(py)
@@ -218,7 +224,8 @@ def resolve_bound(v: int, px: float, py: float, t: Table, with_distance: bool
 def resolve(v: int, px: float, py: float, t: Table, with_distance: bool
             ) -> tuple[int, int, float]:
     """The answer for a point whose finest cell value is ``v``: polygon, state, distance."""
-    pid, state, d, bound2 = resolve_bound(v, px, py, t, with_distance)
+    pid, state, d, bound2 = resolve_bound(v, px, py, t.rec, t.cand_ptr, t.cand_ids, t.bands,
+                                          with_distance)
     if bound2 >= 0.0:
         kx, ky = metres_per_degree(py)
         d = edge_distance(pid, px, py, kx, ky, t.bands, bound2)

@@ -91,17 +91,18 @@ def snap_one(x: float, y: float, t: Table, tol_m: float) -> tuple[int, float]:
     wins. Returns ``(-1, nan)`` when nothing is within reach and ``(-2, nan)`` when
     a cell within reach keeps no edges (then the caller decides another way).
     """
-    rec, sub_cells = t.rec, t.sub_cells
+    cells, sub_cells, rec = t.cells, t.sub_cells, t.rec  # taken out of the tuple once
+    x0, y0, dx, dy, nx, ny = t.x0, t.y0, t.dx, t.dy, t.nx, t.ny
     rx, ry = snap_reach(tol_m, y)
     kx, ky = -1.0, -1.0  # metres per degree, worked out at the first edge in reach
     best2, best = tol_m * tol_m, -1
-    i0 = max(0, int(math.floor((x - rx - t.x0) / t.dx)))
-    i1 = min(t.nx - 1, int(math.floor((x + rx - t.x0) / t.dx)))
-    j0 = max(0, int(math.floor((y - ry - t.y0) / t.dy)))
-    j1 = min(t.ny - 1, int(math.floor((y + ry - t.y0) / t.dy)))
+    i0 = max(0, int(math.floor((x - rx - x0) / dx)))
+    i1 = min(nx - 1, int(math.floor((x + rx - x0) / dx)))
+    j0 = max(0, int(math.floor((y - ry - y0) / dy)))
+    j1 = min(ny - 1, int(math.floor((y + ry - y0) / dy)))
     for j in range(j0, j1 + 1):
         for i in range(i0, i1 + 1):
-            v = t.cells[j * t.nx + i]
+            v = cells[j * nx + i]
             if v > -2:
                 continue  # no polygon, or wholly inside one: no edge in this cell
             o = -v - 2
