@@ -247,6 +247,7 @@ def locate_span(px: np.ndarray, py: np.ndarray, lo: int, hi: int, t: Table,
 
 @nb.njit(cache=True, inline="always")
 def _valid(x: float, y: float) -> bool:
+    """Whether (x, y) is a lon/lat position: finite, within ±180 and ±90."""
     return math.isfinite(x) and math.isfinite(y) and abs(x) <= 180.0 and abs(y) <= 90.0
 
 

@@ -275,6 +275,7 @@ def build_lists(box: np.ndarray, skip: np.ndarray, cand_ptr: np.ndarray,
 
 @nb.njit(cache=True, inline="always")
 def _same_bits(a: float, b: float) -> bool:
+    """Whether two coordinates are the same number, the sign of a zero included."""
     return a == b and math.copysign(1.0, a) == math.copysign(1.0, b)
 
 
