@@ -176,7 +176,9 @@ def test_patrol_level_and_workers(index, sample_layers):
 
 
 def test_cell_edges_are_kept_in_chains_of_ring_order():
-    from gridgis.index import _kernels as kernels
+    # the record layout itself (not visible through the public API)
+    from gridgis.index._kernels.build import chain_lengths
+    from gridgis.index._kernels.layout import CHAIN_MAX
 
     ring = np.array([[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]], float)
     edges = np.column_stack([ring[:-1], ring[1:]])  # four edges of one ring, in order
@@ -184,21 +186,32 @@ def test_cell_edges_are_kept_in_chains_of_ring_order():
     pid = np.array([4, 4, 4, 4, 7, 7, 7, 7], np.int32)
     out = np.zeros(8, np.int64)
     # one ring whole; another polygon's first two edges, then a gap; a stray edge
-    n = kernels._chain_lengths(xy, pid, 0, 8, out)
+    n = chain_lengths(xy, pid, 0, 8, out)
     assert out[:n].tolist() == [4, 2, 1, 1]
-    steps = np.arange(kernels.CHAIN_MAX + 4, dtype=float)  # a line too long for one chain
+    steps = np.arange(CHAIN_MAX + 4, dtype=float)  # a line too long for one chain
     long = np.column_stack([steps[:-1], np.zeros(len(steps) - 1), steps[1:],
                             np.zeros(len(steps) - 1)])
-    n = kernels._chain_lengths(long, np.zeros(len(long), np.int32), 0, len(long), out)
-    assert out[:n].tolist() == [kernels.CHAIN_MAX, 3]
+    n = chain_lengths(long, np.zeros(len(long), np.int32), 0, len(long), out)
+    assert out[:n].tolist() == [CHAIN_MAX, 3]
+
+
+def test_match_names_follow_the_kernels_codes():
+    from gridgis.index import MATCHES
+    from gridgis.index._kernels import layout
+
+    got = {name: MATCHES[getattr(layout, f"MATCH_{name.upper()}")] for name in
+           ("inside", "boundary", "snapped", "outside", "invalid")}
+    assert got == {name: name for name in got}
+    assert len(MATCHES) == 5
 
 
 def test_lonely_cells_have_nothing_in_the_cells_around():
-    from gridgis.index import _kernels as kernels
+    # a shortcut that changes no answer (such points find no grid to snap to either)
+    from gridgis.index._kernels.snap import lonely_cells
 
     cells = np.full((4, 5), -1, np.int32)  # rows of a 5 x 4 table: one busy cell
     cells[1, 3] = -9
-    got = kernels.lonely_cells(cells.ravel(), 5, 4).reshape(4, 5)
+    got = lonely_cells(cells.ravel(), 5, 4).reshape(4, 5)
     want = np.ones((4, 5), bool)
     want[0:3, 2:5] = False  # the busy cell and its eight neighbours
     assert (got == want).all()
@@ -249,6 +262,12 @@ def test_a_polygon_inside_another_keeps_its_surroundings():
     assert set(state.tolist()) <= {INSIDE, BOUNDARY}
 
 
+def _bands(idx):
+    from gridgis.index._kernels.layout import Bands
+
+    return Bands(idx.band_lo, idx.band_h, idx.band_n, idx.band_off, idx.band_ptr, idx.band_xy)
+
+
 def _random_points(layers, n, seed):
     rng = np.random.default_rng(seed)
     b = layers.grids.total_bounds
@@ -285,24 +304,25 @@ def test_locate_agrees_with_assign(index, sample_layers):
 
 def test_cell_records_match_the_full_exact_test(index, sample_layers):
     # the per-cell shortcut (crossings from the cell's centre, the nearest edge among the
-    # cell's own) against the plain crossing-number test and band search on every polygon
-    from gridgis.index import _kernels as kernels
+    # cell's own) against the plain crossing-number test and band search on every polygon,
+    # bit for bit: two kernel paths
+    from gridgis.index._kernels.geometry import edge_distance, metres_per_degree, polygon_state
 
     g = index.grid_index
     lon, lat = _random_points(sample_layers, 20_000, 23)
     ids, state, dist = g.query(lon, lat)
-    band = (g.band_lo, g.band_h, g.band_n, g.band_off, g.band_ptr, g.band_xy)
+    band = _bands(g)
     near = shapely.STRtree(index.geoms)
     which, cand = near.query(shapely.points(lon, lat), predicate="intersects")
     ref = np.full(len(lon), -1)
     for w, p in zip(which, cand, strict=True):  # no overlaps in the sample: at most one
-        if kernels.polygon_state(int(p), lon[w], lat[w], *band) == INSIDE:
+        if polygon_state(int(p), lon[w], lat[w], band) == INSIDE:
             ref[w] = p
     assert (ids == ref).all()
     inside = np.flatnonzero(state == INSIDE)
     for t in inside[:3000]:
-        kx, ky = kernels.metres_per_degree(lat[t])
-        assert dist[t] == kernels.edge_distance(int(ids[t]), lon[t], lat[t], kx, ky, *band)
+        kx, ky = metres_per_degree(lat[t])
+        assert dist[t] == edge_distance(int(ids[t]), lon[t], lat[t], kx, ky, band)
 
 
 def test_degenerate_points_take_the_full_test():
@@ -346,7 +366,7 @@ def test_empty_points_and_old_cache_files(index, sample_layers, tmp_path):
         GridIndex.load(tmp_path / "old.npz")
 
 
-def test_chunked_reading_gives_the_same_answers(index, sample_layers, monkeypatch):
+def test_reading_in_blocks_gives_the_same_answers(index, sample_layers, monkeypatch):
     import gridgis.index.grid as gi
 
     lon, lat = _random_points(sample_layers, 20_000, 24)
@@ -354,7 +374,7 @@ def test_chunked_reading_gives_the_same_answers(index, sample_layers, monkeypatc
     pts = gpd.GeoDataFrame(geometry=shapely.points(lon, lat), crs=4326)
     whole = [index.assign(lon=lon, lat=lat), index.assign(lon=gx, lat=gy, crs="gcj02"),
              index.assign(pts)]
-    monkeypatch.setattr(gi, "CHUNK", 997)
+    monkeypatch.setattr(gi, "BLOCK", 997)
     parts = [index.assign(lon=lon, lat=lat), index.assign(lon=gx, lat=gy, crs="gcj02"),
              index.assign(pts)]
     for a, b in zip(whole, parts, strict=True):
@@ -401,8 +421,9 @@ def _wiggly_ring(cx: float, cy: float, r: float, n: int, seed: int) -> np.ndarra
 def test_batch_edge_distances_equal_the_plain_search_on_big_polygons():
     # polygons with thousands of vertices, holes, and one spanning 4 degrees of latitude
     # (the scale of a degree of longitude changes along it): each point's edge distance
-    # from a tile-ordered batch equals the plain band search over all of its edges
-    from gridgis.index import _kernels as kernels
+    # from a tile-ordered batch equals the plain band search over all of its edges (bit for
+    # bit: two kernel paths)
+    from gridgis.index._kernels.geometry import edge_distance, metres_per_degree
 
 
     outer = _wiggly_ring(100.0, 50.0, 0.2, 3000, 1)
@@ -415,20 +436,21 @@ def test_batch_edge_distances_equal_the_plain_search_on_big_polygons():
     lo, hi = np.array([96.0, 45.0]), np.array([104.0, 51.0])
     pts = rng.uniform(lo, hi, (200_000, 2))
     ids, state, dist = idx.query(pts[:, 0], pts[:, 1])
-    band = (idx.band_lo, idx.band_h, idx.band_n, idx.band_off, idx.band_ptr, idx.band_xy)
+    band = _bands(idx)
     inside = np.flatnonzero(state == INSIDE)
     assert len(np.unique(ids[inside])) == 3
     for t in inside[:: max(1, len(inside) // 5000)]:
         x, y = pts[t]
-        kx, ky = kernels.metres_per_degree(y)
-        assert dist[t] == kernels.edge_distance(int(ids[t]), x, y, kx, ky, *band)
+        kx, ky = metres_per_degree(y)
+        assert dist[t] == edge_distance(int(ids[t]), x, y, kx, ky, band)
 
 
 def test_runs_of_points_in_one_grid_give_the_plain_search_bits():
     # the points of one small grid are measured against all its edges several at a time,
     # padded to whole vectors; runs of every length from one (the band search) up, and a
     # grid too large for the run path, must all give the plain search's distances
-    from gridgis.index import _kernels as kernels
+    from gridgis.index._kernels.batch import BRUTE_EDGES
+    from gridgis.index._kernels.geometry import edge_distance, metres_per_degree
 
     polys = [shapely.Polygon(_wiggly_ring(110.0 + 0.05 * k, 30.0, 0.01, 40 + 7 * k, k))
              for k in range(12)]
@@ -436,7 +458,7 @@ def test_runs_of_points_in_one_grid_give_the_plain_search_bits():
     idx = PolygonIndex(polys)
     rows = np.array([idx.band_ptr[idx.band_off[p] + idx.band_n[p]]
                      - idx.band_ptr[idx.band_off[p]] for p in range(len(polys))])
-    assert (rows > kernels.BRUTE_EDGES).sum() == 1  # the last one only
+    assert (rows > BRUTE_EDGES).sum() == 1  # the last one only
     rng = np.random.default_rng(8)
     pts = []
     for k, poly in enumerate(polys):  # grid k gets k * 3 + 1 points: runs of 1, 4, 7, ...
@@ -445,40 +467,43 @@ def test_runs_of_points_in_one_grid_give_the_plain_search_bits():
                                     cy + rng.normal(0, 0.003, 3 * k + 1)]))
     pts = np.vstack(pts)
     ids, state, dist = idx.query(pts[:, 0], pts[:, 1])
-    band = (idx.band_lo, idx.band_h, idx.band_n, idx.band_off, idx.band_ptr, idx.band_xy)
+    band = _bands(idx)
     inside = np.flatnonzero(state == INSIDE)
     assert len(np.unique(ids[inside])) >= 10
     for t in inside:
         x, y = pts[t]
-        kx, ky = kernels.metres_per_degree(y)
-        assert dist[t] == kernels.edge_distance(int(ids[t]), x, y, kx, ky, *band)
+        kx, ky = metres_per_degree(y)
+        assert dist[t] == edge_distance(int(ids[t]), x, y, kx, ky, band)
 
 
 def test_batches_larger_than_one_sorted_span_come_back_in_input_order(index, sample_layers):
     # points are sorted by tile a span at a time and their answers put back: a batch
-    # of more than one span, with NaN among it, must give each point its own answer
-    from gridgis.index import _kernels as kernels
+    # of more than one span, with NaN among it, must give each point its own answer: the
+    # one it gets in a batch of its own and from a single-point query
+    from gridgis.index._kernels.batch import SPAN
 
     g = index.grid_index
-    n = kernels.SPAN + 50_000
+    n = SPAN + 50_000
     lon, lat = _random_points(sample_layers, n, 31)
     lon[::997] = np.nan
     ids, state, dist = g.query(lon, lat)
     rng = np.random.default_rng(32)
-    for t in np.concatenate([rng.choice(n, 2000), np.arange(kernels.SPAN - 5, kernels.SPAN + 5)]):
-        pid, st, d = kernels.locate_packed(lon[t], lat[t], g.pf, g.pi, g.pc, True)
-        assert (ids[t], state[t]) == (pid, st)
-        assert dist[t] == d or (np.isnan(dist[t]) and np.isnan(d))
+    some = np.concatenate([rng.choice(n, 2000), np.arange(SPAN - 5, SPAN + 5)])
+    for t in some:
+        got = g.query(lon[t:t + 1], lat[t:t + 1])
+        assert (ids[t], state[t]) == (got[0][0], got[1][0]) == g.query_one(lon[t], lat[t])
+        assert dist[t] == got[2][0] or (np.isnan(dist[t]) and np.isnan(got[2][0]))
 
 
 def test_parallel_tile_order_is_the_serial_one(index, sample_layers):
-    from gridgis.index import _kernels as kernels
+    # the order points are visited in (no answer shows it)
+    from gridgis.index._kernels.batch import TILE, tile_order_parallel
 
     g = index.grid_index
     lon, lat = _random_points(sample_layers, 30_001, 41)
     lon[::101] = np.nan
     # the reference: a stable sort by tile, points off the table last
-    t = kernels.TILE
+    t = TILE
     nx, ny = -(-g.nx // t), -(-g.ny // t)
     with np.errstate(invalid="ignore"):
         i = np.floor((lon[1:] - g.x0) / (g.dx * t))
@@ -488,8 +513,8 @@ def test_parallel_tile_order_is_the_serial_one(index, sample_layers):
     serial = np.argsort(key, kind="stable").astype(np.int32)
     for workers in (1, 2, 3):
         got = np.empty(30_000, np.int32)
-        kernels.tile_order_parallel(lon, lat, 1, 30_001, g.pf, g.pi, got,
-                                    np.empty(30_000, np.int32), workers)
+        tile_order_parallel(lon, lat, 1, 30_001, g.pf, g.pi, got, np.empty(30_000, np.int32),
+                            workers)
         assert (got == serial).all()
 
 
@@ -538,6 +563,8 @@ def test_without_distances_only_snapped_points_keep_theirs(index, sample_layers)
 
 @pytest.mark.parametrize(("given", "want"), [(None, "PASSIVE"), ("active", "active")])
 def test_openmp_threads_sleep_while_waiting_unless_told_otherwise(given, want):
+    # set by the engine just before its threads start (the first parallel kernel), not by
+    # an import; a user's value is kept
     import os
     import subprocess
     import sys
@@ -545,7 +572,15 @@ def test_openmp_threads_sleep_while_waiting_unless_told_otherwise(given, want):
     env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
     if given is not None:
         env["OMP_WAIT_POLICY"] = given
-    code = "import gridgis, os; print(os.environ['OMP_WAIT_POLICY'])"
+    code = ("import os, numba, shapely\n"
+            "from gridgis.index import PolygonIndex\n"
+            "import numba.np.ufunc.parallel as par\n"
+            "if os.environ.get('OMP_WAIT_POLICY') == 'PASSIVE' and not par._is_initialized:\n"
+            "    del os.environ['OMP_WAIT_POLICY']  # set by an import: not this test's point\n"
+            "before = os.environ.get('OMP_WAIT_POLICY')\n"
+            "idx = PolygonIndex([shapely.box(0, 0, 1, 1)])\n"
+            "assert par._is_initialized\n"
+            "print(before, os.environ['OMP_WAIT_POLICY'])")
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
                          text=True, check=True)
-    assert out.stdout.strip() == want
+    assert out.stdout.split() == [str(given), want]

@@ -7,10 +7,13 @@
   index under it.
 - :mod:`gridgis.index.cache`: the index kept on disk beside a layers file.
 - :mod:`gridgis.index.files`: assign a file of points (CSV, GeoPackage, Parquet).
+- :mod:`gridgis.index.warmup`: :func:`compile_kernels`, the compiled code made ready
+  up front.
 - ``gridgis.index._kernels``: the compiled kernels (numba), private.
 """
 
 from gridgis.index.grid import MATCHES, GridIndex, Location
 from gridgis.index.polygon import PolygonIndex
+from gridgis.index.warmup import compile_kernels
 
-__all__ = ["MATCHES", "GridIndex", "Location", "PolygonIndex"]
+__all__ = ["MATCHES", "GridIndex", "Location", "PolygonIndex", "compile_kernels"]

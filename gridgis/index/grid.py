@@ -33,22 +33,41 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import geopandas as gpd
-import numba
 import numpy as np
 import pandas as pd
 import shapely
 
 from gridgis.crs import normalize_crs_name, to_wgs84
 from gridgis.errors import CoordinateError, LayerError, OutsideDistrictError
-from gridgis.index import _kernels as kernels
-from gridgis.index.polygon import INSIDE, PolygonIndex
+from gridgis.index._kernels.batch import (
+    SPAN,
+    assign_points,
+    gather,
+    start_threads,
+    workspace,
+    written_empty,
+)
+from gridgis.index._kernels.layout import (
+    INSIDE,
+    MATCH_BOUNDARY,
+    MATCH_INSIDE,
+    MATCH_INVALID,
+    MATCH_OUTSIDE,
+    MATCH_SNAPPED,
+    MATCH_UNDECIDED,
+)
+from gridgis.index._kernels.locate import locate_full, locate_packed
+from gridgis.index._kernels.snap import lonely_cells, snap_packed
+from gridgis.index.polygon import PolygonIndex
 from gridgis.schemas import PATROL_LEVELS
 
 __all__ = ["MATCHES", "GridIndex", "Location"]
 
-MATCHES = ("inside", "boundary", "snapped", "outside", "invalid")
+_MATCH_NAMES = {MATCH_INSIDE: "inside", MATCH_BOUNDARY: "boundary", MATCH_SNAPPED: "snapped",
+                MATCH_OUTSIDE: "outside", MATCH_INVALID: "invalid"}
+MATCHES = tuple(_MATCH_NAMES[code] for code in range(len(_MATCH_NAMES)))  # by match code
 FORMAT_VERSION = 3  # 2: packed compiled arrays with per-cell edge lists; 3: edges in chains
-CHUNK = kernels.SPAN  # points whose coordinates are held at once in :meth:`GridIndex.assign`
+BLOCK = SPAN  # points whose coordinates are held at once in :meth:`GridIndex.assign`
 _NO_ZONES = (np.empty(0, np.float64), np.empty(0, np.int64), np.empty(0, np.int32),
              np.empty(0, np.int8))
 
@@ -178,9 +197,9 @@ class GridIndex:
         pf, pi, pc, zf, zi, zc, codes, community, township, workers, names, levels = fast
         # grid, state, edge distance (and patrol zone): one compiled call on three arrays
         if zi.shape[0]:
-            pid, state, dist, zid = kernels.locate_full(x, y, pf, pi, pc, zf, zi, zc)
+            pid, state, dist, zid = locate_full(x, y, pf, pi, pc, zf, zi, zc)
         else:
-            pid, state, dist = kernels.locate_packed(x, y, pf, pi, pc, True)
+            pid, state, dist = locate_packed(x, y, pf, pi, pc, True)
             zid = -1
         match = "inside" if state == INSIDE else "boundary"
         if pid < 0:
@@ -237,22 +256,21 @@ class GridIndex:
         got = self._caches().get("lonely")
         if got is None:
             g = self.grid_index
-            got = kernels.lonely_cells(g.cells, int(g.nx), int(g.ny))
+            got = lonely_cells(g.cells, int(g.nx), int(g.ny))
             self._cache["lonely"] = got
         return got
 
     def _snap_one(self, x: float, y: float) -> tuple[int, float]:
         """Nearest grid within the tolerance of a point in none (-1: none), and the distance.
 
-        The compiled scan of :func:`gridgis.index._kernels.snap_one`, which
+        The compiled scan of ``gridgis.index._kernels.snap.snap_one``, which
         :meth:`assign` runs too; where a cell within reach keeps no edges, the
         tree search of :meth:`_snap_near` decides.
         """
         if self.snap_tolerance_m <= 0:
             return -1, math.nan
         g = self.grid_index
-        pid, dist = kernels.snap_one(x, y, g.cells, g.sub_cells, g.rec, g.x0, g.y0, g.dx,
-                                     g.dy, g.nx, g.ny, float(self.snap_tolerance_m))
+        pid, dist = snap_packed(x, y, g.pf, g.pi, g.pc, float(self.snap_tolerance_m))
         if pid == -2:
             ids, dists = self._snap_near(np.array([x]), np.array([y]))
             return int(ids[0]), float(dists[0])
@@ -329,18 +347,18 @@ class GridIndex:
             index = pd.RangeIndex(n)
             name = normalize_crs_name(crs)
         # answers, buffers and columns are new memory written by several threads at
-        # once: see kernels.written_empty
-        new = kernels.written_empty
+        # once: see _kernels.batch.written_empty
+        new = written_empty
         ids, match, level, dist = new(n, np.int32), new(n, np.int8), new(n, np.int8), new(n)
         g = self.grid_index
         zones = self._zone_args()
-        threads = numba.get_num_threads()
-        work = kernels.workspace(min(n, CHUNK))  # the compiled pass's buffers, reused
+        threads = start_threads()
+        work = workspace(min(n, BLOCK))  # the compiled pass's buffers, reused
         if values is not None:  # ... and the coordinates' buffers
-            x_buf, y_buf = new(min(n, CHUNK)), new(min(n, CHUNK))
-        # coordinates are read CHUNK points at a time: only the answers are kept for all
-        for start in range(0, n, CHUNK):
-            stop = min(n, start + CHUNK)
+            x_buf, y_buf = new(min(n, BLOCK)), new(min(n, BLOCK))
+        # coordinates are read BLOCK points at a time: only the answers are kept for all
+        for start in range(0, n, BLOCK):
+            stop = min(n, start + BLOCK)
             if values is not None:
                 x, y = x_buf[:stop - start], y_buf[:stop - start]
                 _point_xy(values[start:stop], x, y, threads)
@@ -352,18 +370,18 @@ class GridIndex:
                 y = np.ascontiguousarray(y, dtype=np.float64)
             part = slice(start, stop)
             # validity, grid, match, edge distance and patrol level: one compiled pass
-            kernels.assign_points(x, y, g.pf, g.pi, g.pc, *zones, with_distance,
-                                  float(self.snap_tolerance_m), ids[part],
-                                  match[part], level[part], dist[part], threads, work,
-                                  self._lonely_cells())
-            lost = np.flatnonzero(match[part] == 5)  # in no grid, undecided: the few to snap
+            assign_points(x, y, g.pf, g.pi, g.pc, *zones, with_distance,
+                          float(self.snap_tolerance_m), ids[part], match[part], level[part],
+                          dist[part], threads, work, self._lonely_cells())
+            # in no grid, undecided: the few to snap
+            lost = np.flatnonzero(match[part] == MATCH_UNDECIDED)
             if len(lost):
-                match[start + lost] = 3
+                match[start + lost] = MATCH_OUTSIDE
                 snap_ids, snap_d = self._snap_near(x[lost], y[lost])
                 got = lost[snap_ids >= 0]
                 ids[start + got] = snap_ids[snap_ids >= 0]
                 dist[start + got] = snap_d[snap_ids >= 0]
-                match[start + got] = 2
+                match[start + got] = MATCH_SNAPPED
         columns = {}
         for name in ("grid_code", "community_code", "township_code"):
             table, dtype = self._column(name)
@@ -371,15 +389,15 @@ class GridIndex:
                 codes = ids
             else:
                 codes = new(n, _code_dtype(dtype))
-                kernels.gather(ids, table, -1, codes)
+                gather(ids, table, -1, codes)
             columns[name] = pd.Categorical.from_codes(codes, dtype=dtype, validate=False)
         columns["patrol_level"] = pd.Categorical.from_codes(
             level, dtype=self._column("patrol_level")[1], validate=False)
         w_values, w_missing = self._column("workers")
         values = new(n, w_values.dtype)
-        kernels.gather(ids, w_values, 0, values)
+        gather(ids, w_values, 0, values)
         mask = new(n, np.bool_)
-        kernels.gather(ids, w_missing, True, mask)
+        gather(ids, w_missing, True, mask)
         columns["workers"] = pd.arrays.IntegerArray(values, mask)
         columns["match"] = pd.Categorical.from_codes(match, dtype=self._column("match")[1],
                                                      validate=False)

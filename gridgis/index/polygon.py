@@ -23,59 +23,40 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import numba as nb
 import numpy as np
 import shapely
 
 from gridgis.errors import LayerError
-from gridgis.index import _kernels as kernels
+from gridgis.index._kernels.batch import query_points, start_threads, workspace
+from gridgis.index._kernels.build import (
+    MAX_SUB,
+    build_lists,
+    build_records,
+    mark_edges,
+    refine_cells,
+    runs,
+)
+from gridgis.index._kernels.layout import (
+    BOUNDARY,
+    C_PARTS,
+    F_PARTS,
+    HEADER,
+    I_PARTS,
+    INSIDE,
+    NONE,
+    SPANS,
+    Bands,
+)
+from gridgis.index._kernels.locate import edge_distance_packed, locate_packed
+from gridgis.index.warmup import ensure_compiled
 
 __all__ = ["BOUNDARY", "INSIDE", "NONE", "PolygonIndex"]
 
-INSIDE, BOUNDARY, NONE = kernels.INSIDE, kernels.BOUNDARY, kernels.NONE
 EDGES_PER_BAND = 8
 REFINE_ABOVE = 6  # a cell with more candidate polygons gets a finer table of its own
 EDGES_PER_CELL = 16  # ... and so does a cell crossed by more edges
 SUBCELLS_PER_EDGE = 0.5  # a finer table has about this many cells per edge crossing its cell
 _WIDTH = {"band_xy": 4}
-
-
-@nb.njit(cache=True)
-def _mark_edges(ex0: np.ndarray, ey0: np.ndarray, ex1: np.ndarray, ey1: np.ndarray,
-                epoly: np.ndarray, x0: float, y0: float, dx: float, dy: float, nx: int,
-                ny: int, count_only: bool, out_cell: np.ndarray, out_poly: np.ndarray) -> int:
-    """Cells each edge touches (conservatively, closed cells), row by row."""
-    k = 0
-    for e in range(ex0.shape[0]):
-        ax, ay, bx, by = ex0[e], ey0[e], ex1[e], ey1[e]
-        j0, j1 = kernels.edge_rows(ay, by, y0, dy, ny)
-        for j in range(j0, j1 + 1):
-            i0, i1 = kernels.edge_columns_in_row(ax, ay, bx, by, j, x0, y0, dx, dy, nx)
-            for i in range(i0, i1 + 1):
-                if not count_only:
-                    out_cell[k] = j * nx + i
-                    out_poly[k] = epoly[e]
-                k += 1
-    return k
-
-
-@nb.njit(cache=True)
-def _runs(is_boundary: np.ndarray, nx: int, ny: int) -> np.ndarray:
-    """Run id of every non-boundary cell (-1 for boundary cells), runs within rows."""
-    run = np.full(nx * ny, -1, np.int64)
-    r = -1
-    for j in range(ny):
-        open_run = False
-        for i in range(nx):
-            c = j * nx + i
-            if is_boundary[c]:
-                open_run = False
-                continue
-            if not open_run:
-                r += 1
-                open_run = True
-            run[c] = r
-    return run
 
 
 class PolygonIndex:
@@ -108,6 +89,7 @@ class PolygonIndex:
         kinds = shapely.get_type_id(geoms)
         if not np.isin(kinds, (3, 6)).all():
             raise LayerError("only polygons and multipolygons can be indexed", layer="grids")
+        ensure_compiled()
         self.n = len(geoms)
         self._edges(geoms)
         self._bands()
@@ -178,10 +160,10 @@ class PolygonIndex:
         args = (self.ex0, self.ey0, self.ex1, self.ey1, self.epoly, self.x0, self.y0,
                 self.dx, self.dy, nx, ny)
         empty = np.empty(0, np.int64)
-        total = _mark_edges(*args, True, empty, empty.astype(np.int32))
+        total = mark_edges(*args, True, empty, empty.astype(np.int32))
         cell = np.empty(total, np.int64)
         poly = np.empty(total, np.int32)
-        _mark_edges(*args, False, cell, poly)
+        mark_edges(*args, False, cell, poly)
         raw_cell = cell
         tree = shapely.STRtree(geoms)
         # a polygon may also cover a cell crossed only by other polygons' edges (a polygon
@@ -201,7 +183,7 @@ class PolygonIndex:
         self.cand_ids = poly
         # the rest: runs of untouched cells take the polygon covering one of their centres
         is_boundary = cells < -1
-        run = _runs(is_boundary, nx, ny)
+        run = runs(is_boundary, nx, ny)
         nruns = int(run.max()) + 1 if (run >= 0).any() else 0
         if nruns:
             start = np.full(nruns, -1, np.int64)
@@ -226,7 +208,7 @@ class PolygonIndex:
         """Give each busy boundary cell (many polygons or edges) a finer table of its own.
 
         The finer table has about one sub-cell per edge crossing the cell, so that a
-        point's cell holds few edges (see ``_cross_test``).
+        point's cell holds few edges (see ``_kernels.locate.cross_test``).
         """
         counts = np.diff(self.cand_ptr)
         busy = np.flatnonzero((counts > REFINE_ABOVE) | (edge_hits > EDGES_PER_CELL))
@@ -234,7 +216,7 @@ class PolygonIndex:
         self.list_sub[busy] = np.arange(len(busy))
         ms = np.clip(np.maximum(np.ceil(2 * np.sqrt(counts[busy])),
                                 np.ceil(np.sqrt(edge_hits[busy] * SUBCELLS_PER_EDGE))),
-                     2, 64).astype(np.int64)
+                     2, MAX_SUB).astype(np.int64)
         c = boundary_cells[busy]
         geo = np.column_stack([self.x0 + (c % self.nx) * self.dx,
                                self.y0 + (c // self.nx) * self.dy,
@@ -242,9 +224,9 @@ class PolygonIndex:
         edge_ptr = np.zeros(self.n + 1, np.int64)
         edge_ptr[1:] = np.cumsum(np.bincount(self.epoly, minlength=self.n))
         exy = np.column_stack([self.ex0, self.ey0, self.ex1, self.ey1])
-        sub, offs, new_cnt, new_ids, new_box = kernels.refine_cells(
-            busy, ms, geo, self.cand_ptr, self.cand_ids, edge_ptr, exy, self.band_lo,
-            self.band_h, self.band_n, self.band_off, self.band_ptr, self.band_xy, len(counts))
+        sub, offs, new_cnt, new_ids, new_box = refine_cells(
+            busy, ms, geo, self.cand_ptr, self.cand_ids, edge_ptr, exy, self._bands_view(),
+            len(counts))
         self.cand_ptr = np.concatenate([self.cand_ptr, self.cand_ptr[-1] + np.cumsum(new_cnt)])
         self.cand_ids = np.concatenate([self.cand_ids, new_ids]).astype(np.int32)
         self._box.append(new_box)
@@ -252,8 +234,16 @@ class PolygonIndex:
         self.sub_int = np.column_stack([ms, offs]).astype(np.int64).reshape(-1, 2)
         self.sub_cells = sub
 
+    def _bands_view(self) -> Bands:
+        """The edge bands, as the build kernels take them."""
+        return Bands(self.band_lo, self.band_h, self.band_n, self.band_off, self.band_ptr,
+                     self.band_xy)
+
     def _lists(self) -> None:
-        """Each boundary cell's own edges and the polygon at its centre (see ``_cross_test``)."""
+        """Each boundary cell's own edges and the polygon at its centre.
+
+        See ``_kernels.locate.cross_test``.
+        """
         box = np.ascontiguousarray(np.concatenate(self._box))
         del self._box
         skip = np.zeros(len(box), np.bool_)
@@ -261,10 +251,10 @@ class PolygonIndex:
         edge_ptr = np.zeros(self.n + 1, np.int64)
         edge_ptr[1:] = np.cumsum(np.bincount(self.epoly, minlength=self.n))
         exy = np.column_stack([self.ex0, self.ey0, self.ex1, self.ey1])
+        start_threads()  # build_lists is the first parallel kernel an index runs
         (self.lst_ptr, self.lst_xy, self.lst_pid,
-         self.lst_ref) = kernels.build_lists(box, skip, self.cand_ptr, self.cand_ids, edge_ptr,
-                                             exy, self.band_lo, self.band_h, self.band_n,
-                                             self.band_off, self.band_ptr, self.band_xy)
+         self.lst_ref) = build_lists(box, skip, self.cand_ptr, self.cand_ids, edge_ptr, exy,
+                                     self._bands_view())
         self.lst_box = box
 
     def _pack(self) -> None:
@@ -273,17 +263,17 @@ class PolygonIndex:
         A compiled call then takes three arguments instead of twenty: that is most
         of the cost of locating one point.
         """
-        self.cells, self.sub_cells, self.rec = kernels.build_records(
+        self.cells, self.sub_cells, self.rec = build_records(
             self.cells, self.list_sub, self.sub_geo, self.sub_int, self.sub_cells, self.lst_ptr,
             self.lst_xy, self.lst_box, self.lst_pid, self.lst_ref)
         del self.list_sub, self.sub_geo, self.sub_int, self.lst_ptr, self.lst_xy, self.lst_box
         del self.lst_pid, self.lst_ref
-        parts = {"i": kernels.I_PARTS, "f": kernels.F_PARTS, "c": kernels.C_PARTS}
+        parts = {"i": I_PARTS, "f": F_PARTS, "c": C_PARTS}
         dtypes = {"i": np.int64, "f": np.float64, "c": np.int32}
         spans: dict[str, tuple[int, int]] = {}
         flat: dict[str, list[np.ndarray]] = {}
         for kind, names in parts.items():
-            pos = kernels.HEADER if kind == "i" else (4 if kind == "f" else 0)
+            pos = HEADER if kind == "i" else (4 if kind == "f" else 0)
             flat[kind] = []
             for name in names:
                 a = np.asarray(getattr(self, name)).ravel()
@@ -301,12 +291,11 @@ class PolygonIndex:
 
     def _views(self) -> None:
         """Attributes as views into the packed arrays (no copies)."""
-        for kind, names in (("pi", kernels.I_PARTS), ("pf", kernels.F_PARTS),
-                            ("pc", kernels.C_PARTS)):
+        for kind, names in (("pi", I_PARTS), ("pf", F_PARTS), ("pc", C_PARTS)):
             buf = getattr(self, kind)
             for name in names:
-                k = (kernels.I_PARTS + kernels.F_PARTS + kernels.C_PARTS).index(name)
-                a, b = self.pi[3 + 2 * k], self.pi[4 + 2 * k]
+                k = (I_PARTS + F_PARTS + C_PARTS).index(name)
+                a, b = self.pi[SPANS + 2 * k], self.pi[SPANS + 2 * k + 1]
                 view = buf[a:b]
                 if name in _WIDTH:
                     view = view.reshape(-1, _WIDTH[name])
@@ -331,19 +320,20 @@ class PolygonIndex:
         ids = np.empty(len(x), np.int32)
         state = np.empty(len(x), np.int8)
         dist = np.empty(len(x), np.float64)
-        kernels.query_points(x, y, self.pf, self.pi, self.pc, with_distance, ids, state, dist,
-                             nb.get_num_threads())
+        threads = start_threads()
+        query_points(x, y, self.pf, self.pi, self.pc, with_distance, ids, state, dist, threads,
+                     workspace(len(x)))
         return ids, state, dist
 
     def query_one(self, lon: float, lat: float) -> tuple[int, int]:
         """Polygon id and state of one point (no distance)."""
-        pid, state, _ = kernels.locate_packed(float(lon), float(lat), self.pf, self.pi,
-                                              self.pc, False)
+        pid, state, _ = locate_packed(float(lon), float(lat), self.pf, self.pi, self.pc,
+                                      False)
         return pid, state
 
     def edge_distance(self, pid: int, lon: float, lat: float) -> float:
         """Distance in metres from a point to polygon ``pid``'s boundary."""
-        return kernels.edge_distance_packed(pid, float(lon), float(lat), self.pf, self.pi)
+        return edge_distance_packed(pid, float(lon), float(lat), self.pf, self.pi)
 
     # -- persistence -----------------------------------------------------------------------
     def to_arrays(self, prefix: str = "") -> dict[str, Any]:
@@ -360,6 +350,7 @@ class PolygonIndex:
         if f"{prefix}pf" not in arrays:
             raise LayerError("this index was written by another gridgis version; rebuild it",
                              layer="grids")
+        ensure_compiled()
         self = cls.__new__(cls)
         for name in ("pf", "pi", "pc"):
             setattr(self, name, np.ascontiguousarray(arrays[f"{prefix}{name}"]))

@@ -1,0 +1,181 @@
+"""The packed index: three flat arrays, their header, the cell records and the codes.
+
+A :class:`~gridgis.index.polygon.PolygonIndex` lives in three flat arrays, so that
+a compiled call takes three arguments::
+
+    pi (int64)    nx, ny, n, then (start, stop) in pi, pf, pc of each part:
+                  I_PARTS in pi, F_PARTS in pf, C_PARTS in pc (HEADER entries),
+                  then the parts of I_PARTS
+    pf (float64)  x0, y0, dx, dy of the cell table, then the parts of F_PARTS
+    pc (int32)    the parts of C_PARTS
+
+A cell of the table (or of a finer table) holds a polygon id (>= 0: the cell lies
+inside it), -1 (no polygon) or -2 - o, where o is the offset in ``rec`` of the
+cell's record, laid out so that a point touches one short run of memory::
+
+    a busy cell (its own finer table of m x m cells):
+        o+0  -1 (BUSY)         o+1  x0     o+2  y0      o+3  dx      o+4  dy
+        o+5  m                 o+6  offset of its table in sub_cells
+    a boundary cell (crossed by edges):
+        o+0  its candidate list k            o+1  polygon at the centre, -1 or FALLBACK
+        o+2  1 when that polygon has no edge in the cell, else 0
+        o+3  centre x    o+4  centre y    o+5  half width    o+6  half height
+        o+7  number of chains, then from o+8 (REC_HEAD) the chains:
+             c+0  head: polygon id << CHAIN_BITS | number of edges e
+             c+1  x, y of the first vertex, then x, y of each edge's end
+                  (edge i of the chain is rec[c+1+2i : c+5+2i]: x0, y0, x1, y1)
+
+Locating a point gives a polygon and a state (INSIDE, BOUNDARY, NONE, and FAR in
+the batch passes); assigning one gives a match code (``MATCH_*``), whose names
+are :data:`gridgis.index.grid.MATCHES` in order.
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+
+import numba as nb
+import numpy as np
+
+__all__ = [
+    "BOUNDARY",
+    "BUSY",
+    "BUSY_DX",
+    "BUSY_DY",
+    "BUSY_M",
+    "BUSY_SIZE",
+    "BUSY_SUB",
+    "BUSY_X0",
+    "BUSY_Y0",
+    "CHAIN_BITS",
+    "CHAIN_MAX",
+    "C_PARTS",
+    "FALLBACK",
+    "FAR",
+    "F_PARTS",
+    "HEADER",
+    "H_N",
+    "H_NX",
+    "H_NY",
+    "INSIDE",
+    "I_PARTS",
+    "MATCH_BOUNDARY",
+    "MATCH_INSIDE",
+    "MATCH_INVALID",
+    "MATCH_OUTSIDE",
+    "MATCH_SNAPPED",
+    "MATCH_TO_SNAP",
+    "MATCH_UNDECIDED",
+    "NONE",
+    "REC_ALONE",
+    "REC_CX",
+    "REC_CY",
+    "REC_HALF_H",
+    "REC_HALF_W",
+    "REC_HEAD",
+    "REC_LIST",
+    "REC_N_CHAINS",
+    "REC_REF",
+    "SPANS",
+    "T_DX",
+    "T_DY",
+    "T_X0",
+    "T_Y0",
+    "Bands",
+    "Table",
+    "bands_of",
+    "chain",
+    "table_of",
+]
+
+# -- states of a point against the polygons ----------------------------------------------------
+INSIDE, BOUNDARY, NONE = 0, 1, 2
+FAR = 3  # in no polygon, and none within snapping reach (batch passes only)
+
+# -- match codes of an assigned point (the names: gridgis.index.grid.MATCHES) ------------------
+MATCH_INSIDE = 0
+MATCH_BOUNDARY = 1
+MATCH_SNAPPED = 2  # in no grid, the nearest within the snap tolerance
+MATCH_OUTSIDE = 3
+MATCH_INVALID = 4  # NaN or out-of-range coordinates
+MATCH_UNDECIDED = 5  # outside, but a cell within reach keeps no edges: the caller snaps it
+MATCH_TO_SNAP = 6  # in the pass only: in no grid, to be snapped (then 2, 3 or 5)
+
+# -- the header of pi and pf -------------------------------------------------------------------
+H_NX, H_NY, H_N = 0, 1, 2  # pi: table columns, rows, number of polygons
+T_X0, T_Y0, T_DX, T_DY = 0, 1, 2, 3  # pf: the table's origin and cell size
+I_PARTS = ("cand_ptr", "band_n", "band_off", "band_ptr")
+F_PARTS = ("band_lo", "band_h", "band_xy", "rec")
+C_PARTS = ("cells", "sub_cells", "cand_ids")
+SPANS = 3  # where the (start, stop) pairs begin in pi
+_I_SPANS = SPANS
+_F_SPANS = _I_SPANS + 2 * len(I_PARTS)
+_C_SPANS = _F_SPANS + 2 * len(F_PARTS)
+HEADER = _C_SPANS + 2 * len(C_PARTS)
+
+# -- cell records ------------------------------------------------------------------------------
+BUSY = -1.0  # rec[o] of a busy cell (a boundary cell's rec[o] is its list id, >= 0)
+BUSY_X0, BUSY_Y0, BUSY_DX, BUSY_DY = 1, 2, 3, 4  # its finer table's origin and cell size
+BUSY_M = 5  # its finer table is m x m
+BUSY_SUB = 6  # where that table starts in sub_cells
+BUSY_SIZE = 7
+REC_LIST = 0  # the cell's candidate list
+REC_REF = 1  # the polygon at the centre, -1, or FALLBACK
+REC_ALONE = 2  # 1.0 when that polygon has no edge in the cell
+REC_CX, REC_CY = 3, 4  # the centre
+REC_HALF_W, REC_HALF_H = 5, 6
+REC_N_CHAINS = 7
+REC_HEAD = 8  # where the chains begin
+FALLBACK = -3  # a cell whose points take the full exact test
+CHAIN_BITS = 10  # a chain's head: polygon id << CHAIN_BITS | number of its edges
+CHAIN_MAX = (1 << CHAIN_BITS) - 1  # edges in one chain at most
+
+# The parts of one polygon set's edge bands (see geometry.polygon_state), and the
+# whole table as the locate kernels read it: views into the packed arrays.
+Bands = namedtuple("Bands", ["lo", "h", "n", "off", "ptr", "xy"])
+Table = namedtuple("Table", ["x0", "y0", "dx", "dy", "nx", "ny", "cells", "sub_cells", "rec",
+                             "cand_ptr", "cand_ids", "bands"])
+
+
+@nb.njit(cache=True, inline="always")
+def _ip(pi: np.ndarray, k: int) -> np.ndarray:
+    """Part ``I_PARTS[k]`` of ``pi`` (a view)."""
+    return pi[pi[_I_SPANS + 2 * k]:pi[_I_SPANS + 2 * k + 1]]
+
+
+@nb.njit(cache=True, inline="always")
+def _fp(pf: np.ndarray, pi: np.ndarray, k: int) -> np.ndarray:
+    """Part ``F_PARTS[k]`` of ``pf`` (a view)."""
+    return pf[pi[_F_SPANS + 2 * k]:pi[_F_SPANS + 2 * k + 1]]
+
+
+@nb.njit(cache=True, inline="always")
+def _cp(pc: np.ndarray, pi: np.ndarray, k: int) -> np.ndarray:
+    """Part ``C_PARTS[k]`` of ``pc`` (a view)."""
+    return pc[pi[_C_SPANS + 2 * k]:pi[_C_SPANS + 2 * k + 1]]
+
+
+@nb.njit(cache=True, inline="always")
+def bands_of(pf: np.ndarray, pi: np.ndarray) -> Bands:
+    """The edge bands of the packed arrays (views, no copies)."""
+    return Bands(_fp(pf, pi, 0), _fp(pf, pi, 1), _ip(pi, 1), _ip(pi, 2), _ip(pi, 3),
+                 _fp(pf, pi, 2).reshape((-1, 4)))
+
+
+@nb.njit(cache=True, inline="always")
+def table_of(pf: np.ndarray, pi: np.ndarray, pc: np.ndarray) -> Table:
+    """The packed arrays as one :class:`Table` (views, no copies)."""
+    return Table(pf[T_X0], pf[T_Y0], pf[T_DX], pf[T_DY], pi[H_NX], pi[H_NY], _cp(pc, pi, 0),
+                 _cp(pc, pi, 1), _fp(pf, pi, 3), _ip(pi, 0), _cp(pc, pi, 2),
+                 bands_of(pf, pi))
+
+
+@nb.njit(cache=True, inline="always")
+def chain(rec: np.ndarray, c: int) -> tuple[int, int, int]:
+    """The chain of edges at ``rec[c]``: its polygon, its number of edges, the next chain.
+
+    Edge ``e`` of the chain is ``rec[c + 1 + 2e : c + 5 + 2e]`` (x0, y0, x1, y1).
+    """
+    head = int(rec[c])
+    n_edges = head & CHAIN_MAX
+    return head >> CHAIN_BITS, n_edges, c + 2 * n_edges + 3
