@@ -31,18 +31,20 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from libpysal import weights
 
 from gridgis.crs import local_crs
 from gridgis.errors import PlanError
 from gridgis.planning._codes import reissue_codes, used_codes
 from gridgis.planning._pieces import dissolve, one_piece_each, voronoi_cells
+
+if TYPE_CHECKING:
+    from libpysal import weights
 
 __all__ = ["PartitionResult", "auto_partition", "partition_layers"]
 
@@ -113,6 +115,8 @@ def _contiguous_blocks(block: np.ndarray, pairs: np.ndarray) -> np.ndarray:
 
 
 def _block_weights(pairs: np.ndarray, block: np.ndarray, n_blocks: int) -> weights.W:
+    from libpysal import weights
+
     a, b = block[pairs[:, 0]], block[pairs[:, 1]]
     keep = a != b
     links: dict[int, set[int]] = {i: set() for i in range(n_blocks)}
