@@ -6,7 +6,7 @@ import typer
 
 from gridgis.cli import data, plan, serve
 
-__all__ = ["app", "main"]
+__all__ = ["COMMANDS", "app", "main"]
 
 app = typer.Typer(
     name="gridgis",
@@ -16,9 +16,12 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for command in (data.sample, data.info, data.assign, serve.serve, data.schema,
-                plan.validate, plan.repair, plan.partition, plan.diff, plan.adopt):
-    app.command()(command)
+COMMANDS = (data.sample, data.info, data.assign, serve.serve, data.schema,
+            plan.validate, plan.repair, plan.partition, plan.diff, plan.adopt)
+"""Every command, in the order ``gridgis --help`` lists them."""
+
+for _command in COMMANDS:
+    app.command()(_command)
 
 
 def main() -> None:
