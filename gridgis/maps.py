@@ -41,6 +41,7 @@ __all__ = [
     "add_patrol_zones",
     "add_units",
     "district_map",
+    "map_frame",
     "save_map",
 ]
 
@@ -167,8 +168,32 @@ def district_map(layers: Any = None, *, bounds: Sequence[float] | None = None,
     return m
 
 
-def _for_map(m: folium.Map, frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Lon/lat copy with JSON-safe properties, shifted to GCJ-02 for a GCJ-02 basemap."""
+def map_frame(m: folium.Map, frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """A layer as map ``m`` draws it, for overlays of one's own (``folium.GeoJson``).
+
+    Parameters
+    ----------
+    m : folium.Map
+        A map made by :func:`district_map`.
+    frame : geopandas.GeoDataFrame
+        The layer, in any CRS.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        A lon/lat copy with JSON-safe properties (timestamps and text as strings,
+        numbers rounded to 3 decimals, missing values empty) and a fresh index,
+        shifted into GCJ-02 when the map's basemap is a GCJ-02 one.
+
+    Examples
+    --------
+    >>> from gridgis import sample_district
+    >>> layers = sample_district(scale=0.05)
+    >>> m = district_map(layers, basemap="amap")
+    >>> shown = map_frame(m, layers.grids[["code", "geometry"]])
+    >>> shown.crs.to_epsg(), len(shown) == len(layers.grids)
+    (4326, True)
+    """
     frame = frame.to_crs(4326) if frame.crs is not None and frame.crs.to_epsg() != 4326 \
         else frame.copy()
     if getattr(m, GCJ_FLAG, False):
@@ -222,7 +247,7 @@ def add_features(m: folium.Map, frame: gpd.GeoDataFrame, *, name: str,
                  weight: float = 1.0, radius: float = 5.0, popup: bool = False,
                  show: bool = True) -> folium.Map:
     """Any layer as one GeoJSON overlay; points as circles, colours per row or one colour."""
-    data = _for_map(m, frame[[*fields, frame.geometry.name]])
+    data = map_frame(m, frame[[*fields, frame.geometry.name]])
     colours = colour.to_numpy() if isinstance(colour, pd.Series) else np.full(len(data), colour)
     data["_colour"] = [str(c) for c in colours]
     fields = list(fields)

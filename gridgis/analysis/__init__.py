@@ -16,12 +16,12 @@ straight back onto the layers:
   verification on time.
 """
 
-from gridgis.analysis._common import DEFAULT_VISITS_PER_WEEK
 from gridgis.analysis.early_warning import early_warning, rate_increase_pvalue
 from gridgis.analysis.hotspots import HOTSPOT_LABELS, HotspotModel, hotspots
 from gridgis.analysis.patrol import patrol_coverage, patrol_level_review, patrol_summary
 from gridgis.analysis.rates import METRIC_COLUMNS, area_rates, counts_over_time, incident_metrics
 from gridgis.analysis.workload import grid_workload
+from gridgis.visits import DEFAULT_VISITS_PER_WEEK
 
 __all__ = [
     "DEFAULT_VISITS_PER_WEEK",

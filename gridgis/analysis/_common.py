@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 
 import geopandas as gpd
 import numpy as np
@@ -13,11 +13,9 @@ from gridgis.errors import CoordinateError, LayerError
 
 __all__ = [
     "AREA_LEVELS",
-    "DEFAULT_VISITS_PER_WEEK",
     "adjust_pvalues",
     "area_key",
     "as_datetime",
-    "check_visits",
     "data_end",
     "require_columns",
     "to_projected",
@@ -29,9 +27,6 @@ AREA_LEVELS: dict[str, str] = {
     "township": "township_code",
 }
 """Area level → the incidents column holding the area's code."""
-
-DEFAULT_VISITS_PER_WEEK: dict[str, float] = {"high": 7.0, "medium": 2.0, "low": 1.0}
-"""Default patrol effort per level: daily, twice a week, weekly."""
 
 _TIMESTAMP_COLUMNS = ("reported_at", "accepted_at", "dispatched_at", "resolved_at",
                       "verified_at", "closed_at")
@@ -76,16 +71,6 @@ def data_end(incidents: pd.DataFrame) -> pd.Timestamp:
         raise LayerError("incidents hold no timestamp; pass now=... explicitly",
                          layer="incidents", column="reported_at")
     return pd.Timestamp(max(stamps))
-
-
-def check_visits(visits_per_week: Mapping[str, float] | None) -> dict[str, float]:
-    """Patrol visits per week by level, with the defaults filled in and checked."""
-    visits = dict(DEFAULT_VISITS_PER_WEEK)
-    visits.update(visits_per_week or {})
-    for level, value in visits.items():
-        if not np.isfinite(value) or value < 0:
-            raise ValueError(f"visits_per_week[{level!r}] must be a number >= 0, got {value}")
-    return visits
 
 
 def to_projected(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

@@ -25,15 +25,17 @@ layer.
 from __future__ import annotations
 
 import warnings
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from esda import G_Local
-from libpysal import weights
 
 from gridgis.analysis._common import adjust_pvalues, require_columns, to_projected
 from gridgis.errors import LayerError
+
+if TYPE_CHECKING:
+    from libpysal import weights
 
 __all__ = ["HOTSPOT_LABELS", "HotspotModel", "hotspots"]
 
@@ -45,6 +47,8 @@ DEFAULT_SEED = 20260101
 
 
 def _contiguity(areas: gpd.GeoDataFrame, contiguity: str) -> weights.W:
+    from libpysal import weights
+
     kinds = {"queen": weights.Queen, "rook": weights.Rook}
     if contiguity not in kinds:
         raise ValueError(f"contiguity must be 'queen' or 'rook', got {contiguity!r}")
@@ -58,6 +62,8 @@ def _contiguity(areas: gpd.GeoDataFrame, contiguity: str) -> weights.W:
 
 
 def _attach_islands(w: weights.W, areas: gpd.GeoDataFrame) -> weights.W:
+    from libpysal import weights
+
     centroids = to_projected(gpd.GeoDataFrame(geometry=areas.geometry.values,
                                               crs=areas.crs)).centroid
     xy = np.column_stack([centroids.x, centroids.y])
@@ -231,6 +237,8 @@ class HotspotModel:
             # esda's numba kernels, which take ~15 s to compile in every new process.
             # an area whose neighbourhood is the whole layer has no variance: its z is
             # 0/0 = NaN (labelled not significant), so numpy's warning is expected here
+            from esda import G_Local
+
             with np.errstate(invalid="ignore", divide="ignore"):
                 g = G_Local(self.y, self.w, transform="B", star=True, permutations=0)
             z[self.kept] = g.Zs

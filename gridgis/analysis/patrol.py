@@ -17,8 +17,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from gridgis.analysis._common import as_datetime, check_visits, require_columns, to_projected
+from gridgis.analysis._common import as_datetime, require_columns, to_projected
 from gridgis.schemas import PATROL_LEVELS
+from gridgis.visits import weekly_visits
 
 __all__ = ["patrol_coverage", "patrol_level_review", "patrol_summary"]
 
@@ -79,7 +80,7 @@ def patrol_coverage(zones: gpd.GeoDataFrame, incidents: gpd.GeoDataFrame, *,
     """
     require_columns(zones, ("level",), layer="patrol_zones", what="patrol_coverage")
     require_columns(incidents, ("reported_at",), layer="incidents", what="patrol_coverage")
-    visits = check_visits(visits_per_week)
+    visits = weekly_visits(visits_per_week)
     unknown = sorted(set(zones["level"].astype(str)) - set(visits))
     if unknown:
         raise ValueError(f"no patrol interval for level(s) {', '.join(unknown)}; "

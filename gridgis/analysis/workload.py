@@ -17,11 +17,11 @@ import pandas as pd
 
 from gridgis.analysis._common import (
     as_datetime,
-    check_visits,
     data_end,
     require_columns,
     to_projected,
 )
+from gridgis.visits import weekly_visits
 
 __all__ = ["grid_workload"]
 
@@ -104,7 +104,7 @@ def grid_workload(grids: gpd.GeoDataFrame, *, incidents: pd.DataFrame | None = N
     if zones is not None:
         require_columns(zones, ("level", "grid_code"), layer="patrol_zones",
                         what="grid_workload")
-        visits = check_visits(visits_per_week)
+        visits = weekly_visits(visits_per_week)
         zone_visits = zones["level"].astype(str).map(visits).fillna(0).to_numpy(dtype=float)
         zone_km2 = to_projected(zones[[zones.geometry.name]]).area.to_numpy() / 1e6
         by_grid = pd.DataFrame({"grid": zones["grid_code"].astype(str).to_numpy(),

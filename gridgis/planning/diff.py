@@ -37,10 +37,10 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from gridgis.analysis._common import check_visits
 from gridgis.crs import local_crs
 from gridgis.index.grid import GridIndex
 from gridgis.layers import Layers
+from gridgis.visits import weekly_visits
 
 __all__ = ["STATUSES", "STATUS_COLOURS", "PlanDiff", "diff_plans"]
 
@@ -146,7 +146,7 @@ def _patrol(layers: Layers, grids: gpd.GeoDataFrame, projected: gpd.GeoSeries,
     zones = layers.patrol_zones
     if zones is None or len(zones) == 0 or len(grids) == 0:
         return pd.Series(0.0, index=grids.index)
-    visits = check_visits(visits_per_week)
+    visits = weekly_visits(visits_per_week)
     zone_geoms = zones.geometry.to_crs(projected.crs).to_numpy()
     weight = zones["level"].astype(str).map(visits).fillna(0.0).to_numpy(dtype=float)
     tree = shapely.STRtree(zone_geoms)
@@ -525,7 +525,7 @@ class PlanDiff:
         """
         import folium
 
-        from gridgis.maps import _for_map, add_features, add_legend, district_map, save_map
+        from gridgis.maps import add_features, add_legend, district_map, map_frame, save_map
 
         changed = self.changed
         focus = changed if len(changed) else self.grids
@@ -542,7 +542,7 @@ class PlanDiff:
         add_features(m, shown, name="new plan (solid)", fields=fields, weight=1.5,
                      colour=shown["status"].map(STATUS_COLOURS), fill_opacity=0.25)
         old = self.old_grids.loc[changed.index.intersection(self.old_grids.index)]
-        folium.GeoJson(_for_map(m, old[["code", old.geometry.name]]),
+        folium.GeoJson(map_frame(m, old[["code", old.geometry.name]]),
                        name="old boundaries (dashed)",
                        tooltip=folium.GeoJsonTooltip(fields=["code"], aliases=["old grid"]),
                        style_function=lambda _: {"color": "#222222", "weight": 2,

@@ -32,73 +32,10 @@ from shapely.ops import split
 from gridgis.crs import local_crs
 from gridgis.errors import PlanError
 from gridgis.layers import Layers
-from gridgis.planning.partition import _cells, _dissolve, _one_piece_each
+from gridgis.planning._codes import reissue_codes, used_codes
+from gridgis.planning._pieces import dissolve, one_piece_each, voronoi_cells
 
 __all__ = ["merge_grids", "move_buildings", "reissue_codes", "split_grid"]
-
-MAJORITY = 0.5
-
-
-def _used_codes(layers: Layers) -> set[str]:
-    used = set(layers.grids["code"])
-    if layers.grid_history is not None:
-        used |= set(layers.grid_history["code"])
-    return used
-
-
-def reissue_codes(old_grids: gpd.GeoDataFrame, new_grids: gpd.GeoDataFrame, *,
-                  used: Iterable[str] = ()) -> gpd.GeoDataFrame:
-    """Give the grids of a new plan their codes by the rule of this module.
-
-    Parameters
-    ----------
-    old_grids : geopandas.GeoDataFrame
-        The grids being replaced (``code``, ``community_code``), lon/lat.
-    new_grids : geopandas.GeoDataFrame
-        Their replacements with ``community_code`` (any ``code``), lon/lat.
-    used : iterable of str
-        Codes that must not be issued again (the whole plan and its history).
-
-    Returns
-    -------
-    geopandas.GeoDataFrame
-        ``new_grids`` with ``code`` set and indexed by it.
-
-    Raises
-    ------
-    PlanError
-        If a community has no free sequence number left.
-    """
-    crs = local_crs(old_grids)
-    old = old_grids.to_crs(crs)
-    new = new_grids.to_crs(crs)
-    taken = set(used) | set(old_grids["code"])
-    codes: list[str | None] = [None] * len(new)
-    candidates = []
-    for i, (geom, community) in enumerate(zip(new.geometry, new["community_code"],
-                                              strict=True)):
-        mine = old[old["community_code"] == community]
-        overlap = shapely.area(shapely.intersection(mine.geometry.to_numpy(), geom))
-        ok = overlap >= MAJORITY * shapely.area(mine.geometry.to_numpy())
-        candidates += [(overlap[j], i, mine["code"].iat[j]) for j in np.flatnonzero(ok)]
-    claimed: set[str] = set()
-    for _, i, code in sorted(candidates, key=lambda c: -c[0]):
-        if codes[i] is None and code not in claimed:
-            codes[i] = code
-            claimed.add(code)
-    for i, community in enumerate(new["community_code"]):
-        if codes[i] is None:
-            seq = [int(c[len(community):]) for c in taken if str(c).startswith(community)]
-            width = 15 - len(community)
-            if max(seq, default=0) + 1 >= 10**width:
-                raise PlanError(f"community {community} has run out of grid codes")
-            code = f"{community}{max(seq, default=0) + 1:0{width}d}"
-            taken.add(code)
-            codes[i] = code
-    out = new_grids.copy()
-    out["code"] = codes
-    out.index = pd.Index(codes)
-    return out
 
 
 def _apply(layers: Layers, retired: Sequence[str], replacements: gpd.GeoDataFrame,
@@ -106,7 +43,7 @@ def _apply(layers: Layers, retired: Sequence[str], replacements: gpd.GeoDataFram
     """Swap ``retired`` grids for ``replacements`` and bring buildings and zones along."""
     grids = layers.grids
     old = grids.loc[list(retired)]
-    fresh = reissue_codes(old, replacements, used=_used_codes(layers))
+    fresh = reissue_codes(old, replacements, used=used_codes(layers))
     crs = local_crs(layers.communities)
     buildings = layers.buildings
     if buildings is not None:
@@ -280,7 +217,7 @@ def move_buildings(layers: Layers, building_ids: Iterable[str], to_grid: str) ->
     area = shapely.union_all(layers.grids.loc[involved].to_crs(crs).geometry.to_numpy())
     xy = shapely.get_coordinates(mine.to_crs(crs).geometry.representative_point().to_numpy())
     label = np.asarray(pd.Categorical(mine["grid_code"], categories=involved).codes)
-    shapes = _one_piece_each(_dissolve(_cells(xy, area), label))
+    shapes = one_piece_each(dissolve(voronoi_cells(xy, area), label))
     target = involved.index(to_grid)
     rows = layers.grids.loc[involved].copy()
     rows = rows.set_geometry(gpd.GeoSeries([shapes[i] for i in range(len(involved))],

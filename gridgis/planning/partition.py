@@ -30,17 +30,21 @@ import threading
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from libpysal import weights
 
 from gridgis.crs import local_crs
 from gridgis.errors import PlanError
+from gridgis.planning._codes import reissue_codes, used_codes
+from gridgis.planning._pieces import dissolve, one_piece_each, voronoi_cells
+
+if TYPE_CHECKING:
+    from libpysal import weights
 
 __all__ = ["PartitionResult", "auto_partition", "partition_layers"]
 
@@ -111,6 +115,8 @@ def _contiguous_blocks(block: np.ndarray, pairs: np.ndarray) -> np.ndarray:
 
 
 def _block_weights(pairs: np.ndarray, block: np.ndarray, n_blocks: int) -> weights.W:
+    from libpysal import weights
+
     a, b = block[pairs[:, 0]], block[pairs[:, 1]]
     keep = a != b
     links: dict[int, set[int]] = {i: set() for i in range(n_blocks)}
@@ -262,43 +268,6 @@ def _regions(xy: np.ndarray, households: np.ndarray, pairs: np.ndarray,
     return labels[block], used
 
 
-def _cells(points: np.ndarray, area: Any) -> np.ndarray:
-    """The Voronoi cell of each point, clipped to ``area`` (coincident points share one)."""
-    unique, inverse = np.unique(points, axis=0, return_inverse=True)
-    if len(unique) == 1:
-        return np.full(len(points), area, dtype=object)
-    diagram = shapely.voronoi_polygons(shapely.multipoints(unique), extend_to=area)
-    cells = np.asarray(shapely.get_parts(diagram))
-    tree = shapely.STRtree(cells)
-    pts = shapely.points(unique)
-    point_i, cell_i = tree.query(pts, predicate="intersects")
-    owner = np.full(len(unique), -1)
-    owner[point_i[::-1]] = cell_i[::-1]  # the first cell found wins for points on edges
-    clipped = shapely.intersection(cells[owner], area)
-    return clipped[inverse.ravel()]
-
-
-def _dissolve(cells: np.ndarray, labels: np.ndarray) -> dict[int, Any]:
-    return {int(r): shapely.union_all(cells[labels == r]) for r in np.unique(labels)}
-
-
-def _one_piece_each(shapes: dict[int, Any]) -> dict[int, Any]:
-    """Give every detached piece of a region to the neighbour sharing the longest edge."""
-    for region in list(shapes):
-        parts = list(shapely.get_parts(shapes[region]))
-        if len(parts) <= 1:
-            continue
-        parts.sort(key=shapely.area, reverse=True)
-        shapes[region] = parts[0]
-        for piece in parts[1:]:
-            shared = {r: shapely.length(shapely.intersection(g.boundary, piece.boundary))
-                      for r, g in shapes.items() if r != region}
-            target = max(shared, key=shared.get) if shared and max(shared.values()) > 0 \
-                else region
-            shapes[target] = shapely.union(shapes[target], piece)
-    return shapes
-
-
 def auto_partition(community: Any, buildings: gpd.GeoDataFrame, *,
                    community_code: str | None = None, community_name: str = "",
                    households: tuple[int, int] = (300, 500),
@@ -347,9 +316,9 @@ def auto_partition(community: Any, buildings: gpd.GeoDataFrame, *,
     spots = buildings.to_crs(crs).geometry.representative_point()
     xy = shapely.get_coordinates(spots.to_numpy())
     hh = buildings["households"].to_numpy(dtype=float)
-    cells = _cells(xy, area)
+    cells = voronoi_cells(xy, area)
     labels, threshold = _regions(xy, hh, _touching_pairs(cells), (low, high), block_households)
-    shapes = _one_piece_each(_dissolve(cells, labels))
+    shapes = one_piece_each(dissolve(cells, labels))
     order = sorted(shapes, key=lambda r: (-shapes[r].centroid.y, shapes[r].centroid.x))
     polygons = gpd.GeoSeries([shapes[r] for r in order], crs=crs)
     codes = [f"{community_code}{i + 1:03d}" for i in range(len(order))]
@@ -402,10 +371,6 @@ def partition_layers(layers: Any, community_code: str, *,
     PlanError
         If the community is unknown or the district has no buildings.
     """
-    from dataclasses import replace
-
-    from gridgis.planning.edits import _used_codes, reissue_codes  # edits imports this module
-
     communities = layers.communities.set_index("code", drop=False)
     if community_code not in communities.index:
         raise PlanError(f"no community {community_code!r} in this district")
@@ -418,7 +383,7 @@ def partition_layers(layers: Any, community_code: str, *,
                             households=households, block_households=block_households)
     issued = reissue_codes(layers.grids.loc[sorted(old_codes)],
                            result.grids.assign(community_code=community_code),
-                           used=_used_codes(layers))
+                           used=used_codes(layers))
     fresh = dict(zip(result.grids["code"], issued["code"], strict=True))
     new_grids = result.grids.assign(code=result.grids["code"].map(fresh))
     new_grids.index = pd.Index(new_grids["code"].to_numpy())

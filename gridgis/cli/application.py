@@ -1,0 +1,29 @@
+"""The ``gridgis`` typer application: every command, in the order ``--help`` lists them."""
+
+from __future__ import annotations
+
+import typer
+
+from gridgis.cli import data, plan, serve
+
+__all__ = ["COMMANDS", "app", "main"]
+
+app = typer.Typer(
+    name="gridgis",
+    help="Grid-based community governance (网格化管理) on the map.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+COMMANDS = (data.sample, data.info, data.assign, serve.serve, data.schema,
+            plan.validate, plan.repair, plan.partition, plan.diff, plan.adopt)
+"""Every command, in the order ``gridgis --help`` lists them."""
+
+for _command in COMMANDS:
+    app.command()(_command)
+
+
+def main() -> None:
+    """Entry point of the ``gridgis`` console script and of ``python -m gridgis``."""
+    app()

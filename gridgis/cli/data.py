@@ -1,0 +1,97 @@
+"""``gridgis sample``, ``info``, ``assign`` and ``schema``: district files in and out."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from gridgis.cli._output import clear_errors, err, frame_table, out
+from gridgis.errors import GridGisError
+
+if TYPE_CHECKING:
+    from gridgis.layers import Layers
+
+__all__ = ["assign", "info", "sample", "schema"]
+
+
+def _print_summary(layers: Layers) -> None:
+    from gridgis.summary import township_summary
+
+    out.print(frame_table(township_summary(layers), "Townships"))
+
+
+@clear_errors
+def sample(
+    out_path: Annotated[Path, typer.Argument(metavar="OUT.gpkg",
+                                             help="GeoPackage file to write.")],
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed, the same district.")
+                    ] = 2026,
+    scale: Annotated[float, typer.Option(min=0.01, max=4.0,
+                                         help="Size relative to the full sample district.")
+                     ] = 1.0,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Generate the built-in sample district and write it to OUT.gpkg."""
+    from gridgis.layers import describe_layers, write_layers
+    from gridgis.sample import sample_district
+
+    if out_path.suffix.lower() != ".gpkg":
+        raise GridGisError(f"{out_path}: the output must be a GeoPackage ending in .gpkg")
+    started = time.perf_counter()
+    layers = sample_district(seed=seed, scale=scale, progress=not quiet)
+    write_layers(layers, out_path)
+    took = time.perf_counter() - started
+    err.print(f"wrote {out_path} in {took:.1f} s", highlight=False)
+    out.print(frame_table(describe_layers(layers)[["features", "geometry", "crs"]],
+                          f"Sample district → {out_path}"))
+    _print_summary(layers)
+
+
+@clear_errors
+def info(
+    path: Annotated[Path, typer.Argument(metavar="FILE", help="A district GeoPackage.")],
+    summary: Annotated[bool, typer.Option(help="Also print the per-township summary.")
+                       ] = False,
+) -> None:
+    """Print each layer of FILE: features, geometry, CRS, extent and columns."""
+    from gridgis.layers import describe_layers, read_layers
+
+    layers = read_layers(path, strict=False)
+    table = describe_layers(layers)
+    table["extent"] = [f"{r.minx:.5f}, {r.miny:.5f}, {r.maxx:.5f}, {r.maxy:.5f}"
+                       for r in table.itertuples()]
+    out.print(frame_table(table[["features", "geometry", "crs", "extent", "columns"]],
+                          str(path)))
+    if summary:
+        _print_summary(layers)
+
+
+@clear_errors
+def assign(
+    points: Annotated[Path, typer.Argument(metavar="INCIDENTS",
+                                           help="Points: .gpkg, .parquet or .csv.")],
+    grids: Annotated[Path, typer.Argument(metavar="GRIDS", help="District GeoPackage.")],
+    out_path: Annotated[Path, typer.Option("-o", "--out", help="Output file (same kinds).")],
+    lon_col: Annotated[str, typer.Option(help="CSV longitude column.")] = "lon",
+    lat_col: Annotated[str, typer.Option(help="CSV latitude column.")] = "lat",
+    crs: Annotated[str, typer.Option(help="CSV coordinates: wgs84, cgcs2000, gcj02, bd09.")
+                   ] = "wgs84",
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Assign every point of INCIDENTS to a grid of GRIDS and write OUT."""
+    from gridgis.index.files import assign_file
+
+    counts = assign_file(points, grids, out_path, lon_col=lon_col, lat_col=lat_col, crs=crs,
+                         progress=not quiet)
+    out.print(frame_table(counts, f"{points} → {out_path}"))
+
+
+def schema() -> None:
+    """Print the layer schemas as Markdown (the text of layers/README.md)."""
+    from gridgis.schemas import schema_markdown
+
+    sys.stdout.write(schema_markdown())

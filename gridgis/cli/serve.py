@@ -1,0 +1,56 @@
+"""``gridgis serve``: the dispatch API and the dispatcher console on a district.
+
+The only module of gridgis that imports the web service (:mod:`api`), and only
+when the command runs, so the library and ``gridgis --help`` never load it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from gridgis.cli._output import clear_errors, err
+
+__all__ = ["serve"]
+
+
+@clear_errors
+def serve(
+    path: Annotated[Path | None, typer.Argument(
+        metavar="[FILE]", help="District GeoPackage; default: the built-in sample district.")
+    ] = None,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
+    store: Annotated[str | None, typer.Option(
+        help="Incident database (SQLite file); default: beside FILE.")] = None,
+    demo: Annotated[bool, typer.Option(
+        help="Run the sample's clock (2026-11-01 09:00 onwards) and load the archive's "
+             "open incidents into the store, so the console shows a live board.")] = False,
+) -> None:
+    """Serve the dispatch API (and the dispatcher console) on FILE."""
+    import uvicorn
+
+    from api.main import create_app
+    from api.settings import Settings
+
+    if path is not None and not path.exists():
+        raise FileNotFoundError(f"{path}: no such file")
+    clock = None
+    if demo:
+        from gridgis.sample import SAMPLE_END
+
+        clock = SAMPLE_END.astype("datetime64[s]").item()
+    settings = Settings(layers=path, store=store, clock=clock)
+    err.print(f"loading {path or 'the built-in sample district'} …", highlight=False)
+    application = create_app(settings)
+    if demo:
+        from gridgis.dispatch.seed import seed_open_incidents
+
+        dispatcher = application.state.dispatcher
+        if dispatcher.layers.incidents is not None:
+            n = seed_open_incidents(dispatcher, dispatcher.layers.incidents)
+            err.print(f"loaded {n} open incidents of the archive", highlight=False)
+    err.print(f"serving on http://{host}:{port}/", highlight=False)
+    uvicorn.run(application, host=host, port=port, log_level="warning")
