@@ -12,7 +12,7 @@ SAMPLE := layers/sample_district.gpkg
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: demo test lint venv clean browser
+.PHONY: demo test lint venv clean browser kernels
 
 venv: $(STAMP)
 
@@ -25,7 +25,12 @@ $(STAMP): pyproject.toml
 $(SAMPLE): $(STAMP)
 	$(BIN)/gridgis sample $(SAMPLE)
 
-demo: $(STAMP)
+# Compile the assignment kernels once (numba's cache keeps them; a change in any kernel
+# source compiles them again), so no command sits silent on its first call.
+kernels: $(STAMP)
+	$(BIN)/gridgis compile
+
+demo: $(STAMP) kernels
 	$(BIN)/gridgis sample $(SAMPLE)
 	$(BIN)/gridgis info $(SAMPLE)
 	$(BIN)/gridgis serve $(SAMPLE) --demo --host $(HOST) --port $(PORT)
@@ -40,7 +45,7 @@ browser:
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-test: $(STAMP) browser
+test: $(STAMP) browser kernels
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 

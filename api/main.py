@@ -11,6 +11,7 @@ from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
 from xstatic.pkg import leaflet
 
+import gridgis
 from api.errors import install_error_handlers
 from api.middleware import BodyLimit
 from api.routes import features, incidents, open311
@@ -74,7 +75,7 @@ def create_app(settings: Settings | None = None, *, layers: Layers | None = None
     dispatcher = Dispatcher(layers, store, index=index, settings=dispatch_settings,
                             clock=clock or _clock(settings.clock))
 
-    app = FastAPI(title=settings.title, version="0.1.0",
+    app = FastAPI(title=settings.title, version=gridgis.__version__,
                   description="Grid-based community governance: locate, dispatch, supervise.")
     app.state.dispatcher = dispatcher
     app.state.settings = settings

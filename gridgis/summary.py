@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import pandas as pd
 
+from gridgis.dispatch.names import OPEN_STATES
 from gridgis.layers import Layers
 
 __all__ = ["township_summary"]
 
-OPEN_STATES = ("reported", "accepted", "dispatched", "in_progress", "resolved", "verified",
-               "reopened", "escalated", "shelved")
 
 
 def township_summary(layers: Layers) -> pd.DataFrame:
@@ -49,7 +48,8 @@ def township_summary(layers: Layers) -> pd.DataFrame:
     if inc is not None:
         by_town = inc.groupby("township_code")
         table["incidents"] = by_town.size().reindex(t.index, fill_value=0)
-        table["open"] = by_town["status"].agg(lambda s: int(s.isin(OPEN_STATES).sum())
+        open_states = [str(state) for state in OPEN_STATES]
+        table["open"] = by_town["status"].agg(lambda s: int(s.isin(open_states).sum())
                                               ).reindex(t.index, fill_value=0)
     total = table.drop(columns="name").sum().to_frame("total").T.astype("int64")
     table = pd.concat([table, total.assign(name="total")[table.columns]])

@@ -32,9 +32,9 @@ def test_every_command_has_help(command):
     assert "Usage" in result.stdout
 
 
-def _run(*args):
+def _run(*args, timeout=600):
     return subprocess.run([sys.executable, "-m", "gridgis", *args], capture_output=True,
-                          text=True, timeout=120)
+                          text=True, timeout=timeout)
 
 
 def test_missing_file_is_one_clear_line(tmp_path):
@@ -69,3 +69,12 @@ def test_schema_prints_the_layer_docs():
     result = runner.invoke(app, ["schema"])
     assert result.exit_code == 0
     assert "## incidents" in result.stdout
+
+
+def test_compile_readies_the_kernels_and_says_whether_it_compiled():
+    first = _run("compile", timeout=1800)  # compiles, or loads what make's set-up compiled
+    assert first.returncode == 0, first.stderr
+    second = _run("compile")
+    assert second.returncode == 0, second.stderr
+    assert "loaded from the cache" in second.stderr  # the first run left them cached
+    assert "compiling" not in second.stderr

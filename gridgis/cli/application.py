@@ -17,11 +17,11 @@ app = typer.Typer(
 )
 
 COMMANDS = (data.sample, data.info, data.assign, serve.serve, data.schema,
-            plan.validate, plan.repair, plan.partition, plan.diff, plan.adopt)
+            plan.validate, plan.repair, plan.partition, plan.diff, plan.adopt, data.compile_)
 """Every command, in the order ``gridgis --help`` lists them."""
 
-for _command in COMMANDS:
-    app.command()(_command)
+for _command in COMMANDS:  # compile_ is named so as not to hide the built-in compile
+    app.command(name=_command.__name__.rstrip("_").replace("_", "-"))(_command)
 
 
 def main() -> None:

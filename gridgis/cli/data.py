@@ -1,4 +1,4 @@
-"""``gridgis sample``, ``info``, ``assign`` and ``schema``: district files in and out."""
+"""``gridgis sample``, ``info``, ``assign``, ``schema``, ``compile``: district files in and out."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from gridgis.errors import GridGisError
 if TYPE_CHECKING:
     from gridgis.layers import Layers
 
-__all__ = ["assign", "info", "sample", "schema"]
+__all__ = ["assign", "compile_", "info", "sample", "schema"]
 
 
 def _print_summary(layers: Layers) -> None:
@@ -95,3 +95,21 @@ def schema() -> None:
     from gridgis.schemas import schema_markdown
 
     sys.stdout.write(schema_markdown())
+
+
+@clear_errors
+def compile_() -> None:
+    """Compile the assignment kernels once (numba), so no later command waits for it.
+
+    Later runs load them from numba's cache in a moment; the cache notices a change
+    in any kernel source and compiles again. ``make demo`` and ``make test`` run this.
+    """
+    from gridgis.index.warmup import compile_kernels, kernels_cached
+
+    compiling = not kernels_cached()
+    if compiling:
+        err.print("正在编译分配内核（约需一两分钟）/ compiling the assignment kernels "
+                  "(a minute or two) …", highlight=False)
+    took = compile_kernels()
+    done = "编译完成 / compiled" if compiling else "已从缓存加载 / loaded from the cache"
+    err.print(f"分配内核{done} in {took:.1f} s", highlight=False)

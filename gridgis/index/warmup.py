@@ -15,11 +15,19 @@ import time
 
 import numpy as np
 
-__all__ = ["compile_kernels", "ensure_compiled"]
+__all__ = ["compile_kernels", "ensure_compiled", "kernels_cached"]
 
-_MESSAGE = ("gridgis: compiling the assignment kernels once (about a minute); later runs "
-            "load them from the cache")
+_MESSAGE = ("gridgis: 首次使用，正在编译分配内核（约需一两分钟），以后直接从缓存加载 / "
+            "compiling the assignment kernels once (a minute or two); later runs load them "
+            "from the cache")
 _checked = False
+
+
+def kernels_cached() -> bool:
+    """Whether numba's cache holds the kernels of these very sources (no compiling needed)."""
+    from gridgis.index._kernels import cold
+
+    return not cold()
 
 
 def ensure_compiled() -> None:
@@ -33,7 +41,8 @@ def ensure_compiled() -> None:
     if cold():
         print(_MESSAGE, file=sys.stderr, flush=True)
         seconds = compile_kernels()
-        print(f"gridgis: kernels compiled in {seconds:.0f} s", file=sys.stderr, flush=True)
+        print(f"gridgis: 内核编译完成，用时 {seconds:.0f} 秒 / kernels compiled in {seconds:.0f} s",
+              file=sys.stderr, flush=True)
 
 
 def compile_kernels() -> float:
@@ -46,7 +55,7 @@ def compile_kernels() -> float:
     Returns
     -------
     float
-        Seconds it took: about a minute when compiling, well under a second when
+        Seconds it took: a minute or two when compiling, well under a second when
         the kernels load from the cache.
 
     Examples
