@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer
 
-from gridgis.dispatch.names import Level, Light, Source, State
+from gridgis.incidents.names import Level, Light, Source, State
 
 __all__ = [
     "CrsName",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from gridgis.dispatch.names import OPEN_STATES
+from gridgis.incidents.names import OPEN_STATES
 from gridgis.layers import Layers
 
 __all__ = ["township_summary"]

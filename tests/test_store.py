@@ -6,9 +6,9 @@ import threading
 import pytest
 import sqlalchemy as sa
 
-from gridgis.dispatch.names import State
-from gridgis.dispatch.record import IncidentRecord
 from gridgis.errors import ConflictError, IncidentNotFoundError
+from gridgis.incidents.names import State
+from gridgis.incidents.record import IncidentRecord
 from gridgis.store import SCHEMA_VERSION, Event, IncidentQuery, SQLiteStore, store_path_for
 from gridgis.store.sqlite import columns_match_record, incidents
 

@@ -1,14 +1,16 @@
 """Dispatch: the closed loop of an incident, its time limits and the service running it.
 
-The vocabulary (:mod:`~gridgis.dispatch.names`), the record, the rules and
-the timing load at once and need neither the index nor the store, so that
-the store can use them; the service (:class:`Dispatcher`, which needs the
-index, the layers and a store) loads on first use.
+The loop's vocabulary (from :mod:`gridgis.incidents`), its rules, settings and
+timing load at once and are light; the service (:class:`Dispatcher`, which
+needs the compiled index, the layers and a store) loads on first use.
 """
 
 from typing import TYPE_CHECKING, Any
 
-from gridgis.dispatch.names import (
+from gridgis.dispatch.rules import TRANSITIONS, Transition, allowed_actions, check_transition
+from gridgis.dispatch.settings import DispatchSettings
+from gridgis.dispatch.timing import Deadlines, WorkingCalendar, deadlines_for, light_of
+from gridgis.incidents.names import (
     CLOSED_STATES,
     ESCALATION_LEVELS,
     OPEN_STATES,
@@ -19,13 +21,11 @@ from gridgis.dispatch.names import (
     Source,
     State,
 )
-from gridgis.dispatch.rules import TRANSITIONS, Transition, allowed_actions, check_transition
-from gridgis.dispatch.timing import Deadlines, WorkingCalendar, deadlines_for, light_of
 
 if TYPE_CHECKING:
-    from gridgis.dispatch.service import Dispatcher, DispatchSettings, china_now
+    from gridgis.dispatch.service import Dispatcher, china_now
 
-_LAZY = {"Dispatcher", "DispatchSettings", "china_now"}
+_LAZY = {"Dispatcher", "china_now"}
 
 __all__ = [
     "CLOSED_STATES",

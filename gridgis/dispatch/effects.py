@@ -17,12 +17,12 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import pandas as pd
 
-from gridgis.dispatch.names import ESCALATION_LEVELS
-from gridgis.dispatch.record import IncidentRecord
 from gridgis.errors import TransitionError
+from gridgis.incidents.names import ESCALATION_LEVELS
+from gridgis.incidents.record import IncidentRecord
 
 if TYPE_CHECKING:
-    from gridgis.dispatch.service import DispatchSettings
+    from gridgis.dispatch.settings import DispatchSettings
 
 __all__ = [
     "District",

@@ -31,14 +31,14 @@ from gridgis.dispatch.effects import (
     stamp,
     start_once,
 )
-from gridgis.dispatch.names import (
+from gridgis.errors import TransitionError
+from gridgis.incidents.names import (
     ESCALATION_LEVELS,
     OPEN_STATES,
     Action,
     Role,
     State,
 )
-from gridgis.errors import TransitionError
 
 __all__ = [
     "DISPATCHERS",

@@ -15,10 +15,10 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from gridgis.dispatch.names import CLOSED_STATES, REPORT, REPORTER, Action, Role, State
-from gridgis.dispatch.record import IncidentRecord
 from gridgis.dispatch.service import Dispatcher
 from gridgis.dispatch.timing import deadlines_for
+from gridgis.incidents.names import CLOSED_STATES, REPORT, REPORTER, Action, Role, State
+from gridgis.incidents.record import IncidentRecord
 from gridgis.store.base import Event
 
 __all__ = ["ARCHIVE", "STEPS", "seed_open_incidents"]

@@ -10,14 +10,17 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 
 from gridgis.dispatch.effects import Step
-from gridgis.dispatch.names import (
+from gridgis.dispatch.rules import allowed_actions, check_transition
+from gridgis.dispatch.settings import DispatchSettings
+from gridgis.dispatch.timing import deadlines_for, light_of
+from gridgis.errors import CategoryError, ConflictError, TransitionError
+from gridgis.incidents.names import (
     CLOSED_STATES,
     ESCALATION_LEVELS,
     REPORT,
@@ -28,16 +31,13 @@ from gridgis.dispatch.names import (
     Source,
     State,
 )
-from gridgis.dispatch.record import IncidentRecord
-from gridgis.dispatch.rules import allowed_actions, check_transition
-from gridgis.dispatch.timing import WorkingCalendar, deadlines_for, light_of
-from gridgis.errors import CategoryError, ConflictError, TransitionError
+from gridgis.incidents.record import IncidentRecord
 from gridgis.index.grid import GridIndex
 from gridgis.layers import Layers
 from gridgis.nearest import UnitFinder
 from gridgis.store.base import Event, IncidentQuery, IncidentStore, Page
 
-__all__ = ["DispatchSettings", "Dispatcher", "china_now"]
+__all__ = ["Dispatcher", "china_now"]
 
 CST = ZoneInfo("Asia/Shanghai")
 METRES_PER_DEGREE = 111_320.0
@@ -46,42 +46,6 @@ METRES_PER_DEGREE = 111_320.0
 def china_now() -> dt.datetime:
     """The current wall-clock time in China Standard Time, naive, to the second."""
     return dt.datetime.now(CST).replace(tzinfo=None, microsecond=0)
-
-
-@dataclass(frozen=True)
-class DispatchSettings:
-    """Rules of supervision that a district sets for itself.
-
-    Parameters
-    ----------
-    yellow_share : float
-        Share of a time limit used after which the light turns yellow.
-    verify_within, callback_within : timedelta
-        Time for the grid worker to verify a resolved matter, and for the
-        call back that closes it.
-    county_after : timedelta
-        How long an overdue matter stays with the township before the county
-        takes it (an overdue matter goes to the township at once).
-    duplicate_radius_m, duplicate_window : float, timedelta
-        An open incident of the same category this near and this recent
-        makes a new report a suspected duplicate.
-    nearest_k : int
-        Responsible units suggested per incident.
-    max_extension_hours : float
-        Longest extension a unit may ask for.
-    calendar : WorkingCalendar, optional
-        Count time limits in working time on this calendar.
-    """
-
-    yellow_share: float = 0.8
-    verify_within: dt.timedelta = dt.timedelta(hours=24)
-    callback_within: dt.timedelta = dt.timedelta(hours=72)
-    county_after: dt.timedelta = dt.timedelta(hours=72)
-    duplicate_radius_m: float = 150.0
-    duplicate_window: dt.timedelta = dt.timedelta(hours=24)
-    nearest_k: int = 3
-    max_extension_hours: float = 24 * 30
-    calendar: WorkingCalendar | None = field(default=None)
 
 
 class Dispatcher:

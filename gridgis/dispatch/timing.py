@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from gridgis.dispatch.names import Light
+from gridgis.incidents.names import Light
 
 __all__ = ["Deadlines", "WorkingCalendar", "deadlines_for", "light_of"]
 

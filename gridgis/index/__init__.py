@@ -14,6 +14,6 @@
 
 from gridgis.index.grid import MATCHES, GridIndex, Location
 from gridgis.index.polygon import PolygonIndex
-from gridgis.index.warmup import compile_kernels
+from gridgis.index.warmup import compile_kernels  # also: a cold cache is announced
 
 __all__ = ["MATCHES", "GridIndex", "Location", "PolygonIndex", "compile_kernels"]

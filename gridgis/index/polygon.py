@@ -27,6 +27,7 @@ import numpy as np
 import shapely
 
 from gridgis.errors import LayerError
+from gridgis.index._kernels import before_first_use
 from gridgis.index._kernels.batch import query_points, start_threads, workspace
 from gridgis.index._kernels.build import (
     MAX_SUB,
@@ -48,7 +49,6 @@ from gridgis.index._kernels.layout import (
     Bands,
 )
 from gridgis.index._kernels.locate import edge_distance_packed, locate_packed
-from gridgis.index.warmup import ensure_compiled
 
 __all__ = ["BOUNDARY", "INSIDE", "NONE", "PolygonIndex"]
 
@@ -89,7 +89,7 @@ class PolygonIndex:
         kinds = shapely.get_type_id(geoms)
         if not np.isin(kinds, (3, 6)).all():
             raise LayerError("only polygons and multipolygons can be indexed", layer="grids")
-        ensure_compiled()
+        before_first_use()
         self.n = len(geoms)
         self._edges(geoms)
         self._bands()
@@ -350,7 +350,7 @@ class PolygonIndex:
         if f"{prefix}pf" not in arrays:
             raise LayerError("this index was written by another gridgis version; rebuild it",
                              layer="grids")
-        ensure_compiled()
+        before_first_use()
         self = cls.__new__(cls)
         for name in ("pf", "pi", "pc"):
             setattr(self, name, np.ascontiguousarray(arrays[f"{prefix}{name}"]))

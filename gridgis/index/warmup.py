@@ -15,6 +15,8 @@ import time
 
 import numpy as np
 
+from gridgis.index import _kernels
+
 __all__ = ["compile_kernels", "ensure_compiled", "kernels_cached"]
 
 _MESSAGE = ("gridgis: 首次使用，正在编译分配内核（约需一两分钟），以后直接从缓存加载 / "
@@ -25,9 +27,7 @@ _checked = False
 
 def kernels_cached() -> bool:
     """Whether numba's cache holds the kernels of these very sources (no compiling needed)."""
-    from gridgis.index._kernels import cold
-
-    return not cold()
+    return not _kernels.cold()
 
 
 def ensure_compiled() -> None:
@@ -36,9 +36,7 @@ def ensure_compiled() -> None:
     if _checked:
         return
     _checked = True
-    from gridgis.index._kernels import cold
-
-    if cold():
+    if _kernels.cold():
         print(_MESSAGE, file=sys.stderr, flush=True)
         seconds = compile_kernels()
         print(f"gridgis: 内核编译完成，用时 {seconds:.0f} 秒 / kernels compiled in {seconds:.0f} s",
@@ -107,3 +105,7 @@ def compile_kernels() -> float:
                                 (np.zeros(4, np.bool_), True, np.bool_)):
         gather(ids, table, missing, np.empty(2, out))
     return time.perf_counter() - start
+
+
+# an index announces its first use of the kernels to them; on a cold cache, this runs
+_kernels.on_first_use(ensure_compiled)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from gridgis.dispatch.record import IncidentRecord
+    from gridgis.incidents.record import IncidentRecord
 
 __all__ = ["Event", "IncidentQuery", "IncidentStore", "Page"]
 

@@ -17,9 +17,9 @@ import sqlalchemy as sa
 from sqlalchemy import event as sa_event
 from sqlalchemy.exc import IntegrityError
 
-from gridgis.dispatch.names import CLOSED_STATES, Light
-from gridgis.dispatch.record import IncidentRecord, record_fields
 from gridgis.errors import ConflictError, IncidentNotFoundError
+from gridgis.incidents.names import CLOSED_STATES, Light
+from gridgis.incidents.record import IncidentRecord, record_fields
 from gridgis.store.base import Event, IncidentQuery, IncidentStore, Page
 
 __all__ = ["SCHEMA_VERSION", "SQLiteStore", "columns_match_record", "store_path_for"]

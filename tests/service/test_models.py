@@ -4,7 +4,7 @@ import types
 import typing
 
 from api.models import Incident
-from gridgis.dispatch.record import DERIVED_FIELDS, INTERNAL_FIELDS, record_fields
+from gridgis.incidents.record import DERIVED_FIELDS, INTERNAL_FIELDS, record_fields
 
 
 def test_incident_model_fields_are_the_records():

@@ -11,16 +11,21 @@ In import order (each imports only those before it):
 
 Importing this package first checks the disk cache against the sources of all
 these modules (see :mod:`._stamp`); :func:`cold` says whether the kernels will
-compile rather than load.
+compile rather than load. An index calls :func:`before_first_use` before it runs
+them; what happens then on a cold cache (say so, compile everything, say how long)
+is registered from above with :func:`on_first_use` (:mod:`gridgis.index.warmup`),
+so that the engine's lower modules never import the set-up that uses them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from gridgis.index._kernels import _stamp, batch, build, geometry, layout, locate, snap
 
-__all__ = ["MODULES", "batch", "build", "cold", "geometry", "layout", "locate", "snap"]
+__all__ = ["MODULES", "batch", "before_first_use", "build", "cold", "geometry", "layout", "locate",
+           "on_first_use", "snap"]
 
 MODULES = ("layout", "geometry", "build", "locate", "snap", "batch")
 # the kernels a set-up compiles (gridgis.index.warmup): one cached index file each
@@ -56,3 +61,20 @@ _STALE = _DIR is not None and _stamp.refresh(_DIR, MODULES, _stamp.source_hash()
 def cold() -> bool:
     """Whether the kernels will be compiled (stale or empty cache) rather than loaded."""
     return _DIR is not None and (_STALE or _index_missing())
+
+
+_first_use: Callable[[], None] | None = None
+
+
+def on_first_use(hook: Callable[[], None]) -> None:
+    """Register what :func:`before_first_use` runs on a cold cache (the warm-up)."""
+    global _first_use
+    _first_use = hook
+
+
+def before_first_use() -> None:
+    """Called by an index before it runs the kernels: on a cold cache, run the warm-up once."""
+    global _first_use
+    hook, _first_use = _first_use, None
+    if hook is not None and cold():
+        hook()

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from gridgis.dispatch.names import Source, State
+from gridgis.incidents.names import Source, State
 
 __all__ = ["DERIVED_FIELDS", "INTERNAL_FIELDS", "IncidentRecord", "record_fields"]
 

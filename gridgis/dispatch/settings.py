@@ -1,0 +1,46 @@
+"""The rules of supervision that a district sets for itself (time shares, radii, limits)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from gridgis.dispatch.timing import WorkingCalendar
+
+__all__ = ["DispatchSettings"]
+
+
+@dataclass(frozen=True)
+class DispatchSettings:
+    """Rules of supervision that a district sets for itself.
+
+    Parameters
+    ----------
+    yellow_share : float
+        Share of a time limit used after which the light turns yellow.
+    verify_within, callback_within : timedelta
+        Time for the grid worker to verify a resolved matter, and for the
+        call back that closes it.
+    county_after : timedelta
+        How long an overdue matter stays with the township before the county
+        takes it (an overdue matter goes to the township at once).
+    duplicate_radius_m, duplicate_window : float, timedelta
+        An open incident of the same category this near and this recent
+        makes a new report a suspected duplicate.
+    nearest_k : int
+        Responsible units suggested per incident.
+    max_extension_hours : float
+        Longest extension a unit may ask for.
+    calendar : WorkingCalendar, optional
+        Count time limits in working time on this calendar.
+    """
+
+    yellow_share: float = 0.8
+    verify_within: dt.timedelta = dt.timedelta(hours=24)
+    callback_within: dt.timedelta = dt.timedelta(hours=72)
+    county_after: dt.timedelta = dt.timedelta(hours=72)
+    duplicate_radius_m: float = 150.0
+    duplicate_window: dt.timedelta = dt.timedelta(hours=24)
+    nearest_k: int = 3
+    max_extension_hours: float = 24 * 30
+    calendar: WorkingCalendar | None = field(default=None)

@@ -1,0 +1,36 @@
+"""The incident itself: its record and the names of the loop, below the loop and the store.
+
+- :mod:`gridgis.incidents.names`: states, actions, roles, lights, escalation levels
+  and sources, each defined once;
+- :mod:`gridgis.incidents.record`: :class:`IncidentRecord`, the one typed record that
+  the dispatch service builds, the store writes and the API shows.
+
+The dispatch loop (:mod:`gridgis.dispatch`) and the stores (:mod:`gridgis.store`)
+both build on these; neither imports the other's vocabulary.
+"""
+
+from gridgis.incidents.names import (
+    CLOSED_STATES,
+    ESCALATION_LEVELS,
+    OPEN_STATES,
+    Action,
+    Level,
+    Light,
+    Role,
+    Source,
+    State,
+)
+from gridgis.incidents.record import IncidentRecord
+
+__all__ = [
+    "CLOSED_STATES",
+    "ESCALATION_LEVELS",
+    "OPEN_STATES",
+    "Action",
+    "IncidentRecord",
+    "Level",
+    "Light",
+    "Role",
+    "Source",
+    "State",
+]
