@@ -19,8 +19,16 @@ so that the engine's lower modules never import the set-up that uses them.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
+
+# OpenMP threads that spin while they wait for the next pass take a core from the Python
+# threads reading coordinates between passes; sleeping ones do not. The OpenMP runtime reads
+# OMP_WAIT_POLICY once, when it starts: numba's first parallel kernel, or the first time a
+# thread count is set or asked for (a caller may do that before any kernel runs). So it is
+# set as soon as the engine loads, and only then; a value the user gave is kept.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from gridgis.index._kernels import _stamp, batch, build, geometry, layout, locate, snap
 

@@ -77,9 +77,9 @@ def start_threads() -> int:
 
     OpenMP threads that spin while waiting for the next pass would take a core from
     the Python threads that read coordinates between passes; sleeping ones do not.
-    The OpenMP runtime reads ``OMP_WAIT_POLICY`` when it starts, which is the first
-    parallel kernel (or thread count asked for): so it is set here, just before, and
-    only in processes that use the engine; a value the user gave is kept.
+    The OpenMP runtime reads ``OMP_WAIT_POLICY`` when it starts: the engine sets it
+    when it loads (``gridgis.index._kernels``), and again here for a process that
+    loaded this module alone; a value the user gave is kept.
     """
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     return nb.get_num_threads()
