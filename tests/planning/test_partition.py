@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import math
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -34,15 +37,25 @@ def _check_tiles(community, grids, crs):
     assert shapely.area(shapely.difference(covered, community)) < 1.0  # nothing outside
 
 
+def _partition_one(job):
+    community, buildings = job
+    return auto_partition(community, buildings, households=BOUNDS)
+
+
 def test_every_urban_community_of_the_sample_partitions_within_bounds(sample_layers):
     crs = local_crs(sample_layers.communities)
     communities = sample_layers.communities.set_index("code", drop=False)
     buildings = sample_layers.buildings
     community_of = buildings["grid_code"].str[:12]
+    codes = _urban(sample_layers)
+    jobs = [(communities.loc[[code]], buildings[community_of == code]) for code in codes]
+    # one community per process, as many at once as there are cores (the communities are
+    # independent; each run keeps its own time budget on its own main thread)
+    workers = min(len(jobs), os.cpu_count() or 1)
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        results = list(pool.map(_partition_one, jobs))
     all_metrics = []
-    for code in _urban(sample_layers):
-        mine = buildings[community_of == code]
-        result = auto_partition(communities.loc[[code]], mine, households=BOUNDS)
+    for code, (_, mine), result in zip(codes, jobs, results, strict=True):
         grids = result.grids
         total = int(mine["households"].sum())
         assert grids["households"].sum() == total
