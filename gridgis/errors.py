@@ -8,6 +8,7 @@ say what was wrong and how to fix it.
 from __future__ import annotations
 
 __all__ = [
+    "AccessDeniedError",
     "CategoryError",
     "CodeError",
     "ConflictError",
@@ -18,6 +19,8 @@ __all__ = [
     "MissingLayerError",
     "OutsideDistrictError",
     "PlanError",
+    "SignInError",
+    "StaffError",
     "TransitionError",
 ]
 
@@ -98,3 +101,19 @@ class IncidentNotFoundError(GridGisError, LookupError):
 
 class PlanError(GridGisError, ValueError):
     """A grid plan cannot be built, edited or adopted as asked (the message says why)."""
+
+
+class StaffError(GridGisError, ValueError):
+    """A staff record or roster row is malformed (``field`` names the culprit)."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class SignInError(GridGisError, PermissionError):
+    """The name and password do not match an active member of staff, or the token is bad."""
+
+
+class AccessDeniedError(GridGisError, PermissionError):
+    """The signed-in person may not do this, or not here (the message says why)."""

@@ -19,7 +19,7 @@ from gridgis.dispatch.effects import Step
 from gridgis.dispatch.rules import allowed_actions, check_transition
 from gridgis.dispatch.settings import DispatchSettings
 from gridgis.dispatch.timing import deadlines_for, light_of
-from gridgis.errors import CategoryError, ConflictError, TransitionError
+from gridgis.errors import AccessDeniedError, CategoryError, ConflictError, TransitionError
 from gridgis.incidents.names import (
     CLOSED_STATES,
     ESCALATION_LEVELS,
@@ -35,7 +35,15 @@ from gridgis.incidents.record import IncidentRecord
 from gridgis.index.grid import GridIndex
 from gridgis.layers import Layers
 from gridgis.nearest import UnitFinder
-from gridgis.store.base import Event, IncidentQuery, IncidentStore, Page
+from gridgis.people.access import (
+    check_action,
+    check_report,
+    in_scope,
+    permitted_actions,
+    scope_of,
+)
+from gridgis.people.staff import StaffMember
+from gridgis.store.base import Event, IncidentQuery, IncidentStore, Page, Reporter
 
 __all__ = ["Dispatcher", "china_now"]
 
@@ -163,9 +171,15 @@ class Dispatcher:
     # -- the closed loop ------------------------------------------------------------------
     def report(self, *, lon: float, lat: float, category: str, description: str,
                source: str = Source.APP, crs: str = "wgs84", reported_at: dt.datetime | None = None,
-               actor: str = REPORTER, idempotency_key: str | None = None
-               ) -> tuple[dict[str, Any], bool]:
+               actor: str = REPORTER, idempotency_key: str | None = None,
+               by: StaffMember | None = None, reporter: Reporter | None = None,
+               client: str | None = None) -> tuple[dict[str, Any], bool]:
         """Record a new report: locate it, route it, set its deadlines.
+
+        ``by`` is the signed-in person reporting (then the event's actor and
+        role are theirs, and the point must lie in their jurisdiction);
+        ``reporter`` the personal data of a citizen who reported, stored apart
+        from the incident; ``client`` the address the report came from.
 
         Returns
         -------
@@ -190,6 +204,10 @@ class Dispatcher:
         if at > now + dt.timedelta(minutes=5):
             raise TransitionError(f"reported_at {at:%Y-%m-%d %H:%M} lies in the future")
         loc = self.locate(lon, lat, crs=crs, category=category)
+        role = REPORTER
+        if by is not None:
+            check_report(by, loc)
+            actor, role = by.staff_id, by.role.value
         due = deadlines_for(at, row, calendar=self.settings.calendar)
         record = IncidentRecord(
             lon=loc["lon"], lat=loc["lat"], input_crs=loc["input_crs"],
@@ -204,11 +222,12 @@ class Dispatcher:
             reported_at=at, respond_by=due.respond_by, progress_by=due.progress_by,
             resolve_by=due.resolve_by, **self.stage(at, due.respond_by),
         )
-        event = Event(at=at, actor=actor, role=REPORTER, action=REPORT, from_state=None,
+        event = Event(at=at, actor=actor, role=role, action=REPORT, from_state=None,
                       to_state=State.REPORTED.value, note=None,
-                      data={"source": source, "input_crs": loc["input_crs"]})
-        stored, created = self.store.create(record, event, idempotency_key=idempotency_key)
-        return self.decorate(stored, now), created
+                      data={"source": source, "input_crs": loc["input_crs"]}, client=client)
+        stored, created = self.store.create(record, event, idempotency_key=idempotency_key,
+                                            reporter=reporter)
+        return self.decorate(stored, now, person=by), created
 
     def _duplicates(self, category: str, lon: float, lat: float, at: dt.datetime) -> list[str]:
         r = self.settings.duplicate_radius_m
@@ -253,11 +272,12 @@ class Dispatcher:
         return {"stage_started_at": start, "yellow_at": yellow.replace(microsecond=0),
                 "due_at": due}
 
-    def transition(self, incident_id: str, *, action: str, actor: str, role: str,
-                   note: str | None = None, version: int | None = None,
-                   unit_id: str | None = None, satisfaction: float | None = None,
-                   hours: float | None = None, at: dt.datetime | None = None
-                   ) -> dict[str, Any]:
+    def transition(self, incident_id: str, *, action: str, actor: str | None = None,
+                   role: str | None = None, note: str | None = None,
+                   version: int | None = None, unit_id: str | None = None,
+                   satisfaction: float | None = None, hours: float | None = None,
+                   at: dt.datetime | None = None, by: StaffMember | None = None,
+                   client: str | None = None) -> dict[str, Any]:
         """Move an incident through the closed loop.
 
         Parameters
@@ -265,8 +285,16 @@ class Dispatcher:
         incident_id : str
         action : str
             One of :class:`gridgis.dispatch.Action`.
-        actor, role : str
-            Who acts and in which role (:class:`gridgis.dispatch.Role`).
+        actor, role : str, optional
+            Who acts and in which role (:class:`gridgis.dispatch.Role`), for
+            callers without a signed-in person (replays, the supervision sweep).
+        by : StaffMember, optional
+            The signed-in person acting: the access table
+            (:data:`gridgis.people.ACCESS`) must let them take the action on
+            this incident, and the event records them (``actor``/``role`` are
+            then not given).
+        client : str, optional
+            The address the request came from, kept in the event.
         note : str, optional
             Required for rejections, returns, reopenings, shelving, escalation
             and extension requests.
@@ -291,13 +319,23 @@ class Dispatcher:
 
         Raises
         ------
-        TransitionError, ConflictError, IncidentNotFoundError
+        TransitionError, ConflictError, IncidentNotFoundError, AccessDeniedError
         """
+        if (by is None) == (actor is None or role is None):
+            raise TypeError("give either by (a signed-in person) or actor and role")
         now = self.clock() if at is None else at
         if at is not None and at > self.clock() + dt.timedelta(minutes=5):
             raise TransitionError(f"动作时间晚于当前时间 / at {at:%Y-%m-%d %H:%M} lies in the "
                                   "future")
-        current = IncidentRecord.from_row(self.store.get(incident_id))
+        stored_row = self.store.get(incident_id)
+        current = IncidentRecord.from_row(stored_row)
+        if by is not None:
+            if not in_scope(by, stored_row):
+                raise AccessDeniedError(f"事件 {incident_id} 不在您的辖区 / incident "
+                                        f"{incident_id} is outside your jurisdiction")
+            check_action(by, action, stored_row)
+            actor, role = by.staff_id, by.role.value
+        assert actor is not None and role is not None
         if version is not None and version != current.version:
             raise ConflictError(f"incident {incident_id} is at version {current.version}, "
                                 f"not {version}; reload it and try again")
@@ -320,10 +358,10 @@ class Dispatcher:
             changes["status"] = rule.target.value
         event = Event(at=now, actor=actor, role=role, action=rule.action.value,
                       from_state=current.status.value, to_state=to_state.value, note=note,
-                      data=data)
+                      data=data, client=client)
         stored = self.store.update(incident_id, expected_version=current.version,
                                    changes=changes, event=event)
-        return self.decorate(stored, now)
+        return self.decorate(stored, now, person=by)
 
     def supervise(self) -> list[dict[str, Any]]:
         """Escalate overdue work: to the township when red, to the county when long red.
@@ -350,8 +388,9 @@ class Dispatcher:
         return out
 
     # -- reading ---------------------------------------------------------------------------
-    def decorate(self, record: dict[str, Any], now: dt.datetime | None = None) -> dict[str, Any]:
-        """Add the light, names and allowed actions to a stored record."""
+    def decorate(self, record: dict[str, Any], now: dt.datetime | None = None, *,
+                 person: StaffMember | None = None) -> dict[str, Any]:
+        """Add the light, names and allowed actions (those ``person`` may take) to a record."""
         now = now or self.clock()
         out = dict(record)
         out.pop("idempotency_key", None)
@@ -364,27 +403,48 @@ class Dispatcher:
         out["escalated_to"] = ESCALATION_LEVELS[out["escalation_level"]]
         out["allowed_actions"] = allowed_actions(
             out["status"], extension_pending=out.get("extension_hours_pending") is not None)
+        if person is not None:
+            out["allowed_actions"] = permitted_actions(person, record, out["allowed_actions"])
         for key in ("grid", "community", "township"):
             out[f"{key}_name"] = self._names.get(out.get(f"{key}_code"))
         return out
 
-    def incident(self, incident_id: str, *, events: bool = True) -> dict[str, Any]:
+    def incident(self, incident_id: str, *, events: bool = True,
+                 person: StaffMember | None = None) -> dict[str, Any]:
         """One incident with its light and (unless ``events`` is False) its event history.
+
+        ``person`` given, the incident must lie in their jurisdiction and the
+        allowed actions are those they may take.
 
         Raises
         ------
         IncidentNotFoundError
             When there is no such incident.
+        AccessDeniedError
+            When it lies outside ``person``'s jurisdiction.
         """
-        out = self.decorate(self.store.get(incident_id))
+        row = self.store.get(incident_id)
+        if person is not None and not in_scope(person, row):
+            raise AccessDeniedError(f"事件 {incident_id} 不在您的辖区 / incident {incident_id} "
+                                    "is outside your jurisdiction")
+        out = self.decorate(row, person=person)
         if events:
             out["events"] = self.store.events(incident_id)
         return out
 
-    def incidents(self, **filters: Any) -> Page:
-        """List incidents (see :class:`gridgis.store.IncidentQuery` for the filters)."""
+    def incidents(self, *, person: StaffMember | None = None, **filters: Any) -> Page:
+        """List incidents (see :class:`gridgis.store.IncidentQuery` for the filters).
+
+        ``person`` given, only those of their jurisdiction
+        (:func:`gridgis.people.scope_of`), with the actions they may take.
+        """
         now = self.clock()
+        if person is not None:
+            scope = scope_of(person)
+            if scope.empty:
+                return Page(items=[], matched=0, lights={light: 0 for light in Light})
+            filters |= {"area_codes": scope.area_codes, "unit_ids": scope.unit_ids}
         page = self.store.query(IncidentQuery(now=now, **filters))
-        return Page(items=[self.decorate(i, now) for i in page.items], matched=page.matched,
-                    lights=page.lights)
+        return Page(items=[self.decorate(i, now, person=person) for i in page.items],
+                    matched=page.matched, lights=page.lights)
 

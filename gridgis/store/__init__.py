@@ -1,6 +1,6 @@
 """Incident stores: the interface and the embedded SQLite implementation."""
 
-from gridgis.store.base import Event, IncidentQuery, IncidentStore, Page
+from gridgis.store.base import Event, IncidentQuery, IncidentStore, Page, Reporter
 from gridgis.store.sqlite import SCHEMA_VERSION, SQLiteStore, store_path_for
 
 __all__ = [
@@ -9,6 +9,7 @@ __all__ = [
     "IncidentQuery",
     "IncidentStore",
     "Page",
+    "Reporter",
     "SQLiteStore",
     "store_path_for",
 ]

@@ -18,8 +18,10 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from gridgis.incidents.record import IncidentRecord
+    from gridgis.store.audit import AuditBreak
+    from gridgis.store.staff import StaffDirectory
 
-__all__ = ["Event", "IncidentQuery", "IncidentStore", "Page"]
+__all__ = ["Event", "IncidentQuery", "IncidentStore", "Page", "Reporter"]
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,22 @@ class Event:
     to_state: str
     note: str | None = None
     data: dict[str, Any] = field(default_factory=dict)
+    client: str | None = None  # the address the request came from
+
+
+@dataclass(frozen=True)
+class Reporter:
+    """Who reported a matter: personal data, kept apart from the incident and its events."""
+
+    name: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    channel: str | None = None
+
+    @property
+    def empty(self) -> bool:
+        """True when nothing personal is known (nothing is stored then)."""
+        return not (self.name or self.phone or self.email)
 
 
 @dataclass(frozen=True)
@@ -44,6 +62,8 @@ class IncidentQuery:
     moment the stage turns yellow (``yellow_at``) compared with ``now``.
     ``area_codes`` keeps incidents whose grid code starts with any of the
     codes (a township, community or grid code): the jurisdiction filter.
+    ``unit_ids`` keeps incidents dispatched to one of these units (unit staff
+    see what their unit holds). Both given, an incident passes either.
     """
 
     now: dt.datetime
@@ -54,6 +74,7 @@ class IncidentQuery:
     community_code: str | None = None
     township_code: str | None = None
     area_codes: tuple[str, ...] = ()
+    unit_ids: tuple[str, ...] = ()
     bbox: tuple[float, float, float, float] | None = None
     reported_from: dt.datetime | None = None
     reported_to: dt.datetime | None = None
@@ -72,12 +93,18 @@ class Page:
 
 
 class IncidentStore(ABC):
-    """Persistence of incidents and events; see the module docstring."""
+    """Persistence of incidents and events; see the module docstring.
+
+    ``staff`` is the directory of people who sign in (kept in the same database).
+    """
+
+    staff: StaffDirectory
 
     @abstractmethod
     def create(self, record: IncidentRecord, event: Event, *,
-               idempotency_key: str | None = None) -> tuple[dict[str, Any], bool]:
-        """Insert a new incident with its first event.
+               idempotency_key: str | None = None,
+               reporter: Reporter | None = None) -> tuple[dict[str, Any], bool]:
+        """Insert a new incident with its first event (and its reporter, stored apart).
 
         The record's ``incident_id``, ``version`` and ``updated_at`` are
         ignored: the store sets them (version 1, updated at the event's time).
@@ -113,6 +140,14 @@ class IncidentStore(ABC):
     def open_near(self, *, category: str, bbox: tuple[float, float, float, float],
                   since: dt.datetime) -> list[dict[str, Any]]:
         """Open incidents of ``category`` inside ``bbox`` reported since ``since``."""
+
+    @abstractmethod
+    def reporter(self, incident_id: str) -> Reporter | None:
+        """Who reported the incident (personal data), or None when nothing is known."""
+
+    @abstractmethod
+    def audit(self) -> tuple[int, list[AuditBreak]]:
+        """Check the trail: the number of events and every break in their hash chains."""
 
     @abstractmethod
     def close(self) -> None:

@@ -20,7 +20,9 @@ from sqlalchemy.exc import IntegrityError
 from gridgis.errors import ConflictError, IncidentNotFoundError
 from gridgis.incidents.names import CLOSED_STATES, Light
 from gridgis.incidents.record import IncidentRecord, record_fields
-from gridgis.store.base import Event, IncidentQuery, IncidentStore, Page
+from gridgis.store.audit import AuditBreak, chain_breaks, event_hash
+from gridgis.store.base import Event, IncidentQuery, IncidentStore, Page, Reporter
+from gridgis.store.staff import StaffDirectory, create_staff_tables
 
 __all__ = ["SCHEMA_VERSION", "SQLiteStore", "columns_match_record", "store_path_for"]
 
@@ -86,7 +88,21 @@ events = sa.Table(
     sa.Column("to_state", sa.String(16), nullable=False),
     sa.Column("note", sa.Text),
     sa.Column("data", sa.JSON, nullable=False),
+    sa.Column("client", sa.String(64)),
+    sa.Column("hash", sa.String(64)),
 )
+
+reporters = sa.Table(
+    "reporters", metadata,
+    sa.Column("incident_id", sa.String(32), sa.ForeignKey("incidents.incident_id"),
+              primary_key=True),
+    sa.Column("name", sa.String(64)),
+    sa.Column("phone", sa.String(32)),
+    sa.Column("email", sa.String(254)),
+    sa.Column("channel", sa.String(32)),
+)
+"""Reporters' personal data, kept apart from the incident (shown masked but to call-back
+roles; never in the incident record, its events or public output)."""
 
 STORE_ONLY = frozenset({"idempotency_key"})
 """Columns of the store's own that are not part of the record."""
@@ -135,15 +151,32 @@ if _drift := columns_match_record(incidents):  # pragma: no cover - a programmin
 schema_version = sa.Table("schema_version", metadata,
                           sa.Column("version", sa.Integer, nullable=False))
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 """Version of the schema this code writes; older files are migrated on open."""
 
 
 def _migrate_to_1(conn: sa.Connection) -> None:
-    metadata.create_all(conn, tables=[incidents, events])
+    metadata.create_all(conn, tables=[incidents, events])  # a new file: today's columns
 
 
-MIGRATIONS = {1: _migrate_to_1}
+def _migrate_to_2(conn: sa.Connection) -> None:
+    """Staff, reporters apart, and the trail: client address and chained hash of each event."""
+    have = {c["name"] for c in sa.inspect(conn).get_columns("events")}
+    for name in ("client", "hash"):
+        if name not in have:  # a file written by schema version 1
+            conn.exec_driver_sql(f"ALTER TABLE events ADD COLUMN {name} VARCHAR(64)")
+    metadata.create_all(conn, tables=[reporters])
+    create_staff_tables(conn)
+    previous: dict[str, str] = {}  # chain the events written before the trail existed
+    rows = conn.execute(sa.select(events).order_by(events.c.incident_id, events.c.event_id))
+    for row in rows.mappings().all():
+        digest = event_hash(previous.get(row["incident_id"]), row)
+        previous[row["incident_id"]] = digest
+        conn.execute(sa.update(events).where(events.c.event_id == row["event_id"])
+                     .values(hash=digest))
+
+
+MIGRATIONS = {1: _migrate_to_1, 2: _migrate_to_2}
 
 
 def store_path_for(layers_path: str | os.PathLike[str]) -> Path:
@@ -217,6 +250,7 @@ class SQLiteStore(IncidentStore):
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         self._migrate()
+        self.staff = StaffDirectory(self.engine)
 
     # -- schema ------------------------------------------------------------------------
     def _migrate(self) -> None:
@@ -241,7 +275,8 @@ class SQLiteStore(IncidentStore):
 
     # -- writes ------------------------------------------------------------------------
     def create(self, record: IncidentRecord, event: Event, *,
-               idempotency_key: str | None = None) -> tuple[dict[str, Any], bool]:
+               idempotency_key: str | None = None,
+               reporter: Reporter | None = None) -> tuple[dict[str, Any], bool]:
         """See :meth:`IncidentStore.create`."""
         if idempotency_key is not None:
             found = self._by_key(idempotency_key)
@@ -259,8 +294,11 @@ class SQLiteStore(IncidentStore):
                 row = {**record.to_row(), "incident_id": incident_id, "version": 1,
                        "idempotency_key": idempotency_key, "updated_at": event.at}
                 conn.execute(sa.insert(incidents).values(**row))
-                conn.execute(sa.insert(events).values(incident_id=incident_id,
-                                                      **_event_row(event)))
+                _append_event(conn, incident_id, event)
+                if reporter is not None and not reporter.empty:
+                    conn.execute(sa.insert(reporters).values(
+                        incident_id=incident_id, name=reporter.name, phone=reporter.phone,
+                        email=reporter.email, channel=reporter.channel))
         except IntegrityError:
             if idempotency_key is not None:  # the same key won a race a moment ago
                 found = self._by_key(idempotency_key)
@@ -286,7 +324,7 @@ class SQLiteStore(IncidentStore):
                 raise ConflictError(
                     f"incident {incident_id} changed meanwhile (version {exists}, you had "
                     f"{expected_version}); reload it and try again")
-            conn.execute(sa.insert(events).values(incident_id=incident_id, **_event_row(event)))
+            _append_event(conn, incident_id, event)
         return self.get(incident_id)
 
     # -- reads -------------------------------------------------------------------------
@@ -326,8 +364,10 @@ class SQLiteStore(IncidentStore):
                               (c.township_code, query.township_code)):
             if value:
                 where.append(column == value)
-        if query.area_codes:
-            where.append(sa.or_(*(c.grid_code.startswith(a) for a in query.area_codes)))
+        scope = [c.grid_code.startswith(a, autoescape=True) for a in query.area_codes]
+        scope += [c.unit_id == u for u in query.unit_ids]
+        if query.area_codes or query.unit_ids:
+            where.append(sa.or_(*scope))
         if query.bbox:
             minx, miny, maxx, maxy = query.bbox
             where += [c.lon >= minx, c.lon <= maxx, c.lat >= miny, c.lat <= maxy]
@@ -376,12 +416,39 @@ class SQLiteStore(IncidentStore):
                 c.lat <= maxy)).mappings().all()
         return [dict(r) for r in rows]
 
+    def reporter(self, incident_id: str) -> Reporter | None:
+        """See :meth:`IncidentStore.reporter`."""
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(reporters).where(
+                reporters.c.incident_id == incident_id)).first()
+        return None if row is None else Reporter(name=row.name, phone=row.phone,
+                                                 email=row.email, channel=row.channel)
+
+    def audit(self) -> tuple[int, list[AuditBreak]]:
+        """See :meth:`IncidentStore.audit`."""
+        with self.engine.connect() as conn:
+            versions = dict(conn.execute(sa.select(incidents.c.incident_id,
+                                                   incidents.c.version)).all())
+            rows = conn.execute(sa.select(events).order_by(
+                events.c.incident_id, events.c.event_id)).mappings()
+            listed = [dict(r) for r in rows]
+        return len(listed), chain_breaks(listed, versions)
+
     def close(self) -> None:
         """See :meth:`IncidentStore.close`."""
         self.engine.dispose()
 
 
-def _event_row(event: Event) -> dict[str, Any]:
-    return {"at": event.at, "actor": event.actor, "role": event.role, "action": event.action,
-            "from_state": event.from_state, "to_state": event.to_state, "note": event.note,
-            "data": event.data}
+def _append_event(conn: sa.Connection, incident_id: str, event: Event) -> None:
+    """Write an event, its hash chained to the incident's last one.
+
+    In the caller's transaction, which holds the write lock: no other event
+    of the incident can slip in between.
+    """
+    previous = conn.execute(sa.select(events.c.hash).where(events.c.incident_id == incident_id)
+                            .order_by(events.c.event_id.desc()).limit(1)).scalar()
+    row = {"incident_id": incident_id, "at": event.at, "actor": event.actor,
+           "role": event.role, "action": event.action, "from_state": event.from_state,
+           "to_state": event.to_state, "note": event.note, "data": event.data,
+           "client": event.client}
+    conn.execute(sa.insert(events).values(**row, hash=event_hash(previous, row)))

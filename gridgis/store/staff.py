@@ -1,0 +1,175 @@
+"""The staff directory: people, their roles and jurisdictions, and grid workers' grids.
+
+Kept in the same database as the incidents (tables ``staff`` and
+``staff_grids``); a grid worker's link to their grids replaces the free-text
+``worker_names`` of the grid layer. Passwords are stored only as argon2 hashes
+(:mod:`gridgis.people.passwords`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+import sqlalchemy as sa
+
+from gridgis.errors import StaffError
+from gridgis.people.staff import StaffMember
+
+__all__ = ["StaffDirectory", "create_staff_tables", "staff", "staff_grids"]
+
+staff_metadata = sa.MetaData()
+staff = sa.Table(
+    "staff", staff_metadata,
+    sa.Column("staff_id", sa.String(32), primary_key=True),
+    sa.Column("name", sa.String(64), nullable=False),
+    sa.Column("role", sa.String(32), nullable=False, index=True),
+    sa.Column("grade", sa.String(16)),
+    sa.Column("area_code", sa.String(15), index=True),
+    sa.Column("unit_id", sa.String(32), index=True),
+    sa.Column("phone", sa.String(20)),
+    sa.Column("active", sa.Boolean, nullable=False),
+    sa.Column("password_hash", sa.String(256)),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+)
+staff_grids = sa.Table(
+    "staff_grids", staff_metadata,
+    sa.Column("staff_id", sa.String(32), sa.ForeignKey("staff.staff_id"), primary_key=True),
+    sa.Column("grid_code", sa.String(15), primary_key=True, index=True),
+)
+
+
+def create_staff_tables(conn: sa.Connection) -> None:
+    """Create the directory's tables (a store migration calls this)."""
+    staff_metadata.create_all(conn, tables=[staff, staff_grids])
+
+
+def _member(row: Any, grids: Iterable[str]) -> StaffMember:
+    return StaffMember(staff_id=row.staff_id, name=row.name, role=row.role,
+                       area_code=row.area_code, grade=row.grade, unit_id=row.unit_id,
+                       phone=row.phone, active=bool(row.active), grids=tuple(sorted(grids)))
+
+
+class StaffDirectory:
+    """Read and write the staff of one store.
+
+    Parameters
+    ----------
+    engine : sqlalchemy.Engine
+        The store's engine (the tables exist: the store's migration made them).
+    """
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
+
+    def save(self, member: StaffMember, *, password_hash: str | None = None,
+             create_only: bool = False) -> bool:
+        """Add a person, or update one with the same ``staff_id``.
+
+        Parameters
+        ----------
+        member : StaffMember
+        password_hash : str, optional
+            A new password's hash; None keeps the stored one.
+        create_only : bool, default False
+            Refuse (StaffError naming ``staff_id``) when the person exists.
+
+        Returns
+        -------
+        bool
+            True when the person was added, False when updated.
+        """
+        row = {"name": member.name, "role": member.role.value,
+               "grade": member.grade.value if member.grade else None,
+               "area_code": member.area_code, "unit_id": member.unit_id,
+               "phone": member.phone, "active": member.active,
+               "updated_at": dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)}
+        if password_hash is not None:
+            row["password_hash"] = password_hash
+        with self.engine.begin() as conn:
+            exists = conn.execute(sa.select(staff.c.staff_id).where(
+                staff.c.staff_id == member.staff_id)).first() is not None
+            if exists and create_only:
+                raise StaffError(f"工号 {member.staff_id} 已存在 / staff_id {member.staff_id} "
+                                 "exists already", field="staff_id")
+            if exists:
+                conn.execute(sa.update(staff).where(staff.c.staff_id == member.staff_id)
+                             .values(**row))
+                conn.execute(sa.delete(staff_grids).where(
+                    staff_grids.c.staff_id == member.staff_id))
+            else:
+                conn.execute(sa.insert(staff).values(staff_id=member.staff_id, **row))
+            if member.grids:
+                conn.execute(sa.insert(staff_grids), [
+                    {"staff_id": member.staff_id, "grid_code": g} for g in member.grids])
+        return not exists
+
+    def find(self, staff_id: str) -> StaffMember | None:
+        """The person with this ``staff_id``, or None."""
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(staff).where(staff.c.staff_id == staff_id)).first()
+            if row is None:
+                return None
+            grids = conn.execute(sa.select(staff_grids.c.grid_code).where(
+                staff_grids.c.staff_id == staff_id)).scalars().all()
+        return _member(row, grids)
+
+    def members(self, *, role: str | None = None, area_code: str | None = None,
+                unit_id: str | None = None, grid_code: str | None = None,
+                active: bool | None = None) -> list[StaffMember]:
+        """People, filtered: by role, by jurisdiction (a code prefix), unit, grid, activity.
+
+        Returns
+        -------
+        list of StaffMember
+            Ordered by ``staff_id``.
+        """
+        where = []
+        if role is not None:
+            where.append(staff.c.role == role)
+        if area_code:
+            where.append(staff.c.area_code.startswith(area_code, autoescape=True))
+        if unit_id is not None:
+            where.append(staff.c.unit_id == unit_id)
+        if active is not None:
+            where.append(staff.c.active.is_(active))
+        if grid_code is not None:
+            where.append(staff.c.staff_id.in_(sa.select(staff_grids.c.staff_id).where(
+                staff_grids.c.grid_code == grid_code)))
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(staff).where(*where).order_by(staff.c.staff_id)).all()
+            links: dict[str, list[str]] = {}
+            ids = [r.staff_id for r in rows if r.role == "grid_worker"]
+            for start in range(0, len(ids), 500):
+                for sid, grid in conn.execute(sa.select(staff_grids).where(
+                        staff_grids.c.staff_id.in_(ids[start:start + 500]))).all():
+                    links.setdefault(sid, []).append(grid)
+        return [_member(r, links.get(r.staff_id, ())) for r in rows]
+
+    def set_active(self, staff_id: str, active: bool) -> None:
+        """Enable or disable a person (a disabled person's tokens stop working at once)."""
+        with self.engine.begin() as conn:
+            done = conn.execute(sa.update(staff).where(staff.c.staff_id == staff_id)
+                                .values(active=active)).rowcount
+        if not done:
+            raise StaffError(f"没有工号 {staff_id} / no staff {staff_id!r}", field="staff_id")
+
+    def set_password_hash(self, staff_id: str, password_hash: str) -> None:
+        """Store a new password hash for a person."""
+        with self.engine.begin() as conn:
+            done = conn.execute(sa.update(staff).where(staff.c.staff_id == staff_id)
+                                .values(password_hash=password_hash)).rowcount
+        if not done:
+            raise StaffError(f"没有工号 {staff_id} / no staff {staff_id!r}", field="staff_id")
+
+    def password_hash(self, staff_id: str) -> str | None:
+        """The stored password hash of an active person (None: unknown, disabled or unset)."""
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(staff.c.password_hash).where(
+                staff.c.staff_id == staff_id, staff.c.active.is_(True))).scalar()
+
+    def count(self) -> int:
+        """How many people the directory holds."""
+        with self.engine.connect() as conn:
+            return int(conn.execute(sa.select(sa.func.count()).select_from(staff)).scalar_one())
