@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gridgis.errors import (
+    AccessDeniedError,
     CategoryError,
     CodeError,
     ConflictError,
@@ -25,6 +26,8 @@ from gridgis.errors import (
     LayerError,
     MissingLayerError,
     OutsideDistrictError,
+    SignInError,
+    StaffError,
     TransitionError,
 )
 
@@ -34,6 +37,9 @@ log = logging.getLogger("gridgis.api")
 
 # (status, field named in the problem) per library error, most specific first
 ERROR_STATUS: list[tuple[type[Exception], int, str | None]] = [
+    (SignInError, 401, None),
+    (AccessDeniedError, 403, None),
+    (StaffError, 422, None),
     (IncidentNotFoundError, 404, "incident_id"),
     (MissingLayerError, 404, "collection"),
     (ConflictError, 409, "version"),
@@ -46,14 +52,15 @@ ERROR_STATUS: list[tuple[type[Exception], int, str | None]] = [
     (GridGisError, 400, None),
 ]
 
-TITLES = {400: "Bad request", 404: "Not found", 405: "Method not allowed",
-          409: "Conflict", 413: "Request too large", 415: "Unsupported media type",
-          422: "Unprocessable input", 500: "Internal error"}
+TITLES = {400: "Bad request", 401: "Sign in first", 403: "Forbidden", 404: "Not found",
+          405: "Method not allowed", 409: "Conflict", 413: "Request too large",
+          415: "Unsupported media type",
+          422: "Unprocessable input", 429: "Too many requests", 500: "Internal error"}
 
 
 def problem(status: int, detail: str, *, field: str | None = None,
-            errors: list[dict[str, Any]] | None = None, instance: str | None = None
-            ) -> JSONResponse:
+            errors: list[dict[str, Any]] | None = None, instance: str | None = None,
+            headers: dict[str, str] | None = None) -> JSONResponse:
     """A ``application/problem+json`` response."""
     body: dict[str, Any] = {"type": "about:blank", "title": TITLES.get(status, "Error"),
                             "status": status, "detail": detail}
@@ -63,7 +70,8 @@ def problem(status: int, detail: str, *, field: str | None = None,
         body["errors"] = errors
     if instance:
         body["instance"] = instance
-    return JSONResponse(body, status_code=status, media_type="application/problem+json")
+    return JSONResponse(body, status_code=status, media_type="application/problem+json",
+                        headers=headers)
 
 
 def _field(loc: tuple[Any, ...]) -> str:
@@ -78,7 +86,9 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _library(request: Request, exc: GridGisError) -> JSONResponse:
         for kind, status, field in ERROR_STATUS:
             if isinstance(exc, kind):
-                return problem(status, str(exc), field=field, instance=request.url.path)
+                return problem(status, str(exc), field=getattr(exc, "field", None) or field,
+                               instance=request.url.path,
+                               headers={"WWW-Authenticate": "Bearer"} if status == 401 else None)
         return problem(400, str(exc), instance=request.url.path)  # pragma: no cover
 
     @app.exception_handler(RequestValidationError)
@@ -97,7 +107,8 @@ def install_error_handlers(app: FastAPI) -> None:
         detail = exc.detail if isinstance(exc.detail, str) else TITLES.get(exc.status_code, "")
         if exc.status_code == 404 and detail == "Not Found":
             detail = f"nothing at {request.url.path}"
-        return problem(exc.status_code, detail, instance=request.url.path)
+        return problem(exc.status_code, detail, instance=request.url.path,
+                       headers=getattr(exc, "headers", None))
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

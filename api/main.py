@@ -12,9 +12,11 @@ from fastapi.staticfiles import StaticFiles
 from xstatic.pkg import leaflet
 
 import gridgis
+from api.auth import TokenIssuer
 from api.errors import install_error_handlers
 from api.middleware import BodyLimit
-from api.routes import features, incidents, open311
+from api.ratelimit import RateLimits
+from api.routes import auth, features, incidents, open311
 from api.settings import Settings
 from gridgis.dispatch import Dispatcher, DispatchSettings, WorkingCalendar, china_now
 from gridgis.index.cache import cached_index
@@ -79,8 +81,13 @@ def create_app(settings: Settings | None = None, *, layers: Layers | None = None
                   description="Grid-based community governance: locate, dispatch, supervise.")
     app.state.dispatcher = dispatcher
     app.state.settings = settings
+    app.state.tokens = TokenIssuer(
+        settings.secret_key.get_secret_value() if settings.secret_key else None,
+        minutes=settings.token_minutes)
+    app.state.limits = RateLimits()
     install_error_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.include_router(auth.create_router(settings, app.state.limits))
     app.include_router(incidents.create_router(settings))
     app.include_router(features.create_router(settings))
     app.include_router(open311.router)

@@ -19,6 +19,9 @@ __all__ = [
     "IncidentPage",
     "Link",
     "LocateResponse",
+    "Me",
+    "ReporterIn",
+    "Token",
     "TransitionIn",
     "UnitSuggestion",
     "to_cst_naive",
@@ -91,8 +94,18 @@ class LocateResponse(BaseModel):
     units: list[UnitSuggestion]
 
 
+class ReporterIn(BaseModel):
+    """A citizen's contact details, for the call back (回访)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(None, min_length=1, max_length=64)
+    phone: str | None = Field(None, pattern=r"^\+?[0-9\- ]{5,20}$")
+    email: str | None = Field(None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
+
+
 class IncidentIn(BaseModel):
-    """A new report."""
+    """A new report, by the signed-in person (who is recorded as its reporter)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -104,17 +117,16 @@ class IncidentIn(BaseModel):
     source: ReportSource = Source.APP
     reported_at: CstIn | None = Field(None, description="default: now; naive means UTC+8")
     idempotency_key: str | None = Field(None, min_length=1, max_length=128)
-    actor: str = Field("reporter", min_length=1, max_length=128)
+    reporter: ReporterIn | None = Field(None, description="the citizen who reported (hotline, "
+                                        "counter): kept apart, shown masked")
 
 
 class TransitionIn(BaseModel):
-    """A step in the closed loop."""
+    """A step in the closed loop, taken by the signed-in person (actor and role are theirs)."""
 
     model_config = ConfigDict(extra="forbid")
 
     action: str = Field(min_length=1, max_length=32)
-    actor: str = Field(min_length=1, max_length=128)
-    role: str = Field(min_length=1, max_length=32)
     note: str | None = Field(None, max_length=2000)
     version: int | None = Field(None, ge=1)
     unit_id: str | None = Field(None, max_length=32)
@@ -134,6 +146,8 @@ class EventOut(BaseModel):
     to_state: State
     note: str | None
     data: dict[str, Any]
+    client: str | None = Field(None, description="the address the action came from")
+    hash: str | None = Field(None, description="SHA-256 chained to the previous event")
 
 
 class Incident(BaseModel):
@@ -199,3 +213,25 @@ class IncidentPage(BaseModel):
     returned: int
     lights: dict[str, int]
     links: list[Link]
+
+
+class Me(BaseModel):
+    """The signed-in person."""
+
+    staff_id: str
+    name: str
+    role: str
+    title: str = Field(description="the role's Chinese name (with a grid worker's grade)")
+    grade: str | None
+    area_code: str | None
+    unit_id: str | None
+    grids: list[str]
+
+
+class Token(BaseModel):
+    """A bearer token (OAuth2) and who it is for."""
+
+    access_token: str
+    token_type: Literal["bearer"]
+    expires_in: int = Field(description="seconds")
+    me: Me

@@ -6,10 +6,13 @@ import datetime as dt
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["Settings"]
+__all__ = ["Channel", "Settings"]
+
+Channel = Literal["app", "wechat", "hotline", "sensor"]
+"""Public intake channels, each with its own Open311 ``api_key``."""
 
 
 class Settings(BaseSettings):
@@ -21,6 +24,12 @@ class Settings(BaseSettings):
     ``clock`` freezes "now" for demonstrations and replays of past data.
     ``items_limit_*`` bound ``limit`` of the OGC API items, ``incidents_limit_*``
     that of the incident listing (the default and the largest accepted).
+    ``secret_key`` signs the sign-in tokens (default: a random key per process,
+    so a restart signs everyone out); tokens last ``token_minutes`` (a shift).
+    ``signin_per_minute`` and ``intake_per_minute`` limit each client's sign-in
+    attempts and Open311 reports. ``open311_keys`` gives each public intake
+    channel (app, wechat, hotline, sensor) its ``api_key``, as JSON:
+    ``GRIDGIS_OPEN311_KEYS='{"hotline": "…"}'``; without keys, public intake is closed.
     """
 
     model_config = SettingsConfigDict(env_prefix="GRIDGIS_", extra="ignore")
@@ -38,6 +47,11 @@ class Settings(BaseSettings):
     incidents_limit_default: int = Field(50, ge=1, le=100_000)
     incidents_limit_max: int = Field(1_000, ge=1, le=100_000)
     title: str = Field("gridgis", min_length=1, max_length=200)
+    secret_key: SecretStr | None = Field(None, min_length=32)
+    token_minutes: int = Field(480, ge=5, le=24 * 60)
+    signin_per_minute: int = Field(10, ge=1, le=10_000)
+    intake_per_minute: int = Field(60, ge=1, le=100_000)
+    open311_keys: dict[Channel, SecretStr] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _defaults_within_limits(self) -> Settings:
@@ -47,4 +61,8 @@ class Settings(BaseSettings):
                 raise ValueError(
                     f"每页默认条数 {default} 超出上限 {maximum} / {kind}_limit_default "
                     f"({default}) exceeds {kind}_limit_max ({maximum})")
+        for channel, key in self.open311_keys.items():
+            if len(key.get_secret_value()) < 16:
+                raise ValueError(f"渠道 {channel} 的 api_key 太短 / the api_key of {channel} "
+                                 "needs 16 characters or more")
         return self

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 
+from api.auth import SignedIn, client_address, require_roles
 from api.deps import BBox, Offset, comma_list, get_dispatcher, limit_query
 from api.models import (
     CrsName,
@@ -23,6 +24,9 @@ from api.models import (
 from api.paging import page_links
 from api.settings import Settings
 from gridgis.dispatch import Dispatcher, Light
+from gridgis.people.access import SUPERVISION
+from gridgis.people.staff import StaffMember
+from gridgis.store.base import Reporter
 
 __all__ = ["create_router"]
 
@@ -30,6 +34,7 @@ Dispatch = Annotated[Dispatcher, Depends(get_dispatcher)]
 
 
 def locate(
+    person: SignedIn,
     dispatcher: Dispatch,
     lon: Annotated[float, Query(ge=-180, le=180)],
     lat: Annotated[float, Query(ge=-90, le=90)],
@@ -53,6 +58,8 @@ def categories(dispatcher: Dispatch) -> list[dict[str, object]]:
 
 
 def report(
+    person: SignedIn,
+    request: Request,
     dispatcher: Dispatch,
     body: IncidentIn,
     response: Response,
@@ -63,10 +70,13 @@ def report(
     The same idempotency key (body field or ``Idempotency-Key`` header) never
     creates two incidents: a repeat answers 200 with the first one.
     """
+    reporter = Reporter(**body.reporter.model_dump(), channel=body.source.value) \
+        if body.reporter else None
     record, created = dispatcher.report(
         lon=body.lon, lat=body.lat, crs=body.crs, category=body.category,
         description=body.description, source=body.source, reported_at=body.reported_at,
-        actor=body.actor, idempotency_key=body.idempotency_key or idempotency_key)
+        idempotency_key=body.idempotency_key or idempotency_key, by=person,
+        reporter=reporter, client=client_address(request))
     response.status_code = 201 if created else 200
     response.headers["Location"] = f"/incidents/{record['incident_id']}"
     return Incident(**record)
@@ -75,20 +85,29 @@ def report(
 SortName = Literal["light", "reported_at", "-reported_at", "due_at"]
 
 
-def read_incident(dispatcher: Dispatch, incident_id: str) -> IncidentDetail:
-    """One incident with its event history."""
-    return IncidentDetail(**dispatcher.incident(incident_id))
+def read_incident(person: SignedIn, dispatcher: Dispatch, incident_id: str) -> IncidentDetail:
+    """One incident of your jurisdiction with its event history."""
+    return IncidentDetail(**dispatcher.incident(incident_id, person=person))
 
 
-def move(dispatcher: Dispatch, incident_id: str, body: TransitionIn) -> IncidentDetail:
-    """Take an action; 409 with the reason when it is not allowed now or someone acted first."""
-    dispatcher.transition(incident_id, action=body.action, actor=body.actor, role=body.role,
-                          note=body.note, version=body.version, unit_id=body.unit_id,
-                          satisfaction=body.satisfaction, hours=body.hours)
-    return IncidentDetail(**dispatcher.incident(incident_id))
+def move(person: SignedIn, request: Request, dispatcher: Dispatch, incident_id: str,
+         body: TransitionIn) -> IncidentDetail:
+    """Take an action as the signed-in person.
+
+    403 with the reason when you may not take it on this incident (role,
+    jurisdiction, the level that holds it); 409 when the incident's state
+    does not allow it now or someone acted first.
+    """
+    moved = dispatcher.transition(incident_id, action=body.action, note=body.note,
+                                  version=body.version, unit_id=body.unit_id,
+                                  satisfaction=body.satisfaction, hours=body.hours, by=person,
+                                  client=client_address(request))
+    # the answer shows the step just taken, even when it handed the matter out of one's hands
+    return IncidentDetail(**moved, events=dispatcher.store.events(incident_id))
 
 
-def supervise(dispatcher: Dispatch) -> list[Incident]:
+def supervise(person: Annotated[StaffMember, Depends(require_roles(*SUPERVISION))],
+              dispatcher: Dispatch) -> list[Incident]:
     """Escalate overdue incidents now (a scheduler calls this every few minutes)."""
     return [Incident(**i) for i in dispatcher.supervise()]
 
@@ -105,6 +124,7 @@ def create_router(settings: Settings) -> APIRouter:
 
     @router.get("/incidents", response_model=IncidentPage)
     def list_incidents(
+        person: SignedIn,
         request: Request,
         dispatcher: Dispatch,
         bbox: BBox,
@@ -122,7 +142,7 @@ def create_router(settings: Settings) -> APIRouter:
         limit: int = bounded_limit,
         offset: Offset = 0,
     ) -> IncidentPage:
-        """Incidents, red first (pinned to the top) unless another sort is asked."""
+        """Incidents of your jurisdiction, red first (pinned to the top) unless asked otherwise."""
         lights = comma_list(light)
         if set(lights) - set(Light):
             raise RequestValidationError([{"loc": ("query", "light"), "type": "value_error",
@@ -132,7 +152,7 @@ def create_router(settings: Settings) -> APIRouter:
             grid_code=grid, community_code=community, township_code=township, bbox=bbox,
             reported_from=to_cst_naive(reported_from) if reported_from else None,
             reported_to=to_cst_naive(reported_to) if reported_to else None,
-            sort=sort, offset=offset, limit=limit)
+            sort=sort, offset=offset, limit=limit, person=person)
         links = [Link(**link) for link in page_links(request, offset=offset, limit=limit,
                                                       matched=page.matched,
                                                       media_type="application/json")]

@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 
 from api import create_app
 from api.settings import Settings
+from gridgis.people import StaffMember
 from gridgis.store import SQLiteStore
 
 
@@ -31,13 +32,83 @@ def clock() -> ManualClock:
     return ManualClock(dt.datetime(2026, 11, 2, 9, 0))
 
 
+def district_roster(layers) -> list[StaffMember]:
+    """One person per grid, community, township and unit, the county, an analyst, an admin.
+
+    Ids say whom they serve: ``wg<grid>``, ``sq<community>``, ``jd<township>``,
+    ``dw<unit>``, ``qx<county>``.
+    """
+    county = layers.townships["code"].iloc[0][:6]
+    people = [StaffMember(f"wg{g.code}", f"网格员{g.code[-3:]}", "grid_worker",
+                          g.community_code, grade="grid_head", grids=(g.code,))
+              for g in layers.grids.itertuples()]
+    people += [StaffMember(f"sq{c}", f"社区{c[-3:]}", "community", c)
+               for c in layers.communities["code"]]
+    people += [StaffMember(f"jd{t}", f"街道{t[-3:]}", "township", t)
+               for t in layers.townships["code"]]
+    people += [StaffMember(f"dw{u}", f"单位{u}", "unit", unit_id=u)
+               for u in layers.units["unit_id"]]
+    people += [StaffMember(f"qx{county}", "县指挥中心", "command_centre", county),
+               StaffMember("fx01", "分析员", "analyst", county),
+               StaffMember("gl01", "管理员", "admin", county)]
+    return people
+
+
+class Desk:
+    """Tokens of the roster's people, and who of them stands how to an incident."""
+
+    def __init__(self, app, people: list[StaffMember]) -> None:
+        self.app = app
+        self.people = {p.staff_id: p for p in people}
+        self.county = next(p for p in people if p.role == "command_centre")
+
+    def headers(self, staff_id: str) -> dict[str, str]:
+        token = self.app.state.tokens.issue(self.people[staff_id])
+        return {"Authorization": f"Bearer {token}"}
+
+    def person_for(self, role: str, incident: dict) -> str:
+        """The id of the person of ``role`` responsible for ``incident``."""
+        units = [p for p in self.people.values() if p.role == "unit"]
+        unit = f"dw{incident['unit_id']}" if incident.get("unit_id") else units[0].staff_id
+        return {"grid_worker": f"wg{incident['grid_code']}",
+                "community": f"sq{incident['community_code']}",
+                "township": f"jd{incident['township_code']}",
+                "unit": unit, "command_centre": self.county.staff_id}.get(role, role)
+
+
 @pytest.fixture
-def client(small_layers, tmp_path, clock):
-    store = SQLiteStore(tmp_path / "incidents.sqlite")
-    app = create_app(Settings(max_body_bytes=16384), layers=small_layers, store=store, clock=clock)
+def store(tmp_path):
+    s = SQLiteStore(tmp_path / "incidents.sqlite")
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def app(small_layers, store, clock):
+    for person in district_roster(small_layers):
+        store.staff.save(person)
+    return create_app(Settings(max_body_bytes=16384), layers=small_layers, store=store,
+                      clock=clock)
+
+
+@pytest.fixture
+def desk(app, small_layers) -> Desk:
+    return Desk(app, district_roster(small_layers))
+
+
+@pytest.fixture
+def client(app, desk):
+    """A client signed in as the county command centre (sees all, reports anywhere)."""
+    with TestClient(app, raise_server_exceptions=False,
+                    headers=desk.headers(desk.county.staff_id)) as c:
+        c.desk = desk
+        yield c
+
+
+@pytest.fixture
+def anonymous(app):
     with TestClient(app, raise_server_exceptions=False) as c:
         yield c
-    store.close()
 
 
 @pytest.fixture

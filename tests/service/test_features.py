@@ -9,6 +9,7 @@ from pydantic import ValidationError
 from api import create_app
 from api.settings import Settings
 from gridgis.store import SQLiteStore
+from tests.service.conftest import district_roster
 
 
 def _link(body, rel):
@@ -53,7 +54,11 @@ def tight_client(small_layers, tmp_path):
     store = SQLiteStore(tmp_path / "tight.sqlite")
     settings = Settings(items_limit_default=2, items_limit_max=5, incidents_limit_default=3,
                         incidents_limit_max=4)
-    with TestClient(create_app(settings, layers=small_layers, store=store)) as c:
+    county = district_roster(small_layers)[-3]
+    store.staff.save(county)
+    app = create_app(settings, layers=small_layers, store=store)
+    token = app.state.tokens.issue(county)
+    with TestClient(app, headers={"Authorization": f"Bearer {token}"}) as c:
         yield c
     store.close()
 

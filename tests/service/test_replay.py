@@ -11,7 +11,7 @@ from api.settings import Settings
 from gridgis.dispatch import light_of
 from gridgis.store import SQLiteStore
 
-from .conftest import ManualClock
+from .conftest import Desk, ManualClock, district_roster
 
 DAY = dt.datetime(2026, 10, 20)
 END = DAY + dt.timedelta(days=1)
@@ -61,9 +61,14 @@ def replay(sample_layers, tmp_path_factory):
     day = archive[(archive["reported_at"] >= DAY) & (archive["reported_at"] < END)]
     clock = ManualClock(DAY)
     store = SQLiteStore(tmp_path_factory.mktemp("replay") / "incidents.sqlite")
+    people = district_roster(sample_layers)
+    for person in people:
+        store.staff.save(person)
     app = create_app(Settings(), layers=sample_layers, store=store, clock=clock)
+    desk = Desk(app, people)
     ids: dict[str, str] = {}
-    with TestClient(app, raise_server_exceptions=False) as client:
+    with TestClient(app, raise_server_exceptions=False,
+                    headers=desk.headers(desk.county.staff_id)) as client:
         for when, _, action, inc in _events(day):
             clock.now = when.to_pydatetime()
             if action == "report":
@@ -77,14 +82,16 @@ def replay(sample_layers, tmp_path_factory):
             role = {"accept": "community", "dispatch": "township", "start": "unit",
                     "resolve": "unit", "verify": "grid_worker", "close": "grid_worker",
                     "reject": "community"}[action]
-            body = {"action": action, "actor": "replay", "role": role}
+            body = {"action": action}
+            seen = client.get(f"/incidents/{ids[inc.incident_id]}").json()
             if action == "dispatch":
                 body["unit_id"] = inc.unit_id
             if action == "close":
                 body["satisfaction"] = inc.satisfaction
             if action == "reject":
                 body["note"] = "重复上报"
-            r = client.post(f"/incidents/{ids[inc.incident_id]}/transitions", json=body)
+            r = client.post(f"/incidents/{ids[inc.incident_id]}/transitions", json=body,
+                            headers=desk.headers(desk.person_for(role, seen)))
             assert r.status_code == 200, (action, r.text)
         clock.now = END
         listing = client.get("/incidents", params={"limit": 1000}).json()
