@@ -20,7 +20,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 FIRST_PARTY = {"gridgis", "api"}
 SERVE = "gridgis/cli/serve.py"
-NOT_IMPORTED = {"pyarrow": "geopandas reads and writes Parquet through it"}
+NOT_IMPORTED = {"pyarrow": "geopandas reads and writes Parquet through it",
+                "python-multipart": "FastAPI parses the sign-in form (OAuth2 password flow) "
+                                    "through it"}
 
 
 def _normalize(name: str) -> str:
@@ -85,7 +87,7 @@ def test_every_declared_dependency_is_imported():
     unused = (declared["core"] | declared["api"]) - imported - set(NOT_IMPORTED)
     assert not unused, f"declared but never imported: {sorted(unused)}"
     for name in NOT_IMPORTED:
-        assert name in declared["core"] and name not in imported, name
+        assert name in declared["core"] | declared["api"] and name not in imported, name
 
 
 def test_only_the_serve_command_imports_the_api():
