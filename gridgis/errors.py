@@ -18,6 +18,7 @@ __all__ = [
     "MissingLayerError",
     "OutsideDistrictError",
     "PlanError",
+    "StoreError",
     "TransitionError",
 ]
 
@@ -98,3 +99,17 @@ class IncidentNotFoundError(GridGisError, LookupError):
 
 class PlanError(GridGisError, ValueError):
     """A grid plan cannot be built, edited or adopted as asked (the message says why)."""
+
+
+class StoreError(GridGisError, RuntimeError):
+    """The incident store cannot be used: damaged, read-only, incomplete or too new.
+
+    Attributes
+    ----------
+    path : str or None
+        The store's file (None for a store in memory).
+    """
+
+    def __init__(self, message: str, *, path: str | None = None) -> None:
+        super().__init__(message)
+        self.path = path
