@@ -70,6 +70,7 @@ def create_app(settings: Settings | None = None, *, layers: Layers | None = None
             store = SQLiteStore(store_path_for(settings.layers))
         else:
             store = SQLiteStore(":memory:")
+    store.check(writable=True)  # a store the service cannot write ends start-up (StoreError)
     dispatch_settings = DispatchSettings(
         yellow_share=settings.yellow_share, duplicate_radius_m=settings.duplicate_radius_m,
         nearest_k=settings.nearest_k,

@@ -21,6 +21,7 @@ __all__ = [
     "PlanError",
     "SignInError",
     "StaffError",
+    "StoreError",
     "TransitionError",
 ]
 
@@ -117,3 +118,17 @@ class SignInError(GridGisError, PermissionError):
 
 class AccessDeniedError(GridGisError, PermissionError):
     """The signed-in person may not do this, or not here (the message says why)."""
+
+
+class StoreError(GridGisError, RuntimeError):
+    """The incident store cannot be used: damaged, read-only, incomplete or too new.
+
+    Attributes
+    ----------
+    path : str or None
+        The store's file (None for a store in memory).
+    """
+
+    def __init__(self, message: str, *, path: str | None = None) -> None:
+        super().__init__(message)
+        self.path = path

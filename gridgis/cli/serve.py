@@ -34,9 +34,13 @@ def serve(
 
     from api.main import create_app
     from api.settings import Settings
+    from gridgis.store import SQLiteStore, store_path_for
 
     if path is not None and not path.exists():
         raise FileNotFoundError(f"{path}: no such file")
+    store_file = store or (store_path_for(path) if path is not None else ":memory:")
+    incidents = SQLiteStore(store_file)  # first: a store that cannot be used ends start-up
+    incidents.check(writable=True)  # with one line (StoreError), before the district loads
     clock = None
     if demo:
         from gridgis.sample import SAMPLE_END
@@ -44,7 +48,7 @@ def serve(
         clock = SAMPLE_END.astype("datetime64[s]").item()
     settings = Settings(layers=path, store=store, clock=clock)
     err.print(f"loading {path or 'the built-in sample district'} …", highlight=False)
-    application = create_app(settings)
+    application = create_app(settings, store=incidents)
     if demo:
         from gridgis.dispatch.seed import seed_open_incidents
 

@@ -17,12 +17,13 @@ import sqlalchemy as sa
 from sqlalchemy import event as sa_event
 from sqlalchemy.exc import IntegrityError
 
-from gridgis.errors import ConflictError, IncidentNotFoundError
+from gridgis.errors import ConflictError, IncidentNotFoundError, StoreError
 from gridgis.incidents.names import CLOSED_STATES, Light
 from gridgis.incidents.record import IncidentRecord, record_fields
+from gridgis.store._checks import missing_schema, store_error
 from gridgis.store.audit import AuditBreak, chain_breaks, event_hash
 from gridgis.store.base import Event, IncidentQuery, IncidentStore, Page, Reporter
-from gridgis.store.staff import StaffDirectory, create_staff_tables
+from gridgis.store.staff import StaffDirectory, create_staff_tables, staff_metadata
 
 __all__ = ["SCHEMA_VERSION", "SQLiteStore", "columns_match_record", "store_path_for"]
 
@@ -225,7 +226,10 @@ class SQLiteStore(IncidentStore):
     def __init__(self, path: str | os.PathLike[str]) -> None:
         memory = str(path) == ":memory:"
         if not memory:
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            try:
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise store_error(exc, path) from None
         url = "sqlite://" if memory else f"sqlite:///{Path(path)}"
         kwargs: dict[str, Any] = {"connect_args": {"check_same_thread": False,
                                                    "timeout": 30}}
@@ -249,7 +253,15 @@ class SQLiteStore(IncidentStore):
         def _on_begin(conn: sa.Connection) -> None:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
-        self._migrate()
+        try:
+            try:
+                self._migrate()
+            except sa.exc.DBAPIError as exc:  # not a database, read-only, cannot be created
+                raise store_error(exc, self.path) from None
+            self.check()
+        except StoreError:
+            self.engine.dispose()
+            raise
         self.staff = StaffDirectory(self.engine)
 
     # -- schema ------------------------------------------------------------------------
@@ -259,13 +271,44 @@ class SQLiteStore(IncidentStore):
             current = conn.execute(sa.select(sa.func.max(schema_version.c.version))).scalar()
             current = current or 0
             if current > SCHEMA_VERSION:
-                raise RuntimeError(
-                    f"the incident store {self.path} has schema version {current}, newer than "
-                    f"this gridgis ({SCHEMA_VERSION}); upgrade gridgis")
+                raise StoreError(
+                    f"事件库 {self.path} 的表结构版本 {current} 新于本程序 / the incident store "
+                    f"{self.path} has schema version {current}, newer than this gridgis "
+                    f"({SCHEMA_VERSION}); upgrade gridgis", path=str(self.path))
             for version in range(current + 1, SCHEMA_VERSION + 1):
                 MIGRATIONS[version](conn)
                 conn.execute(sa.delete(schema_version))
                 conn.execute(sa.insert(schema_version).values(version=version))
+
+    def check(self, *, writable: bool = False) -> None:
+        """One cheap read of the schema; raise if a table or column is missing.
+
+        Parameters
+        ----------
+        writable : bool, default False
+            Also check that the file can be written (without writing anything):
+            a service that records reports checks this at start-up.
+
+        Raises
+        ------
+        StoreError
+            The file cannot be read (or written), or lacks a table or column of
+            this version's schema (the message names the file and what is wrong).
+        """
+        try:
+            with self.engine.connect() as conn:
+                missing = missing_schema(conn, metadata) + missing_schema(conn, staff_metadata)
+                if writable and not missing:  # a write statement that changes nothing
+                    conn.exec_driver_sql("UPDATE schema_version SET version = version WHERE 0")
+                conn.rollback()
+        except sa.exc.DBAPIError as exc:
+            raise store_error(exc, self.path) from None
+        if missing:
+            raise StoreError(
+                f"事件库 {self.path} 缺少{'、'.join(m.split(' / ')[0] for m in missing)} / the "
+                f"incident store {self.path} lacks "
+                f"{', '.join(m.split(' / ')[1] for m in missing)}: restore it from a backup or "
+                "move it aside to start a new store", path=str(self.path))
 
     @property
     def schema_version(self) -> int:

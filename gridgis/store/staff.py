@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from gridgis.errors import StaffError
 from gridgis.people.staff import StaffMember
 
-__all__ = ["StaffDirectory", "create_staff_tables", "staff", "staff_grids"]
+__all__ = ["StaffDirectory", "create_staff_tables", "staff", "staff_grids", "staff_metadata"]
 
 staff_metadata = sa.MetaData()
 staff = sa.Table(
