@@ -54,7 +54,7 @@ def tight_client(small_layers, tmp_path):
     store = SQLiteStore(tmp_path / "tight.sqlite")
     settings = Settings(items_limit_default=2, items_limit_max=5, incidents_limit_default=3,
                         incidents_limit_max=4)
-    county = district_roster(small_layers)[-3]
+    county = next(p for p in district_roster(small_layers) if p.role == "command_centre")
     store.staff.save(county)
     app = create_app(settings, layers=small_layers, store=store)
     token = app.state.tokens.issue(county)
