@@ -14,7 +14,8 @@ from xstatic.pkg import leaflet
 import gridgis
 from api.errors import install_error_handlers
 from api.middleware import BodyLimit
-from api.routes import features, incidents, open311
+from api.routes import docs, features, health, incidents, open311
+from api.security import install_security
 from api.settings import Settings
 from gridgis.dispatch import Dispatcher, DispatchSettings, WorkingCalendar, china_now
 from gridgis.index.cache import cached_index
@@ -77,16 +78,22 @@ def create_app(settings: Settings | None = None, *, layers: Layers | None = None
                             clock=clock or _clock(settings.clock))
 
     app = FastAPI(title=settings.title, version=gridgis.__version__,
-                  description="Grid-based community governance: locate, dispatch, supervise.")
+                  description="Grid-based community governance: locate, dispatch, supervise.",
+                  docs_url=None, redoc_url=None)  # /docs served offline below; no ReDoc
     app.state.dispatcher = dispatcher
     app.state.settings = settings
     install_error_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    install_security(app, allowed_hosts=settings.allowed_hosts,
+                     cors_origins=settings.cors_origins)
     app.include_router(incidents.create_router(settings))
     app.include_router(features.create_router(settings))
     app.include_router(open311.router)
+    app.include_router(health.create_router())
+    app.include_router(docs.create_router(title=settings.title))
 
     app.mount("/static/leaflet", StaticFiles(directory=leaflet.BASE_DIR), name="leaflet")
+    app.mount(docs.SWAGGER_UI_URL, StaticFiles(directory=docs.SWAGGER_UI), name="swagger-ui")
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/", tags=["landing"], response_model=None)
