@@ -55,7 +55,8 @@ ERROR_STATUS: list[tuple[type[Exception], int, str | None]] = [
 TITLES = {400: "Bad request", 401: "Sign in first", 403: "Forbidden", 404: "Not found",
           405: "Method not allowed", 409: "Conflict", 413: "Request too large",
           415: "Unsupported media type",
-          422: "Unprocessable input", 429: "Too many requests", 500: "Internal error"}
+          422: "Unprocessable input", 429: "Too many requests", 500: "Internal error",
+          503: "Service unavailable"}
 
 
 def problem(status: int, detail: str, *, field: str | None = None,

@@ -47,6 +47,9 @@ def serve(
 
         clock = SAMPLE_END.astype("datetime64[s]").item()
     settings = Settings(layers=path, store=store, clock=clock)
+    if host.lower() not in settings.allowed_hosts:  # the address it listens on is its own
+        settings = Settings(layers=path, store=store, clock=clock,
+                            allowed_hosts=[*settings.allowed_hosts, host])
     err.print(f"loading {path or 'the built-in sample district'} …", highlight=False)
     application = create_app(settings, store=incidents)
     if demo:

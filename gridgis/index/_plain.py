@@ -18,8 +18,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["PLAIN_KINDS", "digest", "from_json", "join_bytes", "read_plain", "split_bytes",
-           "to_json"]
+__all__ = ["PLAIN_KINDS", "digest", "from_json", "join_bytes", "read_meta", "read_plain",
+           "split_bytes", "to_json"]
 
 PLAIN_KINDS = frozenset("biufUS")
 """numpy dtype kinds an index file may hold: bool, integers, floats, fixed-width strings."""
@@ -85,3 +85,9 @@ def read_plain(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
         if a.dtype.kind not in PLAIN_KINDS:
             raise ValueError(f"array {name!r} of {path} is {a.dtype}, not a plain array")
     return arrays
+
+
+def read_meta(path: str | os.PathLike[str]) -> Any:
+    """The JSON metadata of an index file alone (the other arrays are not read)."""
+    with np.load(path, allow_pickle=False) as data:
+        return from_json(data["meta"])

@@ -4,7 +4,8 @@ Building a :class:`~gridgis.GridIndex` takes seconds for a district and minutes
 for a province; loading one written by :meth:`GridIndex.save` takes a fraction of
 that. :func:`cached_index` keeps ``NAME.gridindex.npz`` beside ``NAME.gpkg`` with
 a small signature file: the GeoPackage's size, modification time and SHA-256,
-the index format, the snapping tolerance and the SHA-256 of the cache file.
+the index format, the snapping tolerance and the SHA-256 of the cache's arrays
+(which the cache also holds, and :meth:`GridIndex.load` checks).
 While they match, the index is loaded; when the GeoPackage changes, or the
 cache is missing, unreadable, from another version or altered after it was
 written (its digest no longer matches), the index is rebuilt and the cache
@@ -82,9 +83,7 @@ def cached_index(layers_path: str | os.PathLike[str], layers: Layers | None = No
         stored = json.loads(sign_path.read_text(encoding="utf-8"))
         cache_sha256 = stored.pop("cache_sha256", None) if isinstance(stored, dict) else None
         if stored == signature:
-            if cache_sha256 != _sha256(cache):
-                raise ValueError("the cache file does not match the SHA-256 of its signature")
-            return GridIndex.load(cache)
+            return GridIndex.load(cache, sha256=cache_sha256 or "")
         log.info("grid index cache %s is out of date; rebuilding it", cache)
     except FileNotFoundError:  # no cache yet
         pass
@@ -94,7 +93,7 @@ def cached_index(layers_path: str | os.PathLike[str], layers: Layers | None = No
                                   snap_tolerance_m=snap_tolerance_m)
     try:
         index.save(cache)
-        signature["cache_sha256"] = _sha256(cache)
+        signature["cache_sha256"] = GridIndex.saved_digest(cache)
         sign_path.write_text(json.dumps(signature), encoding="utf-8")
     except OSError as exc:
         log.warning("could not write the grid index cache %s: %s", cache, exc)

@@ -59,7 +59,15 @@ from gridgis.index._kernels.layout import (
 )
 from gridgis.index._kernels.locate import locate_full, locate_packed
 from gridgis.index._kernels.snap import lonely_cells, snap_packed
-from gridgis.index._plain import digest, from_json, join_bytes, read_plain, split_bytes, to_json
+from gridgis.index._plain import (
+    digest,
+    from_json,
+    join_bytes,
+    read_meta,
+    read_plain,
+    split_bytes,
+    to_json,
+)
 from gridgis.index.polygon import PolygonIndex
 from gridgis.schemas import PATROL_LEVELS
 
@@ -466,18 +474,29 @@ class GridIndex:
         return path
 
     @classmethod
-    def load(cls, path: str | os.PathLike[str]) -> GridIndex:
+    def load(cls, path: str | os.PathLike[str], *, sha256: str | None = None) -> GridIndex:
         """Read an index written by :meth:`save`.
+
+        Parameters
+        ----------
+        path : path-like
+            The ``.npz`` file.
+        sha256 : str, optional
+            The digest the file must carry (the one :meth:`saved_digest` gave when
+            it was written): another valid index file is refused too.
 
         Raises
         ------
         LayerError
             The file is from another gridgis version, holds anything but plain
-            arrays (a pickled object is refused, never run), or its arrays do not
-            match the digest written with them (a damaged or altered file).
+            arrays (a pickled object is refused, never run), its arrays do not
+            match the digest written with them (a damaged or altered file), or
+            that digest is not ``sha256``.
         """
         try:
             data = read_plain(path)
+        except FileNotFoundError:
+            raise
         except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
             raise LayerError(f"索引文件 {path} 无法读取或含有非数值数组，请重建 / {path} is not a "
                              f"grid index of plain arrays ({exc}); rebuild it",
@@ -489,6 +508,9 @@ class GridIndex:
         except (KeyError, ValueError):
             raise LayerError(f"索引文件 {path} 来自其他版本，请重建 / {path} was written by "
                              "another gridgis version; rebuild it", layer="grids") from None
+        if sha256 is not None and meta.get("sha256") != sha256:
+            raise LayerError(f"索引文件 {path} 不是所期望的那一份，请重建 / {path} is not the "
+                             "index file expected (another digest); rebuild it", layer="grids")
         if meta.get("sha256") != digest(data):
             raise LayerError(f"索引文件 {path} 内容与其摘要不符，请重建 / the arrays of {path} "
                              "do not match their SHA-256 digest (damaged or altered); rebuild it",
@@ -511,6 +533,11 @@ class GridIndex:
         self._tree = None
         self._cache = {}
         return self
+
+    @staticmethod
+    def saved_digest(path: str | os.PathLike[str]) -> str:
+        """The SHA-256 of the arrays of an index file, as written in it (read alone)."""
+        return str(read_meta(path)["sha256"])
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)

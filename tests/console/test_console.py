@@ -121,8 +121,8 @@ def test_click_locates_report_appears_and_transition_updates(page, server, small
     assert item.get_attribute("data-light") == "green"
     _shot(page, "reported")
     panel.locator("button[data-action=accept]").click()
-    page.wait_for_function(
-        "document.getElementById('p-status').dataset.status === 'accepted'")
+    # a selector, not a script string: the page's CSP forbids evaluating strings
+    page.locator("#p-status[data-status=accepted]").wait_for(state="attached")
     assert panel.locator(".timeline li").count() == 2
     assert page.blocked == [] and page.errors == []
     _shot(page, "accepted")
