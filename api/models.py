@@ -9,10 +9,12 @@ from zoneinfo import ZoneInfo
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer
 
 from gridgis.incidents.names import Level, Light, Source, State
+from gridgis.people.roles import Grade
 
 __all__ = [
     "CrsName",
     "EventOut",
+    "GridWorker",
     "Incident",
     "IncidentDetail",
     "IncidentIn",
@@ -73,6 +75,15 @@ class UnitSuggestion(BaseModel):
     method: Literal["euclidean", "network"]
 
 
+class GridWorker(BaseModel):
+    """A grid's worker: from the staff directory, or a name only from the grid layer."""
+
+    staff_id: str | None
+    name: str
+    grade: Grade | None
+    phone: str | None = Field(description="masked, e.g. 138****1234")
+
+
 class LocateResponse(BaseModel):
     """Where a point falls: grid, community, township, patrol level, nearest units."""
 
@@ -88,6 +99,8 @@ class LocateResponse(BaseModel):
     patrol_level: str | None
     workers: int | None
     worker_names: str | None
+    grid_workers: list[GridWorker] = Field(
+        default_factory=list, description="the grid's workers, grid heads first")
     match: Literal["inside", "boundary", "snapped"]
     edge_distance_m: float | None
     near_edge: bool

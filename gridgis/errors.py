@@ -19,6 +19,7 @@ __all__ = [
     "MissingLayerError",
     "OutsideDistrictError",
     "PlanError",
+    "RosterError",
     "SignInError",
     "StaffError",
     "StoreError",
@@ -110,6 +111,21 @@ class StaffError(GridGisError, ValueError):
     def __init__(self, message: str, *, field: str | None = None) -> None:
         super().__init__(message)
         self.field = field
+
+
+class RosterError(StaffError):
+    """Rows of a staff roster are malformed; nothing of the roster was saved.
+
+    Attributes
+    ----------
+    problems : list of (int, str, str)
+        Every bad row: its row number in the file (the header is row 1), the
+        field to blame and the reason.
+    """
+
+    def __init__(self, message: str, *, problems: list[tuple[int, str, str]]) -> None:
+        super().__init__(message, field=problems[0][1] if problems else None)
+        self.problems = list(problems)
 
 
 class SignInError(GridGisError, PermissionError):

@@ -7,13 +7,35 @@ when the command runs, so the library and ``gridgis --help`` never load it.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from gridgis.cli._output import clear_errors, err
 
+if TYPE_CHECKING:
+    from gridgis.dispatch.service import Dispatcher
+
 __all__ = ["serve"]
+
+
+def _demo_staff(dispatcher: Dispatcher) -> None:
+    """Fill an empty staff directory with the sample roster; print accounts to try."""
+    from gridgis.people.roles import ROLE_NAMES, StaffRole
+    from gridgis.sample import DEMO_PASSWORD, load_sample_staff
+
+    accounts = load_sample_staff(dispatcher.store.staff, dispatcher.layers)
+    if accounts is None:
+        err.print(f"人员目录已有 {dispatcher.store.staff.count()} 人，未载入样例名册 / the staff "
+                  "directory has people already; the sample roster was not loaded",
+                  highlight=False)
+        return
+    err.print(f"已载入样例名册，演示账号（密码均为 {DEMO_PASSWORD}）/ loaded the sample roster; "
+              f"accounts to try (password {DEMO_PASSWORD} for all):", highlight=False)
+    for row in accounts.itertuples():
+        err.print(f"  {row.staff_id:<15} {row.name}  {ROLE_NAMES[StaffRole(row.role)]} / "
+                  f"{row.role}",
+                  highlight=False)
 
 
 @clear_errors
@@ -27,7 +49,9 @@ def serve(
         help="Incident database (SQLite file); default: beside FILE.")] = None,
     demo: Annotated[bool, typer.Option(
         help="Run the sample's clock (2026-11-01 09:00 onwards) and load the archive's "
-             "open incidents into the store, so the console shows a live board.")] = False,
+             "open incidents into the store, so the console shows a live board; an empty "
+             "staff directory gets the sample roster, every account with one demo password "
+             "(printed).")] = False,
 ) -> None:
     """Serve the dispatch API (and the dispatcher console) on FILE."""
     import uvicorn
@@ -59,5 +83,6 @@ def serve(
         if dispatcher.layers.incidents is not None:
             n = seed_open_incidents(dispatcher, dispatcher.layers.incidents)
             err.print(f"loaded {n} open incidents of the archive", highlight=False)
+        _demo_staff(dispatcher)
     err.print(f"serving on http://{host}:{port}/", highlight=False)
     uvicorn.run(application, host=host, port=port, log_level="warning")

@@ -116,6 +116,7 @@ class Dispatcher:
         dict
             ``lon``/``lat`` (WGS84), codes and names of grid, community and
             township, ``patrol_level``, ``workers``, ``worker_names``,
+            ``grid_workers`` (see :meth:`grid_workers`),
             ``match``, ``edge_distance_m``, ``near_edge`` and ``units``.
 
         Raises
@@ -142,8 +143,47 @@ class Dispatcher:
             or math.isnan(loc.edge_distance_m) else round(float(loc.edge_distance_m), 1),
         }
         out["near_edge"] = out["edge_distance_m"] is not None and out["edge_distance_m"] < 5.0
+        out.update(self.grid_workers(loc.grid_code, loc.workers, loc.worker_names))
         out["units"] = self.suggest_units(out["lon"], out["lat"], category=category)
         return out
+
+    def grid_workers(self, grid_code: str | None, workers: int | None = None,
+                     worker_names: str | None = None) -> dict[str, Any]:
+        """A grid's workers: from the staff directory, else the grid layer's names.
+
+        Parameters
+        ----------
+        grid_code : str or None
+        workers, worker_names : optional
+            The grid layer's count and 、-separated names (older files), used
+            when the directory has nobody active for the grid.
+
+        Returns
+        -------
+        dict
+            ``grid_workers``: one dict per person (``staff_id``, ``name``,
+            ``grade``, ``phone`` masked; the first three None but the name
+            for names from the layer), grid heads first; ``workers``: how
+            many (informants are listed but, as in the layer, not counted);
+            ``worker_names``: their names, 、-separated.
+        """
+        from gridgis.people.privacy import mask_phone
+        from gridgis.people.roles import Grade
+
+        people = [] if grid_code is None else self.store.staff.members(
+            grid_code=grid_code, active=True)
+        if not people:
+            names = [n for n in (worker_names or "").split("、") if n.strip()]
+            return {"workers": workers, "worker_names": worker_names, "grid_workers": [
+                {"staff_id": None, "name": n.strip(), "grade": None, "phone": None}
+                for n in names]}
+        rank = {grade: i for i, grade in enumerate(Grade)}
+        people.sort(key=lambda m: (rank[m.grade] if m.grade else len(rank), m.staff_id))
+        counted = [m for m in people if m.grade is not Grade.INFORMANT]
+        return {"workers": len(counted), "worker_names": "、".join(m.name for m in counted),
+                "grid_workers": [{"staff_id": m.staff_id, "name": m.name,
+                                  "grade": m.grade.value if m.grade else None,
+                                  "phone": mask_phone(m.phone)} for m in people]}
 
     def suggest_units(self, lon: float, lat: float, *, category: str | None = None
                       ) -> list[dict[str, Any]]:
