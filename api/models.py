@@ -23,6 +23,7 @@ __all__ = [
     "LocateResponse",
     "Me",
     "ReporterIn",
+    "ReporterOut",
     "Token",
     "TransitionIn",
     "UnitSuggestion",
@@ -212,10 +213,21 @@ class Incident(BaseModel):
     updated_at: CstOut
 
 
+class ReporterOut(BaseModel):
+    """The reporter's contact details: whole for the call-back roles, masked for others."""
+
+    name: str | None
+    phone: str | None
+    email: str | None
+    channel: str | None
+    masked: bool
+
+
 class IncidentDetail(Incident):
-    """An incident with its full event history."""
+    """An incident with its full event history (and its reporter, when one left details)."""
 
     events: list[EventOut]
+    reporter: ReporterOut | None = None
 
 
 class IncidentPage(BaseModel):

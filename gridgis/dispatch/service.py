@@ -7,6 +7,7 @@ holds no rule of its own; a notebook or a script can call it just the same.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 from collections.abc import Callable
@@ -38,6 +39,7 @@ from gridgis.nearest import UnitFinder
 from gridgis.people.access import (
     check_action,
     check_report,
+    contact_details,
     in_scope,
     permitted_actions,
     scope_of,
@@ -467,6 +469,10 @@ class Dispatcher:
         out = self.decorate(row, person=person)
         if events:
             out["events"] = self.store.events(incident_id)
+        if person is not None:
+            reporter = self.store.reporter(incident_id)
+            out["reporter"] = contact_details(person, None if reporter is None
+                                              else dataclasses.asdict(reporter))
         return out
 
     def incidents(self, *, person: StaffMember | None = None, **filters: Any) -> Page:

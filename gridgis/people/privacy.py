@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["COMPOUND_SURNAMES", "mask_name", "mask_phone", "mask_phones_in_text"]
+__all__ = ["COMPOUND_SURNAMES", "mask_email", "mask_name", "mask_phone", "mask_phones_in_text"]
 
 COMPOUND_SURNAMES = frozenset((
     "欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙",
@@ -113,6 +113,24 @@ def mask_name(name: str | None) -> str | None:
         return name
     surname = name[:2] if name[:2] in COMPOUND_SURNAMES and len(name) > 2 else name[0]
     return f"{surname}**"
+
+
+def mask_email(email: str | None) -> str | None:
+    """An e-mail address with its mailbox hidden but the first letter.
+
+    Examples
+    --------
+    >>> mask_email("zhangsan@example.cn")
+    'z***@example.cn'
+    >>> mask_email("no address") is None
+    True
+    """
+    if not email:
+        return email
+    box, at, domain = email.strip().partition("@")
+    if not at or not box or not domain:
+        return None  # not an address: nothing of it is shown
+    return f"{box[0]}***@{domain}"
 
 
 def mask_phones_in_text(text: str | None) -> str | None:
