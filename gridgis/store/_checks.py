@@ -37,16 +37,21 @@ def store_error(exc: BaseException, path: str | os.PathLike[str] | None) -> Stor
     return StoreError(text, path=None if path is None else str(path))
 
 
-def missing_schema(conn: sa.Connection, metadata: sa.MetaData) -> list[str]:
-    """Tables and columns of ``metadata`` the database lacks (empty: none)."""
-    inspector = sa.inspect(conn)
-    present = set(inspector.get_table_names())
+def missing_schema(cursor: Any, metadata: sa.MetaData) -> list[str]:
+    """Tables and columns of ``metadata`` the database lacks (empty: none).
+
+    Reads the catalogue through a DB-API ``cursor`` in autocommit, so the check
+    takes no lock that writers would wait for.
+    """
+    present = {row[0] for row in cursor.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table'")}
     missing = []
     for name, table in metadata.tables.items():
         if name not in present:
             missing.append(f"表 {name} / table {name}")
             continue
-        columns = {c["name"] for c in inspector.get_columns(name)}
+        quoted = '"' + name.replace('"', '""') + '"'
+        columns = {row[1] for row in cursor.execute(f"PRAGMA table_info({quoted})")}
         missing += [f"列 {name}.{c.name} / column {name}.{c.name}"
                     for c in table.columns if c.name not in columns]
     return missing

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -296,12 +297,20 @@ class SQLiteStore(IncidentStore):
             this version's schema (the message names the file and what is wrong).
         """
         try:
-            with self.engine.connect() as conn:
-                missing = missing_schema(conn, metadata) + missing_schema(conn, staff_metadata)
+            raw = self.engine.raw_connection()
+            try:
+                cursor = raw.cursor()
+                missing = missing_schema(cursor, metadata) + missing_schema(cursor, staff_metadata)
                 if writable and not missing:  # a write statement that changes nothing
-                    conn.exec_driver_sql("UPDATE schema_version SET version = version WHERE 0")
-                conn.rollback()
-        except sa.exc.DBAPIError as exc:
+                    cursor.execute("BEGIN IMMEDIATE")
+                    try:
+                        cursor.execute("UPDATE schema_version SET version = version WHERE 0")
+                    finally:
+                        cursor.execute("ROLLBACK")
+                cursor.close()
+            finally:
+                raw.close()
+        except (sa.exc.DBAPIError, sqlite3.Error) as exc:
             raise store_error(exc, self.path) from None
         if missing:
             raise StoreError(
