@@ -14,10 +14,12 @@ __all__ = [
     "CoordinateError",
     "GridGisError",
     "IncidentNotFoundError",
+    "InputError",
     "LayerError",
     "MissingLayerError",
     "OutsideDistrictError",
     "PlanError",
+    "StoreBusyError",
     "TransitionError",
 ]
 
@@ -98,3 +100,33 @@ class IncidentNotFoundError(GridGisError, LookupError):
 
 class PlanError(GridGisError, ValueError):
     """A grid plan cannot be built, edited or adopted as asked (the message says why)."""
+
+
+class InputError(GridGisError, ValueError):
+    """A value given to the library is unusable (empty, out of bounds, in the future).
+
+    Attributes
+    ----------
+    field : str
+        Name of the offending argument (``description``, ``reported_at``, …).
+    """
+
+    def __init__(self, message: str, *, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class StoreBusyError(GridGisError, RuntimeError):
+    """The incident store stayed locked by another writer beyond its busy timeout.
+
+    Nothing was written; the same call may be retried after a moment.
+
+    Attributes
+    ----------
+    retry_after : int
+        Seconds after which a retry is sensible.
+    """
+
+    def __init__(self, message: str, *, retry_after: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
