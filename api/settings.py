@@ -21,6 +21,8 @@ class Settings(BaseSettings):
     ``clock`` freezes "now" for demonstrations and replays of past data.
     ``items_limit_*`` bound ``limit`` of the OGC API items, ``incidents_limit_*``
     that of the incident listing (the default and the largest accepted).
+    ``oldest_report_days`` is how far back a report may be dated (see
+    :class:`gridgis.dispatch.DispatchSettings`).
     """
 
     model_config = SettingsConfigDict(env_prefix="GRIDGIS_", extra="ignore")
@@ -32,6 +34,7 @@ class Settings(BaseSettings):
     yellow_share: float = Field(0.8, gt=0.0, lt=1.0)
     duplicate_radius_m: float = Field(150.0, ge=0.0, le=5000.0)
     nearest_k: int = Field(3, ge=1, le=20)
+    oldest_report_days: int = Field(366 * 5, ge=1, le=36_600)
     max_body_bytes: int = Field(64_000, ge=1_024, le=10_000_000)
     items_limit_default: int = Field(10, ge=1, le=100_000)
     items_limit_max: int = Field(10_000, ge=1, le=100_000)
