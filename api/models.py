@@ -34,9 +34,19 @@ CST = ZoneInfo("Asia/Shanghai")
 
 
 def to_cst_naive(value: dt.datetime) -> dt.datetime:
-    """Naive China Standard Time (aware times are converted, naive ones taken as UTC+8)."""
+    """Naive China Standard Time (aware times are converted, naive ones taken as UTC+8).
+
+    Raises
+    ------
+    ValueError
+        When the time in China falls outside the calendar (years 1 to 9999).
+    """
     if value.tzinfo is not None:
-        value = value.astimezone(CST).replace(tzinfo=None)
+        try:
+            value = value.astimezone(CST).replace(tzinfo=None)
+        except OverflowError:
+            raise ValueError("换算为北京时间后超出公历范围 / the time in China (UTC+8) falls "
+                             "outside the years 1 to 9999") from None
     return value.replace(microsecond=0)
 
 

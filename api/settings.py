@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     attempts and Open311 reports. ``open311_keys`` gives each public intake
     channel (app, wechat, hotline, sensor) its ``api_key``, as JSON:
     ``GRIDGIS_OPEN311_KEYS='{"hotline": "…"}'``; without keys, public intake is closed.
+    ``oldest_report_days`` is how far back a report may be dated (see
+    :class:`gridgis.dispatch.DispatchSettings`).
     """
 
     model_config = SettingsConfigDict(env_prefix="GRIDGIS_", extra="ignore")
@@ -56,6 +58,7 @@ class Settings(BaseSettings):
     yellow_share: float = Field(0.8, gt=0.0, lt=1.0)
     duplicate_radius_m: float = Field(150.0, ge=0.0, le=5000.0)
     nearest_k: int = Field(3, ge=1, le=20)
+    oldest_report_days: int = Field(366 * 5, ge=1, le=36_600)
     max_body_bytes: int = Field(64_000, ge=1_024, le=10_000_000)
     items_limit_default: int = Field(10, ge=1, le=100_000)
     items_limit_max: int = Field(10_000, ge=1, le=100_000)

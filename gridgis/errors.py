@@ -15,6 +15,7 @@ __all__ = [
     "CoordinateError",
     "GridGisError",
     "IncidentNotFoundError",
+    "InputError",
     "LayerError",
     "MissingLayerError",
     "OutsideDistrictError",
@@ -22,6 +23,7 @@ __all__ = [
     "RosterError",
     "SignInError",
     "StaffError",
+    "StoreBusyError",
     "StoreError",
     "TransitionError",
 ]
@@ -113,6 +115,20 @@ class StaffError(GridGisError, ValueError):
         self.field = field
 
 
+class InputError(GridGisError, ValueError):
+    """A value given to the library is unusable (empty, out of bounds, in the future).
+
+    Attributes
+    ----------
+    field : str
+        Name of the offending argument (``description``, ``reported_at``, …).
+    """
+
+    def __init__(self, message: str, *, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
 class RosterError(StaffError):
     """Rows of a staff roster are malformed; nothing of the roster was saved.
 
@@ -148,3 +164,19 @@ class StoreError(GridGisError, RuntimeError):
     def __init__(self, message: str, *, path: str | None = None) -> None:
         super().__init__(message)
         self.path = path
+
+
+class StoreBusyError(GridGisError, RuntimeError):
+    """The incident store stayed locked by another writer beyond its busy timeout.
+
+    Nothing was written; the same call may be retried after a moment.
+
+    Attributes
+    ----------
+    retry_after : int
+        Seconds after which a retry is sensible.
+    """
+
+    def __init__(self, message: str, *, retry_after: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -39,7 +39,7 @@ def test_a_damaged_store_is_one_line(tmp_path):
     store = tmp_path / "damaged.sqlite"
     store.write_bytes(b"these are not the pages of a database " * 200)
     line = _one_line(_serve(store), str(store), "not a SQLite database", "不是 SQLite 数据库")
-    assert line.startswith("error:")
+    assert line.startswith("错误 / error:")
 
 
 def test_a_read_only_store_that_needs_its_schema_is_one_line(tmp_path):

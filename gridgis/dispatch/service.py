@@ -20,7 +20,13 @@ from gridgis.dispatch.effects import Step
 from gridgis.dispatch.rules import allowed_actions, check_transition
 from gridgis.dispatch.settings import DispatchSettings
 from gridgis.dispatch.timing import deadlines_for, light_of
-from gridgis.errors import AccessDeniedError, CategoryError, ConflictError, TransitionError
+from gridgis.errors import (
+    AccessDeniedError,
+    CategoryError,
+    ConflictError,
+    InputError,
+    TransitionError,
+)
 from gridgis.incidents.names import (
     CLOSED_STATES,
     ESCALATION_LEVELS,
@@ -231,20 +237,31 @@ class Dispatcher:
 
         Raises
         ------
-        CategoryError, CoordinateError, OutsideDistrictError, TransitionError
-            For an unknown category, bad coordinates, a point outside the
-            district, or a report time in the future.
+        CategoryError, CoordinateError, OutsideDistrictError
+            For an unknown category, bad coordinates or a point outside the
+            district.
+        InputError
+            For an unknown source, an empty description, or a report time in
+            the future or older than ``oldest_report_days`` (its ``field``
+            names the argument).
         """
         row = self._category(category)
         if source not in set(Source):
-            raise TransitionError(f"unknown source {source!r}; sources are "
-                                  f"{', '.join(Source)}")
+            raise InputError(f"未知来源 {source!r} / unknown source {source!r}; sources are "
+                             f"{', '.join(Source)}", field="source")
         if not description or not description.strip():
-            raise TransitionError("the description is empty; say what was found")
+            raise InputError("描述为空 / the description is empty; say what was found",
+                             field="description")
         now = self.clock()
         at = reported_at or now
+        shown = at.isoformat(sep=" ", timespec="minutes")
         if at > now + dt.timedelta(minutes=5):
-            raise TransitionError(f"reported_at {at:%Y-%m-%d %H:%M} lies in the future")
+            raise InputError(f"上报时间晚于当前时间 / reported_at {shown} lies in the future",
+                             field="reported_at")
+        oldest = self.settings.oldest_report_days
+        if at < now - dt.timedelta(days=oldest):
+            raise InputError(f"上报时间早于 {oldest} 天前 / reported_at {shown} lies more than "
+                             f"{oldest} days back", field="reported_at")
         loc = self.locate(lon, lat, crs=crs, category=category)
         role = REPORTER
         if by is not None:

@@ -116,7 +116,7 @@ def test_duplicate_suspicion(client, inside_point):
     ({"description": "x" * 4001}, 422, "description"),
     ({"source": "pigeon"}, 422, "source"),
     ({"colour": "red"}, 422, "colour"),
-    ({"reported_at": "2030-01-01T00:00:00+08:00"}, 409, "action"),
+    ({"reported_at": "2030-01-01T00:00:00+08:00"}, 422, "reported_at"),
 ])
 def test_report_bad_input(client, inside_point, body, status, field):
     r = report(client, inside_point, **body)
