@@ -95,3 +95,9 @@ def test_create_app_refuses_the_same_stores(tmp_path):
     with pytest.raises(StoreError, match="not a SQLite database") as got:
         create_app(Settings(store=str(store)))
     assert got.value.path == str(store)
+
+
+def test_a_bad_setting_is_one_line(tmp_path, monkeypatch):
+    monkeypatch.setenv("GRIDGIS_ALLOWED_HOSTS", "grid.example.org/admin")
+    line = _one_line(_serve(tmp_path / "fine.sqlite"), "allowed_hosts", "not host names")
+    assert line.startswith("error:")

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 
 from gridgis.cli._output import clear_errors, err
 
@@ -70,10 +71,16 @@ def serve(
         from gridgis.sample import SAMPLE_END
 
         clock = SAMPLE_END.astype("datetime64[s]").item()
-    settings = Settings(layers=path, store=store, clock=clock)
-    if host.lower() not in settings.allowed_hosts:  # the address it listens on is its own
-        settings = Settings(layers=path, store=store, clock=clock,
-                            allowed_hosts=[*settings.allowed_hosts, host])
+    try:  # GRIDGIS_* variables are read here: a bad one is one line too
+        settings = Settings(layers=path, store=store, clock=clock)
+        if host.lower() not in settings.allowed_hosts:  # the address it listens on is its own
+            settings = Settings(layers=path, store=store, clock=clock,
+                                allowed_hosts=[*settings.allowed_hosts, host])
+    except ValueError as exc:  # pydantic's ValidationError, over several lines
+        reason = escape(" ".join(str(exc).split()))
+        err.print(f"[bold red]error:[/] 设置无效 / invalid settings: {reason}",
+                  highlight=False, markup=True)
+        raise typer.Exit(code=2) from None
     err.print(f"loading {path or 'the built-in sample district'} …", highlight=False)
     application = create_app(settings, store=incidents)
     if demo:
