@@ -95,7 +95,7 @@ def create_app(settings: Settings | None = None, *, layers: Layers | None = None
     app.include_router(auth.create_router(settings, app.state.limits))
     app.include_router(incidents.create_router(settings))
     app.include_router(features.create_router(settings))
-    app.include_router(open311.router)
+    app.include_router(open311.create_router(settings, app.state.limits))
     app.include_router(health.create_router())
     app.include_router(docs.create_router(title=settings.title))
 

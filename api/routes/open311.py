@@ -1,12 +1,21 @@
 """An Open311 GeoReport v2 facade (JSON), so existing 311 clients can report and read.
 
 Categories are the services; ``lat``/``long`` are WGS84 as the standard says.
-Errors follow GeoReport v2: a list of ``{code, description}`` with 400/404.
+Errors follow GeoReport v2: a list of ``{code, description}`` with 400/403/404.
+
+Public intake: each channel (the citizen app, WeChat, the 12345 hotline, the
+sensor gateway) posts with its own ``api_key`` (``GRIDGIS_OPEN311_KEYS``), and
+each client is limited to ``GRIDGIS_INTAKE_PER_MINUTE`` reports. A citizen's
+name, phone and e-mail are stored apart from the incident (never its actor).
+Reads: signed-in staff see their jurisdiction as it is; anyone else sees the
+public view — phone numbers in descriptions masked, points rounded to 0.001°
+(about 100 m), so a request can be followed without pointing at a door.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hmac
 import json
 import math
 from typing import Annotated, Any
@@ -15,14 +24,24 @@ from urllib.parse import parse_qs
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
+from api.auth import Person, client_address
 from api.deps import comma_list, get_dispatcher
 from api.models import to_cst_naive
+from api.ratelimit import RateLimits
+from api.settings import Settings
 from gridgis.dispatch import CLOSED_STATES, OPEN_STATES, Dispatcher, Source, State
-from gridgis.errors import GridGisError, IncidentNotFoundError, StoreBusyError
+from gridgis.errors import AccessDeniedError, GridGisError, IncidentNotFoundError, StoreBusyError
+from gridgis.people.privacy import mask_phones_in_text
+from gridgis.people.staff import StaffMember
+from gridgis.store.base import Reporter
 
-__all__ = ["router"]
+__all__ = ["CHANNEL_SOURCE", "create_router"]
 
-router = APIRouter(prefix="/open311/v2", tags=["open311"])
+CHANNEL_SOURCE: dict[str, Source] = {"app": Source.APP, "wechat": Source.WECHAT,
+                                     "hotline": Source.HOTLINE, "sensor": Source.SENSOR}
+"""The source an Open311 channel's reports carry."""
+PUBLIC_DECIMALS = 3
+"""Decimals of lon/lat shown to anonymous readers (0.001° is about 100 m)."""
 Dispatch = Annotated[Dispatcher, Depends(get_dispatcher)]
 STATUS_NOTES: dict[State, str] = {
     State.REPORTED: "received", State.ACCEPTED: "accepted by the command centre",
@@ -42,10 +61,11 @@ def _iso(t: dt.datetime | None) -> str | None:
     return None if t is None else t.isoformat() + "+08:00"
 
 
-def _request(item: dict[str, Any], dispatcher: Dispatcher) -> dict[str, Any]:
+def _request(item: dict[str, Any], dispatcher: Dispatcher,
+             person: StaffMember | None) -> dict[str, Any]:
     name = dispatcher.categories.loc[item["category"], "name"] \
         if item["category"] in dispatcher.categories.index else item["category"]
-    return {
+    out = {
         "service_request_id": item["incident_id"],
         "status": "closed" if item["status"] in CLOSED_STATES else "open",
         "status_notes": STATUS_NOTES.get(item["status"], item["status"]),
@@ -61,17 +81,22 @@ def _request(item: dict[str, Any], dispatcher: Dispatcher) -> dict[str, Any]:
         "address_id": item.get("grid_code"), "zipcode": None,
         "lat": item["lat"], "long": item["lon"], "media_url": None,
     }
+    if person is None:  # the public view
+        out["description"] = mask_phones_in_text(out["description"])
+        out["lat"] = round(out["lat"], PUBLIC_DECIMALS)
+        out["long"] = round(out["long"], PUBLIC_DECIMALS)
+    return out
 
 
-@router.get("/services.json")
-def services(dispatcher: Dispatch) -> list[dict[str, Any]]:
-    """The categories, as Open311 services."""
-    return [
-        {"service_code": code, "service_name": row["name"], "description": row["name_zh"],
-         "metadata": False, "type": "realtime", "keywords": row["name_zh"],
-         "group": row["platform"]}
-        for code, row in dispatcher.categories.iterrows()
-    ]
+def _form_or_json(raw: bytes, content_type: str) -> dict[str, Any] | None:
+    """The fields of a form-encoded or JSON body, or None when it is neither."""
+    try:
+        if content_type.startswith("application/json"):
+            data = json.loads(raw or b"{}")
+            return data if isinstance(data, dict) else None
+        return {k: v[0] for k, v in parse_qs(raw.decode("utf-8")).items()}
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deep
+        return None
 
 
 async def _raw_body(request: Request) -> bytes:
@@ -79,86 +104,132 @@ async def _raw_body(request: Request) -> bytes:
     return await request.body()
 
 
-@router.post("/requests.json")
-def create_request(request: Request, dispatcher: Dispatch,
-                   raw: Annotated[bytes, Depends(_raw_body)]) -> JSONResponse:
-    """Create a service request (form-encoded as the standard says, or JSON)."""
-    try:
-        if request.headers.get("content-type", "").startswith("application/json"):
-            data = json.loads(raw or b"{}")
-            if not isinstance(data, dict):
-                raise ValueError
-        else:
-            data = {k: v[0] for k, v in parse_qs(raw.decode("utf-8"), strict_parsing=False).items()}
-    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deep
-        return _error(400, 400, "the request body is neither form data nor a JSON object")
-    for field in ("service_code", "lat", "long"):
-        if data.get(field) in (None, ""):
-            return _error(400, 400, f"{field} is required")
-    try:
-        lat, lon = float(data["lat"]), float(data["long"])
-    except (TypeError, ValueError, OverflowError):
-        return _error(400, 400, "lat and long must be numbers (WGS84)")
-    for field, value in (("lat", lat), ("long", lon)):
-        if not math.isfinite(value):
-            return _error(400, 400, f"{field} must be a finite number (WGS84), not {value}")
-    description = str(data.get("description") or "").strip()
-    if not description:
-        return _error(400, 400, "description is required")
-    if len(description) > 4000:
-        return _error(400, 400, "description is longer than 4000 characters")
-    who = data.get("email") or data.get("device_id") or data.get("account_id") or "anonymous"
-    try:
-        record, _ = dispatcher.report(lon=lon, lat=lat, crs="wgs84",
-                                      category=str(data["service_code"]),
-                                      description=description, source=Source.OPEN311,
-                                      actor=f"open311:{who}"[:128])
-    except StoreBusyError:
-        raise  # 503 with Retry-After (api.errors), not the client's fault
-    except GridGisError as exc:
-        return _error(400, 400, str(exc))
-    return JSONResponse([{"service_request_id": record["incident_id"], "service_notice":
-                          STATUS_NOTES[State.REPORTED], "account_id": None}], status_code=201)
+def create_router(settings: Settings, limits: RateLimits) -> APIRouter:
+    """The Open311 routes; intake keys and limits from the settings."""
+    router = APIRouter(prefix="/open311/v2", tags=["open311"])
+    throttle = Depends(limits.dependency("intake", settings.intake_per_minute))
+    keys = {channel: key.get_secret_value().encode()
+            for channel, key in settings.open311_keys.items()}
 
+    def _channel(api_key: str) -> str | None:
+        """The channel whose key this is (compared in constant time), or None."""
+        given = api_key.encode()
+        found = None
+        for channel, key in keys.items():
+            if hmac.compare_digest(given, key):
+                found = channel
+        return found
 
-@router.get("/requests.json")
-def list_requests(
-    dispatcher: Dispatch,
-    service_request_id: Annotated[str | None, Query()] = None,
-    service_code: Annotated[str | None, Query()] = None,
-    status: Annotated[str | None, Query()] = None,
-    start_date: Annotated[dt.datetime | None, Query()] = None,
-    end_date: Annotated[dt.datetime | None, Query()] = None,
-) -> JSONResponse:
-    """Service requests, newest first (at most 1,000, as the standard suggests)."""
-    if service_request_id:
-        out = []
-        for rid in comma_list(service_request_id):
-            try:
-                out.append(_request(dispatcher.incident(rid, events=False), dispatcher))
-            except IncidentNotFoundError:
-                continue
-        return JSONResponse(out)
-    if status is not None and status not in OPEN311_STATUS:
-        return _error(400, 400, "status is open or closed")
-    states = () if status is None else tuple(sorted(OPEN311_STATUS[status]))
-    window: dict[str, dt.datetime | None] = {}
-    for field, value in (("start_date", start_date), ("end_date", end_date)):
+    @router.get("/services.json")
+    def services(dispatcher: Dispatch) -> list[dict[str, Any]]:
+        """The categories, as Open311 services."""
+        return [
+            {"service_code": code, "service_name": row["name"], "description": row["name_zh"],
+             "metadata": False, "type": "realtime", "keywords": row["name_zh"],
+             "group": row["platform"]}
+            for code, row in dispatcher.categories.iterrows()
+        ]
+
+    @router.post("/requests.json", dependencies=[throttle], responses={
+        400: {"description": "GeoReport v2 errors: a list of {code, description}"},
+        403: {"description": "api_key missing or not one of a channel"},
+        429: {"description": "too many reports from this client"}})
+    def create_request(request: Request, dispatcher: Dispatch,
+                       raw: Annotated[bytes, Depends(_raw_body)]) -> JSONResponse:
+        """Create a service request with a channel's ``api_key``.
+
+        Form-encoded as the standard says, or JSON.
+        """
+        data = _form_or_json(raw, request.headers.get("content-type", ""))
+        if data is None:
+            return _error(400, 400, "the request body is neither form data nor a JSON object")
+        channel = _channel(str(data.get("api_key") or ""))
+        if channel is None:
+            return _error(403, 403, "api_key 缺失或无效 / api_key is missing or not valid: each "
+                                    "intake channel posts with its own key")
+        for field in ("service_code", "lat", "long"):
+            if data.get(field) in (None, ""):
+                return _error(400, 400, f"{field} is required")
         try:
-            window[field] = to_cst_naive(value) if value else None
-        except ValueError as exc:
-            return _error(400, 400, f"{field}: {exc}")
-    page = dispatcher.incidents(
-        category=comma_list(service_code), status=states, sort="-reported_at", limit=1000,
-        reported_from=window["start_date"], reported_to=window["end_date"])
-    return JSONResponse([_request(i, dispatcher) for i in page.items])
+            lat, lon = float(data["lat"]), float(data["long"])
+        except (TypeError, ValueError, OverflowError):
+            return _error(400, 400, "lat and long must be numbers (WGS84)")
+        for field, value in (("lat", lat), ("long", lon)):
+            if not math.isfinite(value):
+                return _error(400, 400, f"{field} must be a finite number (WGS84), not {value}")
+        description = str(data.get("description") or "").strip()
+        if not description:
+            return _error(400, 400, "description is required")
+        if len(description) > 4000:
+            return _error(400, 400, "description is longer than 4000 characters")
+        last, first = (str(data.get(k) or "").strip() for k in ("last_name", "first_name"))
+        name = f"{last}{first}" if last.isascii() is False else f"{first} {last}"  # 张三 / Li Lei
+        reporter = Reporter(name=name.strip()[:64] or None,
+                            phone=str(data.get("phone") or "").strip()[:32] or None,
+                            email=str(data.get("email") or "").strip()[:254] or None,
+                            channel=channel)
+        try:
+            record, _ = dispatcher.report(lon=lon, lat=lat, crs="wgs84",
+                                          category=str(data["service_code"]),
+                                          description=description,
+                                          source=CHANNEL_SOURCE[channel],
+                                          actor=f"open311:{channel}", reporter=reporter,
+                                          client=client_address(request))
+        except StoreBusyError:
+            raise  # 503 with Retry-After (api.errors), not the client's fault
+        except GridGisError as exc:
+            return _error(400, 400, str(exc))
+        return JSONResponse([{"service_request_id": record["incident_id"], "service_notice":
+                              STATUS_NOTES[State.REPORTED], "account_id": None}], status_code=201)
 
 
-@router.get("/requests/{request_id}.json")
-def read_request(dispatcher: Dispatch, request_id: str) -> JSONResponse:
-    """One service request."""
-    try:
-        item = dispatcher.incident(request_id, events=False)
-    except IncidentNotFoundError:
-        return _error(404, 404, f"no service request {request_id!r}")
-    return JSONResponse([_request(item, dispatcher)])
+    @router.get("/requests.json")
+    def list_requests(
+        person: Person,
+        dispatcher: Dispatch,
+        service_request_id: Annotated[str | None, Query()] = None,
+        service_code: Annotated[str | None, Query()] = None,
+        status: Annotated[str | None, Query()] = None,
+        start_date: Annotated[dt.datetime | None, Query()] = None,
+        end_date: Annotated[dt.datetime | None, Query()] = None,
+    ) -> JSONResponse:
+        """Service requests, newest first (at most 1,000, as the standard suggests).
+
+        Signed-in staff see their jurisdiction; anyone else the public view.
+        """
+        if service_request_id:
+            out = []
+            for rid in comma_list(service_request_id)[:100]:
+                try:
+                    item = dispatcher.incident(rid, events=False, person=person)
+                except (IncidentNotFoundError, AccessDeniedError):
+                    continue
+                out.append(_request(item, dispatcher, person))
+            return JSONResponse(out)
+        if status is not None and status not in OPEN311_STATUS:
+            return _error(400, 400, "status is open or closed")
+        states = () if status is None else tuple(sorted(OPEN311_STATUS[status]))
+        window: dict[str, dt.datetime | None] = {}
+        for field, value in (("start_date", start_date), ("end_date", end_date)):
+            try:
+                window[field] = to_cst_naive(value) if value else None
+            except ValueError as exc:
+                return _error(400, 400, f"{field}: {exc}")
+        page = dispatcher.incidents(
+            category=comma_list(service_code), status=states, sort="-reported_at", limit=1000,
+            reported_from=window["start_date"], reported_to=window["end_date"], person=person)
+        return JSONResponse([_request(i, dispatcher, person) for i in page.items])
+
+
+    @router.get("/requests/{request_id}.json")
+    def read_request(person: Person, dispatcher: Dispatch, request_id: str) -> JSONResponse:
+        """One service request (the public view unless signed in)."""
+        try:
+            item = dispatcher.incident(request_id, events=False, person=person)
+        except IncidentNotFoundError:
+            return _error(404, 404, f"no service request {request_id!r}")
+        except AccessDeniedError as exc:
+            return _error(403, 403, str(exc))
+        return JSONResponse([_request(item, dispatcher, person)])
+
+    return router

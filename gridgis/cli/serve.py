@@ -6,8 +6,9 @@ when the command runs, so the library and ``gridgis --help`` never load it.
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -73,9 +74,14 @@ def serve(
         clock = SAMPLE_END.astype("datetime64[s]").item()
     try:  # GRIDGIS_* variables are read here: a bad one is one line too
         settings = Settings(layers=path, store=store, clock=clock)
+        extra: dict[str, Any] = {}
         if host.lower() not in settings.allowed_hosts:  # the address it listens on is its own
-            settings = Settings(layers=path, store=store, clock=clock,
-                                allowed_hosts=[*settings.allowed_hosts, host])
+            extra["allowed_hosts"] = [*settings.allowed_hosts, host]
+        if demo and not settings.open311_keys:  # a demonstration's own intake keys, printed
+            extra["open311_keys"] = {c: secrets.token_urlsafe(18)
+                                     for c in ("app", "wechat", "hotline", "sensor")}
+        if extra:
+            settings = Settings(layers=path, store=store, clock=clock, **extra)
     except ValueError as exc:  # pydantic's ValidationError, over several lines
         reason = escape(" ".join(str(exc).split()))
         err.print(f"[bold red]error:[/] 设置无效 / invalid settings: {reason}",
@@ -91,5 +97,9 @@ def serve(
             n = seed_open_incidents(dispatcher, dispatcher.layers.incidents)
             err.print(f"loaded {n} open incidents of the archive", highlight=False)
         _demo_staff(dispatcher)
+        if "open311_keys" in extra:
+            err.print("演示用 Open311 接入密钥 / Open311 api_key of each intake channel: " +
+                      ", ".join(f"{c}={k}" for c, k in extra["open311_keys"].items()),
+                      highlight=False)
     err.print(f"serving on http://{host}:{port}/", highlight=False)
     uvicorn.run(application, host=host, port=port, log_level="warning")

@@ -94,7 +94,8 @@ class Source(StrEnum):
     HOTLINE = "hotline"
     APP = "app"
     SENSOR = "sensor"
-    OPEN311 = "open311"  # only through the Open311 facade
+    WECHAT = "wechat"
+    OPEN311 = "open311"  # reports of the first version's Open311 facade (still read)
 
 
 OPEN_STATES = frozenset({State.REPORTED, State.ACCEPTED, State.DISPATCHED, State.IN_PROGRESS,

@@ -12,6 +12,9 @@ from api.settings import Settings
 from gridgis.people import StaffMember
 from gridgis.store import SQLiteStore
 
+OPEN311_KEYS = {"app": "app-key-0123456789abcdef", "hotline": "hotline-key-0123456789"}
+"""The intake channels' keys of the tests' service."""
+
 
 class ManualClock:
     """A clock that stands still until a test moves it."""
@@ -88,8 +91,8 @@ def store(tmp_path):
 def app(small_layers, store, clock):
     for person in district_roster(small_layers):
         store.staff.save(person)
-    return create_app(Settings(max_body_bytes=16384), layers=small_layers, store=store,
-                      clock=clock)
+    return create_app(Settings(max_body_bytes=16384, open311_keys=OPEN311_KEYS),
+                      layers=small_layers, store=store, clock=clock)
 
 
 @pytest.fixture

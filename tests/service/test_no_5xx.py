@@ -11,6 +11,7 @@ from api.deps import MAX_OFFSET
 from api.settings import Settings
 from gridgis.store import SQLiteStore
 from tests.conftest import county_headers
+from tests.service.conftest import OPEN311_KEYS
 from tests.service.test_incidents import act, report
 
 PROBLEM = "application/problem+json"
@@ -122,7 +123,8 @@ def test_json_nested_too_deep_elsewhere_names_the_body(roomy, inside_point):
 @pytest.mark.parametrize("field", ["lat", "long"])
 def test_open311_coordinates_must_be_finite(client, inside_point, field, value):
     body = {"service_code": "D01", "lat": str(inside_point["lat"]),
-            "long": str(inside_point["lon"]), "description": "井盖缺失"}
+            "long": str(inside_point["lon"]), "description": "井盖缺失",
+            "api_key": OPEN311_KEYS["app"]}
     raw = json.dumps(body).replace(f'"{body[field]}"', value)
     r = client.post("/open311/v2/requests.json", content=raw,
                     headers={"content-type": "application/json"})

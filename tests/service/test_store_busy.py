@@ -12,6 +12,7 @@ from api import create_app
 from api.settings import Settings
 from gridgis.store import SQLiteStore
 from tests.conftest import county_headers
+from tests.service.conftest import OPEN311_KEYS
 from tests.service.test_incidents import report
 from tests.test_store_limits import write_lock
 
@@ -19,7 +20,8 @@ WAIT = 60  # seconds: generous bounds on waits for conditions, never asserted as
 
 
 def serve(small_layers, clock, store):
-    app = create_app(Settings(), layers=small_layers, store=store, clock=clock)
+    app = create_app(Settings(open311_keys=OPEN311_KEYS), layers=small_layers, store=store,
+                     clock=clock)
     return TestClient(app, raise_server_exceptions=False, headers=county_headers(app))
 
 
@@ -62,7 +64,8 @@ def test_a_waiting_open311_report_leaves_other_requests_alone(small_layers, tmp_
             writer = threading.Thread(target=ask, args=("open311", "post",
                                                         "/open311/v2/requests.json"), kwargs={
                 "data": {"service_code": "D01", "lat": inside_point["lat"],
-                         "long": inside_point["lon"], "description": "路灯不亮"}})
+                         "long": inside_point["lon"], "description": "路灯不亮",
+                         "api_key": OPEN311_KEYS["app"]}})
             writer.start()
             assert entered.wait(WAIT)
             reader = threading.Thread(target=ask, args=("categories", "get", "/categories"))
@@ -96,7 +99,7 @@ def test_a_locked_store_answers_503_with_retry_after(impatient, inside_point):
         assert "locked" in r.json()["detail"]
         r = c.post("/open311/v2/requests.json", data={
             "service_code": "D01", "lat": inside_point["lat"], "long": inside_point["lon"],
-            "description": "路灯不亮"})
+            "description": "路灯不亮", "api_key": OPEN311_KEYS["app"]})
         assert r.status_code == 503 and int(r.headers["Retry-After"]) >= 1
     r = report(c, inside_point)
     assert r.status_code == 201, r.text
