@@ -22,6 +22,7 @@ from gridgis.people.staff import StaffMember
 
 __all__ = [
     "ALGORITHM",
+    "ANONYMOUS_TOO",
     "Person",
     "SignedIn",
     "TokenIssuer",
@@ -31,6 +32,8 @@ __all__ = [
 ]
 
 ALGORITHM = "HS256"
+ANONYMOUS_TOO: dict[str, Any] = {"security": [{}]}
+"""``openapi_extra`` of a route that anonymous readers may call too (sign-in optional)."""
 _bearer = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False,
                                description="工号和密码登录后得到的令牌 / the token of "
                                            "POST /auth/token")

@@ -13,7 +13,7 @@ from xstatic.pkg import leaflet
 
 import gridgis
 from api.auth import TokenIssuer
-from api.errors import install_error_handlers
+from api.errors import install_error_docs, install_error_handlers
 from api.middleware import BodyLimit
 from api.ratelimit import RateLimits
 from api.routes import auth, docs, features, health, incidents, open311
@@ -89,6 +89,7 @@ def create_app(settings: Settings | None = None, *, layers: Layers | None = None
         minutes=settings.token_minutes)
     app.state.limits = RateLimits()
     install_error_handlers(app)
+    install_error_docs(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     install_security(app, allowed_hosts=settings.allowed_hosts,
                      cors_origins=settings.cors_origins)
@@ -103,7 +104,8 @@ def create_app(settings: Settings | None = None, *, layers: Layers | None = None
     app.mount(docs.SWAGGER_UI_URL, StaticFiles(directory=docs.SWAGGER_UI), name="swagger-ui")
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
-    @app.get("/", tags=["landing"], response_model=None)
+    @app.get("/", tags=["landing"], response_model=None, responses={
+        200: {"content": {"text/html": {"schema": {"type": "string"}}}}})
     def landing(request: Request, f: str | None = None) -> dict[str, Any] | Response:
         """The dispatcher console for browsers; the OGC API landing page as JSON."""
         wants_html = "text/html" in request.headers.get("accept", "")

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.security import OAuth2PasswordRequestForm
 
 from api.auth import SignedIn, TokenIssuer
+from api.errors import problem_responses
 from api.models import Me, Token
 from api.ratelimit import RateLimits
 from api.settings import Settings
@@ -29,10 +30,12 @@ def create_router(settings: Settings, limits: RateLimits) -> APIRouter:
     """``POST /auth/token`` (limited by ``GRIDGIS_SIGNIN_PER_MINUTE``) and ``/auth/me``."""
     router = APIRouter(prefix="/auth", tags=["auth"])
     throttle = Depends(limits.dependency("signin", settings.signin_per_minute))
+    answers = problem_responses(400, 401, 413, 422, 429, 503)
+    answers[401]["description"] = "工号或密码不对，或账号已停用 / wrong staff id or password, " \
+                                  "or the account is disabled"
 
     @router.post("/token", response_model=Token, dependencies=[throttle],
-                 responses={401: {"description": "工号或密码不对 / wrong name or password"},
-                            429: {"description": "too many attempts"}})
+                 responses=answers)
     def sign_in(request: Request,
                 form: Annotated[OAuth2PasswordRequestForm, Depends()]) -> dict[str, Any]:
         """Sign in with staff id and password; answers a bearer token."""
@@ -47,7 +50,7 @@ def create_router(settings: Settings, limits: RateLimits) -> APIRouter:
         return {"access_token": issuer.issue(person), "token_type": "bearer",
                 "expires_in": issuer.minutes * 60, "me": describe(person)}
 
-    @router.get("/me", response_model=Me)
+    @router.get("/me", response_model=Me, responses=problem_responses(401, 503))
     def me(person: SignedIn) -> Me:
         """The signed-in person: role, jurisdiction, grids or unit."""
         return describe(person)

@@ -12,8 +12,9 @@ import shapely
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
-from api.auth import Person
+from api.auth import ANONYMOUS_TOO, Person
 from api.deps import BBox, Offset, get_dispatcher, limit_query
+from api.errors import problem_responses
 from api.paging import page_links
 from api.settings import Settings
 from gridgis.dispatch import Dispatcher
@@ -22,7 +23,7 @@ from gridgis.people.access import scope_of
 from gridgis.people.staff import StaffMember
 from gridgis.schemas import SCHEMAS
 
-__all__ = ["create_router"]
+__all__ = ["GeoJSONResponse", "create_router"]
 
 Dispatch = Annotated[Dispatcher, Depends(get_dispatcher)]
 GEOJSON = "application/geo+json"
@@ -33,6 +34,14 @@ The incident archive names disputes, hazards and complaints at a house's
 door: rounding the points would still show which building, and aggregates
 are what analysts make in their notebooks. So the archive is not public.
 """
+
+
+class GeoJSONResponse(JSONResponse):
+    """A GeoJSON answer (RFC 7946): the media type the OpenAPI document names too."""
+
+    media_type = GEOJSON
+
+
 STAFF_NAMES = ("worker_names",)
 """Columns naming grid workers, left out for anonymous readers."""
 CONFORMANCE = [
@@ -71,9 +80,10 @@ def collections(request: Request, dispatcher: Dispatch) -> dict[str, Any]:
     }
 
 
-def collection(request: Request, dispatcher: Dispatch, collection_id: str) -> dict[str, Any]:
-    """One layer's description."""
-    return _collection(request, collection_id, _layer(dispatcher, collection_id))
+def collection(request: Request, person: Person, dispatcher: Dispatch,
+               collection_id: str) -> dict[str, Any]:
+    """One layer's description (the incident archive's only for signed-in staff)."""
+    return _collection(request, collection_id, _layer(dispatcher, collection_id, person))
 
 
 def _layer(dispatcher: Dispatcher, name: str, person: StaffMember | None = None) -> Any:
@@ -126,18 +136,18 @@ def _features(frame: Any) -> list[dict[str, Any]]:
 
 
 def item(person: Person, dispatcher: Dispatch, collection_id: str,
-         feature_id: str) -> JSONResponse:
+         feature_id: str) -> GeoJSONResponse:
     """One feature by its key (grid code, unit id, …)."""
     frame = _layer(dispatcher, collection_id, person)
     if feature_id not in frame.index:
         raise MissingLayerError(f"collection {collection_id!r} has no feature {feature_id!r}",
                                 layer=collection_id)
-    return JSONResponse(_features(frame.loc[[feature_id]])[0], media_type=GEOJSON)
+    return GeoJSONResponse(_features(frame.loc[[feature_id]])[0])
 
 
 def _items(request: Request, dispatcher: Dispatcher, collection_id: str,
            bbox: tuple[float, float, float, float] | None, limit: int, offset: int,
-           person: StaffMember | None) -> JSONResponse:
+           person: StaffMember | None) -> GeoJSONResponse:
     frame = _layer(dispatcher, collection_id, person)
     if bbox is not None:
         hit = frame.sindex.query(shapely.box(*bbox), predicate="intersects")
@@ -147,7 +157,7 @@ def _items(request: Request, dispatcher: Dispatcher, collection_id: str,
                        media_type=GEOJSON)
     body = {"type": "FeatureCollection", "features": _features(page),
             "numberMatched": len(frame), "numberReturned": len(page), "links": links}
-    return JSONResponse(body, media_type=GEOJSON)
+    return GeoJSONResponse(body)
 
 
 def create_router(settings: Settings) -> APIRouter:
@@ -155,19 +165,25 @@ def create_router(settings: Settings) -> APIRouter:
     router = APIRouter(tags=["features"])
     router.get("/conformance")(conformance)
     router.get("/collections")(collections)
-    router.get("/collections/{collection_id}")(collection)
+    router.get("/collections/{collection_id}", openapi_extra=ANONYMOUS_TOO,
+               responses=problem_responses(401, 404, 503))(collection)
     # a default, not an annotation: annotations are strings read in the module's globals
     bounded_limit = Depends(limit_query(default=settings.items_limit_default,
                                         maximum=settings.items_limit_max))
 
-    @router.get("/collections/{collection_id}/items")
+    @router.get("/collections/{collection_id}/items", openapi_extra=ANONYMOUS_TOO,
+                response_class=GeoJSONResponse,
+                responses=problem_responses(401, 404, 422, 503))
     def items(request: Request, person: Person, dispatcher: Dispatch, collection_id: str,
-              bbox: BBox, limit: int = bounded_limit, offset: Offset = 0) -> JSONResponse:
+              bbox: BBox, limit: int = bounded_limit, offset: Offset = 0
+              ) -> GeoJSONResponse:
         """Features of a layer as GeoJSON (RFC 7946, lon/lat), paged with ``next`` links.
 
         The incident archive only for signed-in staff, within their jurisdiction.
         """
         return _items(request, dispatcher, collection_id, bbox, limit, offset, person)
 
-    router.get("/collections/{collection_id}/items/{feature_id}")(item)
+    router.get("/collections/{collection_id}/items/{feature_id}", openapi_extra=ANONYMOUS_TOO,
+               response_class=GeoJSONResponse,
+               responses=problem_responses(401, 404, 503))(item)
     return router

@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 import gridgis
-from api.errors import problem
+from api.errors import problem, problem_responses
 from gridgis.errors import StoreError
 
 __all__ = ["Health", "create_router"]
@@ -37,9 +37,7 @@ def create_router() -> APIRouter:
     """The ``/health`` route."""
     router = APIRouter(tags=["health"])
 
-    @router.get("/health", response_model=Health, responses={
-        503: {"description": "the incident store cannot be read",
-              "content": {"application/problem+json": {}}}})
+    @router.get("/health", response_model=Health, responses=problem_responses(503))
     def health(request: Request) -> Any:
         """Whether the service and its incident store answer (200) or not (503)."""
         dispatcher = request.app.state.dispatcher

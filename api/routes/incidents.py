@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 
 from api.auth import SignedIn, client_address, require_roles
 from api.deps import BBox, Offset, comma_list, get_dispatcher, limit_query
+from api.errors import problem_responses
 from api.models import (
     CrsName,
     Incident,
@@ -126,14 +127,17 @@ def _cst_query(field: str, value: dt.datetime | None) -> dt.datetime | None:
 def create_router(settings: Settings) -> APIRouter:
     """The incident routes, the listing's ``limit`` bounded by ``GRIDGIS_INCIDENTS_LIMIT_*``."""
     router = APIRouter(tags=["incidents"])
-    router.get("/locate", response_model=LocateResponse)(locate)
+    router.get("/locate", response_model=LocateResponse,
+               responses=problem_responses(401, 422, 503))(locate)
     router.get("/categories")(categories)
-    router.post("/incidents", response_model=Incident, status_code=201)(report)
+    router.post("/incidents", response_model=Incident, status_code=201,
+                responses=problem_responses(400, 401, 403, 413, 422, 503))(report)
     # a default, not an annotation: annotations are strings read in the module's globals
     bounded_limit = Depends(limit_query(default=settings.incidents_limit_default,
                                         maximum=settings.incidents_limit_max))
 
-    @router.get("/incidents", response_model=IncidentPage)
+    @router.get("/incidents", response_model=IncidentPage,
+                responses=problem_responses(401, 403, 422, 503))
     def list_incidents(
         person: SignedIn,
         request: Request,
@@ -170,7 +174,10 @@ def create_router(settings: Settings) -> APIRouter:
         return IncidentPage(items=[Incident(**i) for i in page.items], matched=page.matched,
                             returned=len(page.items), lights=page.lights, links=links)
 
-    router.get("/incidents/{incident_id}", response_model=IncidentDetail)(read_incident)
-    router.post("/incidents/{incident_id}/transitions", response_model=IncidentDetail)(move)
-    router.post("/supervision", response_model=list[Incident])(supervise)
+    router.get("/incidents/{incident_id}", response_model=IncidentDetail,
+               responses=problem_responses(401, 403, 404, 503))(read_incident)
+    router.post("/incidents/{incident_id}/transitions", response_model=IncidentDetail,
+                responses=problem_responses(400, 401, 403, 404, 409, 413, 422, 503))(move)
+    router.post("/supervision", response_model=list[Incident],
+                responses=problem_responses(401, 403, 503))(supervise)
     return router

@@ -23,9 +23,11 @@ from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 
-from api.auth import Person, client_address
+from api.auth import ANONYMOUS_TOO, Person, client_address
 from api.deps import comma_list, get_dispatcher
+from api.errors import open311_responses, problem_responses
 from api.models import to_cst_naive
 from api.ratelimit import RateLimits
 from api.settings import Settings
@@ -35,7 +37,7 @@ from gridgis.people.privacy import mask_phones_in_text
 from gridgis.people.staff import StaffMember
 from gridgis.store.base import Reporter
 
-__all__ = ["CHANNEL_SOURCE", "create_router"]
+__all__ = ["CHANNEL_SOURCE", "Open311RequestIn", "create_router"]
 
 CHANNEL_SOURCE: dict[str, Source] = {"app": Source.APP, "wechat": Source.WECHAT,
                                      "hotline": Source.HOTLINE, "sensor": Source.SENSOR}
@@ -51,6 +53,29 @@ STATUS_NOTES: dict[State, str] = {
     State.CLOSED: "closed", State.REJECTED: "not accepted"}
 OPEN311_STATUS = {"open": OPEN_STATES, "closed": CLOSED_STATES}
 """GeoReport v2 knows two statuses; each stands for a set of the loop's states."""
+
+
+class Open311RequestIn(BaseModel):
+    """The fields of a new service request (documentation: the route reads the raw body).
+
+    GeoReport v2 posts them form-encoded; JSON is accepted too.
+    """
+
+    api_key: str = Field(description="渠道的密钥 / the intake channel's key")
+    service_code: str = Field(description="类别代码 / category code, e.g. D01")
+    lat: float = Field(ge=-90, le=90, description="WGS84")
+    long: float = Field(ge=-180, le=180, description="WGS84")
+    description: str = Field(min_length=1, max_length=4000)
+    first_name: str | None = None
+    last_name: str | None = None
+    phone: str | None = Field(None, description="kept apart, shown masked")
+    email: str | None = None
+
+
+_REQUEST_BODY = {"requestBody": {"required": True, "content": {
+    media: {"schema": Open311RequestIn.model_json_schema()}
+    for media in ("application/x-www-form-urlencoded", "application/json")}}}
+"""``openapi_extra`` documenting the body the intake route parses itself."""
 
 
 def _error(status: int, code: int, description: str) -> JSONResponse:
@@ -130,10 +155,9 @@ def create_router(settings: Settings, limits: RateLimits) -> APIRouter:
             for code, row in dispatcher.categories.iterrows()
         ]
 
-    @router.post("/requests.json", dependencies=[throttle], responses={
-        400: {"description": "GeoReport v2 errors: a list of {code, description}"},
-        403: {"description": "api_key missing or not one of a channel"},
-        429: {"description": "too many reports from this client"}})
+    @router.post("/requests.json", dependencies=[throttle], status_code=201,
+                 openapi_extra=_REQUEST_BODY,
+                 responses={**open311_responses(400, 403), **problem_responses(413, 429, 503)})
     def create_request(request: Request, dispatcher: Dispatch,
                        raw: Annotated[bytes, Depends(_raw_body)]) -> JSONResponse:
         """Create a service request with a channel's ``api_key``.
@@ -183,7 +207,8 @@ def create_router(settings: Settings, limits: RateLimits) -> APIRouter:
                               STATUS_NOTES[State.REPORTED], "account_id": None}], status_code=201)
 
 
-    @router.get("/requests.json")
+    @router.get("/requests.json", openapi_extra=ANONYMOUS_TOO,
+                responses={**open311_responses(400), **problem_responses(401, 422, 503)})
     def list_requests(
         person: Person,
         dispatcher: Dispatch,
@@ -221,7 +246,8 @@ def create_router(settings: Settings, limits: RateLimits) -> APIRouter:
         return JSONResponse([_request(i, dispatcher, person) for i in page.items])
 
 
-    @router.get("/requests/{request_id}.json")
+    @router.get("/requests/{request_id}.json", openapi_extra=ANONYMOUS_TOO,
+                responses={**open311_responses(403, 404), **problem_responses(401, 503)})
     def read_request(person: Person, dispatcher: Dispatch, request_id: str) -> JSONResponse:
         """One service request (the public view unless signed in)."""
         try:

@@ -104,6 +104,30 @@ def test_the_incident_archive_is_for_signed_in_staff_within_their_area(client, a
     assert r.status_code == 404
 
 
+def test_the_incident_archive_is_described_to_signed_in_staff(client, anonymous, small_layers):
+    # schemathesis found the description refused (401) even to the signed-in county centre
+    r = client.get("/collections/incidents")
+    assert r.status_code == 200, r.text
+    assert r.json()["id"] == "incidents"
+    [bbox] = r.json()["extent"]["spatial"]["bbox"]
+    assert bbox == [float(v) for v in small_layers.incidents.total_bounds]
+    r = anonymous.get("/collections/incidents")
+    assert r.status_code == 401 and r.headers["www-authenticate"] == "Bearer"
+
+
+def test_features_are_answered_as_geojson(client):
+    assert client.get("/collections/grids/items").headers["content-type"] == \
+        "application/geo+json"
+    one = client.get("/collections/grids/items").json()["features"][0]["id"]
+    assert client.get(f"/collections/grids/items/{one}").headers["content-type"] == \
+        "application/geo+json"
+    documented = client.get("/openapi.json").json()["paths"]
+    for path in ("/collections/{collection_id}/items",
+                 "/collections/{collection_id}/items/{feature_id}"):
+        assert list(documented[path]["get"]["responses"]["200"]["content"]) == \
+            ["application/geo+json"]
+
+
 def test_anonymous_readers_see_no_grid_workers_names(client, anonymous):
     public = anonymous.get("/collections/grids/items").json()["features"][0]["properties"]
     assert "worker_names" not in public and "workers" in public

@@ -1,0 +1,122 @@
+"""The OpenAPI document names each operation's error answers and who may call it."""
+
+import pytest
+
+PROBLEM_REF = "#/components/schemas/Problem"
+SIGNED_IN = {
+    ("get", "/auth/me"), ("get", "/locate"), ("post", "/incidents"), ("get", "/incidents"),
+    ("get", "/incidents/{incident_id}"), ("post", "/incidents/{incident_id}/transitions"),
+    ("post", "/supervision"),
+}
+"""Operations for signed-in staff only."""
+SIGN_IN_OPTIONAL = {
+    ("get", "/collections/{collection_id}"), ("get", "/collections/{collection_id}/items"),
+    ("get", "/collections/{collection_id}/items/{feature_id}"),
+    ("get", "/open311/v2/requests.json"), ("get", "/open311/v2/requests/{request_id}.json"),
+}
+"""Operations anyone may call, reading a token when one is sent (401 when it is bad)."""
+ERRORS = {
+    ("post", "/auth/token"): {400, 401, 413, 422, 429, 503},
+    ("get", "/auth/me"): {401, 503},
+    ("get", "/locate"): {401, 422, 503},
+    ("post", "/incidents"): {400, 401, 403, 413, 422, 503},
+    ("get", "/incidents"): {401, 403, 422, 503},
+    ("get", "/incidents/{incident_id}"): {401, 403, 404, 503},
+    ("post", "/incidents/{incident_id}/transitions"): {400, 401, 403, 404, 409, 413, 422, 503},
+    ("post", "/supervision"): {401, 403, 503},
+    ("get", "/collections/{collection_id}"): {401, 404, 503},
+    ("get", "/collections/{collection_id}/items"): {401, 404, 422, 503},
+    ("get", "/collections/{collection_id}/items/{feature_id}"): {401, 404, 503},
+    ("post", "/open311/v2/requests.json"): {400, 403, 413, 429, 503},
+    ("get", "/open311/v2/requests.json"): {400, 401, 422, 503},
+    ("get", "/open311/v2/requests/{request_id}.json"): {401, 403, 404, 503},
+    ("get", "/health"): {503},
+}
+"""Error statuses each operation can answer (at least)."""
+OPEN311_ERRORS = {("post", "/open311/v2/requests.json"): {400, 403},
+                  ("get", "/open311/v2/requests.json"): {400},
+                  ("get", "/open311/v2/requests/{request_id}.json"): {403, 404}}
+"""Those answered as a GeoReport v2 error list rather than problem+json."""
+
+
+@pytest.fixture
+def document(anonymous):
+    return anonymous.get("/openapi.json").json()
+
+
+def _operations(document):
+    for path, methods in document["paths"].items():
+        for method, operation in methods.items():
+            yield (method, path), operation
+
+
+@pytest.mark.parametrize("key", sorted(ERRORS))
+def test_each_operation_documents_its_errors(document, key):
+    method, path = key
+    answers = document["paths"][path][method]["responses"]
+    documented = {int(s) for s in answers if s.startswith(("4", "5"))}
+    assert ERRORS[key] <= documented, f"{key} lost {sorted(ERRORS[key] - documented)}"
+    for status in documented:
+        content = answers[str(status)]["content"]
+        if status in OPEN311_ERRORS.get(key, ()):
+            items = content["application/json"]["schema"]["items"]
+            assert items["$ref"] == "#/components/schemas/Open311Error"
+        else:
+            assert list(content) == ["application/problem+json"], (key, status)
+            assert content["application/problem+json"]["schema"]["$ref"] == PROBLEM_REF
+    if 401 in documented:
+        assert answers["401"]["headers"]["WWW-Authenticate"]["required"]
+    for status in {429, 503} & documented:
+        assert answers[str(status)]["headers"]["Retry-After"]["required"]
+
+
+def test_sign_in_is_documented_where_it_is_needed(document):
+    scheme = document["components"]["securitySchemes"]["OAuth2PasswordBearer"]
+    assert scheme["type"] == "oauth2"
+    assert scheme["flows"]["password"]["tokenUrl"] == "/auth/token"
+    for key, operation in _operations(document):
+        security = operation.get("security")
+        if key in SIGNED_IN:
+            assert security == [{"OAuth2PasswordBearer": []}], key
+            assert {"401", "503"} <= set(operation["responses"]), key
+        elif key in SIGN_IN_OPTIONAL:
+            assert security == [{"OAuth2PasswordBearer": []}, {}], key
+            assert "401" in operation["responses"], key
+        elif key != ("post", "/auth/token"):  # its 401: a wrong staff id or password
+            assert security is None, key
+            assert "401" not in operation["responses"], key
+
+
+def test_refusals_are_documented_on_every_guarded_operation(document):
+    for key in SIGNED_IN - {("get", "/auth/me"), ("get", "/locate")}:
+        method, path = key
+        assert "403" in document["paths"][path][method]["responses"], key
+
+
+def test_the_problem_body_is_described(document):
+    schemas = document["components"]["schemas"]
+    problem = schemas["Problem"]
+    assert set(problem["properties"]) == {"type", "title", "status", "detail", "field",
+                                          "errors", "instance"}
+    assert set(problem["required"]) == {"title", "status", "detail"}
+    assert set(schemas["ProblemField"]["required"]) == {"field", "reason"}
+    assert set(schemas["Open311Error"]["required"]) == {"code", "description"}
+    # FastAPI's own 422 body (application/json) is not what the service answers
+    assert "HTTPValidationError" not in schemas
+    for key, operation in _operations(document):
+        if "422" in operation["responses"]:
+            assert list(operation["responses"]["422"]["content"]) == \
+                ["application/problem+json"], key
+
+
+def test_the_open311_intake_body_is_documented(document):
+    body = document["paths"]["/open311/v2/requests.json"]["post"]["requestBody"]
+    assert body["required"]
+    assert set(body["content"]) == {"application/x-www-form-urlencoded", "application/json"}
+    schema = body["content"]["application/x-www-form-urlencoded"]["schema"]
+    assert {"api_key", "service_code", "lat", "long", "description"} <= set(schema["required"])
+
+
+def test_the_landing_page_documents_html_and_json(document):
+    content = document["paths"]["/"]["get"]["responses"]["200"]["content"]
+    assert set(content) == {"application/json", "text/html"}
