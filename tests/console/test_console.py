@@ -425,8 +425,7 @@ def test_click_locates_report_appears_and_transition_updates(page, server, cast,
     assert item.get_attribute("data-light") == "green"
     _shot(page, "reported")
     panel.locator("button[data-action=accept]").click()
-    page.wait_for_function(
-        "document.getElementById('p-status').dataset.status === 'accepted'")
+    expect(page.locator("#p-status")).to_have_attribute("data-status", "accepted")
     assert panel.locator(".timeline li").count() == 2
     # the events name the signed-in person, never a name the page sent
     expect(panel.locator(".timeline li").last).to_contain_text(f"sq{grid['community_code']}")
