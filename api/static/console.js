@@ -33,7 +33,7 @@ const OPEN = "reported,accepted,dispatched,in_progress,resolved,reopened,verifie
 
 const state = {
   categories: {}, names: {}, units: {}, townships: [], lightFilter: "", selected: null,
-  me: null, timer: null,
+  me: null, timer: null, place: null,
 };
 const $ = (sel) => document.querySelector(sel);
 
@@ -162,10 +162,7 @@ function restorePlace() {
   if (!place) return;
   state.selected = place.selected || null;
   state.lightFilter = place.light || "";
-  for (const [key, id] of [["category", "#f-category"], ["status", "#f-status"]]) {
-    if (place[key] !== undefined) $(id).value = place[key];
-  }
-  state.placeTownship = place.township || "";
+  state.place = place;  // the filters are set once their options are there (see enter)
   markLight();
 }
 
@@ -256,15 +253,19 @@ async function enter(me) {
   document.body.dataset.role = me.role;
   $("#supervise").hidden = !SUPERVISORS.has(me.role);
   // only the townships of the person's jurisdiction are offered
+  const place = state.place || {};
+  state.place = null;
+  for (const [key, id] of [["category", "#f-category"], ["status", "#f-status"]]) {
+    if (place[key] !== undefined) $(id).value = place[key];
+  }
   const select = $("#f-township");
-  const chosen = select.value || state.placeTownship || "";
+  const chosen = place.township !== undefined ? place.township : select.value;
   const area = me.area_code && me.area_code.length > 6 ? me.area_code : "";
   while (select.options.length > 1) select.remove(1);
   for (const t of state.townships) {
     if (!area || area.startsWith(t.code)) select.add(new Option(t.name, t.code));
   }
   select.value = [...select.options].some((o) => o.value === chosen) ? chosen : "";
-  state.placeTownship = "";
   fitJurisdiction(me);
   await refresh();
   if (state.selected) {

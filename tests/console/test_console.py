@@ -486,6 +486,13 @@ def test_an_expired_token_asks_to_sign_in_and_keeps_the_place(page, server, cast
     expect(page.locator("#panel-body")).to_have_attribute("data-id", cast.elsewhere_a)
     assert page.locator("#f-category").input_value() == "E02"
     assert page.locator("#f-status").input_value() == ""
+    # and the place outlives a reload of the tab (the session keeps it with the token)
+    page.reload(wait_until="networkidle")
+    page.wait_for_selector("body[data-ready=true]")
+    expect(page.locator("#panel")).to_be_visible()
+    expect(page.locator("#panel-body")).to_have_attribute("data-id", cast.elsewhere_a)
+    assert page.locator("#f-category").input_value() == "E02"
+    assert page.locator("#f-status").input_value() == ""
     assert _script_errors(page) == [] and page.blocked == []
 
 
