@@ -10,7 +10,8 @@ from fastapi.exceptions import RequestValidationError
 
 from gridgis.dispatch import Dispatcher
 
-__all__ = ["BBox", "Offset", "comma_list", "get_dispatcher", "limit_query", "parse_bbox"]
+__all__ = ["MAX_OFFSET", "BBox", "Offset", "comma_list", "get_dispatcher", "limit_query",
+           "parse_bbox"]
 
 
 def get_dispatcher(request: Request) -> Dispatcher:
@@ -67,4 +68,6 @@ def limit_query(*, default: int, maximum: int) -> Callable[..., int]:
     return limit
 
 
-Offset = Annotated[int, Query(ge=0, description="items to skip")]
+MAX_OFFSET = 2**53
+"""The largest ``offset`` accepted (exact in a JSON number; far beyond any listing)."""
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="items to skip")]

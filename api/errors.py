@@ -23,11 +23,13 @@ from gridgis.errors import (
     CoordinateError,
     GridGisError,
     IncidentNotFoundError,
+    InputError,
     LayerError,
     MissingLayerError,
     OutsideDistrictError,
     SignInError,
     StaffError,
+    StoreBusyError,
     TransitionError,
 )
 
@@ -42,8 +44,10 @@ ERROR_STATUS: list[tuple[type[Exception], int, str | None]] = [
     (StaffError, 422, None),
     (IncidentNotFoundError, 404, "incident_id"),
     (MissingLayerError, 404, "collection"),
+    (StoreBusyError, 503, None),
     (ConflictError, 409, "version"),
     (TransitionError, 409, "action"),
+    (InputError, 422, None),  # the error names its field
     (OutsideDistrictError, 422, "lon/lat"),
     (CoordinateError, 422, "lon/lat"),
     (CategoryError, 422, "category"),
@@ -55,7 +59,8 @@ ERROR_STATUS: list[tuple[type[Exception], int, str | None]] = [
 TITLES = {400: "Bad request", 401: "Sign in first", 403: "Forbidden", 404: "Not found",
           405: "Method not allowed", 409: "Conflict", 413: "Request too large",
           415: "Unsupported media type",
-          422: "Unprocessable input", 429: "Too many requests", 500: "Internal error"}
+          422: "Unprocessable input", 429: "Too many requests", 500: "Internal error",
+          503: "Service unavailable"}
 
 
 def problem(status: int, detail: str, *, field: str | None = None,
@@ -86,9 +91,12 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _library(request: Request, exc: GridGisError) -> JSONResponse:
         for kind, status, field in ERROR_STATUS:
             if isinstance(exc, kind):
-                return problem(status, str(exc), field=getattr(exc, "field", None) or field,
-                               instance=request.url.path,
-                               headers={"WWW-Authenticate": "Bearer"} if status == 401 else None)
+                out = problem(status, str(exc), field=getattr(exc, "field", None) or field,
+                              instance=request.url.path,
+                              headers={"WWW-Authenticate": "Bearer"} if status == 401 else None)
+                if isinstance(exc, StoreBusyError):
+                    out.headers["Retry-After"] = str(exc.retry_after)
+                return out
         return problem(400, str(exc), instance=request.url.path)  # pragma: no cover
 
     @app.exception_handler(RequestValidationError)
@@ -107,7 +115,11 @@ def install_error_handlers(app: FastAPI) -> None:
         detail = exc.detail if isinstance(exc.detail, str) else TITLES.get(exc.status_code, "")
         if exc.status_code == 404 and detail == "Not Found":
             detail = f"nothing at {request.url.path}"
-        return problem(exc.status_code, detail, instance=request.url.path,
+        field = None
+        if exc.status_code == 400 and detail == "There was an error parsing the body":
+            # FastAPI's words for a body json cannot read (nested too deep, for one)
+            detail, field = "请求体无法解析 / the request body cannot be parsed", "body"
+        return problem(exc.status_code, detail, field=field, instance=request.url.path,
                        headers=getattr(exc, "headers", None))
 
     @app.exception_handler(Exception)

@@ -16,7 +16,8 @@ from api.auth import TokenIssuer
 from api.errors import install_error_handlers
 from api.middleware import BodyLimit
 from api.ratelimit import RateLimits
-from api.routes import auth, features, incidents, open311
+from api.routes import auth, docs, features, health, incidents, open311
+from api.security import install_security
 from api.settings import Settings
 from gridgis.dispatch import Dispatcher, DispatchSettings, WorkingCalendar, china_now
 from gridgis.index.cache import cached_index
@@ -70,15 +71,17 @@ def create_app(settings: Settings | None = None, *, layers: Layers | None = None
             store = SQLiteStore(store_path_for(settings.layers))
         else:
             store = SQLiteStore(":memory:")
+    store.check(writable=True)  # a store the service cannot write ends start-up (StoreError)
     dispatch_settings = DispatchSettings(
         yellow_share=settings.yellow_share, duplicate_radius_m=settings.duplicate_radius_m,
-        nearest_k=settings.nearest_k,
+        nearest_k=settings.nearest_k, oldest_report_days=settings.oldest_report_days,
         calendar=WorkingCalendar() if settings.calendar == "working" else None)
     dispatcher = Dispatcher(layers, store, index=index, settings=dispatch_settings,
                             clock=clock or _clock(settings.clock))
 
     app = FastAPI(title=settings.title, version=gridgis.__version__,
-                  description="Grid-based community governance: locate, dispatch, supervise.")
+                  description="Grid-based community governance: locate, dispatch, supervise.",
+                  docs_url=None, redoc_url=None)  # /docs served offline below; no ReDoc
     app.state.dispatcher = dispatcher
     app.state.settings = settings
     app.state.tokens = TokenIssuer(
@@ -87,12 +90,17 @@ def create_app(settings: Settings | None = None, *, layers: Layers | None = None
     app.state.limits = RateLimits()
     install_error_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    install_security(app, allowed_hosts=settings.allowed_hosts,
+                     cors_origins=settings.cors_origins)
     app.include_router(auth.create_router(settings, app.state.limits))
     app.include_router(incidents.create_router(settings))
     app.include_router(features.create_router(settings))
     app.include_router(open311.router)
+    app.include_router(health.create_router())
+    app.include_router(docs.create_router(title=settings.title))
 
     app.mount("/static/leaflet", StaticFiles(directory=leaflet.BASE_DIR), name="leaflet")
+    app.mount(docs.SWAGGER_UI_URL, StaticFiles(directory=docs.SWAGGER_UI), name="swagger-ui")
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/", tags=["landing"], response_model=None)

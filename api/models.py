@@ -9,10 +9,12 @@ from zoneinfo import ZoneInfo
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer
 
 from gridgis.incidents.names import Level, Light, Source, State
+from gridgis.people.roles import Grade
 
 __all__ = [
     "CrsName",
     "EventOut",
+    "GridWorker",
     "Incident",
     "IncidentDetail",
     "IncidentIn",
@@ -21,6 +23,7 @@ __all__ = [
     "LocateResponse",
     "Me",
     "ReporterIn",
+    "ReporterOut",
     "Token",
     "TransitionIn",
     "UnitSuggestion",
@@ -31,9 +34,19 @@ CST = ZoneInfo("Asia/Shanghai")
 
 
 def to_cst_naive(value: dt.datetime) -> dt.datetime:
-    """Naive China Standard Time (aware times are converted, naive ones taken as UTC+8)."""
+    """Naive China Standard Time (aware times are converted, naive ones taken as UTC+8).
+
+    Raises
+    ------
+    ValueError
+        When the time in China falls outside the calendar (years 1 to 9999).
+    """
     if value.tzinfo is not None:
-        value = value.astimezone(CST).replace(tzinfo=None)
+        try:
+            value = value.astimezone(CST).replace(tzinfo=None)
+        except OverflowError:
+            raise ValueError("换算为北京时间后超出公历范围 / the time in China (UTC+8) falls "
+                             "outside the years 1 to 9999") from None
     return value.replace(microsecond=0)
 
 
@@ -73,6 +86,15 @@ class UnitSuggestion(BaseModel):
     method: Literal["euclidean", "network"]
 
 
+class GridWorker(BaseModel):
+    """A grid's worker: from the staff directory, or a name only from the grid layer."""
+
+    staff_id: str | None
+    name: str
+    grade: Grade | None
+    phone: str | None = Field(description="masked, e.g. 138****1234")
+
+
 class LocateResponse(BaseModel):
     """Where a point falls: grid, community, township, patrol level, nearest units."""
 
@@ -88,6 +110,8 @@ class LocateResponse(BaseModel):
     patrol_level: str | None
     workers: int | None
     worker_names: str | None
+    grid_workers: list[GridWorker] = Field(
+        default_factory=list, description="the grid's workers, grid heads first")
     match: Literal["inside", "boundary", "snapped"]
     edge_distance_m: float | None
     near_edge: bool
@@ -199,10 +223,21 @@ class Incident(BaseModel):
     updated_at: CstOut
 
 
+class ReporterOut(BaseModel):
+    """The reporter's contact details: whole for the call-back roles, masked for others."""
+
+    name: str | None
+    phone: str | None
+    email: str | None
+    channel: str | None
+    masked: bool
+
+
 class IncidentDetail(Incident):
-    """An incident with its full event history."""
+    """An incident with its full event history (and its reporter, when one left details)."""
 
     events: list[EventOut]
+    reporter: ReporterOut | None = None
 
 
 class IncidentPage(BaseModel):

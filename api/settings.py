@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-__all__ = ["Channel", "Settings"]
+__all__ = ["DEFAULT_ALLOWED_HOSTS", "Channel", "Settings"]
 
 Channel = Literal["app", "wechat", "hotline", "sensor"]
 """Public intake channels, each with its own Open311 ``api_key``."""
+
+DEFAULT_ALLOWED_HOSTS = ("localhost", "127.0.0.1", "::1", "testserver")
+"""Hosts the service answers for unless ``GRIDGIS_ALLOWED_HOSTS`` says otherwise."""
+_HOST = re.compile(r"^(\*|(\*\.)?[A-Za-z0-9_.-]{1,253}|[0-9A-Fa-f:.]{2,45})$")
+_ORIGIN = re.compile(r"^(\*|https?://[A-Za-z0-9_.-]{1,253}(:[0-9]{1,5})?|"
+                     r"https?://\[[0-9A-Fa-f:.]{2,45}\](:[0-9]{1,5})?)$")
+MAX_LIST = 100
+"""At most this many allowed hosts or CORS origins."""
 
 
 class Settings(BaseSettings):
@@ -22,6 +32,11 @@ class Settings(BaseSettings):
     district, generated at start). ``store`` is the incident database
     (default: beside the layers, or in memory for the generated sample).
     ``clock`` freezes "now" for demonstrations and replays of past data.
+    ``allowed_hosts`` are the names a request's ``Host`` header may carry
+    (``*.example.org`` for subdomains, ``*`` for any; others answer 400);
+    ``cors_origins`` the browser origins allowed to call the API from other
+    sites (none by default: no ``Access-Control-Allow-Origin``). Both read a
+    JSON list or a comma-separated list from the environment.
     ``items_limit_*`` bound ``limit`` of the OGC API items, ``incidents_limit_*``
     that of the incident listing (the default and the largest accepted).
     ``secret_key`` signs the sign-in tokens (default: a random key per process,
@@ -30,6 +45,8 @@ class Settings(BaseSettings):
     attempts and Open311 reports. ``open311_keys`` gives each public intake
     channel (app, wechat, hotline, sensor) its ``api_key``, as JSON:
     ``GRIDGIS_OPEN311_KEYS='{"hotline": "…"}'``; without keys, public intake is closed.
+    ``oldest_report_days`` is how far back a report may be dated (see
+    :class:`gridgis.dispatch.DispatchSettings`).
     """
 
     model_config = SettingsConfigDict(env_prefix="GRIDGIS_", extra="ignore")
@@ -41,6 +58,7 @@ class Settings(BaseSettings):
     yellow_share: float = Field(0.8, gt=0.0, lt=1.0)
     duplicate_radius_m: float = Field(150.0, ge=0.0, le=5000.0)
     nearest_k: int = Field(3, ge=1, le=20)
+    oldest_report_days: int = Field(366 * 5, ge=1, le=36_600)
     max_body_bytes: int = Field(64_000, ge=1_024, le=10_000_000)
     items_limit_default: int = Field(10, ge=1, le=100_000)
     items_limit_max: int = Field(10_000, ge=1, le=100_000)
@@ -52,6 +70,39 @@ class Settings(BaseSettings):
     signin_per_minute: int = Field(10, ge=1, le=10_000)
     intake_per_minute: int = Field(60, ge=1, le=100_000)
     open311_keys: dict[Channel, SecretStr] = Field(default_factory=dict)
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: list(DEFAULT_ALLOWED_HOSTS), min_length=1, max_length=MAX_LIST)
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list,
+                                                         max_length=MAX_LIST)
+
+    @field_validator("allowed_hosts", "cors_origins", mode="before")
+    @classmethod
+    def _split_list(cls, value: Any) -> Any:
+        """A JSON list or ``a,b,c`` from the environment, as a list."""
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [v.strip() for v in text.split(",") if v.strip()]
+        return value
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _hosts(cls, value: list[str]) -> list[str]:
+        bad = [h for h in value if not _HOST.match(h)]
+        if bad:
+            raise ValueError(f"主机名无效 / not host names: {', '.join(map(repr, bad))} "
+                             "(a name, an IP address, *.domain or *)")
+        return [h.lower() for h in value]
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins(cls, value: list[str]) -> list[str]:
+        bad = [o for o in value if not _ORIGIN.match(o)]
+        if bad:
+            raise ValueError(f"来源无效 / not origins: {', '.join(map(repr, bad))} "
+                             "(scheme://host[:port] without a path, or *)")
+        return value
 
     @model_validator(mode="after")
     def _defaults_within_limits(self) -> Settings:

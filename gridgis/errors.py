@@ -15,12 +15,16 @@ __all__ = [
     "CoordinateError",
     "GridGisError",
     "IncidentNotFoundError",
+    "InputError",
     "LayerError",
     "MissingLayerError",
     "OutsideDistrictError",
     "PlanError",
+    "RosterError",
     "SignInError",
     "StaffError",
+    "StoreBusyError",
+    "StoreError",
     "TransitionError",
 ]
 
@@ -111,9 +115,68 @@ class StaffError(GridGisError, ValueError):
         self.field = field
 
 
+class InputError(GridGisError, ValueError):
+    """A value given to the library is unusable (empty, out of bounds, in the future).
+
+    Attributes
+    ----------
+    field : str
+        Name of the offending argument (``description``, ``reported_at``, …).
+    """
+
+    def __init__(self, message: str, *, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class RosterError(StaffError):
+    """Rows of a staff roster are malformed; nothing of the roster was saved.
+
+    Attributes
+    ----------
+    problems : list of (int, str, str)
+        Every bad row: its row number in the file (the header is row 1), the
+        field to blame and the reason.
+    """
+
+    def __init__(self, message: str, *, problems: list[tuple[int, str, str]]) -> None:
+        super().__init__(message, field=problems[0][1] if problems else None)
+        self.problems = list(problems)
+
+
 class SignInError(GridGisError, PermissionError):
     """The name and password do not match an active member of staff, or the token is bad."""
 
 
 class AccessDeniedError(GridGisError, PermissionError):
     """The signed-in person may not do this, or not here (the message says why)."""
+
+
+class StoreError(GridGisError, RuntimeError):
+    """The incident store cannot be used: damaged, read-only, incomplete or too new.
+
+    Attributes
+    ----------
+    path : str or None
+        The store's file (None for a store in memory).
+    """
+
+    def __init__(self, message: str, *, path: str | None = None) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+class StoreBusyError(GridGisError, RuntimeError):
+    """The incident store stayed locked by another writer beyond its busy timeout.
+
+    Nothing was written; the same call may be retried after a moment.
+
+    Attributes
+    ----------
+    retry_after : int
+        Seconds after which a retry is sensible.
+    """
+
+    def __init__(self, message: str, *, retry_after: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -15,6 +15,9 @@ def test_sample_writes_a_district_and_prints_its_summary(tmp_path):
     assert result.exit_code == 0, result.output
     assert out.exists()
     assert "townships" in result.stdout and "total" in result.stdout
+    roster = tmp_path / "d.roster.csv"  # the district's staff, beside it, for Excel
+    assert roster.read_bytes().startswith("\ufeff工号,姓名,角色".encode())
+    assert "d.roster.csv" in result.stderr
 
 
 def test_info_lists_each_layer(small_gpkg):

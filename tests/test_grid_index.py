@@ -359,7 +359,7 @@ def test_empty_points_and_old_cache_files(index, sample_layers, tmp_path):
     assert got["match"].tolist()[:2] == ["invalid", "invalid"]
     assert got["grid_code"].iloc[2] == sample_layers.incidents["grid_code"].iloc[0]
     path = index.save(tmp_path / "g.npz")
-    data = dict(np.load(path, allow_pickle=True))
+    data = dict(np.load(path, allow_pickle=False))
     data["meta"] = np.array([1, 50.0])
     np.savez(tmp_path / "old.npz", **data)
     with pytest.raises(Exception, match="another gridgis version"):

@@ -12,17 +12,29 @@ import shapely
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
+from api.auth import Person
 from api.deps import BBox, Offset, get_dispatcher, limit_query
 from api.paging import page_links
 from api.settings import Settings
 from gridgis.dispatch import Dispatcher
-from gridgis.errors import MissingLayerError
+from gridgis.errors import MissingLayerError, SignInError
+from gridgis.people.access import scope_of
+from gridgis.people.staff import StaffMember
 from gridgis.schemas import SCHEMAS
 
 __all__ = ["create_router"]
 
 Dispatch = Annotated[Dispatcher, Depends(get_dispatcher)]
 GEOJSON = "application/geo+json"
+SIGNED_IN_ONLY = frozenset({"incidents"})
+"""Collections read only when signed in, each person their jurisdiction's features.
+
+The incident archive names disputes, hazards and complaints at a house's
+door: rounding the points would still show which building, and aggregates
+are what analysts make in their notebooks. So the archive is not public.
+"""
+STAFF_NAMES = ("worker_names",)
+"""Columns naming grid workers, left out for anonymous readers."""
 CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
@@ -64,11 +76,27 @@ def collection(request: Request, dispatcher: Dispatch, collection_id: str) -> di
     return _collection(request, collection_id, _layer(dispatcher, collection_id))
 
 
-def _layer(dispatcher: Dispatcher, name: str) -> Any:
+def _layer(dispatcher: Dispatcher, name: str, person: StaffMember | None = None) -> Any:
+    """The features of a layer this reader may see."""
     if name not in SCHEMAS:
         raise MissingLayerError(f"no collection {name!r}; collections are "
                                 f"{', '.join(dispatcher.layers.names())}", layer=name)
-    return dispatcher.layers[name]
+    frame = dispatcher.layers[name]
+    if name in SIGNED_IN_ONLY:
+        if person is None:
+            raise SignInError(f"图层 {name} 需登录后查看 / the collection {name} is for "
+                              "signed-in staff: sign in first (POST /auth/token)")
+        scope = scope_of(person)
+        grid = frame["grid_code"].fillna("").astype(str)
+        keep = grid.str.startswith(scope.area_codes) if scope.area_codes else \
+            pd.Series(False, index=frame.index)
+        if "unit_id" in frame and scope.unit_ids:
+            keep |= frame["unit_id"].isin(scope.unit_ids)
+        if not keep.all():  # a county-wide reader keeps the layer (and its spatial index)
+            frame = frame[keep.to_numpy()]
+    if person is None:
+        frame = frame.drop(columns=[c for c in STAFF_NAMES if c in frame.columns])
+    return frame
 
 
 def _props(frame: Any) -> list[dict[str, Any]]:
@@ -97,9 +125,10 @@ def _features(frame: Any) -> list[dict[str, Any]]:
     return out
 
 
-def item(dispatcher: Dispatch, collection_id: str, feature_id: str) -> JSONResponse:
+def item(person: Person, dispatcher: Dispatch, collection_id: str,
+         feature_id: str) -> JSONResponse:
     """One feature by its key (grid code, unit id, …)."""
-    frame = _layer(dispatcher, collection_id)
+    frame = _layer(dispatcher, collection_id, person)
     if feature_id not in frame.index:
         raise MissingLayerError(f"collection {collection_id!r} has no feature {feature_id!r}",
                                 layer=collection_id)
@@ -107,9 +136,9 @@ def item(dispatcher: Dispatch, collection_id: str, feature_id: str) -> JSONRespo
 
 
 def _items(request: Request, dispatcher: Dispatcher, collection_id: str,
-           bbox: tuple[float, float, float, float] | None, limit: int, offset: int
-           ) -> JSONResponse:
-    frame = _layer(dispatcher, collection_id)
+           bbox: tuple[float, float, float, float] | None, limit: int, offset: int,
+           person: StaffMember | None) -> JSONResponse:
+    frame = _layer(dispatcher, collection_id, person)
     if bbox is not None:
         hit = frame.sindex.query(shapely.box(*bbox), predicate="intersects")
         frame = frame.iloc[np.sort(hit)]
@@ -132,10 +161,13 @@ def create_router(settings: Settings) -> APIRouter:
                                         maximum=settings.items_limit_max))
 
     @router.get("/collections/{collection_id}/items")
-    def items(request: Request, dispatcher: Dispatch, collection_id: str, bbox: BBox,
-              limit: int = bounded_limit, offset: Offset = 0) -> JSONResponse:
-        """Features of a layer as GeoJSON (RFC 7946, lon/lat), paged with ``next`` links."""
-        return _items(request, dispatcher, collection_id, bbox, limit, offset)
+    def items(request: Request, person: Person, dispatcher: Dispatch, collection_id: str,
+              bbox: BBox, limit: int = bounded_limit, offset: Offset = 0) -> JSONResponse:
+        """Features of a layer as GeoJSON (RFC 7946, lon/lat), paged with ``next`` links.
+
+        The incident archive only for signed-in staff, within their jurisdiction.
+        """
+        return _items(request, dispatcher, collection_id, bbox, limit, offset, person)
 
     router.get("/collections/{collection_id}/items/{feature_id}")(item)
     return router

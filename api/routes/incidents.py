@@ -112,6 +112,17 @@ def supervise(person: Annotated[StaffMember, Depends(require_roles(*SUPERVISION)
     return [Incident(**i) for i in dispatcher.supervise()]
 
 
+def _cst_query(field: str, value: dt.datetime | None) -> dt.datetime | None:
+    """A time of the query in naive China time, or 422 naming ``field``."""
+    if value is None:
+        return None
+    try:
+        return to_cst_naive(value)
+    except ValueError as exc:
+        raise RequestValidationError([{"loc": ("query", field), "type": "value_error",
+                                       "msg": str(exc)}]) from None
+
+
 def create_router(settings: Settings) -> APIRouter:
     """The incident routes, the listing's ``limit`` bounded by ``GRIDGIS_INCIDENTS_LIMIT_*``."""
     router = APIRouter(tags=["incidents"])
@@ -150,9 +161,9 @@ def create_router(settings: Settings) -> APIRouter:
         page = dispatcher.incidents(
             status=comma_list(status), light=lights, category=comma_list(category),
             grid_code=grid, community_code=community, township_code=township, bbox=bbox,
-            reported_from=to_cst_naive(reported_from) if reported_from else None,
-            reported_to=to_cst_naive(reported_to) if reported_to else None,
-            sort=sort, offset=offset, limit=limit, person=person)
+            reported_from=_cst_query("from", reported_from),
+            reported_to=_cst_query("to", reported_to), sort=sort, offset=offset, limit=limit,
+            person=person)
         links = [Link(**link) for link in page_links(request, offset=offset, limit=limit,
                                                       matched=page.matched,
                                                       media_type="application/json")]

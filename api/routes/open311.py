@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from typing import Annotated, Any
 from urllib.parse import parse_qs
 
@@ -17,7 +18,7 @@ from fastapi.responses import JSONResponse
 from api.deps import comma_list, get_dispatcher
 from api.models import to_cst_naive
 from gridgis.dispatch import CLOSED_STATES, OPEN_STATES, Dispatcher, Source, State
-from gridgis.errors import GridGisError, IncidentNotFoundError
+from gridgis.errors import GridGisError, IncidentNotFoundError, StoreBusyError
 
 __all__ = ["router"]
 
@@ -73,10 +74,15 @@ def services(dispatcher: Dispatch) -> list[dict[str, Any]]:
     ]
 
 
+async def _raw_body(request: Request) -> bytes:
+    """The request body, read on the event loop so that the route itself may block."""
+    return await request.body()
+
+
 @router.post("/requests.json")
-async def create_request(request: Request, dispatcher: Dispatch) -> JSONResponse:
+def create_request(request: Request, dispatcher: Dispatch,
+                   raw: Annotated[bytes, Depends(_raw_body)]) -> JSONResponse:
     """Create a service request (form-encoded as the standard says, or JSON)."""
-    raw = await request.body()
     try:
         if request.headers.get("content-type", "").startswith("application/json"):
             data = json.loads(raw or b"{}")
@@ -84,15 +90,18 @@ async def create_request(request: Request, dispatcher: Dispatch) -> JSONResponse
                 raise ValueError
         else:
             data = {k: v[0] for k, v in parse_qs(raw.decode("utf-8"), strict_parsing=False).items()}
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deep
         return _error(400, 400, "the request body is neither form data nor a JSON object")
     for field in ("service_code", "lat", "long"):
         if data.get(field) in (None, ""):
             return _error(400, 400, f"{field} is required")
     try:
         lat, lon = float(data["lat"]), float(data["long"])
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return _error(400, 400, "lat and long must be numbers (WGS84)")
+    for field, value in (("lat", lat), ("long", lon)):
+        if not math.isfinite(value):
+            return _error(400, 400, f"{field} must be a finite number (WGS84), not {value}")
     description = str(data.get("description") or "").strip()
     if not description:
         return _error(400, 400, "description is required")
@@ -104,6 +113,8 @@ async def create_request(request: Request, dispatcher: Dispatch) -> JSONResponse
                                       category=str(data["service_code"]),
                                       description=description, source=Source.OPEN311,
                                       actor=f"open311:{who}"[:128])
+    except StoreBusyError:
+        raise  # 503 with Retry-After (api.errors), not the client's fault
     except GridGisError as exc:
         return _error(400, 400, str(exc))
     return JSONResponse([{"service_request_id": record["incident_id"], "service_notice":
@@ -131,10 +142,15 @@ def list_requests(
     if status is not None and status not in OPEN311_STATUS:
         return _error(400, 400, "status is open or closed")
     states = () if status is None else tuple(sorted(OPEN311_STATUS[status]))
+    window: dict[str, dt.datetime | None] = {}
+    for field, value in (("start_date", start_date), ("end_date", end_date)):
+        try:
+            window[field] = to_cst_naive(value) if value else None
+        except ValueError as exc:
+            return _error(400, 400, f"{field}: {exc}")
     page = dispatcher.incidents(
         category=comma_list(service_code), status=states, sort="-reported_at", limit=1000,
-        reported_from=to_cst_naive(start_date) if start_date else None,
-        reported_to=to_cst_naive(end_date) if end_date else None)
+        reported_from=window["start_date"], reported_to=window["end_date"])
     return JSONResponse([_request(i, dispatcher) for i in page.items])
 
 

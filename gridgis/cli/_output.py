@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from gridgis.errors import GridGisError
@@ -35,7 +36,8 @@ def clear_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except (GridGisError, FileNotFoundError, IsADirectoryError, PermissionError) as exc:
-            err.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True)
+            err.print(f"[bold red]错误 / error:[/] {escape(str(exc))}", highlight=False,
+                      markup=True)
             raise typer.Exit(code=2) from None
 
     return wrapper  # type: ignore[return-value]

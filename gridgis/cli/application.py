@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from gridgis.cli import data, plan, serve
+from gridgis.cli import audit, data, plan, serve, staff
 
 __all__ = ["COMMANDS", "app", "main"]
 
@@ -22,6 +22,8 @@ COMMANDS = (data.sample, data.info, data.assign, serve.serve, data.schema,
 
 for _command in COMMANDS:  # compile_ is named so as not to hide the built-in compile
     app.command(name=_command.__name__.rstrip("_").replace("_", "-"))(_command)
+app.add_typer(staff.app, name="staff")
+app.add_typer(audit.app, name="audit")
 
 
 def main() -> None:

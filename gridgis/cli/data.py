@@ -35,17 +35,23 @@ def sample(
                      ] = 1.0,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
-    """Generate the built-in sample district and write it to OUT.gpkg."""
+    """Generate the built-in sample district and write it to OUT.gpkg.
+
+    The district's staff roster is written beside it as OUT.roster.csv.
+    """
     from gridgis.layers import describe_layers, write_layers
-    from gridgis.sample import sample_district
+    from gridgis.people.roster import roster_path_for, write_roster
+    from gridgis.sample import sample_district, sample_roster
 
     if out_path.suffix.lower() != ".gpkg":
         raise GridGisError(f"{out_path}: the output must be a GeoPackage ending in .gpkg")
     started = time.perf_counter()
     layers = sample_district(seed=seed, scale=scale, progress=not quiet)
     write_layers(layers, out_path)
+    roster = write_roster(sample_roster(layers, seed=seed), roster_path_for(out_path))
     took = time.perf_counter() - started
     err.print(f"wrote {out_path} in {took:.1f} s", highlight=False)
+    err.print(f"已写出人员名册 {roster} / wrote the staff roster {roster}", highlight=False)
     out.print(frame_table(describe_layers(layers)[["features", "geometry", "crs"]],
                           f"Sample district → {out_path}"))
     _print_summary(layers)

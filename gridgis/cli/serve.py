@@ -7,13 +7,36 @@ when the command runs, so the library and ``gridgis --help`` never load it.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 
 from gridgis.cli._output import clear_errors, err
 
+if TYPE_CHECKING:
+    from gridgis.dispatch.service import Dispatcher
+
 __all__ = ["serve"]
+
+
+def _demo_staff(dispatcher: Dispatcher) -> None:
+    """Fill an empty staff directory with the sample roster; print accounts to try."""
+    from gridgis.people.roles import ROLE_NAMES, StaffRole
+    from gridgis.sample import DEMO_PASSWORD, load_sample_staff
+
+    accounts = load_sample_staff(dispatcher.store.staff, dispatcher.layers)
+    if accounts is None:
+        err.print(f"人员目录已有 {dispatcher.store.staff.count()} 人，未载入样例名册 / the staff "
+                  "directory has people already; the sample roster was not loaded",
+                  highlight=False)
+        return
+    err.print(f"已载入样例名册，演示账号（密码均为 {DEMO_PASSWORD}）/ loaded the sample roster; "
+              f"accounts to try (password {DEMO_PASSWORD} for all):", highlight=False)
+    for row in accounts.itertuples():
+        err.print(f"  {row.staff_id:<15} {row.name}  {ROLE_NAMES[StaffRole(row.role)]} / "
+                  f"{row.role}",
+                  highlight=False)
 
 
 @clear_errors
@@ -27,24 +50,39 @@ def serve(
         help="Incident database (SQLite file); default: beside FILE.")] = None,
     demo: Annotated[bool, typer.Option(
         help="Run the sample's clock (2026-11-01 09:00 onwards) and load the archive's "
-             "open incidents into the store, so the console shows a live board.")] = False,
+             "open incidents into the store, so the console shows a live board; an empty "
+             "staff directory gets the sample roster, every account with one demo password "
+             "(printed).")] = False,
 ) -> None:
     """Serve the dispatch API (and the dispatcher console) on FILE."""
     import uvicorn
 
     from api.main import create_app
     from api.settings import Settings
+    from gridgis.store import SQLiteStore, store_path_for
 
     if path is not None and not path.exists():
         raise FileNotFoundError(f"{path}: no such file")
+    store_file = store or (store_path_for(path) if path is not None else ":memory:")
+    incidents = SQLiteStore(store_file)  # first: a store that cannot be used ends start-up
+    incidents.check(writable=True)  # with one line (StoreError), before the district loads
     clock = None
     if demo:
         from gridgis.sample import SAMPLE_END
 
         clock = SAMPLE_END.astype("datetime64[s]").item()
-    settings = Settings(layers=path, store=store, clock=clock)
+    try:  # GRIDGIS_* variables are read here: a bad one is one line too
+        settings = Settings(layers=path, store=store, clock=clock)
+        if host.lower() not in settings.allowed_hosts:  # the address it listens on is its own
+            settings = Settings(layers=path, store=store, clock=clock,
+                                allowed_hosts=[*settings.allowed_hosts, host])
+    except ValueError as exc:  # pydantic's ValidationError, over several lines
+        reason = escape(" ".join(str(exc).split()))
+        err.print(f"[bold red]error:[/] 设置无效 / invalid settings: {reason}",
+                  highlight=False, markup=True)
+        raise typer.Exit(code=2) from None
     err.print(f"loading {path or 'the built-in sample district'} …", highlight=False)
-    application = create_app(settings)
+    application = create_app(settings, store=incidents)
     if demo:
         from gridgis.dispatch.seed import seed_open_incidents
 
@@ -52,5 +90,6 @@ def serve(
         if dispatcher.layers.incidents is not None:
             n = seed_open_incidents(dispatcher, dispatcher.layers.incidents)
             err.print(f"loaded {n} open incidents of the archive", highlight=False)
+        _demo_staff(dispatcher)
     err.print(f"serving on http://{host}:{port}/", highlight=False)
     uvicorn.run(application, host=host, port=port, log_level="warning")

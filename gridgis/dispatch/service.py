@@ -7,6 +7,7 @@ holds no rule of its own; a notebook or a script can call it just the same.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 from collections.abc import Callable
@@ -19,7 +20,13 @@ from gridgis.dispatch.effects import Step
 from gridgis.dispatch.rules import allowed_actions, check_transition
 from gridgis.dispatch.settings import DispatchSettings
 from gridgis.dispatch.timing import deadlines_for, light_of
-from gridgis.errors import AccessDeniedError, CategoryError, ConflictError, TransitionError
+from gridgis.errors import (
+    AccessDeniedError,
+    CategoryError,
+    ConflictError,
+    InputError,
+    TransitionError,
+)
 from gridgis.incidents.names import (
     CLOSED_STATES,
     ESCALATION_LEVELS,
@@ -38,6 +45,7 @@ from gridgis.nearest import UnitFinder
 from gridgis.people.access import (
     check_action,
     check_report,
+    contact_details,
     in_scope,
     permitted_actions,
     scope_of,
@@ -116,6 +124,7 @@ class Dispatcher:
         dict
             ``lon``/``lat`` (WGS84), codes and names of grid, community and
             township, ``patrol_level``, ``workers``, ``worker_names``,
+            ``grid_workers`` (see :meth:`grid_workers`),
             ``match``, ``edge_distance_m``, ``near_edge`` and ``units``.
 
         Raises
@@ -142,8 +151,47 @@ class Dispatcher:
             or math.isnan(loc.edge_distance_m) else round(float(loc.edge_distance_m), 1),
         }
         out["near_edge"] = out["edge_distance_m"] is not None and out["edge_distance_m"] < 5.0
+        out.update(self.grid_workers(loc.grid_code, loc.workers, loc.worker_names))
         out["units"] = self.suggest_units(out["lon"], out["lat"], category=category)
         return out
+
+    def grid_workers(self, grid_code: str | None, workers: int | None = None,
+                     worker_names: str | None = None) -> dict[str, Any]:
+        """A grid's workers: from the staff directory, else the grid layer's names.
+
+        Parameters
+        ----------
+        grid_code : str or None
+        workers, worker_names : optional
+            The grid layer's count and 、-separated names (older files), used
+            when the directory has nobody active for the grid.
+
+        Returns
+        -------
+        dict
+            ``grid_workers``: one dict per person (``staff_id``, ``name``,
+            ``grade``, ``phone`` masked; the first three None but the name
+            for names from the layer), grid heads first; ``workers``: how
+            many (informants are listed but, as in the layer, not counted);
+            ``worker_names``: their names, 、-separated.
+        """
+        from gridgis.people.privacy import mask_phone
+        from gridgis.people.roles import Grade
+
+        people = [] if grid_code is None else self.store.staff.members(
+            grid_code=grid_code, active=True)
+        if not people:
+            names = [n for n in (worker_names or "").split("、") if n.strip()]
+            return {"workers": workers, "worker_names": worker_names, "grid_workers": [
+                {"staff_id": None, "name": n.strip(), "grade": None, "phone": None}
+                for n in names]}
+        rank = {grade: i for i, grade in enumerate(Grade)}
+        people.sort(key=lambda m: (rank[m.grade] if m.grade else len(rank), m.staff_id))
+        counted = [m for m in people if m.grade is not Grade.INFORMANT]
+        return {"workers": len(counted), "worker_names": "、".join(m.name for m in counted),
+                "grid_workers": [{"staff_id": m.staff_id, "name": m.name,
+                                  "grade": m.grade.value if m.grade else None,
+                                  "phone": mask_phone(m.phone)} for m in people]}
 
     def suggest_units(self, lon: float, lat: float, *, category: str | None = None
                       ) -> list[dict[str, Any]]:
@@ -189,20 +237,31 @@ class Dispatcher:
 
         Raises
         ------
-        CategoryError, CoordinateError, OutsideDistrictError, TransitionError
-            For an unknown category, bad coordinates, a point outside the
-            district, or a report time in the future.
+        CategoryError, CoordinateError, OutsideDistrictError
+            For an unknown category, bad coordinates or a point outside the
+            district.
+        InputError
+            For an unknown source, an empty description, or a report time in
+            the future or older than ``oldest_report_days`` (its ``field``
+            names the argument).
         """
         row = self._category(category)
         if source not in set(Source):
-            raise TransitionError(f"unknown source {source!r}; sources are "
-                                  f"{', '.join(Source)}")
+            raise InputError(f"未知来源 {source!r} / unknown source {source!r}; sources are "
+                             f"{', '.join(Source)}", field="source")
         if not description or not description.strip():
-            raise TransitionError("the description is empty; say what was found")
+            raise InputError("描述为空 / the description is empty; say what was found",
+                             field="description")
         now = self.clock()
         at = reported_at or now
+        shown = at.isoformat(sep=" ", timespec="minutes")
         if at > now + dt.timedelta(minutes=5):
-            raise TransitionError(f"reported_at {at:%Y-%m-%d %H:%M} lies in the future")
+            raise InputError(f"上报时间晚于当前时间 / reported_at {shown} lies in the future",
+                             field="reported_at")
+        oldest = self.settings.oldest_report_days
+        if at < now - dt.timedelta(days=oldest):
+            raise InputError(f"上报时间早于 {oldest} 天前 / reported_at {shown} lies more than "
+                             f"{oldest} days back", field="reported_at")
         loc = self.locate(lon, lat, crs=crs, category=category)
         role = REPORTER
         if by is not None:
@@ -427,6 +486,10 @@ class Dispatcher:
         out = self.decorate(row, person=person)
         if events:
             out["events"] = self.store.events(incident_id)
+        if person is not None:
+            reporter = self.store.reporter(incident_id)
+            out["reporter"] = contact_details(person, None if reporter is None
+                                              else dataclasses.asdict(reporter))
         return out
 
     def incidents(self, *, person: StaffMember | None = None, **filters: Any) -> Page:

@@ -31,6 +31,12 @@ class DispatchSettings:
         Responsible units suggested per incident.
     max_extension_hours : float
         Longest extension a unit may ask for.
+    oldest_report_days : int
+        How far back a report may be dated (``reported_at``), in days. The
+        default, five years (366 × 5 days), admits an archive of a whole
+        planning period (五年规划) loaded through :meth:`Dispatcher.report`
+        while refusing a mistyped year (0202 for 2022) and keeping deadline
+        arithmetic far from the first year of the calendar.
     calendar : WorkingCalendar, optional
         Count time limits in working time on this calendar.
     """
@@ -43,4 +49,5 @@ class DispatchSettings:
     duplicate_window: dt.timedelta = dt.timedelta(hours=24)
     nearest_k: int = 3
     max_extension_hours: float = 24 * 30
+    oldest_report_days: int = 366 * 5
     calendar: WorkingCalendar | None = field(default=None)

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import math
 import os
+import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -58,6 +59,15 @@ from gridgis.index._kernels.layout import (
 )
 from gridgis.index._kernels.locate import locate_full, locate_packed
 from gridgis.index._kernels.snap import lonely_cells, snap_packed
+from gridgis.index._plain import (
+    digest,
+    from_json,
+    join_bytes,
+    read_meta,
+    read_plain,
+    split_bytes,
+    to_json,
+)
 from gridgis.index.polygon import PolygonIndex
 from gridgis.schemas import PATROL_LEVELS
 
@@ -66,7 +76,8 @@ __all__ = ["MATCHES", "GridIndex", "Location"]
 _MATCH_NAMES = {MATCH_INSIDE: "inside", MATCH_BOUNDARY: "boundary", MATCH_SNAPPED: "snapped",
                 MATCH_OUTSIDE: "outside", MATCH_INVALID: "invalid"}
 MATCHES = tuple(_MATCH_NAMES[code] for code in range(len(_MATCH_NAMES)))  # by match code
-FORMAT_VERSION = 3  # 2: packed compiled arrays with per-cell edge lists; 3: edges in chains
+FORMAT_VERSION = 4  # 2: packed compiled arrays with per-cell edge lists; 3: edges in chains;
+# 4: plain arrays only (no pickled objects), metadata as JSON with a SHA-256 of the arrays
 BLOCK = SPAN  # points whose coordinates are held at once in :meth:`GridIndex.assign`
 _NO_ZONES = (np.empty(0, np.float64), np.empty(0, np.int64), np.empty(0, np.int32),
              np.empty(0, np.int8))
@@ -435,46 +446,98 @@ class GridIndex:
 
     # -- persistence -----------------------------------------------------------------------
     def save(self, path: str | os.PathLike[str]) -> Path:
-        """Write the index to one ``.npz`` file that :meth:`load` reads without rebuilding."""
+        """Write the index to one ``.npz`` file that :meth:`load` reads without rebuilding.
+
+        The file holds only plain arrays (numbers and fixed-width strings; the
+        geometries as WKB bytes with offsets) and, in ``meta``, the format, the
+        snapping tolerance and the SHA-256 of every other array.
+        """
         path = Path(path)
+        workers = pd.array(self.workers, dtype="Int64")
+        wkb, wkb_offsets = join_bytes(shapely.to_wkb(self.geoms))
         arrays = {**self.grid_index.to_arrays("g_"),
                   "codes": self.codes.astype(str), "community": self.community.astype(str),
-                  "township": self.township.astype(str), "workers": self.workers,
+                  "township": self.township.astype(str),
+                  "workers": workers.to_numpy(dtype=np.int64, na_value=0),
+                  "workers_missing": np.asarray(workers.isna(), dtype=np.bool_),
                   "worker_names": np.array([w or "" for w in self.worker_names], dtype=str),
-                  "wkb": np.array(shapely.to_wkb(self.geoms), dtype=object),
-                  "meta": np.array([FORMAT_VERSION, self.snap_tolerance_m])}
+                  "wkb": wkb, "wkb_offsets": wkb_offsets}
         if self.zone_index is not None:
             arrays |= self.zone_index.to_arrays("z_")
             arrays["zone_levels"] = self.zone_levels.astype(str)
+        arrays["meta"] = to_json({"format": FORMAT_VERSION,
+                                  "snap_tolerance_m": self.snap_tolerance_m,
+                                  "sha256": digest(arrays)})
         tmp = path.with_name(path.name + ".tmp.npz")
         np.savez(tmp, **arrays)
         tmp.replace(path)
         return path
 
     @classmethod
-    def load(cls, path: str | os.PathLike[str]) -> GridIndex:
-        """Read an index written by :meth:`save`."""
-        with np.load(path, allow_pickle=True) as data:
-            if int(data["meta"][0]) != FORMAT_VERSION:
-                raise LayerError(f"{path} was written by another gridgis version; rebuild it",
-                                 layer="grids")
-            self = cls.__new__(cls)
-            self.grid_index = PolygonIndex.from_arrays(data, "g_")
-            self.codes = data["codes"].astype(object)
-            self.community = data["community"].astype(object)
-            self.township = data["township"].astype(object)
-            self.workers = data["workers"]
-            self.worker_names = np.array([w or None for w in data["worker_names"]],
-                                         dtype=object)
-            self.geoms = shapely.from_wkb(data["wkb"])
-            self.snap_tolerance_m = float(data["meta"][1])
-            self.zone_index = PolygonIndex.from_arrays(data, "z_") \
-                if "z_pc" in data else None
-            self.zone_levels = data["zone_levels"].astype(object) \
-                if "zone_levels" in data else np.empty(0, dtype=object)
-            self._tree = None
-            self._cache = {}
+    def load(cls, path: str | os.PathLike[str], *, sha256: str | None = None) -> GridIndex:
+        """Read an index written by :meth:`save`.
+
+        Parameters
+        ----------
+        path : path-like
+            The ``.npz`` file.
+        sha256 : str, optional
+            The digest the file must carry (the one :meth:`saved_digest` gave when
+            it was written): another valid index file is refused too.
+
+        Raises
+        ------
+        LayerError
+            The file is from another gridgis version, holds anything but plain
+            arrays (a pickled object is refused, never run), its arrays do not
+            match the digest written with them (a damaged or altered file), or
+            that digest is not ``sha256``.
+        """
+        try:
+            data = read_plain(path)
+        except FileNotFoundError:
+            raise
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+            raise LayerError(f"索引文件 {path} 无法读取或含有非数值数组，请重建 / {path} is not a "
+                             f"grid index of plain arrays ({exc}); rebuild it",
+                             layer="grids") from None
+        try:
+            meta = from_json(data["meta"])
+            if not isinstance(meta, dict) or meta.get("format") != FORMAT_VERSION:
+                raise ValueError(meta)
+        except (KeyError, ValueError):
+            raise LayerError(f"索引文件 {path} 来自其他版本，请重建 / {path} was written by "
+                             "another gridgis version; rebuild it", layer="grids") from None
+        if sha256 is not None and meta.get("sha256") != sha256:
+            raise LayerError(f"索引文件 {path} 不是所期望的那一份，请重建 / {path} is not the "
+                             "index file expected (another digest); rebuild it", layer="grids")
+        if meta.get("sha256") != digest(data):
+            raise LayerError(f"索引文件 {path} 内容与其摘要不符，请重建 / the arrays of {path} "
+                             "do not match their SHA-256 digest (damaged or altered); rebuild it",
+                             layer="grids")
+        self = cls.__new__(cls)
+        self.grid_index = PolygonIndex.from_arrays(data, "g_")
+        self.codes = data["codes"].astype(object)
+        self.community = data["community"].astype(object)
+        self.township = data["township"].astype(object)
+        missing = data["workers_missing"]
+        self.workers = data["workers"] if not missing.any() else \
+            np.array([None if m else int(w) for w, m in zip(data["workers"], missing,
+                                                              strict=True)], dtype=object)
+        self.worker_names = np.array([w or None for w in data["worker_names"]], dtype=object)
+        self.geoms = shapely.from_wkb(split_bytes(data["wkb"], data["wkb_offsets"]))
+        self.snap_tolerance_m = float(meta["snap_tolerance_m"])
+        self.zone_index = PolygonIndex.from_arrays(data, "z_") if "z_pc" in data else None
+        self.zone_levels = data["zone_levels"].astype(object) \
+            if "zone_levels" in data else np.empty(0, dtype=object)
+        self._tree = None
+        self._cache = {}
         return self
+
+    @staticmethod
+    def saved_digest(path: str | os.PathLike[str]) -> str:
+        """The SHA-256 of the arrays of an index file, as written in it (read alone)."""
+        return str(read_meta(path)["sha256"])
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)

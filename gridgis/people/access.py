@@ -31,12 +31,14 @@ from gridgis.people.staff import StaffMember
 
 __all__ = [
     "ACCESS",
+    "CALLBACK",
     "REPORTERS",
     "SUPERVISION",
     "Relation",
     "Scope",
     "check_action",
     "check_report",
+    "contact_details",
     "in_scope",
     "permitted_actions",
     "scope_of",
@@ -84,6 +86,8 @@ REPORTERS = frozenset({W, C, T, K})
 """Roles that may report a matter (located inside their jurisdiction)."""
 SUPERVISION = frozenset({K, StaffRole.ADMIN})
 """Roles that may run the escalation sweep over the whole district."""
+CALLBACK = frozenset({C, T, K})
+"""Roles that call reporters back (回访) and so see their contact details unmasked."""
 
 
 @dataclass(frozen=True)
@@ -229,3 +233,30 @@ def check_report(person: StaffMember, located: Mapping[str, Any]) -> None:
             f"上报位置（网格 {located.get('grid_code')}）不在您的辖区 {person.area_code} / the "
             f"point lies in grid {located.get('grid_code')}, outside your area "
             f"{person.area_code}")
+
+
+def contact_details(person: StaffMember | None, reporter: Mapping[str, Any] | None
+                    ) -> dict[str, Any] | None:
+    """A reporter's name, phone and e-mail as ``person`` may see them.
+
+    The call-back roles (:data:`CALLBACK`) see them whole; everyone else
+    masked (138****1234, 张**), and nobody without a signed-in identity.
+
+    Examples
+    --------
+    >>> r = {"name": "张三丰", "phone": "13812341234", "email": "z@example.cn", "channel": "app"}
+    >>> contact_details(StaffMember("wg1", "王五", "grid_worker", "330399001001",
+    ...                             grade="full_time", grids=("330399001001001",)), r)
+    {'name': '张**', 'phone': '138****1234', 'email': 'z***@example.cn', 'channel': 'app', \
+'masked': True}
+    """
+    from gridgis.people.privacy import mask_email, mask_name, mask_phone
+
+    if reporter is None or person is None:
+        return None
+    if person.active and person.role in CALLBACK:
+        return {**{k: reporter.get(k) for k in ("name", "phone", "email", "channel")},
+                "masked": False}
+    return {"name": mask_name(reporter.get("name")), "phone": mask_phone(reporter.get("phone")),
+            "email": mask_email(reporter.get("email")), "channel": reporter.get("channel"),
+            "masked": True}

@@ -10,7 +10,8 @@ about 30,000 incidents with seasons (wage arrears before the Spring Festival,
 fumes and drains in summer, a typhoon in August), hotspots and a closed loop
 with on-time, overdue, escalated, reopened, rejected and shelved cases. A
 surge of medical disputes is planted in one township over the last six
-weeks, for early-warning analysis.
+weeks, for early-warning analysis. :func:`sample_roster` gives the district's
+staff: grid workers of every grid, dispatchers of each level, units' staff.
 
 Everything is generated in metres on the CGCS2000 Gauss-Krüger plane and
 converted once to lon/lat, so neighbouring grids share identical vertices.
@@ -28,9 +29,19 @@ from gridgis.layers import Layers
 from gridgis.sample._admin import build_admin
 from gridgis.sample._buildings import build_buildings
 from gridgis.sample._incidents import SAMPLE_END, SAMPLE_START, build_incidents
+from gridgis.sample._roster import DEMO_PASSWORD, demo_accounts, load_sample_staff, sample_roster
 from gridgis.sample._services import build_patrol_zones, build_units, points_of_interest
 
-__all__ = ["SAMPLE_DISTRICT_CODE", "SAMPLE_END", "SAMPLE_START", "sample_district"]
+__all__ = [
+    "DEMO_PASSWORD",
+    "SAMPLE_DISTRICT_CODE",
+    "SAMPLE_END",
+    "SAMPLE_START",
+    "demo_accounts",
+    "load_sample_staff",
+    "sample_district",
+    "sample_roster",
+]
 
 SAMPLE_DISTRICT_CODE = "330399"
 ORIGIN_LONLAT = (120.60, 27.99)

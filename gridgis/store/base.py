@@ -152,3 +152,11 @@ class IncidentStore(ABC):
     @abstractmethod
     def close(self) -> None:
         """Release connections."""
+
+    @abstractmethod
+    def check(self, *, writable: bool = False) -> None:
+        """Raise :class:`~gridgis.errors.StoreError` when the store cannot be used.
+
+        One cheap read: the store answers and holds every table and column of its
+        schema; with ``writable``, it can also be written.
+        """

@@ -9,7 +9,9 @@ created and migrated by the package (table ``schema_version``).
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -17,12 +19,13 @@ import sqlalchemy as sa
 from sqlalchemy import event as sa_event
 from sqlalchemy.exc import IntegrityError
 
-from gridgis.errors import ConflictError, IncidentNotFoundError
+from gridgis.errors import ConflictError, IncidentNotFoundError, StoreBusyError, StoreError
 from gridgis.incidents.names import CLOSED_STATES, Light
 from gridgis.incidents.record import IncidentRecord, record_fields
+from gridgis.store._checks import missing_schema, store_error
 from gridgis.store.audit import AuditBreak, chain_breaks, event_hash
 from gridgis.store.base import Event, IncidentQuery, IncidentStore, Page, Reporter
-from gridgis.store.staff import StaffDirectory, create_staff_tables
+from gridgis.store.staff import StaffDirectory, create_staff_tables, staff_metadata
 
 __all__ = ["SCHEMA_VERSION", "SQLiteStore", "columns_match_record", "store_path_for"]
 
@@ -103,6 +106,13 @@ reporters = sa.Table(
 )
 """Reporters' personal data, kept apart from the incident (shown masked but to call-back
 roles; never in the incident record, its events or public output)."""
+
+incident_counters = sa.Table(
+    "incident_counters", metadata,
+    sa.Column("day", sa.String(8), primary_key=True),
+    sa.Column("last_seq", sa.Integer, nullable=False),
+)
+"""The last sequence number given out per day (``EYYYYMMDD-NNNN``), one row per day."""
 
 STORE_ONLY = frozenset({"idempotency_key"})
 """Columns of the store's own that are not part of the record."""
@@ -214,6 +224,9 @@ class SQLiteStore(IncidentStore):
     ----------
     path : path-like or ":memory:"
         The database file; created with its schema when missing.
+    busy_timeout : float, default 30
+        Seconds a statement waits for another writer's lock before giving up
+        with :class:`~gridgis.errors.StoreBusyError`.
 
     Examples
     --------
@@ -222,13 +235,18 @@ class SQLiteStore(IncidentStore):
     0
     """
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(self, path: str | os.PathLike[str], *, busy_timeout: float = 30.0) -> None:
+        if not 0 <= busy_timeout <= 3600:
+            raise ValueError(f"busy_timeout is {busy_timeout} s; give 0 to 3600 seconds")
         memory = str(path) == ":memory:"
         if not memory:
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            try:
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise store_error(exc, path) from None
         url = "sqlite://" if memory else f"sqlite:///{Path(path)}"
         kwargs: dict[str, Any] = {"connect_args": {"check_same_thread": False,
-                                                   "timeout": 30}}
+                                                   "timeout": busy_timeout}}
         if memory:
             kwargs["poolclass"] = sa.pool.StaticPool
         self.engine = sa.create_engine(url, **kwargs)
@@ -240,7 +258,7 @@ class SQLiteStore(IncidentStore):
             cur = dbapi_conn.cursor()
             if not memory:
                 cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute(f"PRAGMA busy_timeout={round(busy_timeout * 1000)}")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
@@ -249,23 +267,80 @@ class SQLiteStore(IncidentStore):
         def _on_begin(conn: sa.Connection) -> None:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
-        self._migrate()
+        @sa_event.listens_for(self.engine, "handle_error")
+        def _on_error(context: sa.engine.ExceptionContext) -> None:
+            if _is_busy(context.original_exception):
+                raise StoreBusyError(
+                    f"事件库被其他写入占用超过 {busy_timeout:g} 秒，请稍后重试 / the incident "
+                    f"store stayed locked by another writer for {busy_timeout:g} s; try again "
+                    "shortly", retry_after=max(1, math.ceil(busy_timeout))
+                ) from context.original_exception
+
+
+        try:
+            try:
+                self._migrate()
+            except sa.exc.DBAPIError as exc:  # not a database, read-only, cannot be created
+                raise store_error(exc, self.path) from None
+            self.check()
+        except StoreError:
+            self.engine.dispose()
+            raise
         self.staff = StaffDirectory(self.engine)
 
     # -- schema ------------------------------------------------------------------------
     def _migrate(self) -> None:
         with self.engine.begin() as conn:
-            metadata.create_all(conn, tables=[schema_version])
+            metadata.create_all(conn, tables=[schema_version, incident_counters])
             current = conn.execute(sa.select(sa.func.max(schema_version.c.version))).scalar()
             current = current or 0
             if current > SCHEMA_VERSION:
-                raise RuntimeError(
-                    f"the incident store {self.path} has schema version {current}, newer than "
-                    f"this gridgis ({SCHEMA_VERSION}); upgrade gridgis")
+                raise StoreError(
+                    f"事件库 {self.path} 的表结构版本 {current} 新于本程序 / the incident store "
+                    f"{self.path} has schema version {current}, newer than this gridgis "
+                    f"({SCHEMA_VERSION}); upgrade gridgis", path=str(self.path))
             for version in range(current + 1, SCHEMA_VERSION + 1):
                 MIGRATIONS[version](conn)
                 conn.execute(sa.delete(schema_version))
                 conn.execute(sa.insert(schema_version).values(version=version))
+
+    def check(self, *, writable: bool = False) -> None:
+        """One cheap read of the schema; raise if a table or column is missing.
+
+        Parameters
+        ----------
+        writable : bool, default False
+            Also check that the file can be written (without writing anything):
+            a service that records reports checks this at start-up.
+
+        Raises
+        ------
+        StoreError
+            The file cannot be read (or written), or lacks a table or column of
+            this version's schema (the message names the file and what is wrong).
+        """
+        try:
+            raw = self.engine.raw_connection()
+            try:
+                cursor = raw.cursor()
+                missing = missing_schema(cursor, metadata) + missing_schema(cursor, staff_metadata)
+                if writable and not missing:  # a write statement that changes nothing
+                    cursor.execute("BEGIN IMMEDIATE")
+                    try:
+                        cursor.execute("UPDATE schema_version SET version = version WHERE 0")
+                    finally:
+                        cursor.execute("ROLLBACK")
+                cursor.close()
+            finally:
+                raw.close()
+        except (sa.exc.DBAPIError, sqlite3.Error) as exc:
+            raise store_error(exc, self.path) from None
+        if missing:
+            raise StoreError(
+                f"事件库 {self.path} 缺少{'、'.join(m.split(' / ')[0] for m in missing)} / the "
+                f"incident store {self.path} lacks "
+                f"{', '.join(m.split(' / ')[1] for m in missing)}: restore it from a backup or "
+                "move it aside to start a new store", path=str(self.path))
 
     @property
     def schema_version(self) -> int:
@@ -285,12 +360,7 @@ class SQLiteStore(IncidentStore):
         try:
             with self.engine.begin() as conn:
                 day = record.reported_at.strftime("%Y%m%d")
-                prefix = f"E{day}-"
-                last = conn.execute(
-                    sa.select(sa.func.max(incidents.c.incident_id))
-                    .where(incidents.c.incident_id.like(f"{prefix}%"))).scalar()
-                seq = int(last.rsplit("-", 1)[1]) + 1 if last else 1
-                incident_id = f"{prefix}{seq:04d}"
+                incident_id = f"E{day}-{_next_seq(conn, day):04d}"
                 row = {**record.to_row(), "incident_id": incident_id, "version": 1,
                        "idempotency_key": idempotency_key, "updated_at": event.at}
                 conn.execute(sa.insert(incidents).values(**row))
@@ -452,3 +522,33 @@ def _append_event(conn: sa.Connection, incident_id: str, event: Event) -> None:
            "to_state": event.to_state, "note": event.note, "data": event.data,
            "client": event.client}
     conn.execute(sa.insert(events).values(**row, hash=event_hash(previous, row)))
+
+
+def _next_seq(conn: sa.Connection, day: str) -> int:
+    """The next sequence number of ``day`` (``YYYYMMDD``), counted in the open transaction.
+
+    The first call of a day without a counter (a new day, or a store written
+    before the counters) starts after the highest number that day already
+    has, read as a number: ``-10000`` comes after ``-9999``.
+    """
+    c = incident_counters.c
+    last = conn.execute(sa.select(c.last_seq).where(c.day == day)).scalar()
+    if last is None:
+        prefix = f"E{day}-"
+        ids = incidents.c.incident_id
+        last = conn.execute(
+            sa.select(sa.func.max(sa.cast(sa.func.substr(ids, len(prefix) + 1), sa.Integer)))
+            .where(ids >= prefix, ids < f"E{day}.")).scalar() or 0  # "." follows "-"
+        conn.execute(sa.insert(incident_counters).values(day=day, last_seq=last + 1))
+    else:
+        conn.execute(sa.update(incident_counters).where(c.day == day)
+                     .values(last_seq=c.last_seq + 1))
+    return int(last) + 1
+
+
+def _is_busy(exc: BaseException | None) -> bool:
+    """Whether SQLite gave up waiting for another connection's lock."""
+    if not isinstance(exc, sqlite3.OperationalError):
+        return False
+    name = getattr(exc, "sqlite_errorname", "")
+    return name.startswith("SQLITE_BUSY") or "database is locked" in str(exc)

@@ -9,7 +9,8 @@ Kept in the same database as the incidents (tables ``staff`` and
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,7 +18,10 @@ import sqlalchemy as sa
 from gridgis.errors import StaffError
 from gridgis.people.staff import StaffMember
 
-__all__ = ["StaffDirectory", "create_staff_tables", "staff", "staff_grids"]
+__all__ = ["StaffDirectory", "create_staff_tables", "staff", "staff_grids", "staff_metadata"]
+
+CHUNK = 500
+"""People written (and ids looked up) per statement by :meth:`StaffDirectory.save_many`."""
 
 staff_metadata = sa.MetaData()
 staff = sa.Table(
@@ -43,6 +47,15 @@ staff_grids = sa.Table(
 def create_staff_tables(conn: sa.Connection) -> None:
     """Create the directory's tables (a store migration calls this)."""
     staff_metadata.create_all(conn, tables=[staff, staff_grids])
+
+
+def _values(member: StaffMember) -> dict[str, Any]:
+    """The ``staff`` columns of a person, but the id and the password hash."""
+    return {"name": member.name, "role": member.role.value,
+            "grade": member.grade.value if member.grade else None,
+            "area_code": member.area_code, "unit_id": member.unit_id,
+            "phone": member.phone, "active": member.active,
+            "updated_at": dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)}
 
 
 def _member(row: Any, grids: Iterable[str]) -> StaffMember:
@@ -80,11 +93,7 @@ class StaffDirectory:
         bool
             True when the person was added, False when updated.
         """
-        row = {"name": member.name, "role": member.role.value,
-               "grade": member.grade.value if member.grade else None,
-               "area_code": member.area_code, "unit_id": member.unit_id,
-               "phone": member.phone, "active": member.active,
-               "updated_at": dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)}
+        row = _values(member)
         if password_hash is not None:
             row["password_hash"] = password_hash
         with self.engine.begin() as conn:
@@ -104,6 +113,69 @@ class StaffDirectory:
                 conn.execute(sa.insert(staff_grids), [
                     {"staff_id": member.staff_id, "grid_code": g} for g in member.grids])
         return not exists
+
+    def save_many(self, members: Sequence[StaffMember], *, password_hash: str | None = None,
+                  keep_active: bool = True,
+                  progress: Callable[[int], None] | None = None) -> tuple[int, int]:
+        """Add or update many people in one transaction: all of them, or none.
+
+        Parameters
+        ----------
+        members : sequence of StaffMember
+            Each ``staff_id`` once.
+        password_hash : str, optional
+            One hash set for every person saved (a demonstration's shared
+            password); None keeps the stored hashes (new people have none).
+        keep_active : bool, default True
+            People already stored keep their active flag (a roster import does
+            not enable again someone disabled); False writes each member's.
+        progress : callable, optional
+            Called with the number of people written since the last call.
+
+        Returns
+        -------
+        (int, int)
+            How many were added and how many updated.
+
+        Raises
+        ------
+        StaffError
+            Naming ``staff_id``, when one is given twice.
+        """
+        ids = [m.staff_id for m in members]
+        if len(set(ids)) != len(ids):
+            twice = sorted(i for i, n in Counter(ids).items() if n > 1)[:5]
+            raise StaffError(f"工号重复：{'、'.join(twice)} / staff_id given twice: "
+                             f"{', '.join(twice)}", field="staff_id")
+        extra = {} if password_hash is None else {"password_hash": password_hash}
+        update = sa.update(staff).where(staff.c.staff_id == sa.bindparam("b_staff_id"))
+        added = 0
+        with self.engine.begin() as conn:
+            for start in range(0, len(members), CHUNK):
+                chunk = members[start:start + CHUNK]
+                chunk_ids = [m.staff_id for m in chunk]
+                known = set(conn.execute(sa.select(staff.c.staff_id).where(
+                    staff.c.staff_id.in_(chunk_ids))).scalars())
+                new = [{"staff_id": m.staff_id, **_values(m), **extra}
+                       for m in chunk if m.staff_id not in known]
+                old = [{"b_staff_id": m.staff_id, **_values(m), **extra}
+                       for m in chunk if m.staff_id in known]
+                if keep_active:
+                    for row in old:
+                        del row["active"]
+                if new:
+                    conn.execute(sa.insert(staff), new)
+                if old:
+                    conn.execute(update, old)
+                    conn.execute(sa.delete(staff_grids).where(staff_grids.c.staff_id.in_(
+                        [m.staff_id for m in chunk if m.staff_id in known])))
+                links = [{"staff_id": m.staff_id, "grid_code": g} for m in chunk for g in m.grids]
+                if links:
+                    conn.execute(sa.insert(staff_grids), links)
+                added += len(new)
+                if progress is not None:
+                    progress(len(chunk))
+        return added, len(members) - added
 
     def find(self, staff_id: str) -> StaffMember | None:
         """The person with this ``staff_id``, or None."""

@@ -50,6 +50,7 @@ def district_roster(layers) -> list[StaffMember]:
                for u in layers.units["unit_id"]]
     people += [StaffMember(f"qx{county}", "县指挥中心", "command_centre", county),
                StaffMember("fx01", "分析员", "analyst", county),
+               StaffMember("gh01", "规划员", "planner", county),
                StaffMember("gl01", "管理员", "admin", county)]
     return people
 

@@ -54,7 +54,7 @@ def tight_client(small_layers, tmp_path):
     store = SQLiteStore(tmp_path / "tight.sqlite")
     settings = Settings(items_limit_default=2, items_limit_max=5, incidents_limit_default=3,
                         incidents_limit_max=4)
-    county = district_roster(small_layers)[-3]
+    county = next(p for p in district_roster(small_layers) if p.role == "command_centre")
     store.staff.save(county)
     app = create_app(settings, layers=small_layers, store=store)
     token = app.state.tokens.issue(county)
@@ -82,3 +82,30 @@ def test_a_default_above_its_limit_is_refused():
         Settings(items_limit_default=11, items_limit_max=10)
     with pytest.raises(ValidationError, match="超出上限"):
         Settings(incidents_limit_max=10)
+
+
+def test_the_incident_archive_is_for_signed_in_staff_within_their_area(client, anonymous,
+                                                                       small_layers):
+    archive = small_layers.incidents
+    r = anonymous.get("/collections/incidents/items")
+    assert r.status_code == 401 and r.headers["www-authenticate"] == "Bearer"
+    one = archive.index[0]
+    assert anonymous.get(f"/collections/incidents/items/{one}").status_code == 401
+    everything = client.get("/collections/incidents/items", params={"limit": 10_000}).json()
+    assert everything["numberMatched"] == len(archive)
+    grid = archive["grid_code"].iloc[0]
+    worker = client.desk.headers(f"wg{grid}")
+    mine = client.get("/collections/incidents/items", params={"limit": 10_000},
+                      headers=worker).json()
+    assert mine["numberMatched"] == int((archive["grid_code"] == grid).sum()) > 0
+    assert {f["properties"]["grid_code"] for f in mine["features"]} == {grid}
+    elsewhere = archive.index[archive["grid_code"] != grid][0]
+    r = client.get(f"/collections/incidents/items/{elsewhere}", headers=worker)
+    assert r.status_code == 404
+
+
+def test_anonymous_readers_see_no_grid_workers_names(client, anonymous):
+    public = anonymous.get("/collections/grids/items").json()["features"][0]["properties"]
+    assert "worker_names" not in public and "workers" in public
+    staff = client.get("/collections/grids/items").json()["features"][0]["properties"]
+    assert staff["worker_names"]

@@ -1,4 +1,5 @@
 import datetime as dt
+import json
 
 import pytest
 
@@ -115,7 +116,7 @@ def test_duplicate_suspicion(client, inside_point):
     ({"description": "x" * 4001}, 422, "description"),
     ({"source": "pigeon"}, 422, "source"),
     ({"colour": "red"}, 422, "colour"),
-    ({"reported_at": "2030-01-01T00:00:00+08:00"}, 409, "action"),
+    ({"reported_at": "2030-01-01T00:00:00+08:00"}, 422, "reported_at"),
 ])
 def test_report_bad_input(client, inside_point, body, status, field):
     r = report(client, inside_point, **body)
@@ -276,3 +277,25 @@ def test_missing_inputs_are_409_with_the_reason_in_both_languages(client, inside
     assert r.status_code == 409
     assert r.json()["detail"].startswith("派遣缺少承办单位 (unit_id) / dispatch needs unit_id")
     assert client.get(f"/incidents/{iid}").json()["status"] == "accepted"
+
+
+def test_reporters_details_are_kept_apart_and_masked_but_for_the_call_back(client,
+                                                                           inside_point):
+    caller = {"name": "欧阳春花", "phone": "13912345678", "email": "ouyang@example.cn"}
+    r = report(client, inside_point, reporter=caller, description="噪音，电话 13912345678")
+    assert r.status_code == 201
+    iid = r.json()["incident_id"]
+    assert "reporter" not in r.json()  # the listing record carries no personal data
+    county = client.get(f"/incidents/{iid}").json()
+    assert county["reporter"] == {**caller, "channel": "hotline", "masked": False}
+    worker = client.desk.headers(f"wg{inside_point['grid_code']}")
+    masked = client.get(f"/incidents/{iid}", headers=worker).json()["reporter"]
+    assert masked == {"name": "欧阳**", "phone": "139****5678", "email": "o***@example.cn",
+                      "channel": "hotline", "masked": True}
+    trail = json.dumps(county["events"], ensure_ascii=False)
+    assert "欧阳" not in trail and "ouyang" not in trail
+    assert county["events"][0]["actor"] == client.desk.county.staff_id
+    listed = client.get("/incidents").json()["items"][0]
+    assert "reporter" not in listed
+    r = report(client, inside_point, reporter={"phone": "call me"})
+    assert r.status_code == 422 and r.json()["field"] == "reporter.phone"

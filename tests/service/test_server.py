@@ -29,7 +29,7 @@ PASSWORD = "网格2026-grid"
 @pytest.fixture
 def server(small_gpkg, small_layers, tmp_path):
     store = SQLiteStore(tmp_path / "served.sqlite")  # a roster with one password set
-    county = district_roster(small_layers)[-3]
+    county = next(p for p in district_roster(small_layers) if p.role == "command_centre")
     store.staff.save(county, password_hash=hash_password(PASSWORD))
     store.close()
     with serving(small_gpkg, tmp_path / "served.sqlite", tmp_path / "server.log") as base:
