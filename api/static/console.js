@@ -239,7 +239,9 @@ function fitJurisdiction(me) {
     const code = l.feature.properties.code;
     return me.role === "grid_worker" ? me.grids.includes(code) : code.startsWith(area);
   });
-  if (mine.length) map.fitBounds(L.featureGroup(mine).getBounds(), { padding: [8, 8] });
+  if (mine.length) {
+    map.fitBounds(L.featureGroup(mine).getBounds(), { padding: [8, 8], animate: false });
+  }
 }
 
 /** Show the board for ``me``: who they are, their townships, what they may do. */

@@ -256,6 +256,7 @@ def _buttons(pg) -> list[str]:
 def _settle_at(pg, lon, lat):
     # the click lands where the map shows the point only once the view has settled
     pg.evaluate("""([lat, lon, limit]) => new Promise((done, fail) => {
+        map.stop();  // no animation of the console's left to move the view afterwards
         map.once("moveend", () => done());
         setTimeout(() => fail(new Error("the map view did not settle")), limit);
         map.setView([lat, lon], 16, {animate: false});
