@@ -478,6 +478,12 @@ function actionControls(inc) {
   return wrap;
 }
 
+function reporterText(r) {
+  // whole for the roles that call back, masked by the service for everyone else
+  const parts = [r.name, r.phone, r.email].filter(Boolean).join(" · ");
+  return r.masked ? `${parts}（已遮蔽 / masked）` : parts;
+}
+
 function closePanel() {
   state.selected = null;
   $("#panel").hidden = true;
@@ -505,6 +511,7 @@ async function openIncident(id) {
       <tr><td>期限</td><td>响应 ${when(inc.respond_by)} · 办结 ${when(inc.resolve_by)}</td></tr>
       <tr><td>当前时限</td><td>${inc.due_at ? when(inc.due_at) : "—"}</td></tr>
       <tr><td>升级</td><td>${esc(inc.escalated_to)}</td></tr>
+      ${inc.reporter ? `<tr><td>报事人</td><td id="p-reporter">${esc(reporterText(inc.reporter))}</td></tr>` : ""}
       ${inc.duplicate_of.length ? `<tr><td class="warn">疑似重复</td><td>${inc.duplicate_of.map(esc).join(", ")}</td></tr>` : ""}
     </table>`;
   body.appendChild(actionControls(inc));

@@ -418,10 +418,15 @@ def test_click_locates_report_appears_and_transition_updates(page, server, cast,
     _shot(page, "located")
     popup.locator("select[name=category]").select_option("E02")
     popup.locator("textarea[name=description]").fill("路边垃圾堆放未清运")
+    popup.locator("details.reporter summary").click()
+    popup.locator("input[name=reporter_name]").fill("欧阳娜娜")
+    popup.locator("input[name=reporter_phone]").fill("13912345678")
     popup.locator("button[type=submit]").click()
     panel = page.locator("#panel")
     panel.wait_for(state="visible")
     assert page.locator("#p-status").get_attribute("data-status") == "reported"
+    # the citizen's details, whole for the community (it calls back)
+    expect(page.locator("#p-reporter")).to_have_text("欧阳娜娜 · 13912345678")
     item = page.locator("#list li").filter(has_text="垃圾堆放").first
     assert item.get_attribute("data-light") == "green"
     _shot(page, "reported")
