@@ -68,12 +68,17 @@ def serving(gpkg: Path, store: Path, log_path: Path) -> Iterator[str]:
                     time.sleep(0.3)
             yield base
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            stop_process(proc)
+
+
+def stop_process(proc: subprocess.Popen) -> None:
+    """End a server the test started: politely, then for good if it does not stop."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def county_headers(app) -> dict[str, str]:

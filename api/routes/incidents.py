@@ -110,7 +110,7 @@ def move(person: SignedIn, request: Request, dispatcher: Dispatch, incident_id: 
 def supervise(person: Annotated[StaffMember, Depends(require_roles(*SUPERVISION))],
               dispatcher: Dispatch) -> list[Incident]:
     """Escalate overdue incidents now (a scheduler calls this every few minutes)."""
-    return [Incident(**i) for i in dispatcher.supervise()]
+    return [Incident(**i) for i in dispatcher.supervise(run_by=person.staff_id)]
 
 
 def _cst_query(field: str, value: dt.datetime | None) -> dt.datetime | None:

@@ -6,44 +6,83 @@ const STATUS_ZH = {
   in_progress: "处置中", resolved: "待核查", reopened: "重新办理", verified: "待回访",
   closed: "已办结", shelved: "挂账",
 };
+// the names the library gives (gridgis.dispatch.rules and gridgis.people.roles)
 const ACTION_ZH = {
   accept: "受理", reject: "不予受理", dispatch: "派遣", return: "退回", start: "开始处置",
-  request_extension: "申请延期", grant_extension: "同意延期", deny_extension: "驳回延期",
-  shelve: "挂账", unshelve: "恢复办理", resolve: "办结", reopen: "重新办理",
-  verify: "核查通过", close: "回访办结", escalate: "上报升级",
+  request_extension: "申请延期", grant_extension: "批准延期", deny_extension: "驳回延期",
+  shelve: "挂账", unshelve: "解除挂账", resolve: "处置完毕", reopen: "重新办理",
+  verify: "核查", close: "结案", escalate: "升级",
 };
-const DEFAULT_ROLE = {
-  accept: "community", reject: "community", dispatch: "community", return: "unit",
-  start: "unit", request_extension: "unit", grant_extension: "township",
-  deny_extension: "township", shelve: "township", unshelve: "township", resolve: "unit",
-  reopen: "grid_worker", verify: "grid_worker", close: "grid_worker", escalate: "community",
+const EVENT_ZH = { ...ACTION_ZH, report: "上报" };
+const ROLE_ZH = {
+  grid_worker: "网格员", community: "社区(村)综治中心", township: "乡镇(街道)综治中心",
+  command_centre: "县(区)综治中心", unit: "承办单位", analyst: "分析员", planner: "网格规划员",
+  admin: "系统管理员",
 };
-const ROLES = ["grid_worker", "unit", "community", "township", "command_centre"];
+// who may report and who may run the supervision sweep (gridgis.people.access REPORTERS, SUPERVISION)
+const REPORTERS = new Set(["grid_worker", "community", "township", "command_centre"]);
+const SUPERVISORS = new Set(["command_centre", "admin"]);
+// the browser session keeps the token (never localStorage: closing the browser signs out)
+const TOKEN_KEY = "gridgis.token";
+const PLACE_KEY = "gridgis.place";
 const NEEDS_NOTE = new Set(["reject", "return", "request_extension", "deny_extension", "shelve",
   "reopen", "escalate"]);
 const LIGHT_COLOUR = { red: "#d7301f", yellow: "#e6a700", green: "#2c9f45", none: "#999999" };
 const PATROL_COLOUR = { high: "#d7301f", medium: "#fc8d59", low: "#91cf60" };
 const OPEN = "reported,accepted,dispatched,in_progress,resolved,reopened,verified,shelved";
 
-const state = { categories: {}, names: {}, lightFilter: "", selected: null };
+const state = {
+  categories: {}, names: {}, units: {}, townships: [], lightFilter: "", selected: null,
+  me: null, timer: null, place: null,
+};
 const $ = (sel) => document.querySelector(sel);
+
+/** A request refused with 401: the console has gone back to the sign-in form. */
+class SignInNeeded extends Error {}
 
 function esc(text) {
   return String(text ?? "").replace(/[&<>"']/g, (c) => ({
     "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
 }
 
+function problemText(body, response) {
+  return body.detail || (Array.isArray(body) && body[0] && body[0].description)
+    || `${response.status} ${response.statusText}`;
+}
+
+/**
+ * Call the service as the signed-in person. A 401 (expired, unknown or missing token)
+ * brings back the sign-in form, keeping the board as it is, and throws SignInNeeded;
+ * any other refusal throws an Error carrying the server's reason, status and Retry-After.
+ */
 async function api(path, options = {}) {
-  const opts = { ...options, headers: { "content-type": "application/json",
-    ...(options.headers || {}) } };
-  const response = await fetch(path, opts);
+  const { signIn, ...init } = options;
+  const headers = { ...(init.headers || {}) };
+  if (typeof init.body === "string") headers["content-type"] = "application/json";
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  if (token && !signIn) headers.authorization = `Bearer ${token}`;
+  const response = await fetch(path, { ...init, headers });
   const body = await response.json().catch(() => ({}));
   if (!response.ok) {
-    const detail = body.detail || (Array.isArray(body) && body[0] && body[0].description)
-      || response.statusText;
-    throw new Error(detail);
+    const detail = problemText(body, response);
+    if (response.status === 401 && !signIn) {
+      // an answer to an older session's request never signs out the person here now
+      if (token && token === sessionStorage.getItem(TOKEN_KEY)) askToSignIn(detail);
+      throw new SignInNeeded(detail);
+    }
+    const error = new Error(detail);
+    error.status = response.status;
+    error.retryAfter = Number(response.headers.get("retry-after")) || 0;
+    throw error;
   }
   return body;
+}
+
+/** An event handler that shows a failure on the board instead of losing it. */
+function guarded(fn) {
+  return (...args) => fn(...args).catch((err) => {
+    if (!(err instanceof SignInNeeded)) $("#board-message").textContent = err.message;
+  });
 }
 
 function when(iso) {
@@ -84,48 +123,191 @@ L.control.layers(null, {
   "网格 grids": layers.grids, "乡镇 townships": layers.townships,
   "巡查区域 patrol zones": layers.patrol, "责任单位 units": layers.units,
   "事件 incidents": layers.incidents,
-}, { collapsed: false }).addTo(map);
+}, { collapsed: window.matchMedia("(max-width: 720px)").matches }).addTo(map);
 
 async function loadCollection(name, layer) {
   const data = await api(`/collections/${name}/items?limit=10000`);
-  layer.addData(data);
+  if (layer) layer.addData(data);
   for (const f of data.features) {
     if (f.properties.code) state.names[f.properties.code] = f.properties.name;
+    if (f.properties.unit_id) state.units[f.properties.unit_id] = f.properties.name;
   }
   return data;
 }
 
-async function init() {
+/** The district's public layers and categories: drawn before anyone signs in. */
+async function loadDistrict() {
   const cats = await api("/categories");
   for (const c of cats) state.categories[c.code] = c;
   const catSelect = $("#f-category");
   for (const c of cats) catSelect.add(new Option(`${c.code} ${c.name_zh}`, c.code));
   const towns = await loadCollection("townships", layers.townships);
-  for (const f of towns.features) {
-    $("#f-township").add(new Option(f.properties.name, f.properties.code));
-  }
+  state.townships = towns.features.map((f) => f.properties);
   await loadCollection("grids", layers.grids);
   map.fitBounds(layers.grids.getBounds(), { padding: [8, 8] });
-  loadCollection("units", layers.units);
-  loadCollection("patrol_zones", layers.patrol);
-  for (const id of ["#f-township", "#f-category", "#f-status"]) {
-    $(id).addEventListener("change", refresh);
+  await Promise.all([loadCollection("units", layers.units),
+    loadCollection("patrol_zones", layers.patrol), loadCollection("communities", null)]);
+}
+
+// -- the place on the board: kept for the browser session, through a sign-in again ------
+function savePlace() {
+  sessionStorage.setItem(PLACE_KEY, JSON.stringify({
+    selected: state.selected, light: state.lightFilter, township: $("#f-township").value,
+    category: $("#f-category").value, status: $("#f-status").value }));
+}
+
+function restorePlace() {
+  let place;
+  try { place = JSON.parse(sessionStorage.getItem(PLACE_KEY) || "null"); } catch { place = null; }
+  if (!place) return;
+  state.selected = place.selected || null;
+  state.lightFilter = place.light || "";
+  state.place = place;  // the filters are set once their options are there (see enter)
+  markLight();
+}
+
+function markLight() {
+  document.querySelectorAll(".light").forEach((x) =>
+    x.classList.toggle("active", x.dataset.light === state.lightFilter));
+}
+
+// -- signing in and out --------------------------------------------------------------------
+function askToSignIn(message) {
+  sessionStorage.removeItem(TOKEN_KEY);
+  state.me = null;
+  delete document.body.dataset.ready;
+  delete document.body.dataset.role;
+  $("#who").hidden = true;
+  $("#signin-notice").textContent = message || "";
+  $("#signin-error").textContent = "";
+  $("#signin").hidden = false;
+  $("#signin-form").elements.username.focus();
+}
+
+function holdSignIn(button, seconds) {
+  // the server's Retry-After: the button waits as long, counting down
+  let left = seconds;
+  button.disabled = true;
+  const label = button.dataset.label || (button.dataset.label = button.textContent);
+  const tick = () => {
+    if (left <= 0) { clearInterval(timer); button.disabled = false; button.textContent = label; return; }
+    button.textContent = `${label}（${left} 秒 / s）`;
+    left -= 1;
+  };
+  const timer = setInterval(tick, 1000);
+  tick();
+}
+
+async function signIn(event) {
+  event.preventDefault();
+  const form = event.target;
+  const button = form.querySelector("button[type=submit]");
+  const error = $("#signin-error");
+  error.textContent = "";
+  button.disabled = true;
+  let answer;
+  try {
+    answer = await api("/auth/token", { method: "POST", signIn: true, body: new URLSearchParams({
+      grant_type: "password", username: form.elements.username.value.trim(),
+      password: form.elements.password.value }) });
+  } catch (err) {
+    error.textContent = err.message;
+    if (err.status === 429) holdSignIn(button, err.retryAfter || 60);
+    else button.disabled = false;
+    form.elements.password.select();
+    return;
   }
-  for (const el of document.querySelectorAll(".light")) {
-    el.addEventListener("click", () => {
-      state.lightFilter = state.lightFilter === el.dataset.light ? "" : el.dataset.light;
-      document.querySelectorAll(".light").forEach((x) =>
-        x.classList.toggle("active", x.dataset.light === state.lightFilter));
-      refresh();
+  button.disabled = false;
+  form.elements.password.value = "";
+  sessionStorage.setItem(TOKEN_KEY, answer.access_token);
+  $("#signin-notice").textContent = "";
+  $("#signin").hidden = true;
+  await guarded(enter)(answer.me);
+}
+
+function areaName(me) {
+  if (me.role === "grid_worker") return me.grids.map((g) => state.names[g] || g).join("、");
+  if (me.role === "unit") return state.units[me.unit_id] || me.unit_id || "";
+  const code = me.area_code || "";
+  return code.length === 6 ? `全区 / whole district ${code}` : (state.names[code] || code);
+}
+
+/** Bring the person's grids into view (the whole district for a county or a unit). */
+function fitJurisdiction(me) {
+  const area = me.role === "unit" ? "" : (me.area_code || "");
+  const mine = layers.grids.getLayers().filter((l) => {
+    const code = l.feature.properties.code;
+    return me.role === "grid_worker" ? me.grids.includes(code) : code.startsWith(area);
+  });
+  if (mine.length) {
+    map.fitBounds(L.featureGroup(mine).getBounds(), { padding: [8, 8], animate: false });
+  }
+}
+
+/** Show the board for ``me``: who they are, their townships, what they may do. */
+async function enter(me) {
+  state.me = me;
+  await district;
+  $("#who-name").textContent = me.name;
+  $("#who-title").textContent = me.title;
+  $("#who-area").textContent = `辖区 / Area: ${areaName(me)}`;
+  $("#who").hidden = false;
+  document.body.dataset.role = me.role;
+  $("#supervise").hidden = !SUPERVISORS.has(me.role);
+  // only the townships of the person's jurisdiction are offered
+  const place = state.place || {};
+  state.place = null;
+  for (const [key, id] of [["category", "#f-category"], ["status", "#f-status"]]) {
+    if (place[key] !== undefined) $(id).value = place[key];
+  }
+  const select = $("#f-township");
+  const chosen = place.township !== undefined ? place.township : select.value;
+  const area = me.area_code && me.area_code.length > 6 ? me.area_code : "";
+  while (select.options.length > 1) select.remove(1);
+  for (const t of state.townships) {
+    if (!area || area.startsWith(t.code)) select.add(new Option(t.name, t.code));
+  }
+  select.value = [...select.options].some((o) => o.value === chosen) ? chosen : "";
+  fitJurisdiction(me);
+  await refresh();
+  if (state.selected) {
+    // back where the person was, if the incident is still theirs to see
+    await openIncident(state.selected).catch((err) => {
+      if (err instanceof SignInNeeded) throw err;
+      closePanel();
     });
   }
-  $("#panel-close").addEventListener("click", () => { $("#panel").hidden = true; });
-  await refresh();
-  setInterval(refresh, 30000);
+  if (!state.timer) state.timer = setInterval(guarded(refresh), 30000);
   document.body.dataset.ready = "true";
 }
 
+function clearBoard() {
+  state.selected = null;
+  state.lightFilter = "";
+  markLight();
+  for (const id of ["#f-township", "#f-category"]) $(id).value = "";
+  $("#f-status").value = "open";
+  $("#list").replaceChildren();
+  layers.incidents.clearLayers();
+  for (const light of ["red", "yellow", "green"]) $(`#n-${light}`).textContent = "0";
+  $("#matched").textContent = "";
+  $("#board-message").textContent = "";
+  $("#panel").hidden = true;
+  $("#panel-body").replaceChildren();
+  map.closePopup();
+}
+
+function signOut() {
+  // the token is only in this tab's session: forgetting it signs out
+  sessionStorage.removeItem(TOKEN_KEY);
+  sessionStorage.removeItem(PLACE_KEY);
+  clearBoard();
+  askToSignIn("已退出登录 / signed out");
+}
+
+// -- the board -----------------------------------------------------------------------------
 async function refresh() {
+  if (!state.me) return;
   const params = new URLSearchParams({ limit: "200" });
   const status = $("#f-status").value;
   params.set("status", status === "open" ? OPEN : status);
@@ -133,6 +315,7 @@ async function refresh() {
   if ($("#f-township").value) params.set("township", $("#f-township").value);
   if ($("#f-category").value) params.set("category", $("#f-category").value);
   if (state.lightFilter) params.set("light", state.lightFilter);
+  savePlace();
   const page = await api(`/incidents?${params}`);
   for (const light of ["red", "yellow", "green"]) {
     $(`#n-${light}`).textContent = page.lights[light] || 0;
@@ -146,6 +329,8 @@ async function refresh() {
     const li = document.createElement("li");
     li.dataset.id = inc.incident_id;
     li.dataset.light = inc.light;
+    li.dataset.grid = inc.grid_code;
+    li.dataset.township = inc.township_code;
     if (inc.light === "red") li.classList.add("pinned");
     if (inc.incident_id === state.selected) li.classList.add("selected");
     li.innerHTML = `<span class="dot ${inc.light}"></span>
@@ -153,13 +338,26 @@ async function refresh() {
       <div class="meta">${esc(inc.grid_name || "")} · ${esc(STATUS_ZH[inc.status] || inc.status)}
       ${inc.escalation_level ? ` · 已升级至${inc.escalated_to === "county" ? "区县" : "乡镇"}` : ""}</div></div>
       <span class="due">${inc.due_at ? "限 " + when(inc.due_at) : ""}</span>`;
-    li.addEventListener("click", () => openIncident(inc.incident_id));
+    li.addEventListener("click", guarded(() => openIncident(inc.incident_id)));
     list.appendChild(li);
     L.circleMarker([inc.lat, inc.lon], { radius: 6, color: "#222", weight: 1,
       fillColor: LIGHT_COLOUR[inc.light], fillOpacity: 0.95 })
       .bindTooltip(`${esc(inc.incident_id)} ${esc(cat ? cat.name_zh : inc.category)}`)
-      .on("click", () => openIncident(inc.incident_id))
+      .on("click", guarded(() => openIncident(inc.incident_id)))
       .addTo(layers.incidents);
+  }
+}
+
+async function supervise() {
+  const button = $("#supervise");
+  button.disabled = true;
+  try {
+    const escalated = await api("/supervision", { method: "POST" });
+    $("#board-message").textContent =
+      `督办扫描完成，升级 ${escalated.length} 件 / sweep done: ${escalated.length} escalated`;
+    await refresh();
+  } finally {
+    button.disabled = false;
   }
 }
 
@@ -176,16 +374,7 @@ function locateTable(loc) {
     </table>${warn}<table>${units}</table></div>`;
 }
 
-map.on("click", async (event) => {
-  const { lat, lng } = event.latlng;
-  const popup = L.popup({ maxWidth: 360 }).setLatLng(event.latlng).setContent("定位中…").openOn(map);
-  let loc;
-  try {
-    loc = await api(`/locate?lon=${lng}&lat=${lat}`);
-  } catch (err) {
-    popup.setContent(`<div class="error">${esc(err.message)}</div>`);
-    return;
-  }
+function reportForm(loc, lng, lat) {
   const form = $("#report-form").content.firstElementChild.cloneNode(true);
   form.querySelector(".loc").innerHTML = locateTable(loc);
   const select = form.querySelector("select[name=category]");
@@ -193,45 +382,70 @@ map.on("click", async (event) => {
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     const data = new FormData(form);
+    const body = { lon: lng, lat, crs: "wgs84", category: data.get("category"),
+      description: data.get("description"), source: data.get("source") };
+    const name = data.get("reporter_name").trim();
+    const phone = data.get("reporter_phone").trim();
+    if (name || phone) body.reporter = { name: name || null, phone: phone || null };
     try {
-      const inc = await api("/incidents", { method: "POST", body: JSON.stringify({
-        lon: lng, lat, crs: "wgs84", category: data.get("category"),
-        description: data.get("description"), source: data.get("source"),
-        actor: "console" }) });
+      const inc = await api("/incidents", { method: "POST", body: JSON.stringify(body) });
       map.closePopup();
       await refresh();
-      openIncident(inc.incident_id);
+      await openIncident(inc.incident_id);
     } catch (err) {
-      form.querySelector(".error").textContent = err.message;
+      if (!(err instanceof SignInNeeded)) form.querySelector(".error").textContent = err.message;
     }
   });
-  popup.setContent(form);
+  return form;
+}
+
+map.on("click", async (event) => {
+  if (!state.me) return;
+  const { lat, lng } = event.latlng;
+  const popup = L.popup({ maxWidth: 360 }).setLatLng(event.latlng).setContent("定位中…").openOn(map);
+  let loc;
+  try {
+    loc = await api(`/locate?lon=${lng}&lat=${lat}`);
+  } catch (err) {
+    if (err instanceof SignInNeeded) map.closePopup();
+    else popup.setContent(`<div class="error">${esc(err.message)}</div>`);
+    return;
+  }
+  if (state.me && REPORTERS.has(state.me.role)) {
+    popup.setContent(reportForm(loc, lng, lat));
+  } else {
+    popup.setContent(`${locateTable(loc)}<div class="meta">${esc(state.me ? state.me.title : "")}不上报事件 / your role does not report incidents</div>`);
+  }
 });
 
 function actionControls(inc) {
   const wrap = document.createElement("div");
   wrap.className = "actions";
-  const who = document.createElement("div");
-  who.className = "who";
-  who.innerHTML = `<input id="a-actor" value="值班员" aria-label="actor" size="8">
-    <select id="a-role" aria-label="role"><option value="">角色自动 role: auto</option>
-      ${ROLES.map((r) => `<option>${r}</option>`).join("")}</select>
-    <input id="a-note" placeholder="意见/原因 note" aria-label="note">`;
-  wrap.appendChild(who);
+  // the server lists the actions this person may take on this incident now: no more, no less
+  if (!inc.allowed_actions.length) {
+    const none = document.createElement("p");
+    none.className = "meta no-actions";
+    none.textContent = "您对此事项暂无可办理的操作 / nothing for you to do on this matter now";
+    wrap.appendChild(none);
+    return wrap;
+  }
+  const note = document.createElement("input");
+  note.id = "a-note";
+  note.placeholder = "意见/原因 / note";
+  note.setAttribute("aria-label", "note");
+  wrap.appendChild(note);
   const error = document.createElement("div");
   error.className = "error";
+  error.setAttribute("role", "alert");
   for (const action of inc.allowed_actions) {
     const button = document.createElement("button");
-    button.textContent = ACTION_ZH[action] || action;
+    button.textContent = `${ACTION_ZH[action] || action} / ${action.replace(/_/g, " ")}`;
     button.dataset.action = action;
     button.addEventListener("click", async () => {
-      const body = { action, actor: $("#a-actor").value || "值班员", version: inc.version };
-      const role = $("#a-role").value;
-      body.role = role || (action === "escalate"
-        ? (inc.escalation_level === 0 ? "community" : "township") : DEFAULT_ROLE[action]);
-      const note = $("#a-note").value.trim();
-      if (note) body.note = note;
-      if (NEEDS_NOTE.has(action) && !note) { error.textContent = "请填写意见/原因 (note)"; return; }
+      const body = { action, version: inc.version };
+      const text = note.value.trim();
+      if (text) body.note = text;
+      if (NEEDS_NOTE.has(action) && !text) { error.textContent = "请填写意见/原因 / a note is needed"; return; }
       if (action === "dispatch") body.unit_id = $("#a-unit") ? $("#a-unit").value : null;
       if (action === "close") body.satisfaction = Number($("#a-sat").value);
       if (action === "request_extension") body.hours = Number($("#a-hours").value);
@@ -240,7 +454,8 @@ function actionControls(inc) {
         await refresh();
         await openIncident(inc.incident_id);
       } catch (err) {
-        error.textContent = err.message;
+        // a 403 says why this person may not; a 409 that the matter moved meanwhile
+        if (!(err instanceof SignInNeeded)) error.textContent = err.message;
       }
     });
     wrap.appendChild(button);
@@ -248,26 +463,42 @@ function actionControls(inc) {
   if (inc.allowed_actions.includes("dispatch")) {
     const s = document.createElement("select");
     s.id = "a-unit";
+    s.setAttribute("aria-label", "承办单位 / unit");
     for (const u of inc.candidate_units) s.add(new Option(`${u.name} · ${Math.round(u.distance_m)} m`, u.unit_id));
     wrap.appendChild(s);
   }
   if (inc.allowed_actions.includes("close")) {
-    wrap.insertAdjacentHTML("beforeend", `<label>满意度 <select id="a-sat">
+    wrap.insertAdjacentHTML("beforeend", `<label>满意度 / satisfaction <select id="a-sat">
       <option>5</option><option>4</option><option>3</option><option>2</option><option>1</option></select></label>`);
   }
   if (inc.allowed_actions.includes("request_extension")) {
-    wrap.insertAdjacentHTML("beforeend", `<label>延期小时 <input id="a-hours" type="number" value="48" min="1" size="4"></label>`);
+    wrap.insertAdjacentHTML("beforeend", `<label>延期小时 / hours <input id="a-hours" type="number" value="48" min="1" size="4"></label>`);
   }
   wrap.appendChild(error);
   return wrap;
 }
 
+function reporterText(r) {
+  // whole for the roles that call back, masked by the service for everyone else
+  const parts = [r.name, r.phone, r.email].filter(Boolean).join(" · ");
+  return r.masked ? `${parts}（已遮蔽 / masked）` : parts;
+}
+
+function closePanel() {
+  state.selected = null;
+  $("#panel").hidden = true;
+  document.querySelectorAll("#list li.selected").forEach((li) => li.classList.remove("selected"));
+  savePlace();
+}
+
 async function openIncident(id) {
   state.selected = id;
+  savePlace();
   const inc = await api(`/incidents/${id}`);
   const cat = state.categories[inc.category];
   const panel = $("#panel");
   const body = $("#panel-body");
+  body.dataset.id = inc.incident_id;
   body.innerHTML = `<h3><span class="dot ${inc.light}"></span> ${esc(cat ? cat.name_zh : inc.category)}
     <small>${esc(inc.incident_id)}</small></h3>
     <table>
@@ -276,20 +507,23 @@ async function openIncident(id) {
       <tr><td>网格</td><td>${esc(inc.grid_name)} (${esc(inc.grid_code)})</td></tr>
       <tr><td>社区 / 乡镇</td><td>${esc(inc.community_name)} / ${esc(inc.township_name)}</td></tr>
       <tr><td>平台</td><td>${esc(inc.platform)} · ${esc(inc.priority)}</td></tr>
-      <tr><td>责任单位</td><td>${esc(inc.unit_id || "—")}</td></tr>
+      <tr><td>责任单位</td><td>${esc(state.units[inc.unit_id] || inc.unit_id || "—")}</td></tr>
       <tr><td>期限</td><td>响应 ${when(inc.respond_by)} · 办结 ${when(inc.resolve_by)}</td></tr>
       <tr><td>当前时限</td><td>${inc.due_at ? when(inc.due_at) : "—"}</td></tr>
       <tr><td>升级</td><td>${esc(inc.escalated_to)}</td></tr>
+      ${inc.reporter ? `<tr><td>报事人</td><td id="p-reporter">${esc(reporterText(inc.reporter))}</td></tr>` : ""}
       ${inc.duplicate_of.length ? `<tr><td class="warn">疑似重复</td><td>${inc.duplicate_of.map(esc).join(", ")}</td></tr>` : ""}
     </table>`;
   body.appendChild(actionControls(inc));
   const timeline = document.createElement("ol");
   timeline.className = "timeline";
   timeline.innerHTML = inc.events.map((e) => `<li><time>${when(e.at)}</time>
-    <b>${esc(ACTION_ZH[e.action] || e.action)}</b> ${esc(e.actor)} (${esc(e.role)})
+    <b>${esc(EVENT_ZH[e.action] || e.action)}</b> ${esc(e.actor)} (${esc(ROLE_ZH[e.role] || e.role)})
     ${e.note ? "— " + esc(e.note) : ""}</li>`).join("");
   body.appendChild(timeline);
   panel.hidden = false;
+  document.querySelectorAll("#list li").forEach((li) =>
+    li.classList.toggle("selected", li.dataset.id === id));
   map.panTo([inc.lat, inc.lon]);
 }
 
@@ -298,6 +532,39 @@ function tick() {
   $("#clock").textContent = new Date().toLocaleString("zh-CN",
     { hour12: false, timeZone: "Asia/Shanghai" });
 }
+
+// -- wiring --------------------------------------------------------------------------------
+$("#signin-form").addEventListener("submit", (e) => signIn(e).catch((err) => {
+  if (!(err instanceof SignInNeeded)) $("#signin-error").textContent = err.message;
+}));
+$("#sign-out").addEventListener("click", signOut);
+$("#supervise").addEventListener("click", guarded(supervise));
+$("#panel-close").addEventListener("click", closePanel);
+for (const id of ["#f-township", "#f-category", "#f-status"]) {
+  $(id).addEventListener("change", guarded(refresh));
+}
+for (const el of document.querySelectorAll(".light")) {
+  el.addEventListener("click", guarded(async () => {
+    state.lightFilter = state.lightFilter === el.dataset.light ? "" : el.dataset.light;
+    markLight();
+    await refresh();
+  }));
+}
 tick();
 setInterval(tick, 1000);
-init().catch((err) => { document.body.dataset.error = err.message; console.error(err); });
+restorePlace();
+const district = loadDistrict();
+
+async function start() {
+  if (!sessionStorage.getItem(TOKEN_KEY)) {
+    askToSignIn("");
+    return;
+  }
+  await enter(await api("/auth/me"));
+}
+start().catch((err) => {
+  if (err instanceof SignInNeeded) return;
+  document.body.dataset.error = err.message;
+  console.error(err);
+});
+district.catch((err) => { document.body.dataset.error = err.message; console.error(err); });

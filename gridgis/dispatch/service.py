@@ -419,8 +419,11 @@ class Dispatcher:
                                    changes=changes, event=event)
         return self.decorate(stored, now, person=by)
 
-    def supervise(self) -> list[dict[str, Any]]:
+    def supervise(self, *, run_by: str | None = None) -> list[dict[str, Any]]:
         """Escalate overdue work: to the township when red, to the county when long red.
+
+        The escalations are the rule's (actor ``supervision``); ``run_by``, the
+        person who started the pass, is named in each escalation's note.
 
         Returns
         -------
@@ -436,7 +439,8 @@ class Dispatcher:
             level = item["escalation_level"]
             while level < target and item["status"] not in CLOSED_STATES:
                 role = Role.COMMUNITY if level == 0 else Role.TOWNSHIP
-                note = f"overdue since {item['due_at']:%m-%d %H:%M}"
+                note = f"overdue since {item['due_at']:%m-%d %H:%M}" + (
+                    f" (督办扫描 / supervision run by {run_by})" if run_by else "")
                 item = self.transition(item["incident_id"], action=Action.ESCALATE,
                                        actor="supervision", role=role, note=note)
                 level = item["escalation_level"]

@@ -240,6 +240,7 @@ def test_lights_pin_red_first_and_supervision_escalates(client, inside_point, cl
     detail = client.get(f"/incidents/{urgent['incident_id']}").json()
     assert [e["action"] for e in detail["events"]] == ["report", "escalate", "escalate"]
     assert detail["events"][1]["actor"] == "supervision"
+    assert client.desk.county.staff_id in detail["events"][1]["note"]  # who started the pass
 
 
 def test_listing_filters_and_pages(client, small_layers, clock):

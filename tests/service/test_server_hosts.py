@@ -7,7 +7,7 @@ import time
 import urllib.error
 import urllib.request
 
-from tests.conftest import START_LIMIT_S, _free_port
+from tests.conftest import START_LIMIT_S, _free_port, stop_process
 
 
 def test_serve_answers_for_its_own_host_only(small_gpkg, tmp_path):
@@ -49,9 +49,4 @@ def test_serve_answers_for_its_own_host_only(small_gpkg, tmp_path):
                     assert e.headers["content-type"] == "application/problem+json"
                     assert b"evil" not in e.read()
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            stop_process(proc)
