@@ -25,6 +25,7 @@ from gridgis.incidents.record import IncidentRecord, record_fields
 from gridgis.store._checks import missing_schema, store_error
 from gridgis.store.audit import AuditBreak, chain_breaks, event_hash
 from gridgis.store.base import Event, IncidentQuery, IncidentStore, Page, Reporter
+from gridgis.store.reading import READ_ONLY, reading
 from gridgis.store.staff import StaffDirectory, create_staff_tables, staff_metadata
 
 __all__ = ["SCHEMA_VERSION", "SQLiteStore", "columns_match_record", "store_path_for"]
@@ -265,7 +266,9 @@ class SQLiteStore(IncidentStore):
 
         @sa_event.listens_for(self.engine, "begin")
         def _on_begin(conn: sa.Connection) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # writers take the write lock at once; readers read the last commit (WAL)
+            reader = conn.get_execution_options().get(READ_ONLY, False)
+            conn.exec_driver_sql("BEGIN" if reader else "BEGIN IMMEDIATE")
 
         @sa_event.listens_for(self.engine, "handle_error")
         def _on_error(context: sa.engine.ExceptionContext) -> None:
@@ -345,7 +348,7 @@ class SQLiteStore(IncidentStore):
     @property
     def schema_version(self) -> int:
         """The schema version of the open database."""
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             return int(conn.execute(sa.select(schema_version.c.version)).scalar_one())
 
     # -- writes ------------------------------------------------------------------------
@@ -399,14 +402,14 @@ class SQLiteStore(IncidentStore):
 
     # -- reads -------------------------------------------------------------------------
     def _by_key(self, key: str) -> dict[str, Any] | None:
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             row = conn.execute(sa.select(incidents).where(
                 incidents.c.idempotency_key == key)).mappings().first()
         return dict(row) if row else None
 
     def get(self, incident_id: str) -> dict[str, Any]:
         """See :meth:`IncidentStore.get`."""
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             row = conn.execute(sa.select(incidents).where(
                 incidents.c.incident_id == incident_id)).mappings().first()
         if row is None:
@@ -415,7 +418,7 @@ class SQLiteStore(IncidentStore):
 
     def events(self, incident_id: str) -> list[dict[str, Any]]:
         """See :meth:`IncidentStore.events`."""
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             rows = conn.execute(sa.select(events).where(events.c.incident_id == incident_id)
                                 .order_by(events.c.event_id)).mappings().all()
         return [dict(r) for r in rows]
@@ -456,7 +459,7 @@ class SQLiteStore(IncidentStore):
             "-reported_at": [base.c.reported_at.desc()],
             "due_at": [base.c.due_at.is_(None), base.c.due_at],
         }[query.sort]
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             counts = dict(conn.execute(
                 sa.select(base.c.light_rank, sa.func.count()).group_by(base.c.light_rank)
             ).all())
@@ -479,7 +482,7 @@ class SQLiteStore(IncidentStore):
         """See :meth:`IncidentStore.open_near`."""
         c = incidents.c
         minx, miny, maxx, maxy = bbox
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             rows = conn.execute(sa.select(incidents).where(
                 c.category == category, c.status.notin_(sorted(CLOSED_STATES)),
                 c.reported_at >= since, c.lon >= minx, c.lon <= maxx, c.lat >= miny,
@@ -488,7 +491,7 @@ class SQLiteStore(IncidentStore):
 
     def reporter(self, incident_id: str) -> Reporter | None:
         """See :meth:`IncidentStore.reporter`."""
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             row = conn.execute(sa.select(reporters).where(
                 reporters.c.incident_id == incident_id)).first()
         return None if row is None else Reporter(name=row.name, phone=row.phone,
@@ -496,7 +499,7 @@ class SQLiteStore(IncidentStore):
 
     def audit(self) -> tuple[int, list[AuditBreak]]:
         """See :meth:`IncidentStore.audit`."""
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             versions = dict(conn.execute(sa.select(incidents.c.incident_id,
                                                    incidents.c.version)).all())
             rows = conn.execute(sa.select(events).order_by(

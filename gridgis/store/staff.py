@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from gridgis.errors import StaffError
 from gridgis.people.staff import StaffMember
+from gridgis.store.reading import reading
 
 __all__ = ["StaffDirectory", "create_staff_tables", "staff", "staff_grids", "staff_metadata"]
 
@@ -179,7 +180,7 @@ class StaffDirectory:
 
     def find(self, staff_id: str) -> StaffMember | None:
         """The person with this ``staff_id``, or None."""
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             row = conn.execute(sa.select(staff).where(staff.c.staff_id == staff_id)).first()
             if row is None:
                 return None
@@ -209,7 +210,7 @@ class StaffDirectory:
         if grid_code is not None:
             where.append(staff.c.staff_id.in_(sa.select(staff_grids.c.staff_id).where(
                 staff_grids.c.grid_code == grid_code)))
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             rows = conn.execute(sa.select(staff).where(*where).order_by(staff.c.staff_id)).all()
             links: dict[str, list[str]] = {}
             ids = [r.staff_id for r in rows if r.role == "grid_worker"]
@@ -237,11 +238,11 @@ class StaffDirectory:
 
     def password_hash(self, staff_id: str) -> str | None:
         """The stored password hash of an active person (None: unknown, disabled or unset)."""
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             return conn.execute(sa.select(staff.c.password_hash).where(
                 staff.c.staff_id == staff_id, staff.c.active.is_(True))).scalar()
 
     def count(self) -> int:
         """How many people the directory holds."""
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             return int(conn.execute(sa.select(sa.func.count()).select_from(staff)).scalar_one())

@@ -91,9 +91,14 @@ def impatient(small_layers, tmp_path, clock):
 
 def test_a_locked_store_answers_503_with_retry_after(impatient, inside_point):
     c, path = impatient
+    before = report(c, inside_point).json()["incident_id"]
     with write_lock(path):
         r = report(c, inside_point)
         assert r.status_code == 503, r.text
+        # readers never take the write lock: they read the last commit meanwhile
+        listed = c.get("/incidents")
+        assert listed.status_code == 200 and listed.json()["matched"] == 1
+        assert c.get(f"/incidents/{before}").status_code == 200
         assert r.headers["content-type"] == "application/problem+json"
         assert int(r.headers["Retry-After"]) >= 1
         assert "locked" in r.json()["detail"]
