@@ -53,12 +53,14 @@ CONFORMANCE = [
 
 def _collection(request: Request, name: str, frame: Any) -> dict[str, Any]:
     base = str(request.base_url).rstrip("/")
-    minx, miny, maxx, maxy = (float(v) for v in frame.total_bounds)
-    return {
+    out: dict[str, Any] = {
         "id": name, "title": SCHEMAS[name].title, "itemType": "feature",
-        "crs": ["http://www.opengis.net/def/crs/OGC/1.3/CRS84"],
-        "extent": {"spatial": {"bbox": [[minx, miny, maxx, maxy]],
-                               "crs": "http://www.opengis.net/def/crs/OGC/1.3/CRS84"}},
+        "crs": ["http://www.opengis.net/def/crs/OGC/1.3/CRS84"]}
+    if len(frame):  # a reader whose jurisdiction holds none of it sees no extent
+        minx, miny, maxx, maxy = (float(v) for v in frame.total_bounds)
+        out["extent"] = {"spatial": {"bbox": [[minx, miny, maxx, maxy]],
+                                     "crs": "http://www.opengis.net/def/crs/OGC/1.3/CRS84"}}
+    return out | {
         "links": [
             {"href": f"{base}/collections/{name}", "rel": "self", "type": "application/json"},
             {"href": f"{base}/collections/{name}/items", "rel": "items", "type": GEOJSON},
@@ -71,11 +73,14 @@ def conformance() -> dict[str, list[str]]:
     return {"conformsTo": CONFORMANCE}
 
 
-def collections(request: Request, dispatcher: Dispatch) -> dict[str, Any]:
-    """Every layer of the district."""
+def collections(request: Request, person: Person, dispatcher: Dispatch) -> dict[str, Any]:
+    """Every layer of the district this reader may see (the archive for signed-in staff)."""
     base = str(request.base_url).rstrip("/")
+    names = [n for n in dispatcher.layers.names() if person is not None
+             or n not in SIGNED_IN_ONLY]
     return {
-        "collections": [_collection(request, n, f) for n, f in dispatcher.layers.items()],
+        "collections": [_collection(request, n, _layer(dispatcher, n, person))
+                        for n in names],
         "links": [{"href": f"{base}/collections", "rel": "self", "type": "application/json"}],
     }
 
@@ -164,7 +169,8 @@ def create_router(settings: Settings) -> APIRouter:
     """The OGC API Features routes, ``limit`` bounded by ``GRIDGIS_ITEMS_LIMIT_*``."""
     router = APIRouter(tags=["features"])
     router.get("/conformance")(conformance)
-    router.get("/collections")(collections)
+    router.get("/collections", openapi_extra=ANONYMOUS_TOO,
+               responses=problem_responses(401, 503))(collections)
     router.get("/collections/{collection_id}", openapi_extra=ANONYMOUS_TOO,
                responses=problem_responses(401, 404, 503))(collection)
     # a default, not an annotation: annotations are strings read in the module's globals

@@ -133,3 +133,15 @@ def test_anonymous_readers_see_no_grid_workers_names(client, anonymous):
     assert "worker_names" not in public and "workers" in public
     staff = client.get("/collections/grids/items").json()["features"][0]["properties"]
     assert staff["worker_names"]
+
+
+def test_the_archive_is_listed_to_staff_with_the_extent_of_their_area(client, anonymous,
+                                                                      small_layers):
+    public = {c["id"] for c in anonymous.get("/collections").json()["collections"]}
+    assert "incidents" not in public and "grids" in public
+    listed = {c["id"]: c for c in client.get("/collections").json()["collections"]}
+    assert "extent" in listed["incidents"]
+    archive = small_layers.incidents
+    idle = next(u for u in small_layers.units["unit_id"] if u not in set(archive["unit_id"]))
+    r = client.get("/collections/incidents", headers=client.desk.headers(f"dw{idle}"))
+    assert r.status_code == 200 and "extent" not in r.json()  # nothing of it is theirs

@@ -10,7 +10,8 @@ SIGNED_IN = {
 }
 """Operations for signed-in staff only."""
 SIGN_IN_OPTIONAL = {
-    ("get", "/collections/{collection_id}"), ("get", "/collections/{collection_id}/items"),
+    ("get", "/collections"), ("get", "/collections/{collection_id}"),
+    ("get", "/collections/{collection_id}/items"),
     ("get", "/collections/{collection_id}/items/{feature_id}"),
     ("get", "/open311/v2/requests.json"), ("get", "/open311/v2/requests/{request_id}.json"),
 }
@@ -24,6 +25,7 @@ ERRORS = {
     ("get", "/incidents/{incident_id}"): {401, 403, 404, 503},
     ("post", "/incidents/{incident_id}/transitions"): {400, 401, 403, 404, 409, 413, 422, 503},
     ("post", "/supervision"): {401, 403, 503},
+    ("get", "/collections"): {401, 503},
     ("get", "/collections/{collection_id}"): {401, 404, 503},
     ("get", "/collections/{collection_id}/items"): {401, 404, 422, 503},
     ("get", "/collections/{collection_id}/items/{feature_id}"): {401, 404, 503},
