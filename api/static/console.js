@@ -14,6 +14,11 @@ const ACTION_ZH = {
   verify: "核查", close: "结案", escalate: "升级",
 };
 const EVENT_ZH = { ...ACTION_ZH, report: "上报" };
+// the four platforms, priorities and holding levels (gridgis.categories, gridgis.incidents.names)
+const PLATFORM_ZH = { comprehensive_governance: "综治工作", market_regulation: "市场监管",
+  law_enforcement: "综合执法", public_service: "便民服务" };
+const PRIORITY_ZH = { urgent: "紧急", high: "较急", normal: "一般" };
+const LEVEL_ZH = { community: "社区(村)", township: "乡镇(街道)", county: "县(区)" };
 const ROLE_ZH = {
   grid_worker: "网格员", community: "社区(村)综治中心", township: "乡镇(街道)综治中心",
   command_centre: "县(区)综治中心", unit: "承办单位", analyst: "分析员", planner: "网格规划员",
@@ -336,7 +341,7 @@ async function refresh() {
     li.innerHTML = `<span class="dot ${inc.light}"></span>
       <div><b>${esc(cat ? cat.name_zh : inc.category)}</b> ${esc(inc.incident_id)}
       <div class="meta">${esc(inc.grid_name || "")} · ${esc(STATUS_ZH[inc.status] || inc.status)}
-      ${inc.escalation_level ? ` · 已升级至${inc.escalated_to === "county" ? "区县" : "乡镇"}` : ""}</div></div>
+      ${inc.escalation_level ? ` · 已升级至${LEVEL_ZH[inc.escalated_to] || inc.escalated_to}` : ""}</div></div>
       <span class="due">${inc.due_at ? "限 " + when(inc.due_at) : ""}</span>`;
     li.addEventListener("click", guarded(() => openIncident(inc.incident_id)));
     list.appendChild(li);
@@ -506,11 +511,12 @@ async function openIncident(id) {
       <tr><td>描述</td><td>${esc(inc.description)}</td></tr>
       <tr><td>网格</td><td>${esc(inc.grid_name)} (${esc(inc.grid_code)})</td></tr>
       <tr><td>社区 / 乡镇</td><td>${esc(inc.community_name)} / ${esc(inc.township_name)}</td></tr>
-      <tr><td>平台</td><td>${esc(inc.platform)} · ${esc(inc.priority)}</td></tr>
+      <tr><td>平台</td><td>${esc(PLATFORM_ZH[inc.platform] || inc.platform)} · ${esc(
+        PRIORITY_ZH[inc.priority] || inc.priority)}</td></tr>
       <tr><td>责任单位</td><td>${esc(state.units[inc.unit_id] || inc.unit_id || "—")}</td></tr>
       <tr><td>期限</td><td>响应 ${when(inc.respond_by)} · 办结 ${when(inc.resolve_by)}</td></tr>
       <tr><td>当前时限</td><td>${inc.due_at ? when(inc.due_at) : "—"}</td></tr>
-      <tr><td>升级</td><td>${esc(inc.escalated_to)}</td></tr>
+      <tr><td>持有层级</td><td>${esc(LEVEL_ZH[inc.escalated_to] || inc.escalated_to)}</td></tr>
       ${inc.reporter ? `<tr><td>报事人</td><td id="p-reporter">${esc(reporterText(inc.reporter))}</td></tr>` : ""}
       ${inc.duplicate_of.length ? `<tr><td class="warn">疑似重复</td><td>${inc.duplicate_of.map(esc).join(", ")}</td></tr>` : ""}
     </table>`;

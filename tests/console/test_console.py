@@ -528,3 +528,9 @@ def test_console_names_are_the_librarys(page, server):
     _open(page, server)
     assert page.evaluate("ACTION_ZH") == {a.value: zh for a, zh in _ZH.items()}
     assert page.evaluate("ROLE_ZH") == {r.value: zh for r, zh in ROLE_NAMES.items()}
+    from gridgis.categories import PLATFORMS, PRIORITIES
+    from gridgis.incidents.names import Level
+
+    assert set(page.evaluate("PLATFORM_ZH")) == set(PLATFORMS)
+    assert set(page.evaluate("PRIORITY_ZH")) == set(PRIORITIES)
+    assert set(page.evaluate("LEVEL_ZH")) == {level.value for level in Level}
