@@ -89,8 +89,7 @@ def store(tmp_path):
 
 @pytest.fixture
 def app(small_layers, store, clock):
-    for person in district_roster(small_layers):
-        store.staff.save(person)
+    store.staff.save_many(district_roster(small_layers))  # one transaction
     return create_app(Settings(max_body_bytes=16384, open311_keys=OPEN311_KEYS),
                       layers=small_layers, store=store, clock=clock)
 

@@ -72,8 +72,7 @@ def small_layers() -> Layers:
 def app(small_layers, tmp_path_factory):
     """One service for the module (every case prepares its own incidents)."""
     store = SQLiteStore(tmp_path_factory.mktemp("matrix") / "incidents.sqlite")
-    for person in district_roster(small_layers):
-        store.staff.save(person)
+    store.staff.save_many(district_roster(small_layers))  # one transaction
     yield create_app(Settings(), layers=small_layers, store=store,
                      clock=ManualClock(dt.datetime(2026, 11, 2, 9)))
     store.close()
