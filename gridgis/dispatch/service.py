@@ -380,7 +380,7 @@ class Dispatcher:
         ------
         TransitionError, ConflictError, IncidentNotFoundError, AccessDeniedError
         """
-        if (by is None) == (actor is None or role is None):
+        if by is not None and (actor is not None or role is not None):
             raise TypeError("give either by (a signed-in person) or actor and role")
         now = self.clock() if at is None else at
         if at is not None and at > self.clock() + dt.timedelta(minutes=5):
@@ -391,7 +391,8 @@ class Dispatcher:
         if by is not None:  # whoever may take the action reads the incident too
             check_action(by, action, stored_row)
             actor, role = by.staff_id, by.role.value
-        assert actor is not None and role is not None
+        elif actor is None or role is None:
+            raise TypeError("give either by (a signed-in person) or actor and role")
         if version is not None and version != current.version:
             raise ConflictError(f"incident {incident_id} is at version {current.version}, "
                                 f"not {version}; reload it and try again")

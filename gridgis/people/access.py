@@ -141,12 +141,12 @@ def _in_area(person: StaffMember, incident: Mapping[str, Any]) -> bool:
         person.area_code or "\0")
 
 
-def _relation_holds(person: StaffMember, relation: Relation,
+def _relation_holds(person: StaffMember, relation: Relation, action: Action,
                     incident: Mapping[str, Any]) -> bool:
     level = int(incident.get("escalation_level") or 0)
     if relation is Relation.OWN_GRID:
         return incident.get("grid_code") in person.grids and (
-            incident.get("action") != Action.CLOSE or level == 0)
+            action is not Action.CLOSE or level == 0)
     if relation is Relation.OWN_UNIT:
         return person.unit_id is not None and incident.get("unit_id") == person.unit_id
     mine = DISPATCHER_LEVEL.get(person.role)
@@ -166,8 +166,7 @@ def _refusal(person: StaffMember, action: Action, incident: Mapping[str, Any]) -
         return (f"{who}不能执行「{action.value}」，仅限：{allowed} / a {person.role.value} may "
                 f"not {action.value}; that is for: "
                 f"{', '.join(dict.fromkeys(r.value for r, _ in pairs))}")
-    probe = {**incident, "action": action}
-    if any(_relation_holds(person, rel, probe) for rel in relations):
+    if any(_relation_holds(person, rel, action, incident) for rel in relations):
         return None
     needed = "或".join(RELATION_NAMES[r] for r in relations)
     level = int(incident.get("escalation_level") or 0)

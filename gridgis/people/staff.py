@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from gridgis.errors import StaffError
-from gridgis.people.roles import AREA_CODE_LENGTH, ROLE_NAMES, Grade, StaffRole
+from gridgis.people.roles import AREA_CODE_LENGTH, GRADE_NAMES, ROLE_NAMES, Grade, StaffRole
 
 __all__ = ["StaffMember"]
 
@@ -122,8 +122,6 @@ class StaffMember:
     @property
     def title(self) -> str:
         """The role's Chinese name, with the grade of a grid worker."""
-        from gridgis.people.roles import GRADE_NAMES
-
         base = ROLE_NAMES[self.role]
         return f"{base}({GRADE_NAMES[self.grade]})" if self.grade else base
 
