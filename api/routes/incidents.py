@@ -25,6 +25,7 @@ from api.models import (
 from api.paging import page_links
 from api.settings import Settings
 from gridgis.dispatch import Dispatcher, Light
+from gridgis.incidents.channels import check_enabled
 from gridgis.people.access import SUPERVISION
 from gridgis.people.staff import StaffMember
 from gridgis.store.base import Reporter
@@ -71,6 +72,7 @@ def report(
     The same idempotency key (body field or ``Idempotency-Key`` header) never
     creates two incidents: a repeat answers 200 with the first one.
     """
+    check_enabled(body.source, request.app.state.settings.channels)  # 403 naming it
     reporter = Reporter(**body.reporter.model_dump(), channel=body.source.value) \
         if body.reporter else None
     record, created = dispatcher.report(

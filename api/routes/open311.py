@@ -4,7 +4,8 @@ Categories are the services; ``lat``/``long`` are WGS84 as the standard says.
 Errors follow GeoReport v2: a list of ``{code, description}`` with 400/403/404.
 
 Public intake: each channel (the citizen app, WeChat, the 12345 hotline, the
-sensor gateway) posts with its own ``api_key`` (``GRIDGIS_OPEN311_KEYS``), and
+website, the sensor gateway) posts with its own ``api_key`` (``GRIDGIS_OPEN311_KEYS``;
+a channel not in ``GRIDGIS_CHANNELS`` is refused with 403 naming it), and
 each client is limited to ``GRIDGIS_INTAKE_PER_MINUTE`` reports. A citizen's
 name, phone and e-mail are stored apart from the incident (never its actor).
 Reads: signed-in staff see their jurisdiction as it is; anyone else sees the
@@ -33,6 +34,7 @@ from api.ratelimit import RateLimits
 from api.settings import Settings
 from gridgis.dispatch import CLOSED_STATES, OPEN_STATES, Dispatcher, Source, State
 from gridgis.errors import AccessDeniedError, GridGisError, IncidentNotFoundError, StoreBusyError
+from gridgis.incidents.channels import check_enabled
 from gridgis.people.privacy import mask_phones_in_text
 from gridgis.people.staff import StaffMember
 from gridgis.store.base import Reporter
@@ -40,7 +42,8 @@ from gridgis.store.base import Reporter
 __all__ = ["CHANNEL_SOURCE", "Open311RequestIn", "create_router"]
 
 CHANNEL_SOURCE: dict[str, Source] = {"app": Source.APP, "wechat": Source.WECHAT,
-                                     "hotline": Source.HOTLINE, "sensor": Source.SENSOR}
+                                     "hotline": Source.HOTLINE, "sensor": Source.SENSOR,
+                                     "web": Source.WEB}
 """The source an Open311 channel's reports carry."""
 PUBLIC_DECIMALS = 3
 """Decimals of lon/lat shown to anonymous readers (0.001° is about 100 m)."""
@@ -171,6 +174,10 @@ def create_router(settings: Settings, limits: RateLimits) -> APIRouter:
         if channel is None:
             return _error(403, 403, "api_key 缺失或无效 / api_key is missing or not valid: each "
                                     "intake channel posts with its own key")
+        try:
+            check_enabled(CHANNEL_SOURCE[channel], settings.channels)
+        except AccessDeniedError as exc:
+            return _error(403, 403, str(exc))
         for field in ("service_code", "lat", "long"):
             if data.get(field) in (None, ""):
                 return _error(400, 400, f"{field} is required")

@@ -27,6 +27,7 @@ from gridgis.errors import (
     InputError,
     TransitionError,
 )
+from gridgis.incidents.channels import source_of
 from gridgis.incidents.names import (
     CLOSED_STATES,
     ESCALATION_LEVELS,
@@ -246,9 +247,7 @@ class Dispatcher:
             names the argument).
         """
         row = self._category(category)
-        if source not in set(Source):
-            raise InputError(f"未知来源 {source!r} / unknown source {source!r}; sources are "
-                             f"{', '.join(Source)}", field="source")
+        source = source_of(source)  # the field's names too: "12345", "微信", "网格员"…
         if not description or not description.strip():
             raise InputError("描述为空 / the description is empty; say what was found",
                              field="description")
