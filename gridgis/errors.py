@@ -13,6 +13,7 @@ __all__ = [
     "CodeError",
     "ConflictError",
     "CoordinateError",
+    "DeviceNotFoundError",
     "GridGisError",
     "IncidentNotFoundError",
     "InputError",
@@ -98,6 +99,13 @@ class ConflictError(GridGisError, RuntimeError):
 
 class IncidentNotFoundError(GridGisError, LookupError):
     """No incident has the given identifier."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class DeviceNotFoundError(GridGisError, LookupError):
+    """No IoT device of the district's sensor registry has the given identifier."""
 
     def __str__(self) -> str:
         return str(self.args[0])

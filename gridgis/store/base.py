@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from gridgis.incidents.record import IncidentRecord
     from gridgis.store.audit import AuditBreak
+    from gridgis.store.sensors import SensorLog
     from gridgis.store.staff import StaffDirectory
 
 __all__ = ["Event", "IncidentQuery", "IncidentStore", "Page", "Reporter"]
@@ -95,10 +96,12 @@ class Page:
 class IncidentStore(ABC):
     """Persistence of incidents and events; see the module docstring.
 
-    ``staff`` is the directory of people who sign in (kept in the same database).
+    ``staff`` is the directory of people who sign in (kept in the same database);
+    ``sensors`` the IoT devices' state and readings.
     """
 
     staff: StaffDirectory
+    sensors: SensorLog
 
     @abstractmethod
     def create(self, record: IncidentRecord, event: Event, *,

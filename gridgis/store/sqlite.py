@@ -26,6 +26,7 @@ from gridgis.store._checks import missing_schema, store_error
 from gridgis.store.audit import AuditBreak, chain_breaks, event_hash
 from gridgis.store.base import Event, IncidentQuery, IncidentStore, Page, Reporter
 from gridgis.store.reading import READ_ONLY, reading
+from gridgis.store.sensors import SensorLog, create_sensor_tables, sensor_metadata
 from gridgis.store.staff import StaffDirectory, create_staff_tables, staff_metadata
 
 __all__ = ["SCHEMA_VERSION", "SQLiteStore", "columns_match_record", "store_path_for"]
@@ -290,6 +291,7 @@ class SQLiteStore(IncidentStore):
             self.engine.dispose()
             raise
         self.staff = StaffDirectory(self.engine)
+        self.sensors = SensorLog(self.engine)
 
     # -- schema ------------------------------------------------------------------------
     def _migrate(self) -> None:
@@ -306,6 +308,7 @@ class SQLiteStore(IncidentStore):
                 MIGRATIONS[version](conn)
                 conn.execute(sa.delete(schema_version))
                 conn.execute(sa.insert(schema_version).values(version=version))
+            create_sensor_tables(conn)  # tables of their own, made where missing
 
     def check(self, *, writable: bool = False) -> None:
         """One cheap read of the schema; raise if a table or column is missing.
@@ -327,6 +330,7 @@ class SQLiteStore(IncidentStore):
             try:
                 cursor = raw.cursor()
                 missing = missing_schema(cursor, metadata) + missing_schema(cursor, staff_metadata)
+                missing += missing_schema(cursor, sensor_metadata)
                 if writable and not missing:  # a write statement that changes nothing
                     cursor.execute("BEGIN IMMEDIATE")
                     try:
