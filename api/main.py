@@ -16,12 +16,13 @@ from api.auth import TokenIssuer
 from api.errors import install_error_docs, install_error_handlers
 from api.middleware import BodyLimit
 from api.ratelimit import RateLimits
-from api.routes import auth, docs, features, health, incidents, open311
+from api.routes import auth, docs, features, health, incidents, open311, sensors
 from api.security import install_security
 from api.settings import Settings
 from gridgis.dispatch import Dispatcher, DispatchSettings, WorkingCalendar, china_now
 from gridgis.index.cache import cached_index
 from gridgis.layers import Layers, read_layers
+from gridgis.sensors import SensorService, SensorSettings
 from gridgis.store import IncidentStore, SQLiteStore, store_path_for
 
 __all__ = ["create_app"]
@@ -83,6 +84,8 @@ def create_app(settings: Settings | None = None, *, layers: Layers | None = None
                   description="Grid-based community governance: locate, dispatch, supervise.",
                   docs_url=None, redoc_url=None)  # /docs served offline below; no ReDoc
     app.state.dispatcher = dispatcher
+    app.state.sensors = SensorService(dispatcher, settings=SensorSettings(
+        fold_window=dt.timedelta(minutes=settings.sensor_fold_minutes)))
     app.state.settings = settings
     app.state.tokens = TokenIssuer(
         settings.secret_key.get_secret_value() if settings.secret_key else None,
@@ -97,6 +100,7 @@ def create_app(settings: Settings | None = None, *, layers: Layers | None = None
     app.include_router(incidents.create_router(settings))
     app.include_router(features.create_router(settings))
     app.include_router(open311.create_router(settings, app.state.limits))
+    app.include_router(sensors.create_router(settings))
     app.include_router(health.create_router())
     app.include_router(docs.create_router(title=settings.title))
 

@@ -133,7 +133,9 @@ def create_router(settings: Settings) -> APIRouter:
                responses=problem_responses(401, 422, 503))(locate)
     router.get("/categories")(categories)
     router.post("/incidents", response_model=Incident, status_code=201,
-                responses=problem_responses(400, 401, 403, 413, 422, 503))(report)
+                responses={200: {"model": Incident, "description": "重复的幂等键：先前的事件 / "
+                                 "the incident reported before under this idempotency key"},
+                           **problem_responses(400, 401, 403, 413, 422, 503)})(report)
     # a default, not an annotation: annotations are strings read in the module's globals
     bounded_limit = Depends(limit_query(default=settings.incidents_limit_default,
                                         maximum=settings.incidents_limit_max))

@@ -12,8 +12,9 @@ from api.settings import Settings
 from gridgis.people import StaffMember
 from gridgis.store import SQLiteStore
 
-OPEN311_KEYS = {"app": "app-key-0123456789abcdef", "hotline": "hotline-key-0123456789"}
-"""The intake channels' keys of the tests' service."""
+OPEN311_KEYS = {"app": "app-key-0123456789abcdef", "hotline": "hotline-key-0123456789",
+                "sensor": "sensor-gateway-key-0123456789"}
+"""The intake channels' keys of the tests' service (the sensor gateway's too)."""
 
 
 class ManualClock:

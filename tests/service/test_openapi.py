@@ -6,9 +6,11 @@ PROBLEM_REF = "#/components/schemas/Problem"
 SIGNED_IN = {
     ("get", "/auth/me"), ("get", "/locate"), ("post", "/incidents"), ("get", "/incidents"),
     ("get", "/incidents/{incident_id}"), ("post", "/incidents/{incident_id}/transitions"),
-    ("post", "/supervision"),
+    ("post", "/supervision"), ("get", "/sensors"), ("post", "/sensors/maintenance-sweep"),
 }
 """Operations for signed-in staff only."""
+SENSOR_KEY = {("post", "/sensors/{device_id}/alarms"), ("post", "/sensors/{device_id}/heartbeat")}
+"""Operations of the sensor gateway, with the sensor channel's key (X-Api-Key), no sign-in."""
 SIGN_IN_OPTIONAL = {
     ("get", "/collections"), ("get", "/collections/{collection_id}"),
     ("get", "/collections/{collection_id}/items"),
@@ -33,6 +35,10 @@ ERRORS = {
     ("get", "/open311/v2/requests.json"): {400, 401, 422, 503},
     ("get", "/open311/v2/requests/{request_id}.json"): {401, 403, 404, 503},
     ("get", "/health"): {503},
+    ("post", "/sensors/{device_id}/alarms"): {400, 403, 404, 413, 422, 503},
+    ("post", "/sensors/{device_id}/heartbeat"): {400, 403, 404, 413, 422, 503},
+    ("get", "/sensors"): {401, 422, 503},
+    ("post", "/sensors/maintenance-sweep"): {401, 403, 503},
 }
 """Error statuses each operation can answer (at least)."""
 OPEN311_ERRORS = {("post", "/open311/v2/requests.json"): {400, 403},
@@ -84,13 +90,16 @@ def test_sign_in_is_documented_where_it_is_needed(document):
         elif key in SIGN_IN_OPTIONAL:
             assert security == [{"OAuth2PasswordBearer": []}, {}], key
             assert "401" in operation["responses"], key
+        elif key in SENSOR_KEY:
+            assert security == [{"SensorKey": []}], key
+            assert "403" in operation["responses"] and "401" not in operation["responses"], key
         elif key != ("post", "/auth/token"):  # its 401: a wrong staff id or password
             assert security is None, key
             assert "401" not in operation["responses"], key
 
 
 def test_refusals_are_documented_on_every_guarded_operation(document):
-    for key in SIGNED_IN - {("get", "/auth/me"), ("get", "/locate")}:
+    for key in SIGNED_IN - {("get", "/auth/me"), ("get", "/locate"), ("get", "/sensors")}:
         method, path = key
         assert "403" in document["paths"][path][method]["responses"], key
 
