@@ -65,8 +65,9 @@ def load_sensor_kinds(path: str | os.PathLike[str] | None = None, *,
     Examples
     --------
     >>> kinds = load_sensor_kinds()
-    >>> kinds.loc["gas", ["name_zh", "unit", "threshold", "category"]].tolist()
-    ['燃气', '%LEL', 20.0, 'S04']
+    >>> gas = kinds.loc["gas"]
+    >>> gas["name_zh"], gas["unit"], float(gas["threshold"]), gas["category"]
+    ('燃气', '%LEL', 20.0, 'S04')
     """
     from gridgis.categories import load_categories
 

@@ -104,10 +104,10 @@ class SensorService:
     ...                                    clock=lambda: now))
     >>> gas = next(d for d in sensors.registry if d.kind == "gas")
     >>> first = sensors.alarm(gas.device_id, 35.0)
-    >>> first.outcome, first.incident["category"], first.incident["source"]
+    >>> first.outcome.value, first.incident["category"], first.incident["source"]
     ('raised', 'S04', 'sensor')
     >>> again = sensors.alarm(gas.device_id, 41.0)
-    >>> again.outcome, again.incident["incident_id"] == first.incident["incident_id"]
+    >>> again.outcome.value, again.incident["incident_id"] == first.incident["incident_id"]
     ('folded', True)
     >>> again.alarm_count
     2
@@ -126,6 +126,8 @@ class SensorService:
         self.registry = SensorRegistry(dispatcher.layers.sensors, self.kinds,
                                        index=dispatcher.index)
         self.log = dispatcher.store.sensors
+        first = self.kinds.groupby(level=0, sort=False).first()
+        self._kind_names = first[["name_zh", "unit"]].to_dict("index")
         self._lock = threading.Lock()  # one decision at a time: fold or raise
 
     # -- readings ----------------------------------------------------------------------
@@ -185,7 +187,7 @@ class SensorService:
         now = self.dispatcher.clock()
         at = self._when(at, now)
         level = level_of(self.kinds, device.kind, value)
-        unit = str(self.kinds.loc[[device.kind], "unit"].iloc[0])
+        unit = str(self._kind_names[device.kind]["unit"])
         if level is None:
             self.log.record(device_id, at=at, reading=value, over=False,
                             outcome=Outcome.NORMAL, received_at=now)
@@ -225,7 +227,7 @@ class SensorService:
     # -- silence -----------------------------------------------------------------------
     def _status(self, device: Device, state: SensorState, now: dt.datetime) -> dict[str, Any]:
         since = max(t for t in (device.installed_at, state.last_seen_at) if t is not None)
-        kind = self.kinds.loc[[device.kind]].iloc[0]
+        kind = self._kind_names[device.kind]
         return {
             "device_id": device.device_id, "kind": device.kind, "kind_name": kind["name_zh"],
             "unit": kind["unit"], "name": device.name, "lon": device.lon, "lat": device.lat,
