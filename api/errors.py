@@ -30,6 +30,7 @@ from gridgis.errors import (
     GridGisError,
     IncidentNotFoundError,
     InputError,
+    MissingInputError,
     LayerError,
     MissingLayerError,
     OutsideDistrictError,
@@ -67,6 +68,7 @@ ERROR_STATUS: list[tuple[type[Exception], int, str | None]] = [
     (MissingLayerError, 404, "collection"),
     (StoreBusyError, 503, None),
     (ConflictError, 409, "version"),
+    (MissingInputError, 422, None),  # an action's missing input: the error names it
     (TransitionError, 409, "action"),
     (InputError, 422, None),  # the error names its field
     (OutsideDistrictError, 422, "lon/lat"),
