@@ -554,8 +554,7 @@ def test_console_names_are_the_librarys(page, server):
     assert set(page.evaluate("LEVEL_ZH")) == {level.value for level in Level}
 
 
-def test_the_community_whistles_and_the_department_reports_in(browser, server, cast, district):
-    layers, _ = district
+def test_the_community_whistles_and_the_department_reports_in(browser, server, cast):
     community = f"sq{cast.grid[:12]}"
     context, page = _new_page(browser)
     try:
