@@ -32,6 +32,7 @@ from gridgis.errors import (
     IncidentNotFoundError,
     InputError,
     LayerError,
+    MissingInputError,
     MissingLayerError,
     OutsideDistrictError,
     SignInError,
@@ -69,6 +70,7 @@ ERROR_STATUS: list[tuple[type[Exception], int, str | None]] = [
     (MissingLayerError, 404, "collection"),
     (StoreBusyError, 503, None),
     (ConflictError, 409, "version"),
+    (MissingInputError, 422, None),  # an action's missing input: the error names it
     (TransitionError, 409, "action"),
     (InputError, 422, None),  # the error names its field
     (OutsideDistrictError, 422, "lon/lat"),

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer
 
 from api.channels import ReportSource
-from gridgis.incidents.names import Level, Light, Source, State
+from gridgis.incidents.names import Level, Light, Outcome, Source, Stage, State
 from gridgis.people.roles import Grade
 
 __all__ = [
@@ -23,11 +23,13 @@ __all__ = [
     "Link",
     "LocateResponse",
     "Me",
+    "Notice",
     "ReporterIn",
     "ReporterOut",
     "Token",
     "TransitionIn",
     "UnitSuggestion",
+    "WhistleCall",
     "to_cst_naive",
 ]
 
@@ -147,6 +149,48 @@ class TransitionIn(BaseModel):
     unit_id: str | None = Field(None, max_length=32)
     satisfaction: float | None = Field(None, ge=1, le=5)
     hours: float | None = Field(None, gt=0, le=24 * 365)
+    unit_ids: list[Annotated[str, Field(max_length=32)]] | None = Field(
+        None, max_length=20, description="吹哨：点名的部门 / whistle: the departments called in")
+    place: str | None = Field(None, min_length=1, max_length=200,
+                              description="报到地点 / report_in: where")
+    staff: str | None = Field(None, min_length=1, max_length=500,
+                              description="报到人员 / report_in: who came")
+    lon: float | None = Field(None, ge=-180, le=180,
+                              description="核查位置 / verify: the verifier's position")
+    lat: float | None = Field(None, ge=-90, le=90)
+    crs: CrsName = "wgs84"
+    outcome: Outcome | None = Field(None, description="回访结果 / callback: reached or "
+                                    "unreachable")
+
+
+class WhistleCall(BaseModel):
+    """One department called in by a whistle (吹哨) and its report-in (报到)."""
+
+    unit_id: str
+    called_at: str
+    due_at: str
+    reason: str | None
+    reported_in_at: str | None
+    place: str | None
+    staff: str | None
+    supervised: bool
+    late: bool | None = None
+    light: Light
+
+
+class Notice(BaseModel):
+    """A supervision notice (督办) to a level: an overdue stage or overdue report-ins."""
+
+    incident_id: str
+    at: CstOut
+    to: Level
+    due_at: str | None
+    late_units: list[str]
+    grid_code: str | None
+    community_code: str | None
+    township_code: str | None
+    category: str
+    status: State
 
 
 class EventOut(BaseModel):
@@ -172,6 +216,8 @@ class Incident(BaseModel):
     version: int
     status: State
     light: Light
+    stage: Stage = Field(description="the limit the light watches (1-3-0: deploy, progress, "
+                         "resolve; then verify, callback; review when shelved)")
     allowed_actions: list[str]
     category: str
     priority: str
@@ -200,6 +246,11 @@ class Incident(BaseModel):
     extensions: int
     extension_hours_pending: float | None
     satisfaction: float | None
+    progress_reports: int
+    supervisions: int
+    supervised_due_at: CstOut | None
+    whistle_calls: list[WhistleCall]
+    callback_outcome: Outcome | None
     reported_at: CstOut
     respond_by: CstOut
     progress_by: CstOut
@@ -211,6 +262,8 @@ class Incident(BaseModel):
     resolved_at: CstOut | None
     verified_at: CstOut | None
     closed_at: CstOut | None
+    progress_at: CstOut | None
+    callback_at: CstOut | None
     updated_at: CstOut
 
 

@@ -17,8 +17,10 @@ import pandas as pd
 from gridgis.errors import CategoryError
 
 __all__ = [
+    "DEPLOY_HOURS",
     "PLATFORMS",
     "PRIORITIES",
+    "PROGRESS_HOURS",
     "UNIT_KINDS",
     "UNIT_KIND_PLATFORM",
     "load_categories",
@@ -69,6 +71,13 @@ UNIT_KIND_PLATFORM: dict[str, str] = {
 }
 """The platform (四个平台) each kind of responsible unit works under."""
 
+DEPLOY_HOURS = 24.0
+"""1-3-0, "1": every matter is studied and deployed (accepted and dispatched) within a day."""
+PROGRESS_HOURS = 72.0
+"""1-3-0, "3": the result or the progress is reported within three days, whatever the
+priority; "0" has no time limit of its own: the matter is followed until cleared (销号清零)
+and the category's resolve limit only lights it."""
+
 _COLUMNS = ("code", "name", "name_zh", "platform", "unit_kinds", "priority",
             "respond_hours", "progress_hours", "resolve_hours")
 
@@ -100,7 +109,9 @@ def load_categories(path: str | os.PathLike[str] | None = None) -> pd.DataFrame:
     CategoryError
         If a column is missing, a code repeats, a platform or priority is
         unknown, a category names no unit kind, or the time limits are not
-        positive and increasing (respond ≤ progress ≤ resolve).
+        positive and increasing (respond ≤ progress ≤ resolve), or break
+        "1-3-0" (respond above :data:`DEPLOY_HOURS`, progress above
+        :data:`PROGRESS_HOURS`).
 
     Examples
     --------
@@ -154,6 +165,15 @@ def load_categories(path: str | os.PathLike[str] | None = None) -> pd.DataFrame:
         hours["progress_hours"] > hours["resolve_hours"])
     if bad.any():
         raise _bad(where, bad, "time limits must satisfy respond ≤ progress ≤ resolve")
+    bad = hours["respond_hours"] > DEPLOY_HOURS
+    if bad.any():
+        raise _bad(where, bad, f"1-3-0：部署时限不得超过 {DEPLOY_HOURS:g} 小时 / 1-3-0: every "
+                   f"matter is deployed within a day; respond_hours must be ≤ {DEPLOY_HOURS:g}")
+    bad = hours["progress_hours"] > PROGRESS_HOURS
+    if bad.any():
+        raise _bad(where, bad, f"1-3-0：进展反馈时限不得超过 {PROGRESS_HOURS:g} 小时 / 1-3-0: "
+                   f"progress is reported within three days; progress_hours must be ≤ "
+                   f"{PROGRESS_HOURS:g}")
     for stage in ("respond", "progress", "resolve"):
         table[stage] = pd.to_timedelta(hours[f"{stage}_hours"], unit="h")
     return table.drop(columns=["respond_hours", "progress_hours", "resolve_hours"])

@@ -18,6 +18,7 @@ __all__ = [
     "IncidentNotFoundError",
     "InputError",
     "LayerError",
+    "MissingInputError",
     "MissingLayerError",
     "OutsideDistrictError",
     "PlanError",
@@ -135,6 +136,13 @@ class InputError(GridGisError, ValueError):
     def __init__(self, message: str, *, field: str) -> None:
         super().__init__(message)
         self.field = field
+
+
+class MissingInputError(TransitionError, InputError):
+    """An action of the loop lacks an input it needs (``field`` names it: ``lon``, ``place``…)."""
+
+    def __init__(self, message: str, *, field: str) -> None:
+        InputError.__init__(self, message, field=field)
 
 
 class RosterError(StaffError):

@@ -19,6 +19,7 @@ from api.models import (
     IncidentPage,
     Link,
     LocateResponse,
+    Notice,
     TransitionIn,
     to_cst_naive,
 )
@@ -97,6 +98,15 @@ def move(person: SignedIn, request: Request, dispatcher: Dispatch, incident_id: 
          body: TransitionIn) -> IncidentDetail:
     """Take an action as the signed-in person.
 
+    The loop: accept, dispatch, progress (1-3-0: within three days), resolve,
+    verify (on site: ``lon``/``lat`` in the incident's grid), callback
+    (``satisfaction``, or ``outcome`` unreachable; a dissatisfied call back
+    reopens the matter). Beside it: ``whistle`` (吹哨: ``unit_ids`` called to
+    report in within ``hours``; the holder keeps the matter), ``report_in``
+    (报到: ``place`` and ``staff``, by a called unit), ``escalate`` (the next
+    level holds the matter, with fresh deadlines; a reason in ``note``) and
+    ``supervise`` (督办 of an overdue stage, by a level above).
+
     403 with the reason when you may not take it on this incident (role,
     jurisdiction, the level that holds it); 409 when the incident's state
     does not allow it now or someone acted first.
@@ -104,15 +114,27 @@ def move(person: SignedIn, request: Request, dispatcher: Dispatch, incident_id: 
     moved = dispatcher.transition(incident_id, action=body.action, note=body.note,
                                   version=body.version, unit_id=body.unit_id,
                                   satisfaction=body.satisfaction, hours=body.hours, by=person,
-                                  client=client_address(request))
+                                  client=client_address(request), unit_ids=body.unit_ids,
+                                  place=body.place, staff=body.staff, lon=body.lon,
+                                  lat=body.lat, crs=body.crs, outcome=body.outcome)
     # the answer shows the step just taken, even when it handed the matter out of one's hands
     return IncidentDetail(**moved, events=dispatcher.store.events(incident_id))
 
 
 def supervise(person: Annotated[StaffMember, Depends(require_roles(*SUPERVISION))],
               dispatcher: Dispatch) -> list[Incident]:
-    """Escalate overdue incidents now (a scheduler calls this every few minutes)."""
+    """督办 pass: notify the level above of every overdue stage and report-in, once each.
+
+    A scheduler calls this every few minutes; nothing changes hands
+    (escalation is the holder's act, with a reason).
+    """
     return [Incident(**i) for i in dispatcher.supervise(run_by=person.staff_id)]
+
+
+def notices(person: SignedIn, dispatcher: Dispatch,
+            limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[Notice]:
+    """Supervision notices (督办) addressed to your level in your area, newest first."""
+    return [Notice(**n) for n in dispatcher.notices(person, limit=limit)]
 
 
 def _cst_query(field: str, value: dt.datetime | None) -> dt.datetime | None:
@@ -184,4 +206,6 @@ def create_router(settings: Settings) -> APIRouter:
                 responses=problem_responses(400, 401, 403, 404, 409, 413, 422, 503))(move)
     router.post("/supervision", response_model=list[Incident],
                 responses=problem_responses(401, 403, 503))(supervise)
+    router.get("/supervision/notices", response_model=list[Notice],
+               responses=problem_responses(401, 422, 503))(notices)
     return router

@@ -1,11 +1,17 @@
 """The closed loop of an incident as an explicit state machine.
 
-report → accept (or reject) → dispatch → start → resolve → verify → close,
-with the side roads real platforms use: a unit returns a matter it is not
-responsible for (退回), asks for more time (延期), a matter that cannot be
-solved now is shelved (挂账), a resolved matter that does not hold is
-reopened, and any open matter can be escalated one level, community →
-township → county (吹哨报到). Each action names the roles that may take it.
+report → accept (or reject) → dispatch → progress → resolve → verify (on site)
+→ call back → closed, with the side roads real platforms use: a unit
+returns a matter it is not responsible for (退回), asks for more time (延期),
+a matter that cannot be solved now is shelved (挂账, it stays on the board),
+a resolved matter that does not hold is reopened, a dissatisfied call back
+reopens it. Three acts leave the state as it is: the holder blows the
+whistle (吹哨) and the departments it names report in (报到) — the matter
+stays where it is; an overdue stage is supervised (督办: a notice to the level
+above, once per stage). Escalation (升级) moves the matter to the next level,
+community → township → county, with fresh deadlines: that level then holds
+it and acts. Each action names the roles that may take it; who of them may
+take it on a given incident is :data:`gridgis.people.ACCESS`'s business.
 """
 
 from __future__ import annotations
@@ -16,22 +22,30 @@ from typing import Any
 from gridgis.dispatch.effects import (
     Effect,
     assign_unit,
+    call_back,
+    call_units,
+    check_on_site,
     clear,
     count,
     decide_extension,
     grant_extension,
     raise_level,
+    record_report_in,
     record_satisfaction,
     release_unit,
+    report_progress,
     request_extension,
     restart_resolve_limit,
     stage_ends,
-    stage_to_resolve,
+    stage_redeploy,
+    stage_review,
+    stage_to_progress,
     stage_within,
     stamp,
     start_once,
+    supervise_overdue,
 )
-from gridgis.errors import TransitionError
+from gridgis.errors import MissingInputError, TransitionError
 from gridgis.incidents.names import (
     ESCALATION_LEVELS,
     OPEN_STATES,
@@ -41,6 +55,7 @@ from gridgis.incidents.names import (
 )
 
 __all__ = [
+    "ACTION_NAMES",
     "DISPATCHERS",
     "NEEDS",
     "SUPERVISORS",
@@ -59,8 +74,12 @@ SUPERVISORS = frozenset({Role.TOWNSHIP, Role.COMMAND_CENTRE})
 
 NEEDS: dict[str, tuple[str, str]] = {
     "unit_id": ("承办单位", "the unit that takes the matter"),
+    "unit_ids": ("被吹哨的部门", "the departments called to report in"),
     "hours": ("申请延期的小时数", "the hours of extension asked for"),
-    "satisfaction": ("回访满意度 1–5", "satisfaction from the call back, 1 to 5"),
+    "place": ("报到地点", "where the department reported in"),
+    "staff": ("报到人员", "who came to report in"),
+    "lon": ("核查位置（经度）", "the verifier's position, lon"),
+    "lat": ("核查位置（纬度）", "the verifier's position, lat"),
 }
 """Inputs an action may need: what each is, in Chinese and in English (for the refusal)."""
 
@@ -93,23 +112,26 @@ class Transition:
 
         Raises
         ------
-        TransitionError
-            Naming the first missing input and what it is.
+        MissingInputError
+            A :class:`TransitionError` naming the first missing input (its
+            ``field``) and what it is.
 
         Examples
         --------
         >>> TRANSITIONS[Action.DISPATCH].check_inputs(unit_id=None)
         Traceback (most recent call last):
         ...
-        gridgis.errors.TransitionError: 派遣缺少承办单位 (unit_id) / dispatch needs unit_id: ...
+        gridgis.errors.MissingInputError: 派遣缺少承办单位 (unit_id) / dispatch needs unit_id: ...
         """
         if self.needs_note and not (note and note.strip()):
-            raise TransitionError(f"{self.action} needs a note giving the reason")
+            raise MissingInputError(f"{_ZH[self.action]}须填写说明（原因或内容） / {self.action} "
+                                  "needs a note giving the reason", field="note")
         for name in self.needs:
-            if inputs.get(name) is None:
+            value = inputs.get(name)
+            if value is None or (isinstance(value, str | list | tuple) and not value):
                 zh, en = NEEDS[name]
-                raise TransitionError(f"{_ZH[self.action]}缺少{zh} ({name}) / "
-                                      f"{self.action} needs {name}: {en}")
+                raise MissingInputError(f"{_ZH[self.action]}缺少{zh} ({name}) / "
+                                        f"{self.action} needs {name}: {en}", field=name)
 
 
 def _t(action: Action, sources: set[State], target: State | None, roles: set[Role] | frozenset,
@@ -120,38 +142,52 @@ def _t(action: Action, sources: set[State], target: State | None, roles: set[Rol
 
 
 S, R, A = State, Role, Action
+_HELD = {S.REPORTED, S.ACCEPTED, S.DISPATCHED, S.IN_PROGRESS, S.REOPENED, S.SHELVED}
+"""Open states in which the holder still handles the matter (not waiting on verification)."""
 TRANSITIONS: dict[Action, Transition] = {t.action: t for t in (
-    _t(A.ACCEPT, {S.REPORTED}, S.ACCEPTED, DISPATCHERS, stamp("accepted_at"), stage_to_resolve),
+    _t(A.ACCEPT, {S.REPORTED}, S.ACCEPTED, DISPATCHERS, stamp("accepted_at")),
     _t(A.REJECT, {S.REPORTED}, S.REJECTED, DISPATCHERS, stamp("closed_at"), stage_ends,
        note=True),
     _t(A.DISPATCH, {S.ACCEPTED}, S.DISPATCHED, DISPATCHERS, stamp("dispatched_at"), assign_unit,
-       needs=("unit_id",)),
+       stage_to_progress, needs=("unit_id",)),
     _t(A.RETURN, {S.DISPATCHED}, S.ACCEPTED, {R.UNIT}, release_unit, count("returned"),
-       note=True),
+       stage_redeploy, note=True),
     _t(A.START, {S.DISPATCHED, S.REOPENED}, S.IN_PROGRESS, {R.UNIT}, start_once),
+    _t(A.PROGRESS, {S.DISPATCHED, S.IN_PROGRESS, S.REOPENED}, S.IN_PROGRESS, {R.UNIT},
+       report_progress, note=True),
     _t(A.REQUEST_EXTENSION, {S.DISPATCHED, S.IN_PROGRESS}, None, {R.UNIT}, request_extension,
        note=True, needs=("hours",), pending=False),
     _t(A.GRANT_EXTENSION, {S.DISPATCHED, S.IN_PROGRESS}, None, SUPERVISORS, grant_extension,
        decide_extension, pending=True),
     _t(A.DENY_EXTENSION, {S.DISPATCHED, S.IN_PROGRESS}, None, SUPERVISORS, decide_extension,
        note=True, pending=True),
-    _t(A.SHELVE, {S.DISPATCHED, S.IN_PROGRESS}, S.SHELVED, SUPERVISORS, stage_ends, note=True),
+    _t(A.SHELVE, {S.DISPATCHED, S.IN_PROGRESS}, S.SHELVED, SUPERVISORS, stage_review, note=True),
     _t(A.UNSHELVE, {S.SHELVED}, S.IN_PROGRESS, SUPERVISORS, restart_resolve_limit),
     _t(A.RESOLVE, {S.IN_PROGRESS}, S.RESOLVED, {R.UNIT}, stamp("resolved_at"),
        stage_within("verify_within")),
     _t(A.REOPEN, {S.RESOLVED, S.VERIFIED}, S.REOPENED, {R.GRID_WORKER, *DISPATCHERS},
-       count("reopened"), clear("resolved_at", "verified_at"), stage_to_resolve, note=True),
-    _t(A.VERIFY, {S.RESOLVED}, S.VERIFIED, {R.GRID_WORKER}, stamp("verified_at"),
-       stage_within("callback_within")),
+       count("reopened"), clear("resolved_at", "verified_at"), restart_resolve_limit,
+       note=True),
+    _t(A.VERIFY, {S.RESOLVED}, S.VERIFIED, {R.GRID_WORKER}, check_on_site, stamp("verified_at"),
+       stage_within("callback_within"), needs=("lon", "lat")),
+    _t(A.CALLBACK, {S.VERIFIED}, S.CLOSED, DISPATCHERS, call_back),
     _t(A.CLOSE, {S.VERIFIED}, S.CLOSED, {R.GRID_WORKER, *DISPATCHERS}, stamp("closed_at"),
-       record_satisfaction, stage_ends, needs=("satisfaction",)),
-    _t(A.ESCALATE, set(OPEN_STATES), None, DISPATCHERS, raise_level, note=True),
+       record_satisfaction, stage_ends),
+    _t(A.ESCALATE, _HELD, S.ACCEPTED, DISPATCHERS, raise_level, note=True),
+    _t(A.WHISTLE, _HELD, None, {R.COMMUNITY, R.TOWNSHIP}, call_units, note=True,
+       needs=("unit_ids",)),
+    _t(A.REPORT_IN, set(OPEN_STATES), None, {R.UNIT}, record_report_in,
+       needs=("unit_id", "place", "staff")),
+    _t(A.SUPERVISE, set(OPEN_STATES), None, SUPERVISORS, supervise_overdue),
 )}
 _ZH = {A.ACCEPT: "受理", A.REJECT: "不予受理", A.DISPATCH: "派遣", A.RETURN: "退回",
-       A.START: "开始处置", A.REQUEST_EXTENSION: "申请延期", A.GRANT_EXTENSION: "批准延期",
-       A.DENY_EXTENSION: "驳回延期", A.SHELVE: "挂账", A.UNSHELVE: "解除挂账",
-       A.RESOLVE: "处置完毕", A.REOPEN: "重新办理", A.VERIFY: "核查", A.CLOSE: "结案",
-       A.ESCALATE: "升级"}
+       A.START: "开始处置", A.PROGRESS: "进展反馈", A.REQUEST_EXTENSION: "申请延期",
+       A.GRANT_EXTENSION: "批准延期", A.DENY_EXTENSION: "驳回延期", A.SHELVE: "挂账",
+       A.UNSHELVE: "解除挂账", A.RESOLVE: "处置完毕", A.REOPEN: "重新办理", A.VERIFY: "核查",
+       A.CALLBACK: "回访", A.CLOSE: "结案", A.ESCALATE: "上报升级", A.WHISTLE: "吹哨",
+       A.REPORT_IN: "报到", A.SUPERVISE: "督办"}
+ACTION_NAMES = {a.value: zh for a, zh in _ZH.items()}
+"""The Chinese name of every action (the console's buttons and the refusals)."""
 
 
 def check_transition(state: str, action: str, role: str, *, escalation_level: int = 0,
@@ -208,15 +244,9 @@ def check_transition(state: str, action: str, role: str, *, escalation_level: in
     if who not in rule.roles:
         roles = ", ".join(sorted(r.value for r in rule.roles))
         raise TransitionError(f"a {who.value} may not {act.value}; that is for: {roles}")
-    if act is Action.ESCALATE:
-        if escalation_level >= len(ESCALATION_LEVELS) - 1:
-            raise TransitionError("the incident is already held by the county; "
-                                  "it cannot be escalated further")
-        holder = {Role.COMMUNITY: 0, Role.TOWNSHIP: 1, Role.COMMAND_CENTRE: 2}[who]
-        if holder < escalation_level:
-            raise TransitionError(
-                f"the incident is held by the {ESCALATION_LEVELS[escalation_level]}; "
-                f"a {who.value} cannot escalate it")
+    if act is Action.ESCALATE and escalation_level >= len(ESCALATION_LEVELS) - 1:
+        raise TransitionError("事项已由县（区）持有，不能再升级 / the incident is already held "
+                              "by the county; it cannot be escalated further")
     if rule.extension_pending is True and not extension_pending:
         raise TransitionError("no extension request is waiting for a decision")
     if rule.extension_pending is False and extension_pending:

@@ -28,9 +28,11 @@ ARCHIVE = "archive"
 STEPS = [("accepted_at", Action.ACCEPT, Role.COMMUNITY),
          ("dispatched_at", Action.DISPATCH, Role.TOWNSHIP),
          ("dispatched_at", Action.START, Role.UNIT),  # half an hour after the dispatch
+         ("progress_at", Action.PROGRESS, Role.UNIT),  # when the archive has the column
          ("resolved_at", Action.RESOLVE, Role.UNIT),
          ("verified_at", Action.VERIFY, Role.GRID_WORKER)]
-"""The archive's timestamps and the steps of the loop they stand for, in order."""
+"""The archive's timestamps and the steps of the loop they stand for, in order (a
+progress report is optional: archives of platforms without one have no ``progress_at``)."""
 
 
 def _ts(value: Any) -> dt.datetime | None:
@@ -91,14 +93,23 @@ def seed_open_incidents(dispatcher: Dispatcher, incidents: gpd.GeoDataFrame) -> 
         written += 1
         iid, status = stored["incident_id"], State.REPORTED
         for column, action, role in STEPS:
+            if action is Action.PROGRESS:
+                at = _ts(getattr(inc, column, None))
+                if at is not None:
+                    dispatcher.transition(iid, action=action, actor=ARCHIVE, role=role, at=at,
+                                          note="进展反馈 (from the archive)")
+                continue
             at = _ts(getattr(inc, column))
             if at is None or (action is Action.START and inc.status == State.DISPATCHED):
                 break
             if action is Action.START:
                 at += dt.timedelta(minutes=30)
             unit_id = inc.unit_id if action is Action.DISPATCH else None
+            # the archive's verification was on site: at the incident's point
+            here = ({"lon": float(inc.geometry.x), "lat": float(inc.geometry.y)}
+                    if action is Action.VERIFY else {})
             status = dispatcher.transition(iid, action=action, actor=ARCHIVE, role=role, at=at,
-                                           unit_id=unit_id)["status"]
+                                           unit_id=unit_id, **here)["status"]
         if inc.status == State.SHELVED and status == State.IN_PROGRESS:
             dispatcher.transition(iid, action=Action.SHELVE, actor=ARCHIVE, role=Role.TOWNSHIP,
                                   at=_ts(inc.dispatched_at) + dt.timedelta(hours=1),

@@ -16,21 +16,22 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from gridgis.dispatch.effects import Step
+from gridgis.dispatch.effects import Step, needs_supervision
 from gridgis.dispatch.rules import allowed_actions, check_transition
 from gridgis.dispatch.settings import DispatchSettings
-from gridgis.dispatch.timing import deadlines_for, light_of
+from gridgis.dispatch.timing import Deadlines, deadlines_for, light_of, stage_of
 from gridgis.errors import (
     AccessDeniedError,
     CategoryError,
     ConflictError,
     InputError,
+    OutsideDistrictError,
     TransitionError,
 )
 from gridgis.incidents.channels import source_of
 from gridgis.incidents.names import (
-    CLOSED_STATES,
     ESCALATION_LEVELS,
+    OPEN_STATES,
     REPORT,
     REPORTER,
     Action,
@@ -51,6 +52,7 @@ from gridgis.people.access import (
     permitted_actions,
     scope_of,
 )
+from gridgis.people.roles import DISPATCHER_LEVEL
 from gridgis.people.staff import StaffMember
 from gridgis.store.base import Event, IncidentQuery, IncidentStore, Page, Reporter
 
@@ -330,12 +332,46 @@ class Dispatcher:
         return {"stage_started_at": start, "yellow_at": yellow.replace(microsecond=0),
                 "due_at": due}
 
+    def deadlines(self, start: dt.datetime, category: str) -> Deadlines:
+        """The category's deploy, progress and resolve deadlines counted from ``start``.
+
+        Working time on the district's calendar (urgent matters count
+        calendar time), as for a new report.
+        """
+        return deadlines_for(start, self._category(category), calendar=self.settings.calendar)
+
+    def grid_at(self, lon: float, lat: float, crs: str = "wgs84") -> str | None:
+        """The grid a point falls in, None when it lies outside the district.
+
+        Raises
+        ------
+        CoordinateError
+            For a bad coordinate or reference system.
+        """
+        try:
+            return self.index.locate(lon, lat, crs=crs).grid_code
+        except OutsideDistrictError:
+            return None
+
+    @staticmethod
+    def metres_between(lon: float, lat: float, crs: str, lon2: float, lat2: float) -> float:
+        """Geodesic metres from a point in ``crs`` to a WGS84 point (on the CGCS2000 ellipsoid)."""
+        from pyproj import Geod
+
+        from gridgis.crs import to_wgs84
+
+        x, y = to_wgs84(lon, lat, crs) if crs not in ("wgs84", "cgcs2000") else (lon, lat)
+        return float(Geod(ellps="GRS80").inv(float(x), float(y), lon2, lat2)[2])
+
     def transition(self, incident_id: str, *, action: str, actor: str | None = None,
                    role: str | None = None, note: str | None = None,
                    version: int | None = None, unit_id: str | None = None,
                    satisfaction: float | None = None, hours: float | None = None,
                    at: dt.datetime | None = None, by: StaffMember | None = None,
-                   client: str | None = None) -> dict[str, Any]:
+                   client: str | None = None, unit_ids: list[str] | None = None,
+                   place: str | None = None, staff: str | None = None,
+                   lon: float | None = None, lat: float | None = None, crs: str = "wgs84",
+                   outcome: str | None = None) -> dict[str, Any]:
         """Move an incident through the closed loop.
 
         Parameters
@@ -354,17 +390,27 @@ class Dispatcher:
         client : str, optional
             The address the request came from, kept in the event.
         note : str, optional
-            Required for rejections, returns, reopenings, shelving, escalation
-            and extension requests.
+            Required for rejections, returns, progress reports, reopenings,
+            shelving, escalation, whistles and extension requests.
         version : int, optional
             The version the caller saw; a newer one means someone else acted
             first (ConflictError). Default: the current version.
         unit_id : str, optional
             The unit to dispatch to (``dispatch``).
         satisfaction : float, optional
-            Call-back satisfaction 1–5 (``close``).
+            Call-back satisfaction 1–5 (``callback``; optional for ``close``).
+        outcome : str, optional
+            ``callback``: ``reached`` (default) or ``unreachable``.
         hours : float, optional
-            Extension asked for (``request_extension``).
+            Extension asked for (``request_extension``); report-in limit of a
+            ``whistle`` (default ``report_in_within``).
+        unit_ids : list of str, optional
+            The departments a ``whistle`` calls in.
+        place, staff : str, optional
+            Where and who reported in (``report_in``; the unit is the signed-in
+            person's, or ``unit_id``).
+        lon, lat, crs : optional
+            The verifier's position (``verify``: on site, in the incident's grid).
         at : datetime, optional
             When the action was taken, for steps recorded afterwards (an
             archive loaded into the store); default now. Neither before the
@@ -390,6 +436,8 @@ class Dispatcher:
         if by is not None:  # whoever may take the action reads the incident too
             check_action(by, action, stored_row)
             actor, role = by.staff_id, by.role.value
+            if action == Action.REPORT_IN:
+                unit_id = by.unit_id
         elif actor is None or role is None:
             raise TypeError("give either by (a signed-in person) or actor and role")
         if version is not None and version != current.version:
@@ -398,8 +446,11 @@ class Dispatcher:
         rule = check_transition(current.status, action, role,
                                 escalation_level=current.escalation_level,
                                 extension_pending=current.extension_hours_pending is not None)
-        inputs = {"unit_id": unit_id, "satisfaction": satisfaction, "hours": hours}
+        inputs = {"unit_id": unit_id, "satisfaction": satisfaction, "hours": hours,
+                  "unit_ids": unit_ids, "place": place, "staff": staff, "lon": lon, "lat": lat,
+                  "crs": crs, "outcome": outcome}
         rule.check_inputs(note=note, **inputs)
+        inputs["note"] = note
         if current.updated_at is not None and now < current.updated_at:
             raise TransitionError("the clock is behind the incident's last change")
         changes: dict[str, Any] = {}
@@ -409,9 +460,9 @@ class Dispatcher:
             changed, said = effect(step)
             changes |= changed
             data |= said
-        to_state = current.status if rule.target is None else rule.target
-        if rule.target is not None:
-            changes["status"] = rule.target.value
+        if rule.target is not None:  # an effect may decide otherwise (a dissatisfied call back)
+            changes.setdefault("status", rule.target.value)
+        to_state = State(changes.get("status", current.status))
         event = Event(at=now, actor=actor, role=role, action=rule.action.value,
                       from_state=current.status.value, to_state=to_state.value, note=note,
                       data=data, client=client)
@@ -420,31 +471,71 @@ class Dispatcher:
         return self.decorate(stored, now, person=by)
 
     def supervise(self, *, run_by: str | None = None) -> list[dict[str, Any]]:
-        """Escalate overdue work: to the township when red, to the county when long red.
+        """督办: notify the level above of every overdue stage and overdue report-in, once.
 
-        The escalations are the rule's (actor ``supervision``); ``run_by``, the
-        person who started the pass, is named in each escalation's note.
+        Each incident whose current stage is overdue and not yet supervised,
+        or whose whistled departments are past their report-in limit, gets one
+        ``supervise`` event (actor ``supervision``), which is the notice the
+        level above reads (:meth:`notices`); the matter stays with its holder.
+        A second pass finds nothing new until another stage runs over.
+
+        Parameters
+        ----------
+        run_by : str, optional
+            The person who started the pass, named in each event's note.
 
         Returns
         -------
         list of dict
-            The incidents escalated by this pass.
+            The incidents supervised by this pass.
         """
         now = self.clock()
         out = []
-        page = self.store.query(IncidentQuery(now=now, light=(Light.RED,), limit=100_000))
-        for item in page.items:
-            overdue = now - item["due_at"]
-            target = 2 if overdue > self.settings.county_after else 1
-            level = item["escalation_level"]
-            while level < target and item["status"] not in CLOSED_STATES:
-                role = Role.COMMUNITY if level == 0 else Role.TOWNSHIP
-                note = f"overdue since {item['due_at']:%m-%d %H:%M}" + (
-                    f" (督办扫描 / supervision run by {run_by})" if run_by else "")
-                item = self.transition(item["incident_id"], action=Action.ESCALATE,
-                                       actor="supervision", role=role, note=note)
-                level = item["escalation_level"]
-                out.append(item)
+        note = f"督办扫描 / supervision run by {run_by}" if run_by else None
+        seen: set[str] = set()
+        for query in (IncidentQuery(now=now, light=(Light.RED,), limit=100_000),
+                      IncidentQuery(now=now, status=tuple(OPEN_STATES), whistled=True,
+                                    limit=100_000)):
+            for item in self.store.query(query).items:
+                if item["incident_id"] in seen or not needs_supervision(
+                        IncidentRecord.from_row(item), now):
+                    continue
+                seen.add(item["incident_id"])
+                out.append(self.transition(item["incident_id"], action=Action.SUPERVISE,
+                                           actor="supervision", role=Role.COMMAND_CENTRE,
+                                           note=note))
+        return out
+
+    def notices(self, person: StaffMember, *, limit: int = 200) -> list[dict[str, Any]]:
+        """Supervision notices addressed to ``person``'s level in their area, newest first.
+
+        A township dispatcher reads the notices on matters its communities
+        hold (and on those it holds itself when the county is above it only
+        for what the county holds); the county reads those on matters the
+        townships and the county hold.
+
+        Returns
+        -------
+        list of dict
+            ``incident_id``, ``at``, ``to`` (the level notified), ``due_at`` of
+            the overdue stage, ``late_units`` (departments past their
+            report-in limit), the incident's codes, category and status.
+        """
+        level = DISPATCHER_LEVEL.get(person.role)
+        if level is None or not person.active or not person.area_code:
+            return []
+        mine = ESCALATION_LEVELS[level].value
+        rows = self.store.events_of(Action.SUPERVISE, area_codes=(person.area_code,),
+                                    limit=limit)
+        out = []
+        for r in rows:
+            data = r["data"] or {}
+            if data.get("to") != mine:
+                continue
+            out.append({"incident_id": r["incident_id"], "at": r["at"], "to": mine,
+                        "due_at": data.get("due_at"), "late_units": data.get("late_units", []),
+                        **{k: r[k] for k in ("grid_code", "community_code", "township_code",
+                                             "category", "status")}})
         return out
 
     # -- reading ---------------------------------------------------------------------------
@@ -461,13 +552,26 @@ class Dispatcher:
                                     yellow_share=self.settings.yellow_share,
                                     calendar=self.settings.calendar)
         out["escalated_to"] = ESCALATION_LEVELS[out["escalation_level"]]
+        out["stage"] = stage_of(out["status"], out.get("progress_at"))
+        out["whistle_calls"] = [self._call_light(c, now) for c in out.get("whistle_calls") or ()]
         out["allowed_actions"] = allowed_actions(
             out["status"], extension_pending=out.get("extension_hours_pending") is not None)
+        if Action.SUPERVISE in out["allowed_actions"] and not needs_supervision(
+                IncidentRecord.from_row(record), now):  # nothing overdue to supervise
+            out["allowed_actions"].remove(Action.SUPERVISE)
         if person is not None:
             out["allowed_actions"] = permitted_actions(person, record, out["allowed_actions"])
         for key in ("grid", "community", "township"):
             out[f"{key}_name"] = self._names.get(out.get(f"{key}_code"))
         return out
+
+    def _call_light(self, call: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
+        """A whistle call with its light: none once reported in, else on its report-in limit."""
+        if call.get("reported_in_at") is not None:
+            return {**call, "light": Light.NONE}
+        called, due = (dt.datetime.fromisoformat(call[k]) for k in ("called_at", "due_at"))
+        return {**call, "light": light_of(now, called, due,
+                                          yellow_share=self.settings.yellow_share)}
 
     def incident(self, incident_id: str, *, events: bool = True,
                  person: StaffMember | None = None) -> dict[str, Any]:

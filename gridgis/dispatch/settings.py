@@ -21,9 +21,20 @@ class DispatchSettings:
     verify_within, callback_within : timedelta
         Time for the grid worker to verify a resolved matter, and for the
         call back that closes it.
-    county_after : timedelta
-        How long an overdue matter stays with the township before the county
-        takes it (an overdue matter goes to the township at once).
+    shelved_review : timedelta
+        A shelved matter (挂账) stays on the board with this review limit:
+        "0" in 1-3-0 means no matter is dropped until it is cleared.
+    on_site_m : float
+        Verification is on site: the grid worker's position lies in the
+        incident's grid or within this many metres of its point.
+    satisfied_from : int
+        The lowest call-back satisfaction (1–5) that closes a matter; lower
+        reopens it.
+    report_in_within : timedelta
+        Default time a whistled department has to report in (报到) at the
+        community; each whistle may set its own.
+    whistle_max_units : int
+        Most departments one whistle may call.
     duplicate_radius_m, duplicate_window : float, timedelta
         An open incident of the same category this near and this recent
         makes a new report a suspected duplicate.
@@ -44,7 +55,11 @@ class DispatchSettings:
     yellow_share: float = 0.8
     verify_within: dt.timedelta = dt.timedelta(hours=24)
     callback_within: dt.timedelta = dt.timedelta(hours=72)
-    county_after: dt.timedelta = dt.timedelta(hours=72)
+    shelved_review: dt.timedelta = dt.timedelta(days=30)
+    on_site_m: float = 100.0
+    satisfied_from: int = 3
+    report_in_within: dt.timedelta = dt.timedelta(hours=24)
+    whistle_max_units: int = 10
     duplicate_radius_m: float = 150.0
     duplicate_window: dt.timedelta = dt.timedelta(hours=24)
     nearest_k: int = 3

@@ -1,9 +1,12 @@
 """Deadlines, working calendars and the supervision lights (green, yellow, red).
 
-Time limits come from the category table ("1-3-0" for normal matters:
-respond within a day, report progress within three, resolve within fifteen).
-They count calendar time, or working time on a :class:`WorkingCalendar`
-(weekends and holidays do not count; make-up working days do). Urgent
+Time limits come from the category table, "1-3-0" for every matter: deploy
+within a day, report progress within three, then follow the matter until it
+is cleared — the category's resolve limit lights it but never drops it
+(``DEPLOY_HOURS`` and ``PROGRESS_HOURS`` in :mod:`gridgis.categories`; a
+category may set shorter limits, urgent ones do). They count calendar
+time, or working time on a :class:`WorkingCalendar` (weekends and holidays
+do not count; make-up working days do). Urgent
 matters always count calendar time: emergencies do not wait for Monday.
 """
 
@@ -15,9 +18,9 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from gridgis.incidents.names import Light
+from gridgis.incidents.names import Light, Stage, State
 
-__all__ = ["Deadlines", "WorkingCalendar", "deadlines_for", "light_of"]
+__all__ = ["Deadlines", "WorkingCalendar", "deadlines_for", "light_of", "stage_of"]
 
 
 @dataclass(frozen=True)
@@ -165,3 +168,26 @@ def light_of(now: dt.datetime, start: dt.datetime, deadline: dt.datetime | None,
     if limit <= dt.timedelta() or used >= yellow_share * limit:
         return Light.YELLOW
     return Light.GREEN
+
+
+_STAGE_OF_STATE = {State.REPORTED: Stage.DEPLOY, State.ACCEPTED: Stage.DEPLOY,
+                   State.REOPENED: Stage.RESOLVE, State.RESOLVED: Stage.VERIFY,
+                   State.VERIFIED: Stage.CALLBACK, State.SHELVED: Stage.REVIEW,
+                   State.CLOSED: Stage.DONE, State.REJECTED: Stage.DONE}
+
+
+def stage_of(status: str, progress_at: dt.datetime | None) -> Stage:
+    """Which limit an incident's light watches: deploy, progress, resolve, verify or call back.
+
+    A dispatched matter watches its progress deadline until the unit first
+    reports progress, then its resolve deadline.
+
+    Examples
+    --------
+    >>> str(stage_of("dispatched", None)), str(stage_of("in_progress", dt.datetime(2026, 1, 1)))
+    ('progress', 'resolve')
+    """
+    state = State(status)
+    if state in (State.DISPATCHED, State.IN_PROGRESS):
+        return Stage.PROGRESS if progress_at is None else Stage.RESOLVE
+    return _STAGE_OF_STATE[state]

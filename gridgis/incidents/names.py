@@ -20,8 +20,10 @@ __all__ = [
     "Action",
     "Level",
     "Light",
+    "Outcome",
     "Role",
     "Source",
+    "Stage",
     "State",
 ]
 
@@ -69,6 +71,11 @@ class Action(StrEnum):
     VERIFY = "verify"
     CLOSE = "close"
     ESCALATE = "escalate"
+    PROGRESS = "progress"  # the unit reports progress (1-3-0: within three days)
+    CALLBACK = "callback"  # the holder calls the reporter back (回访): closes or reopens
+    WHISTLE = "whistle"  # the holder calls departments in (吹哨); the holder stays
+    REPORT_IN = "report_in"  # a called department reports in (报到)
+    SUPERVISE = "supervise"  # 督办: notice to the level above on an overdue stage
 
 
 class Light(StrEnum):
@@ -86,6 +93,25 @@ class Level(StrEnum):
     COMMUNITY = "community"
     TOWNSHIP = "township"
     COUNTY = "county"
+
+
+class Stage(StrEnum):
+    """Which time limit the light of an open matter watches ("1-3-0" and after)."""
+
+    DEPLOY = "deploy"  # accept and dispatch within a day (1)
+    PROGRESS = "progress"  # report progress within three days (3)
+    RESOLVE = "resolve"  # followed until cleared (0); the resolve limit lights it
+    VERIFY = "verify"  # the grid worker verifies on site
+    CALLBACK = "callback"  # the reporter is called back
+    REVIEW = "review"  # a shelved matter is reviewed again (it never leaves the board)
+    DONE = "done"  # closed or rejected
+
+
+class Outcome(StrEnum):
+    """What a call back (回访) found."""
+
+    REACHED = "reached"  # the reporter answered and rated the handling
+    UNREACHABLE = "unreachable"  # not reached after trying (回访未接通)
 
 
 class Source(StrEnum):

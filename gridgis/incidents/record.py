@@ -84,8 +84,15 @@ class IncidentRecord:
     resolved_at: dt.datetime | None = None
     verified_at: dt.datetime | None = None
     closed_at: dt.datetime | None = None
+    progress_at: dt.datetime | None = None  # the first progress report
+    callback_at: dt.datetime | None = None
     # counters and decisions
     escalation_level: int = 0
+    progress_reports: int = 0
+    supervisions: int = 0
+    supervised_due_at: dt.datetime | None = None  # the overdue stage last supervised
+    whistle_calls: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    callback_outcome: str | None = None
     reopened: int = 0
     returned: int = 0
     extension_hours_pending: float | None = None
@@ -118,7 +125,7 @@ _NAMES = tuple(f.name for f in dataclasses.fields(IncidentRecord))
 INTERNAL_FIELDS = frozenset({"input_lon", "input_lat", "stage_started_at", "yellow_at"})
 """Record fields the API does not show (the raw input point and the stage's yellow moment)."""
 
-DERIVED_FIELDS = frozenset({"light", "allowed_actions", "escalated_to", "grid_name",
+DERIVED_FIELDS = frozenset({"light", "stage", "allowed_actions", "escalated_to", "grid_name",
                             "community_name", "township_name"})
 """Fields the service adds when it reads a record (:meth:`Dispatcher.decorate`)."""
 

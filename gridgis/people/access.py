@@ -5,11 +5,14 @@ the action, and how they stand to the incident (DESIGN §2b):
 
 - **own grid** — a grid worker serving the incident's grid;
 - **own unit** — staff of the unit the incident is dispatched to;
+- **called unit** — staff of a department the holder has whistled for and
+  that has not reported in yet (吹哨报到);
 - **holder** — a dispatcher of the level that holds the matter (community,
   then township, then county after escalation), the incident lying in their
   area; **holder or above** — that level or a higher one over the same area
   ("小事不出村、大事不出镇": escalation moves authority up, and the level below
-  then watches but no longer acts).
+  then watches but no longer acts); **above the holder** — a higher level
+  over the same area (supervision, 督办).
 
 :data:`ACCESS` lists, for every action, who may take it and in which relation.
 The state machine (:mod:`gridgis.dispatch.rules`) still decides whether the
@@ -36,6 +39,7 @@ __all__ = [
     "SUPERVISION",
     "Relation",
     "Scope",
+    "called_units",
     "check_action",
     "check_report",
     "contact_details",
@@ -50,26 +54,39 @@ class Relation(StrEnum):
 
     OWN_GRID = "own_grid"
     OWN_UNIT = "own_unit"
+    CALLED_UNIT = "called_unit"
     HOLDER = "holder"
     HOLDER_OR_ABOVE = "holder_or_above"
+    ABOVE_HOLDER = "above_holder"
 
 
 RELATION_NAMES = {Relation.OWN_GRID: "本网格的网格员", Relation.OWN_UNIT: "承办单位人员",
-                  Relation.HOLDER: "持有该事项的层级", Relation.HOLDER_OR_ABOVE: "持有层级或其上级"}
+                  Relation.CALLED_UNIT: "被吹哨、尚未报到的部门",
+                  Relation.HOLDER: "持有该事项的层级", Relation.HOLDER_OR_ABOVE: "持有层级或其上级",
+                  Relation.ABOVE_HOLDER: "持有层级的上级"}
 
 W, C, T, K, U = (StaffRole.GRID_WORKER, StaffRole.COMMUNITY, StaffRole.TOWNSHIP,
                  StaffRole.COMMAND_CENTRE, StaffRole.UNIT)
 G, UN, H, HA = Relation.OWN_GRID, Relation.OWN_UNIT, Relation.HOLDER, Relation.HOLDER_OR_ABOVE
+CU, AH = Relation.CALLED_UNIT, Relation.ABOVE_HOLDER
 _DISPATCHERS = ((C, HA), (T, HA), (K, HA))
 _SUPERVISORS = ((T, HA), (K, HA))
+_HOLDERS = ((C, H), (T, H), (K, H))
 
 ACCESS: Mapping[Action, tuple[tuple[StaffRole, Relation], ...]] = {
     Action.ACCEPT: _DISPATCHERS,
     Action.REJECT: _DISPATCHERS,
     Action.DISPATCH: _DISPATCHERS,
-    Action.ESCALATE: _DISPATCHERS,
+    # the level that holds the matter asks to move it up: it has no power to resolve it
+    Action.ESCALATE: ((C, H), (T, H)),
+    # 吹哨: the holding community (or township) calls departments in; it keeps the matter
+    Action.WHISTLE: ((C, H), (T, H)),
+    Action.REPORT_IN: ((U, CU),),
+    # 督办 by hand: a level above the holder (the sweep supervises without a person)
+    Action.SUPERVISE: ((T, AH), (K, AH)),
     Action.RETURN: ((U, UN),),
     Action.START: ((U, UN),),
+    Action.PROGRESS: ((U, UN),),
     Action.REQUEST_EXTENSION: ((U, UN),),
     Action.RESOLVE: ((U, UN),),
     Action.GRANT_EXTENSION: _SUPERVISORS,
@@ -79,7 +96,8 @@ ACCESS: Mapping[Action, tuple[tuple[StaffRole, Relation], ...]] = {
     Action.VERIFY: ((W, G),),
     Action.REOPEN: ((W, G), *_DISPATCHERS),
     # closing only by the level that holds the matter: a grid worker while the community does
-    Action.CLOSE: ((W, G), (C, H), (T, H), (K, H)),
+    Action.CLOSE: ((W, G), *_HOLDERS),
+    Action.CALLBACK: _HOLDERS,
 }
 """For each action: the (role, relation) pairs that may take it."""
 REPORTERS = frozenset({W, C, T, K})
@@ -128,12 +146,22 @@ def scope_of(person: StaffMember) -> Scope:
     return Scope(area_codes=(person.area_code,) if person.area_code else ())
 
 
+def called_units(incident: Mapping[str, Any], *, waiting: bool = False) -> set[str]:
+    """Units whistled for on this incident (``waiting``: only those not yet reported in)."""
+    return {c["unit_id"] for c in incident.get("whistle_calls") or ()
+            if not waiting or c.get("reported_in_at") is None}
+
+
 def in_scope(person: StaffMember, incident: Mapping[str, Any]) -> bool:
-    """Whether a person may read this incident."""
+    """Whether a person may read this incident.
+
+    Unit staff read what their unit holds and what it was whistled for.
+    """
     scope = scope_of(person)
     grid = incident.get("grid_code") or ""
-    return any(grid.startswith(a) for a in scope.area_codes) or (
-        incident.get("unit_id") is not None and incident.get("unit_id") in scope.unit_ids)
+    units = called_units(incident) | {incident.get("unit_id")}
+    return any(grid.startswith(a) for a in scope.area_codes) or bool(
+        units & set(scope.unit_ids))
 
 
 def _in_area(person: StaffMember, incident: Mapping[str, Any]) -> bool:
@@ -149,10 +177,17 @@ def _relation_holds(person: StaffMember, relation: Relation, action: Action,
             action is not Action.CLOSE or level == 0)
     if relation is Relation.OWN_UNIT:
         return person.unit_id is not None and incident.get("unit_id") == person.unit_id
+    if relation is Relation.CALLED_UNIT:
+        return person.unit_id is not None and person.unit_id in called_units(incident,
+                                                                             waiting=True)
     mine = DISPATCHER_LEVEL.get(person.role)
     if mine is None or not _in_area(person, incident):
         return False
-    return mine == level if relation is Relation.HOLDER else mine >= level
+    if relation is Relation.HOLDER:
+        return mine == level
+    if relation is Relation.ABOVE_HOLDER:
+        return mine > level or mine == level == 2  # the county supervises what it holds
+    return mine >= level
 
 
 def _refusal(person: StaffMember, action: Action, incident: Mapping[str, Any]) -> str | None:

@@ -63,8 +63,10 @@ class IncidentQuery:
     moment the stage turns yellow (``yellow_at``) compared with ``now``.
     ``area_codes`` keeps incidents whose grid code starts with any of the
     codes (a township, community or grid code): the jurisdiction filter.
-    ``unit_ids`` keeps incidents dispatched to one of these units (unit staff
-    see what their unit holds). Both given, an incident passes either.
+    ``unit_ids`` keeps incidents dispatched to one of these units or whistled
+    for them (unit staff see what their unit holds or was called to). Both
+    given, an incident passes either. ``whistled`` keeps incidents with
+    whistle calls (the supervision sweep looks for overdue report-ins).
     """
 
     now: dt.datetime
@@ -79,6 +81,7 @@ class IncidentQuery:
     bbox: tuple[float, float, float, float] | None = None
     reported_from: dt.datetime | None = None
     reported_to: dt.datetime | None = None
+    whistled: bool = False
     sort: str = "light"  # "light" (red first), "-reported_at", "reported_at", "due_at"
     offset: int = 0
     limit: int = 50
@@ -138,6 +141,16 @@ class IncidentStore(ABC):
     @abstractmethod
     def query(self, query: IncidentQuery) -> Page:
         """Incidents matching ``query``."""
+
+    @abstractmethod
+    def events_of(self, action: str, *, area_codes: tuple[str, ...] = (),
+                  since: dt.datetime | None = None, limit: int = 200) -> list[dict[str, Any]]:
+        """Events of one action (newest first) on incidents under ``area_codes``.
+
+        Each row is the event with the incident's ``grid_code``,
+        ``community_code``, ``township_code``, ``category`` and ``status``
+        (the supervision notices a level reads).
+        """
 
     @abstractmethod
     def open_near(self, *, category: str, bbox: tuple[float, float, float, float],

@@ -70,7 +70,14 @@ incidents = sa.Table(
     sa.Column("resolved_at", sa.DateTime),
     sa.Column("verified_at", sa.DateTime),
     sa.Column("closed_at", sa.DateTime),
+    sa.Column("progress_at", sa.DateTime),
+    sa.Column("callback_at", sa.DateTime),
     sa.Column("escalation_level", sa.Integer, nullable=False),
+    sa.Column("progress_reports", sa.Integer, nullable=False),
+    sa.Column("supervisions", sa.Integer, nullable=False),
+    sa.Column("supervised_due_at", sa.DateTime),
+    sa.Column("whistle_calls", sa.JSON, nullable=False),
+    sa.Column("callback_outcome", sa.String(16)),
     sa.Column("reopened", sa.Integer, nullable=False),
     sa.Column("returned", sa.Integer, nullable=False),
     sa.Column("extension_hours_pending", sa.Float),
@@ -163,7 +170,7 @@ if _drift := columns_match_record(incidents):  # pragma: no cover - a programmin
 schema_version = sa.Table("schema_version", metadata,
                           sa.Column("version", sa.Integer, nullable=False))
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """Version of the schema this code writes; older files are migrated on open."""
 
 
@@ -188,7 +195,23 @@ def _migrate_to_2(conn: sa.Connection) -> None:
                      .values(hash=digest))
 
 
-MIGRATIONS = {1: _migrate_to_1, 2: _migrate_to_2}
+V3_COLUMNS = {"progress_at": "DATETIME", "callback_at": "DATETIME",
+              "progress_reports": "INTEGER NOT NULL DEFAULT 0",
+              "supervisions": "INTEGER NOT NULL DEFAULT 0", "supervised_due_at": "DATETIME",
+              "whistle_calls": "JSON NOT NULL DEFAULT '[]'", "callback_outcome": "VARCHAR(16)"}
+"""The columns schema version 3 adds to ``incidents`` (1-3-0 progress, supervision notices,
+吹哨报到 calls, call back), with the values an older incident takes."""
+
+
+def _migrate_to_3(conn: sa.Connection) -> None:
+    """The loop as practised: progress, supervision, whistle calls and call back."""
+    have = {c["name"] for c in sa.inspect(conn).get_columns("incidents")}
+    for name, kind in V3_COLUMNS.items():
+        if name not in have:  # a file written by schema version 1 or 2
+            conn.exec_driver_sql(f"ALTER TABLE incidents ADD COLUMN {name} {kind}")
+
+
+MIGRATIONS = {1: _migrate_to_1, 2: _migrate_to_2, 3: _migrate_to_3}
 
 
 def store_path_for(layers_path: str | os.PathLike[str]) -> Path:
@@ -442,9 +465,12 @@ class SQLiteStore(IncidentStore):
             if value:
                 where.append(column == value)
         scope = [c.grid_code.startswith(a, autoescape=True) for a in query.area_codes]
-        scope += [c.unit_id == u for u in query.unit_ids]
+        if query.unit_ids:
+            scope += [c.unit_id.in_(query.unit_ids), _called(query.unit_ids)]
         if query.area_codes or query.unit_ids:
             where.append(sa.or_(*scope))
+        if query.whistled:
+            where.append(sa.func.json_array_length(c.whistle_calls) > 0)
         if query.bbox:
             minx, miny, maxx, maxy = query.bbox
             where += [c.lon >= minx, c.lon <= maxx, c.lat >= miny, c.lat <= maxy]
@@ -481,6 +507,23 @@ class SQLiteStore(IncidentStore):
         lights = {LIGHT_NAMES[k]: int(counts.get(k, 0)) for k in LIGHT_NAMES}
         return Page(items=items, matched=int(matched), lights=lights)
 
+    def events_of(self, action: str, *, area_codes: tuple[str, ...] = (),
+                  since: dt.datetime | None = None, limit: int = 200) -> list[dict[str, Any]]:
+        """See :meth:`IncidentStore.events_of`."""
+        c = incidents.c
+        where = [events.c.action == action]
+        if area_codes:
+            where.append(sa.or_(*[c.grid_code.startswith(a, autoescape=True)
+                                  for a in area_codes]))
+        if since is not None:
+            where.append(events.c.at >= since)
+        stmt = (sa.select(events, c.grid_code, c.community_code, c.township_code, c.category,
+                          c.status)
+                .join(incidents, incidents.c.incident_id == events.c.incident_id)
+                .where(*where).order_by(events.c.event_id.desc()).limit(limit))
+        with reading(self.engine) as conn:
+            return [dict(r) for r in conn.execute(stmt).mappings().all()]
+
     def open_near(self, *, category: str, bbox: tuple[float, float, float, float],
                   since: dt.datetime) -> list[dict[str, Any]]:
         """See :meth:`IncidentStore.open_near`."""
@@ -514,6 +557,13 @@ class SQLiteStore(IncidentStore):
     def close(self) -> None:
         """See :meth:`IncidentStore.close`."""
         self.engine.dispose()
+
+
+def _called(unit_ids: tuple[str, ...]) -> sa.ColumnElement[bool]:
+    """Incidents whose whistle calls name one of ``unit_ids`` (SQLite's JSON functions)."""
+    calls = sa.func.json_each(incidents.c.whistle_calls).table_valued("value").alias("call")
+    return sa.exists(sa.select(1).select_from(calls).where(
+        sa.func.json_extract(calls.c.value, "$.unit_id").in_(unit_ids)))
 
 
 def _append_event(conn: sa.Connection, incident_id: str, event: Event) -> None:

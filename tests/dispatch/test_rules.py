@@ -39,20 +39,29 @@ def test_refusals_say_why(state, action, role, message):
         check_transition(state, action, role)
 
 
-def test_escalation_goes_up_one_level_at_a_time():
-    assert check_transition("in_progress", "escalate", "community").target is None
-    with pytest.raises(TransitionError, match="held by the township"):
-        check_transition("in_progress", "escalate", "community", escalation_level=1)
+def test_escalation_hands_the_matter_to_the_next_level_to_deploy_again():
+    # the new holder deploys it again: escalation is not a label
+    assert check_transition("in_progress", "escalate", "community").target is State.ACCEPTED
     check_transition("in_progress", "escalate", "township", escalation_level=1)
     with pytest.raises(TransitionError, match="already held by the county"):
         check_transition("in_progress", "escalate", "command_centre", escalation_level=2)
 
 
-def test_every_open_state_can_escalate_and_no_closed_one():
-    for state in OPEN_STATES:
-        assert "escalate" in allowed_actions(state)
+def test_matters_being_handled_escalate_and_those_awaiting_verification_do_not():
+    for state in OPEN_STATES - {State.RESOLVED, State.VERIFIED}:
+        assert "escalate" in allowed_actions(state), state
+    for state in (State.RESOLVED, State.VERIFIED):
+        assert "escalate" not in allowed_actions(state)
     for state in CLOSED_STATES:
         assert allowed_actions(state) == []
+
+
+def test_whistle_report_in_and_supervision_keep_the_state():
+    for action in ("whistle", "report_in", "supervise"):
+        assert TRANSITIONS[Action(action)].target is None
+    assert check_transition("in_progress", "whistle", "community").action is Action.WHISTLE
+    with pytest.raises(TransitionError, match="may not whistle"):
+        check_transition("in_progress", "whistle", "unit")
 
 
 def test_every_state_is_reachable_and_every_open_state_can_move_on():
@@ -74,7 +83,8 @@ def test_extension_pending_blocks_a_second_request():
 
 
 def test_allowed_actions_by_role():
-    assert allowed_actions("dispatched", "unit") == ["return", "start", "request_extension"]
+    assert allowed_actions("dispatched", "unit") == ["return", "start", "progress",
+                                                     "request_extension", "report_in"]
 
 
 @pytest.mark.parametrize("action", [a for a, rule in TRANSITIONS.items() if rule.needs])

@@ -18,7 +18,8 @@ def test_open_archive_incidents_arrive_with_their_state_and_history(small_layers
     got = collections.Counter(i["status"] for i in page.items)
     assert got == collections.Counter(open_["status"])
     shelved = [i for i in page.items if i["status"] == "shelved"]
-    assert all(i["light"] == "none" for i in shelved)
+    # 1-3-0 "0": a shelved matter stays on the board, watched by its review limit
+    assert shelved and all(i["stage"] == "review" and i["light"] != "none" for i in shelved)
     verified = next((i for i in page.items if i["status"] == "verified"), None)
     if verified is not None:
         actions = [e["action"] for e in d.incident(verified["incident_id"])["events"]]

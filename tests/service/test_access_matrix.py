@@ -35,19 +35,32 @@ DISPATCHING = {0: {OWN_COMMUNITY, OWN_TOWNSHIP, COUNTY}, 1: {OWN_TOWNSHIP, COUNT
                2: {COUNTY}}
 SUPERVISING = {0: {OWN_TOWNSHIP, COUNTY}, 1: {OWN_TOWNSHIP, COUNTY}, 2: {COUNTY}}
 HANDLING = {level: {OWN_UNIT} for level in range(3)}
+HOLDING = {0: {OWN_COMMUNITY}, 1: {OWN_TOWNSHIP}, 2: {COUNTY}}
 EXPECTED: dict[str, dict[int, set[str]]] = {
-    "accept": DISPATCHING, "reject": DISPATCHING, "dispatch": DISPATCHING,
-    "escalate": {0: DISPATCHING[0], 1: DISPATCHING[1]},  # nothing above the county
-    "return": HANDLING, "start": HANDLING, "request_extension": HANDLING, "resolve": HANDLING,
+    # an escalated matter arrives accepted at the level above: accepting is the community's
+    "accept": {0: DISPATCHING[0]}, "reject": {0: DISPATCHING[0]}, "dispatch": DISPATCHING,
+    # only the level holding the matter moves it up (nothing above the county)
+    "escalate": {0: HOLDING[0], 1: HOLDING[1]},
+    # 吹哨 by the holding community or township; it keeps the matter
+    "whistle": {0: HOLDING[0], 1: HOLDING[1]},
+    "report_in": HANDLING,  # the unit whistled for (the case whistles for the own unit)
+    # 督办: the level above the holder (the county supervises what it holds itself)
+    "supervise": {0: {OWN_TOWNSHIP, COUNTY}, 1: {COUNTY}, 2: {COUNTY}},
+    "return": HANDLING, "start": HANDLING, "progress": HANDLING,
+    "request_extension": HANDLING, "resolve": HANDLING,
     "grant_extension": SUPERVISING, "deny_extension": SUPERVISING, "shelve": SUPERVISING,
     "unshelve": SUPERVISING,
     "verify": {level: {OWN_WORKER} for level in range(3)},
     "reopen": {level: {OWN_WORKER} | DISPATCHING[level] for level in range(3)},
     "close": {0: {OWN_WORKER, OWN_COMMUNITY}, 1: {OWN_TOWNSHIP}, 2: {COUNTY}},
+    "callback": HOLDING,
 }
 # the steps (as the library's replay takes them) that bring a matter to the action's state
+# (an escalated matter is accepted already: its "accept" step is skipped)
 BEFORE = {"accept": [], "reject": [], "escalate": [], "dispatch": ["accept"],
+          "whistle": [], "supervise": [], "report_in": ["whistle"],
           "return": ["accept", "dispatch"], "start": ["accept", "dispatch"],
+          "progress": ["accept", "dispatch"],
           "request_extension": ["accept", "dispatch"],
           "resolve": ["accept", "dispatch", "start"],
           "shelve": ["accept", "dispatch", "start"],
@@ -56,10 +69,12 @@ BEFORE = {"accept": [], "reject": [], "escalate": [], "dispatch": ["accept"],
           "unshelve": ["accept", "dispatch", "start", "shelve"],
           "verify": ["accept", "dispatch", "start", "resolve"],
           "reopen": ["accept", "dispatch", "start", "resolve"],
-          "close": ["accept", "dispatch", "start", "resolve", "verify"]}
+          "close": ["accept", "dispatch", "start", "resolve", "verify"],
+          "callback": ["accept", "dispatch", "start", "resolve", "verify"]}
 ROLE_OF_STEP = {"accept": "command_centre", "dispatch": "command_centre", "start": "unit",
                 "request_extension": "unit", "shelve": "command_centre", "resolve": "unit",
-                "verify": "grid_worker", "escalate": "command_centre"}
+                "verify": "grid_worker", "escalate": "command_centre",
+                "whistle": "township"}
 
 
 @pytest.fixture(scope="module")
@@ -106,17 +121,29 @@ def place(small_layers, desk):
 
 
 def _prepared(dispatcher: Dispatcher, place: dict, action: str, level: int) -> str:
-    """A matter held at ``level`` and standing where ``action`` can be taken."""
+    """A matter held at ``level`` and standing where ``action`` can be taken.
+
+    For supervision the report is two days old (its deploy limit of a day is
+    past); escalating gives fresh deadlines, so a matter to supervise at a
+    higher level is escalated back then.
+    """
+    now = dispatcher.clock()
+    back = dt.timedelta(days=2 + 2 * level) if action == "supervise" else dt.timedelta()
     inc, _ = dispatcher.report(lon=place["lon"], lat=place["lat"], category="D01",
-                               description="矩阵测试", actor="test", source="hotline")
+                               description="矩阵测试", actor="test", source="hotline",
+                               reported_at=now - back)
     iid = inc["incident_id"]
     assert inc["grid_code"] == place["grid"]
-    for _ in range(level):
+    for i in range(level):
         dispatcher.transition(iid, action="escalate", actor="test", role="command_centre",
-                              note="提级")
+                              note="提级", at=now - back + dt.timedelta(days=i + 1) if back
+                              else None)
     for step in BEFORE[action]:
+        if step == "accept" and level > 0:
+            continue
         dispatcher.transition(iid, action=step, actor="test", role=ROLE_OF_STEP[step],
-                              unit_id=place["unit"], note="理由", hours=24.0)
+                              unit_id=place["unit"], unit_ids=[place["unit"]], note="理由",
+                              hours=24.0, lon=place["lon"], lat=place["lat"])
     return iid
 
 
@@ -126,8 +153,14 @@ def _inputs(action: str, place: dict) -> dict:
         body["unit_id"] = place["unit"]
     if action == "request_extension":
         body["hours"] = 24
-    if action == "close":
+    if action in ("close", "callback"):
         body["satisfaction"] = 5
+    if action == "verify":
+        body |= {"lon": place["lon"], "lat": place["lat"]}
+    if action == "whistle":
+        body["unit_ids"] = [place["unit"]]
+    if action == "report_in":
+        body |= {"place": "社区综治中心", "staff": "张三、李四"}
     return body
 
 
@@ -150,7 +183,8 @@ def test_who_may_take_each_action_at_each_level(app, desk, place, action, level)
             body = r.json()
             assert body["detail"] and " / " in body["detail"], body  # Chinese / English
         after = dispatcher.incident(shared)
-        assert after["version"] == 1 + level + len(BEFORE[action])  # refusals wrote nothing
+        steps = [s for s in BEFORE[action] if not (s == "accept" and level > 0)]
+        assert after["version"] == 1 + level + len(steps)  # refusals wrote nothing
         for who in allowed:
             iid = _prepared(dispatcher, place, action, level)
             headers = desk.headers(place["people"][who])

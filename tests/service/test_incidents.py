@@ -81,7 +81,9 @@ def test_report_locates_routes_and_sets_deadlines(client, inside_point, clock):
     assert inc.respond_by.replace(tzinfo=None) == clock.now + dt.timedelta(days=1)
     assert inc.resolve_by.replace(tzinfo=None) == clock.now + dt.timedelta(days=15)
     assert {u.kind for u in inc.candidate_units} <= {"mediation_committee", "community_service"}
-    assert inc.allowed_actions == ["accept", "reject", "escalate"]
+    # the county may accept or reject; escalating is the holding community's, and nothing
+    # is overdue to supervise
+    assert inc.allowed_actions == ["accept", "reject"]
     assert r.json()["reported_at"].endswith("+08:00")
 
 
@@ -154,19 +156,25 @@ def test_the_whole_loop_through_the_api(client, inside_point, clock, small_layer
     inc = report(client, inside_point).json()
     iid = inc["incident_id"]
     unit = inc["candidate_units"][0]["unit_id"]
-    steps = [("accept", "community", {}), ("dispatch", "township", {"unit_id": unit}),
-             ("start", "unit", {}), ("resolve", "unit", {}), ("verify", "grid_worker", {}),
-             ("close", "grid_worker", {"satisfaction": 5})]
-    for action, role, extra in steps:
+    here = {"lon": inside_point["lon"], "lat": inside_point["lat"]}
+    steps = [("accept", "community", {}, "deploy"),
+             ("dispatch", "township", {"unit_id": unit}, "progress"),
+             ("progress", "unit", {"note": "已约谈双方"}, "resolve"),
+             ("resolve", "unit", {}, "verify"), ("verify", "grid_worker", here, "callback"),
+             ("callback", "community", {"satisfaction": 5}, "done")]
+    for action, role, extra, stage in steps:
         clock.advance(hours=2)
         r = act(client, iid, action, role, **extra)
         assert r.status_code == 200, r.text
+        assert r.json()["stage"] == stage, action
     final = IncidentDetail.model_validate(r.json())
     assert final.status == "closed" and final.light == "none" and final.satisfaction == 5
-    assert final.unit_id == unit
+    assert final.callback_outcome == "reached" and final.callback_at is not None
+    assert final.unit_id == unit and final.progress_reports == 1
     assert [e.action for e in final.events] == ["report"] + [s[0] for s in steps]
     assert [e.to_state for e in final.events][-1] == "closed"
     assert final.events[2].data == {"unit_id": unit}
+    assert final.events[5].data["grid_code"] == inside_point["grid_code"]  # verified on site
     assert final.version == 7
 
 
@@ -178,7 +186,8 @@ def test_disallowed_and_stale_transitions_are_409_with_reason(client, inside_poi
     r = act(client, iid, "accept", "unit")
     assert r.status_code == 403 and "may not accept" in r.json()["detail"]
     r = act(client, iid, "reject", "community")
-    assert r.status_code == 409 and "needs a note" in r.json()["detail"]
+    assert r.status_code == 422 and "needs a note" in r.json()["detail"]
+    assert r.json()["field"] == "note"
     assert act(client, iid, "accept", "community", version=1).status_code == 200
     r = act(client, iid, "dispatch", "township", version=1, unit_id="U0001")
     assert r.status_code == 409 and r.json()["field"] == "version"
@@ -207,7 +216,11 @@ def test_return_extension_shelve_and_reopen(client, inside_point, clock):
         dt.timedelta(hours=48)
     assert r.json()["extensions"] == 1
     r = act(client, iid, "shelve", "township", note="需等待征迁")
-    assert r.json()["status"] == "shelved" and r.json()["light"] == "none"
+    # 1-3-0's "0": a shelved matter stays on the board, watched by its review limit
+    assert r.json()["status"] == "shelved" and r.json()["stage"] == "review"
+    assert r.json()["light"] == "green"
+    clock.advance(days=31)
+    assert client.get(f"/incidents/{iid}").json()["light"] == "red"
     act(client, iid, "unshelve", "township")
     act(client, iid, "resolve", "unit")
     r = act(client, iid, "reopen", "grid_worker", note="still broken")
@@ -218,7 +231,8 @@ def test_return_extension_shelve_and_reopen(client, inside_point, clock):
                        "resolve", "reopen"]
 
 
-def test_lights_pin_red_first_and_supervision_escalates(client, inside_point, clock):
+def test_lights_pin_red_first_and_supervision_notifies_once(client, anonymous, inside_point,
+                                                           clock):
     urgent = report(client, inside_point, category="S01", description="电线掉落").json()
     normal = report(client, inside_point, category="E02", description="垃圾").json()
     clock.advance(minutes=13)  # S01: respond within 15 min -> yellow at 12 min
@@ -229,18 +243,29 @@ def test_lights_pin_red_first_and_supervision_escalates(client, inside_point, cl
     page = client.get("/incidents").json()
     assert page["items"][0]["light"] == "red" and page["lights"]["red"] == 1
     assert client.get("/incidents", params={"light": "red"}).json()["matched"] == 1
-    escalated = client.post("/supervision").json()
-    assert [i["escalated_to"] for i in escalated] == ["township"]
-    assert client.post("/supervision").json() == []  # already with the township
-    clock.advance(days=4)  # long overdue: the county takes it; the normal one turns red too
-    escalated = client.post("/supervision").json()
-    levels = sorted((i["incident_id"], i["escalated_to"]) for i in escalated)
-    assert (urgent["incident_id"], "county") in levels
-    assert (normal["incident_id"], "township") in levels
+    assert "supervise" in page["items"][0]["allowed_actions"]
+    assert "supervise" not in page["items"][1]["allowed_actions"]  # nothing overdue
+    supervised = client.post("/supervision").json()
+    assert [i["incident_id"] for i in supervised] == [urgent["incident_id"]]
+    # 督办 notifies the level above; the community still holds the matter
+    assert supervised[0]["escalated_to"] == "community" and supervised[0]["supervisions"] == 1
+    assert client.post("/supervision").json() == []  # the same overdue stage: once
+    clock.advance(days=4)  # the normal one's deploy limit (a day) runs out too
+    supervised = client.post("/supervision").json()
+    assert [i["incident_id"] for i in supervised] == [normal["incident_id"]]
     detail = client.get(f"/incidents/{urgent['incident_id']}").json()
-    assert [e["action"] for e in detail["events"]] == ["report", "escalate", "escalate"]
+    assert [e["action"] for e in detail["events"]] == ["report", "supervise"]
     assert detail["events"][1]["actor"] == "supervision"
+    assert detail["events"][1]["data"]["to"] == "township"
     assert client.desk.county.staff_id in detail["events"][1]["note"]  # who started the pass
+    township = client.desk.headers(client.desk.person_for("township", detail))
+    notices = client.get("/supervision/notices", headers=township).json()
+    assert {n["incident_id"] for n in notices} == {urgent["incident_id"],
+                                                   normal["incident_id"]}
+    assert all(n["to"] == "township" for n in notices)
+    community = client.desk.headers(client.desk.person_for("community", detail))
+    assert client.get("/supervision/notices", headers=community).json() == []
+    assert anonymous.get("/supervision/notices").status_code == 401
 
 
 def test_listing_filters_and_pages(client, small_layers, clock):
@@ -271,11 +296,11 @@ def test_listing_filters_and_pages(client, small_layers, clock):
     assert client.get("/incidents", params={"from": when}).json()["matched"] == 2
 
 
-def test_missing_inputs_are_409_with_the_reason_in_both_languages(client, inside_point):
+def test_missing_inputs_are_422_naming_the_field_in_both_languages(client, inside_point):
     iid = report(client, inside_point).json()["incident_id"]
     act(client, iid, "accept", "community")
     r = act(client, iid, "dispatch", "township")
-    assert r.status_code == 409
+    assert r.status_code == 422 and r.json()["field"] == "unit_id"
     assert r.json()["detail"].startswith("派遣缺少承办单位 (unit_id) / dispatch needs unit_id")
     assert client.get(f"/incidents/{iid}").json()["status"] == "accepted"
 

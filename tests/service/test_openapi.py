@@ -6,7 +6,8 @@ PROBLEM_REF = "#/components/schemas/Problem"
 SIGNED_IN = {
     ("get", "/auth/me"), ("get", "/locate"), ("post", "/incidents"), ("get", "/incidents"),
     ("get", "/incidents/{incident_id}"), ("post", "/incidents/{incident_id}/transitions"),
-    ("post", "/supervision"), ("get", "/sensors"), ("post", "/sensors/maintenance-sweep"),
+    ("post", "/supervision"), ("get", "/supervision/notices"), ("get", "/sensors"),
+    ("post", "/sensors/maintenance-sweep"),
 }
 """Operations for signed-in staff only."""
 SENSOR_KEY = {("post", "/sensors/{device_id}/alarms"), ("post", "/sensors/{device_id}/heartbeat")}
@@ -27,6 +28,7 @@ ERRORS = {
     ("get", "/incidents/{incident_id}"): {401, 403, 404, 503},
     ("post", "/incidents/{incident_id}/transitions"): {400, 401, 403, 404, 409, 413, 422, 503},
     ("post", "/supervision"): {401, 403, 503},
+    ("get", "/supervision/notices"): {401, 422, 503},
     ("get", "/collections"): {401, 503},
     ("get", "/collections/{collection_id}"): {401, 404, 503},
     ("get", "/collections/{collection_id}/items"): {401, 404, 422, 503},
@@ -99,7 +101,9 @@ def test_sign_in_is_documented_where_it_is_needed(document):
 
 
 def test_refusals_are_documented_on_every_guarded_operation(document):
-    for key in SIGNED_IN - {("get", "/auth/me"), ("get", "/locate"), ("get", "/sensors")}:
+    # one's own notices and devices are never refused: a person without any reads none
+    for key in SIGNED_IN - {("get", "/auth/me"), ("get", "/locate"),
+                            ("get", "/supervision/notices"), ("get", "/sensors")}:
         method, path = key
         assert "403" in document["paths"][path][method]["responses"], key
 
