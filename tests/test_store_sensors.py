@@ -6,7 +6,7 @@ import sqlite3
 import pytest
 
 from gridgis.errors import StoreError
-from gridgis.sensors import Outcome
+from gridgis.sensors import AlarmOutcome
 from gridgis.store import SQLiteStore
 
 T0 = dt.datetime(2026, 11, 2, 9)
@@ -48,9 +48,9 @@ def test_late_messages_never_move_the_state_back(path):
     log.heartbeat("SW0001", T0)
     log.heartbeat("SW0001", T0 - dt.timedelta(hours=1))  # delivered late
     log.record("SW0001", at=T0 + dt.timedelta(minutes=5), reading=3.0, over=False,
-               outcome=Outcome.NORMAL, received_at=T0)
+               outcome=AlarmOutcome.NORMAL, received_at=T0)
     log.record("SW0001", at=T0 - dt.timedelta(minutes=5), reading=30.0, over=True,
-               outcome=Outcome.RAISED, received_at=T0, category="E01", incident_id="E1")
+               outcome=AlarmOutcome.RAISED, received_at=T0, category="E01", incident_id="E1")
     state = log.state("SW0001")
     assert state.last_heartbeat_at == T0
     assert state.last_seen_at == T0 + dt.timedelta(minutes=5)
@@ -67,9 +67,9 @@ def test_racing_writers_count_an_episode_once_in_either_order(path):
     store = SQLiteStore(path)
     log = store.sensors
     # the writer that found the incident by its key records first, the creator second
-    log.record("RQ0001", at=T0, reading=30.0, over=True, outcome=Outcome.FOLDED,
+    log.record("RQ0001", at=T0, reading=30.0, over=True, outcome=AlarmOutcome.FOLDED,
                received_at=T0, category="S04", incident_id="E9")
-    log.record("RQ0001", at=T0, reading=31.0, over=True, outcome=Outcome.RAISED,
+    log.record("RQ0001", at=T0, reading=31.0, over=True, outcome=AlarmOutcome.RAISED,
                received_at=T0, category="S04", incident_id="E9")
     state = log.state("RQ0001")
     assert (state.alarm_incident_id, state.alarm_count, state.episodes) == ("E9", 2, 1)

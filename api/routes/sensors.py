@@ -31,7 +31,7 @@ from gridgis.incidents.names import Source
 from gridgis.people.access import SUPERVISION
 from gridgis.people.staff import StaffMember
 from gridgis.schemas import SENSOR_KINDS
-from gridgis.sensors import Outcome, SensorService
+from gridgis.sensors import AlarmOutcome, SensorService
 from gridgis.sensors.service import MAX_READING
 
 __all__ = ["AlarmIn", "AlarmOut", "HeartbeatIn", "Sensor", "SensorPage", "create_router",
@@ -81,7 +81,7 @@ class AlarmOut(BaseModel):
     device_id: str
     at: CstOut
     reading: float
-    outcome: Outcome = Field(description="raised 新建事件 / folded 并入未结事件 / normal "
+    outcome: AlarmOutcome = Field(description="raised 新建事件 / folded 并入未结事件 / normal "
                                          "未超阈值")
     category: str | None
     threshold: float | None

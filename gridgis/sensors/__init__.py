@@ -15,12 +15,12 @@ from gridgis.sensors.kinds import alarm_text, level_of, load_sensor_kinds
 from gridgis.sensors.registry import Device, SensorRegistry
 from gridgis.sensors.service import Alarm, SensorService
 from gridgis.sensors.settings import SensorSettings
-from gridgis.store.sensors import Outcome, SensorState
+from gridgis.store.sensors import AlarmOutcome, SensorState
 
 __all__ = [
     "Alarm",
+    "AlarmOutcome",
     "Device",
-    "Outcome",
     "SensorRegistry",
     "SensorService",
     "SensorSettings",

@@ -28,7 +28,7 @@ from gridgis.people.access import scope_of
 from gridgis.sensors.kinds import alarm_text, level_of, load_sensor_kinds
 from gridgis.sensors.registry import Device, SensorRegistry
 from gridgis.sensors.settings import SensorSettings
-from gridgis.store.sensors import Outcome, SensorState
+from gridgis.store.sensors import AlarmOutcome, SensorState
 
 if TYPE_CHECKING:
     from gridgis.dispatch.service import Dispatcher
@@ -55,7 +55,7 @@ class Alarm:
     device_id: str
     at: dt.datetime
     reading: float
-    outcome: Outcome
+    outcome: AlarmOutcome
     category: str | None
     threshold: float | None
     unit: str
@@ -190,13 +190,13 @@ class SensorService:
         unit = str(self._kind_names[device.kind]["unit"])
         if level is None:
             self.log.record(device_id, at=at, reading=value, over=False,
-                            outcome=Outcome.NORMAL, received_at=now)
-            return Alarm(device_id, at, value, Outcome.NORMAL, None, None, unit, None, 0)
+                            outcome=AlarmOutcome.NORMAL, received_at=now)
+            return Alarm(device_id, at, value, AlarmOutcome.NORMAL, None, None, unit, None, 0)
         category = str(level["category"])
         with self._lock:
             state = self.log.state(device_id)
             incident_id = self._folds_into(state, at)
-            outcome = Outcome.FOLDED
+            outcome = AlarmOutcome.FOLDED
             if incident_id is None:
                 record, created = self.dispatcher.report(
                     lon=device.lon, lat=device.lat, category=category,
@@ -205,7 +205,7 @@ class SensorService:
                     source=Source.SENSOR, reported_at=at, actor=f"sensor:{device_id}",
                     idempotency_key=f"sensor:{device_id}:{state.episodes + 1}")
                 incident_id = record["incident_id"]
-                outcome = Outcome.RAISED if created else Outcome.FOLDED
+                outcome = AlarmOutcome.RAISED if created else AlarmOutcome.FOLDED
             state = self.log.record(device_id, at=at, reading=value, over=True, outcome=outcome,
                                     received_at=now, category=category, incident_id=incident_id)
         return Alarm(device_id, at, value, outcome, category, float(level["threshold"]), unit,

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 from gridgis.store.reading import reading as reading_connection
 
-__all__ = ["Outcome", "SensorLog", "SensorState", "create_sensor_tables", "sensor_alarms",
+__all__ = ["AlarmOutcome", "SensorLog", "SensorState", "create_sensor_tables", "sensor_alarms",
            "sensor_metadata", "sensor_state"]
 
 sensor_metadata = sa.MetaData()
@@ -51,7 +51,7 @@ sensor_alarms = sa.Table(
 )
 
 
-class Outcome(StrEnum):
+class AlarmOutcome(StrEnum):
     """What became of a reading."""
 
     NORMAL = "normal"  # under the threshold: recorded, nothing raised
@@ -130,7 +130,7 @@ class SensorLog:
         return new
 
     def record(self, device_id: str, *, at: dt.datetime, reading: float, over: bool,
-               outcome: Outcome, received_at: dt.datetime, category: str | None = None,
+               outcome: AlarmOutcome, received_at: dt.datetime, category: str | None = None,
                incident_id: str | None = None) -> SensorState:
         """Log a reading and update the device's state, in one transaction.
 

@@ -140,7 +140,7 @@ def test_a_category_table_breaking_1_3_0_is_refused(tmp_path):
     (tmp_path / "slow.csv").write_text("\n".join(rows), encoding="utf-8")
     with pytest.raises(CategoryError, match="progress_hours must be ≤ 72"):
         load_categories(tmp_path / "slow.csv")
-    assert len(table) == 19
+    assert len(table) == 20  # the design's 19 and S05, a silent sensor
 
 
 # -- escalation moves authority -----------------------------------------------------------

@@ -10,7 +10,7 @@ import pytest
 
 from gridgis.errors import CategoryError, DeviceNotFoundError, InputError
 from gridgis.incidents.names import State
-from gridgis.sensors import Outcome, SensorService, SensorSettings, load_sensor_kinds
+from gridgis.sensors import AlarmOutcome, SensorService, SensorSettings, load_sensor_kinds
 from gridgis.store.base import IncidentQuery
 from tests.sensors.conftest import device_of, threshold
 
@@ -35,7 +35,7 @@ def test_ten_alarms_in_five_minutes_are_one_incident(sensors, dispatcher, clock)
     for k in range(10):
         alarms.append(sensors.alarm(gas.device_id, 25.0 + k))
         clock.advance(seconds=30)
-    assert [a.outcome for a in alarms] == [Outcome.RAISED] + [Outcome.FOLDED] * 9
+    assert [a.outcome for a in alarms] == [AlarmOutcome.RAISED] + [AlarmOutcome.FOLDED] * 9
     ids = {a.incident["incident_id"] for a in alarms}
     assert len(ids) == 1 and len(sensor_incidents(dispatcher)) == 1
     assert [a.alarm_count for a in alarms] == list(range(1, 11))
@@ -56,13 +56,13 @@ def test_a_second_incident_after_the_first_is_closed(sensors, dispatcher, clock)
     reject(dispatcher, first.incident["incident_id"])
     clock.advance(minutes=1)
     second = sensors.alarm(smoke.device_id, 0.6)
-    assert second.outcome is Outcome.RAISED and second.alarm_count == 1
+    assert second.outcome is AlarmOutcome.RAISED and second.alarm_count == 1
     assert second.incident["incident_id"] != first.incident["incident_id"]
     assert second.incident["status"] == State.REPORTED
     assert dispatcher.store.sensors.state(smoke.device_id).episodes == 2
     clock.advance(minutes=1)
     third = sensors.alarm(smoke.device_id, 0.7)  # the new one is open: folded into it
-    assert third.outcome is Outcome.FOLDED
+    assert third.outcome is AlarmOutcome.FOLDED
     assert third.incident["incident_id"] == second.incident["incident_id"]
 
 
@@ -70,12 +70,12 @@ def test_the_window_runs_from_the_last_alarm(sensors, dispatcher, clock):
     cover = device_of(sensors, "manhole_cover")
     first = sensors.alarm(cover.device_id, 20.0)
     clock.advance(minutes=29)
-    assert sensors.alarm(cover.device_id, 21.0).outcome is Outcome.FOLDED
+    assert sensors.alarm(cover.device_id, 21.0).outcome is AlarmOutcome.FOLDED
     clock.advance(minutes=29)  # 58 minutes after the first, 29 after the last
-    assert sensors.alarm(cover.device_id, 22.0).outcome is Outcome.FOLDED
+    assert sensors.alarm(cover.device_id, 22.0).outcome is AlarmOutcome.FOLDED
     clock.advance(minutes=31)
     late = sensors.alarm(cover.device_id, 23.0)
-    assert late.outcome is Outcome.RAISED  # the first is open, but the storm was over
+    assert late.outcome is AlarmOutcome.RAISED  # the first is open, but the storm was over
     assert late.incident["incident_id"] != first.incident["incident_id"]
     assert first.incident["incident_id"] in late.incident["duplicate_of"]
 
@@ -86,7 +86,7 @@ def test_the_window_is_a_setting(dispatcher, clock):
     fume = device_of(sensors, "fume")
     sensors.alarm(fume.device_id, 3.0)
     clock.advance(minutes=6)
-    assert sensors.alarm(fume.device_id, 3.5).outcome is Outcome.RAISED
+    assert sensors.alarm(fume.device_id, 3.5).outcome is AlarmOutcome.RAISED
 
 
 def test_readings_under_the_threshold_raise_nothing(sensors, dispatcher, clock):
@@ -94,7 +94,7 @@ def test_readings_under_the_threshold_raise_nothing(sensors, dispatcher, clock):
     limit = threshold(sensors, "water_level")
     for reading in (0.0, 3.5, limit - 0.1):
         out = sensors.alarm(water.device_id, reading)
-        assert out.outcome is Outcome.NORMAL and out.incident is None and out.category is None
+        assert out.outcome is AlarmOutcome.NORMAL and out.incident is None and out.category is None
         clock.advance(minutes=10)
     assert sensor_incidents(dispatcher) == []
     state = dispatcher.store.sensors.state(water.device_id)
@@ -105,7 +105,7 @@ def test_readings_under_the_threshold_raise_nothing(sensors, dispatcher, clock):
     assert len(logged) == 3 and not any(r["over"] for r in logged)
     assert {r["outcome"] for r in logged} == {"normal"}
     at_limit = sensors.alarm(water.device_id, limit)  # at the threshold: an alarm
-    assert at_limit.outcome is Outcome.RAISED
+    assert at_limit.outcome is AlarmOutcome.RAISED
 
 
 @pytest.mark.parametrize("kind", list(CATEGORY))
