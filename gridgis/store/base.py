@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from gridgis.incidents.record import IncidentRecord
+    from gridgis.store.attachments import AttachmentStore
     from gridgis.store.audit import AuditBreak
     from gridgis.store.staff import StaffDirectory
 
@@ -98,10 +99,12 @@ class Page:
 class IncidentStore(ABC):
     """Persistence of incidents and events; see the module docstring.
 
-    ``staff`` is the directory of people who sign in (kept in the same database).
+    ``staff`` is the directory of people who sign in (kept in the same database);
+    ``attachments`` the incidents' photos and videos.
     """
 
     staff: StaffDirectory
+    attachments: AttachmentStore
 
     @abstractmethod
     def create(self, record: IncidentRecord, event: Event, *,
