@@ -47,6 +47,11 @@ class Settings(BaseSettings):
     ``GRIDGIS_OPEN311_KEYS='{"hotline": "…"}'``; without keys, public intake is closed.
     ``oldest_report_days`` is how far back a report may be dated (see
     :class:`gridgis.dispatch.DispatchSettings`).
+    ``attachment_max_bytes`` and ``attachment_video_max_bytes`` bound uploaded
+    photos and videos (only the upload routes admit bodies that large);
+    ``attachment_far_m`` is how far from the report a photo's EXIF place may lie
+    before it is flagged; ``attachments_folder`` keeps the files elsewhere than
+    beside the store (default ``<store>.attachments/``).
     """
 
     model_config = SettingsConfigDict(env_prefix="GRIDGIS_", extra="ignore")
@@ -70,6 +75,10 @@ class Settings(BaseSettings):
     signin_per_minute: int = Field(10, ge=1, le=10_000)
     intake_per_minute: int = Field(60, ge=1, le=100_000)
     open311_keys: dict[Channel, SecretStr] = Field(default_factory=dict)
+    attachment_max_bytes: int = Field(20_000_000, ge=10_000, le=200_000_000)
+    attachment_video_max_bytes: int = Field(20_000_000, ge=10_000, le=200_000_000)
+    attachment_far_m: float = Field(200.0, ge=1.0, le=100_000.0)
+    attachments_folder: Path | None = None
     allowed_hosts: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: list(DEFAULT_ALLOWED_HOSTS), min_length=1, max_length=MAX_LIST)
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list,

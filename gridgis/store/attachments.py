@@ -32,7 +32,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from gridgis.attachments.files import BlobFolder, sha256_of
-from gridgis.errors import IncidentNotFoundError
+from gridgis.errors import AttachmentNotFoundError, IncidentNotFoundError
 from gridgis.store.base import Event
 from gridgis.store.reading import reading
 
@@ -321,15 +321,37 @@ class AttachmentStore:
                     out.setdefault(iid, url)
         return out
 
+    def file_path(self, row: dict[str, Any], *, thumbnail: bool = False) -> Path:
+        """Where an attachment's file (or its thumbnail) lies.
+
+        Raises
+        ------
+        AttachmentNotFoundError
+            When there is no thumbnail (a video), or the file is gone from the
+            folder (the message says to restore it from a backup).
+        """
+        name = row["sha256"] + (THUMBNAIL_SUFFIX if thumbnail else "")
+        if thumbnail and row.get("thumbnail_bytes") is None:
+            raise AttachmentNotFoundError(
+                f"附件 {row['attachment_id']} 没有缩略图（视频无缩略图）/ attachment "
+                f"{row['attachment_id']} has no thumbnail (videos have none)")
+        path = self.files.path(name)
+        if not path.is_file():
+            raise AttachmentNotFoundError(
+                f"附件 {row['attachment_id']} 的文件已不在 {self.folder}，请从备份恢复 / the "
+                f"file of attachment {row['attachment_id']} is gone from {self.folder}; "
+                "restore the folder from a backup")
+        return path
+
     def content(self, row: dict[str, Any]) -> bytes:
-        """The bytes of an attachment (FileNotFoundError when its file is gone)."""
-        return self.files.read(row["sha256"])
+        """The bytes of an attachment (see :meth:`file_path`)."""
+        return self.file_path(row).read_bytes()
 
     def thumbnail(self, row: dict[str, Any]) -> bytes | None:
         """The JPEG thumbnail of an attachment, or None (videos have none)."""
         if row.get("thumbnail_bytes") is None:
             return None
-        return self.files.read(row["sha256"] + THUMBNAIL_SUFFIX)
+        return self.file_path(row, thumbnail=True).read_bytes()
 
     def count(self) -> int:
         """How many uploads are stored."""

@@ -89,3 +89,14 @@ def exe() -> bytes:
 
 HTML = (b"<!DOCTYPE html>\n<html><body><script>alert(document.cookie)</script>"
         b"</body></html>\n")
+
+
+def noisy_jpeg(size: tuple[int, int], *, seed: int = 0, quality: int = 95) -> bytes:
+    """A JPEG of noise: it does not compress, so its size follows its pixels."""
+    import random
+
+    rng = random.Random(seed)
+    image = Image.frombytes("RGB", size, rng.randbytes(size[0] * size[1] * 3))
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=quality)
+    return out.getvalue()

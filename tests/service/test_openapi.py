@@ -7,8 +7,14 @@ SIGNED_IN = {
     ("get", "/auth/me"), ("get", "/locate"), ("post", "/incidents"), ("get", "/incidents"),
     ("get", "/incidents/{incident_id}"), ("post", "/incidents/{incident_id}/transitions"),
     ("post", "/supervision"), ("get", "/supervision/notices"),
+    ("post", "/incidents/{incident_id}/attachments"),
+    ("get", "/incidents/{incident_id}/attachments"),
+    ("get", "/attachments/{attachment_id}"), ("get", "/attachments/{attachment_id}/thumbnail"),
 }
 """Operations for signed-in staff only."""
+NOT_DISCLOSED = {("get", "/attachments/{attachment_id}"),
+                 ("get", "/attachments/{attachment_id}/thumbnail")}
+"""Operations answering 404, not 403, outside one's jurisdiction (existence not disclosed)."""
 SIGN_IN_OPTIONAL = {
     ("get", "/collections"), ("get", "/collections/{collection_id}"),
     ("get", "/collections/{collection_id}/items"),
@@ -26,6 +32,10 @@ ERRORS = {
     ("post", "/incidents/{incident_id}/transitions"): {400, 401, 403, 404, 409, 413, 422, 503},
     ("post", "/supervision"): {401, 403, 503},
     ("get", "/supervision/notices"): {401, 422, 503},
+    ("post", "/incidents/{incident_id}/attachments"): {400, 401, 403, 404, 413, 415, 422, 503},
+    ("get", "/incidents/{incident_id}/attachments"): {401, 403, 404, 503},
+    ("get", "/attachments/{attachment_id}"): {401, 404, 503},
+    ("get", "/attachments/{attachment_id}/thumbnail"): {401, 404, 503},
     ("get", "/collections"): {401, 503},
     ("get", "/collections/{collection_id}"): {401, 404, 503},
     ("get", "/collections/{collection_id}/items"): {401, 404, 422, 503},
@@ -93,9 +103,11 @@ def test_sign_in_is_documented_where_it_is_needed(document):
 def test_refusals_are_documented_on_every_guarded_operation(document):
     # one's own notices are never refused: a person without any reads an empty list
     for key in SIGNED_IN - {("get", "/auth/me"), ("get", "/locate"),
-                            ("get", "/supervision/notices")}:
+                            ("get", "/supervision/notices")} - NOT_DISCLOSED:
         method, path = key
         assert "403" in document["paths"][path][method]["responses"], key
+    for method, path in NOT_DISCLOSED:
+        assert "403" not in document["paths"][path][method]["responses"]
 
 
 def test_the_problem_body_is_described(document):
