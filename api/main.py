@@ -93,9 +93,10 @@ def create_app(settings: Settings | None = None, *, layers: Layers | None = None
     app.state.limits = RateLimits()
     install_error_handlers(app)
     install_error_docs(app)
-    uploads = LargerBody("POST", re.compile(r"/incidents/[^/]+/attachments"),
-                         "multipart/form-data", attachments.upload_limit(settings))
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, larger=[uploads])
+    uploads = [LargerBody("POST", re.compile(path), "multipart/form-data",
+                          attachments.upload_limit(settings))
+               for path in (r"/incidents/[^/]+/attachments", r"/open311/v2/requests\.json")]
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, larger=uploads)
     install_security(app, allowed_hosts=settings.allowed_hosts,
                      cors_origins=settings.cors_origins)
     app.include_router(auth.create_router(settings, app.state.limits))

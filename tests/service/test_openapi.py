@@ -129,9 +129,14 @@ def test_the_problem_body_is_described(document):
 def test_the_open311_intake_body_is_documented(document):
     body = document["paths"]["/open311/v2/requests.json"]["post"]["requestBody"]
     assert body["required"]
-    assert set(body["content"]) == {"application/x-www-form-urlencoded", "application/json"}
-    schema = body["content"]["application/x-www-form-urlencoded"]["schema"]
-    assert {"api_key", "service_code", "lat", "long", "description"} <= set(schema["required"])
+    assert set(body["content"]) == {"application/x-www-form-urlencoded", "application/json",
+                                    "multipart/form-data"}
+    for media in body["content"]:
+        schema = body["content"][media]["schema"]
+        assert {"api_key", "service_code", "lat", "long", "description"} <= \
+            set(schema["required"])
+    photo = body["content"]["multipart/form-data"]["schema"]["properties"]["media"]
+    assert "binary" in str(photo)
 
 
 def test_the_landing_page_documents_html_and_json(document):
