@@ -153,3 +153,15 @@ def test_links_are_recorded_with_an_event(tmp_path):
     assert store.attachments.first_links([iid, "E0"]) == {iid: "https://example.org/p/1.jpg"}
     assert store.get(iid)["version"] == 2 and store.audit() == (2, [])
     store.close()
+
+
+def test_opening_a_store_loads_neither_pillow_nor_the_dispatcher():
+    import subprocess
+    import sys
+
+    code = ("import sys, gridgis.store; s = gridgis.store.SQLiteStore(':memory:'); s.close(); "
+            "print(sorted(m for m in ('PIL', 'pi_heif', 'gridgis.dispatch', "
+            "'gridgis.attachments.service') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "[]"
