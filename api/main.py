@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +15,9 @@ from xstatic.pkg import leaflet
 import gridgis
 from api.auth import TokenIssuer
 from api.errors import install_error_docs, install_error_handlers
-from api.middleware import BodyLimit
+from api.middleware import BodyLimit, LargerBody
 from api.ratelimit import RateLimits
-from api.routes import auth, docs, features, health, incidents, open311, sensors
+from api.routes import attachments, auth, docs, features, health, incidents, open311, sensors
 from api.security import install_security
 from api.settings import Settings
 from gridgis.dispatch import Dispatcher, DispatchSettings, WorkingCalendar, china_now
@@ -73,6 +74,8 @@ def create_app(settings: Settings | None = None, *, layers: Layers | None = None
         else:
             store = SQLiteStore(":memory:")
     store.check(writable=True)  # a store the service cannot write ends start-up (StoreError)
+    if settings.attachments_folder is not None:
+        store.attachments = store.attachments.moved_to(settings.attachments_folder)
     dispatch_settings = DispatchSettings(
         yellow_share=settings.yellow_share, duplicate_radius_m=settings.duplicate_radius_m,
         nearest_k=settings.nearest_k, oldest_report_days=settings.oldest_report_days,
@@ -93,11 +96,15 @@ def create_app(settings: Settings | None = None, *, layers: Layers | None = None
     app.state.limits = RateLimits()
     install_error_handlers(app)
     install_error_docs(app)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    uploads = [LargerBody("POST", re.compile(path), "multipart/form-data",
+                          attachments.upload_limit(settings))
+               for path in (r"/incidents/[^/]+/attachments", r"/open311/v2/requests\.json")]
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, larger=uploads)
     install_security(app, allowed_hosts=settings.allowed_hosts,
                      cors_origins=settings.cors_origins)
     app.include_router(auth.create_router(settings, app.state.limits))
     app.include_router(incidents.create_router(settings))
+    app.include_router(attachments.create_router(settings))
     app.include_router(features.create_router(settings))
     app.include_router(open311.create_router(settings, app.state.limits))
     app.include_router(sensors.create_router(settings))

@@ -64,6 +64,11 @@ class Settings(BaseSettings):
     fold into its open incident (see :class:`gridgis.sensors.SensorSettings`).
     ``oldest_report_days`` is how far back a report may be dated (see
     :class:`gridgis.dispatch.DispatchSettings`).
+    ``attachment_max_bytes`` and ``attachment_video_max_bytes`` bound uploaded
+    photos and videos (only the upload routes admit bodies that large);
+    ``attachment_far_m`` is how far from the report a photo's EXIF place may lie
+    before it is flagged; ``attachments_folder`` keeps the files elsewhere than
+    beside the store (default ``<store>.attachments/``).
     """
 
     model_config = SettingsConfigDict(env_prefix="GRIDGIS_", extra="ignore")
@@ -90,6 +95,10 @@ class Settings(BaseSettings):
     channels: Annotated[list[Source], NoDecode] = Field(
         default_factory=lambda: list(Source), min_length=1, max_length=len(Source))
     sensor_fold_minutes: int = Field(30, ge=1, le=24 * 60)
+    attachment_max_bytes: int = Field(20_000_000, ge=10_000, le=200_000_000)
+    attachment_video_max_bytes: int = Field(20_000_000, ge=10_000, le=200_000_000)
+    attachment_far_m: float = Field(200.0, ge=1.0, le=100_000.0)
+    attachments_folder: Path | None = None
     allowed_hosts: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: list(DEFAULT_ALLOWED_HOSTS), min_length=1, max_length=MAX_LIST)
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list,

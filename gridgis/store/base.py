@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from gridgis.incidents.record import IncidentRecord
+    from gridgis.store.attachments import AttachmentStore
     from gridgis.store.audit import AuditBreak
     from gridgis.store.sensors import SensorLog
     from gridgis.store.staff import StaffDirectory
@@ -100,10 +101,12 @@ class IncidentStore(ABC):
     """Persistence of incidents and events; see the module docstring.
 
     ``staff`` is the directory of people who sign in (kept in the same database);
-    ``sensors`` the IoT devices' state and readings.
+    ``attachments`` the incidents' photos and videos; ``sensors`` the IoT devices'
+    state and readings.
     """
 
     staff: StaffDirectory
+    attachments: AttachmentStore
     sensors: SensorLog
 
     @abstractmethod
