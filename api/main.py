@@ -79,6 +79,7 @@ def create_app(settings: Settings | None = None, *, layers: Layers | None = None
     dispatch_settings = DispatchSettings(
         yellow_share=settings.yellow_share, duplicate_radius_m=settings.duplicate_radius_m,
         nearest_k=settings.nearest_k, oldest_report_days=settings.oldest_report_days,
+        verify_photo=settings.verify_photo,
         calendar=WorkingCalendar() if settings.calendar == "working" else None)
     dispatcher = Dispatcher(layers, store, index=index, settings=dispatch_settings,
                             clock=clock or _clock(settings.clock))

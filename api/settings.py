@@ -62,8 +62,9 @@ class Settings(BaseSettings):
     report through another is refused with 403 naming it.
     ``sensor_fold_minutes``: alarms of a device this soon after its last one
     fold into its open incident (see :class:`gridgis.sensors.SensorSettings`).
-    ``oldest_report_days`` is how far back a report may be dated (see
-    :class:`gridgis.dispatch.DispatchSettings`).
+    ``oldest_report_days`` is how far back a report may be dated, and
+    ``verify_photo`` whether an on-site verification needs a photo of the site
+    (see :class:`gridgis.dispatch.DispatchSettings`).
     ``attachment_max_bytes`` and ``attachment_video_max_bytes`` bound uploaded
     photos and videos (only the upload routes admit bodies that large);
     ``attachment_far_m`` is how far from the report a photo's EXIF place may lie
@@ -81,6 +82,7 @@ class Settings(BaseSettings):
     duplicate_radius_m: float = Field(150.0, ge=0.0, le=5000.0)
     nearest_k: int = Field(3, ge=1, le=20)
     oldest_report_days: int = Field(366 * 5, ge=1, le=36_600)
+    verify_photo: bool = True
     max_body_bytes: int = Field(64_000, ge=1_024, le=10_000_000)
     items_limit_default: int = Field(10, ge=1, le=100_000)
     items_limit_max: int = Field(10_000, ge=1, le=100_000)

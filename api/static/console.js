@@ -18,7 +18,10 @@ const ACTION_ZH = {
 const STAGE_ZH = { deploy: "部署（1日内派遣）", progress: "进展反馈（3日内）", resolve: "办结（跟踪至销号）",
   verify: "核查", callback: "回访", review: "挂账复核", done: "已结束" };
 const OUTCOME_ZH = { reached: "已回访", unreachable: "回访未接通" };
-const EVENT_ZH = { ...ACTION_ZH, report: "上报" };
+// the stages a photo documents (gridgis.attachments.stages STAGE_NAMES)
+const PHOTO_STAGE_ZH = { report: "上报", before: "处置前", progress: "处置进展", after: "处置后",
+  verify: "核查" };
+const EVENT_ZH = { ...ACTION_ZH, report: "上报", attach: "上传照片" };
 // the four platforms, priorities and holding levels (gridgis.categories, gridgis.incidents.names)
 const PLATFORM_ZH = { comprehensive_governance: "综治工作", market_regulation: "市场监管",
   law_enforcement: "综合执法", public_service: "便民服务" };
@@ -580,6 +583,61 @@ function whistleTable(calls) {
   return `<tr><td>吹哨报到</td><td><table class="calls">${rows}</table></td></tr>`;
 }
 
+/** The stage a new photo most likely documents, from the matter's state and the person's role. */
+function photoStage(inc) {
+  const role = state.me.role;
+  if (role === "grid_worker" && inc.status === "resolved") return "verify";
+  if (role === "unit") return inc.progress_at || inc.status === "in_progress" ? "after" : "before";
+  return inc.status === "reported" ? "report" : "before";
+}
+
+/** A thumbnail fetched with the token (an <img src> could not send it) shown from a blob. */
+async function thumbnail(a) {
+  const img = document.createElement("img");
+  img.alt = `${PHOTO_STAGE_ZH[a.stage] || a.stage} ${when(a.uploaded_at)}`;
+  img.title = `${a.stage_name} · ${when(a.uploaded_at)} · ${a.uploaded_by}${a.far ? " · 拍摄地点偏离" : ""}`;
+  img.dataset.stage = a.stage;
+  const response = await fetch(a.thumbnail_href, {
+    headers: { authorization: `Bearer ${sessionStorage.getItem(TOKEN_KEY)}` } });
+  if (response.ok) img.src = URL.createObjectURL(await response.blob());
+  return img;
+}
+
+async function photoStrip(inc) {
+  const wrap = document.createElement("div");
+  wrap.className = "photos";
+  const shown = (await api(`/incidents/${inc.incident_id}/attachments`));
+  const strip = document.createElement("div");
+  strip.className = "strip";
+  for (const a of shown) {
+    if (a.thumbnail_href) strip.appendChild(await thumbnail(a));
+    else strip.insertAdjacentHTML("beforeend", `<span class="video" data-stage="${esc(a.stage)}">${esc(a.stage_name)} 视频</span>`);
+  }
+  wrap.appendChild(strip);
+  if (inc.status === "closed" || inc.status === "rejected") return wrap;
+  const form = document.createElement("form");
+  form.className = "upload";
+  const stages = Object.entries(PHOTO_STAGE_ZH).map(([k, zh]) => `<option value="${k}">${zh}</option>`).join("");
+  form.innerHTML = `<label>照片/视频 / Photo <input id="a-photo" name="file" type="file"
+      accept="image/jpeg,image/png,image/heic,image/heif,video/mp4" capture="environment"></label>
+    <select id="a-photo-stage" name="stage" aria-label="阶段 / stage">${stages}</select>
+    <button type="submit" id="a-upload">上传 / Upload</button><div class="error" role="alert"></div>`;
+  form.querySelector("#a-photo-stage").value = photoStage(inc);
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const error = form.querySelector(".error");
+    if (!form.querySelector("#a-photo").files.length) { error.textContent = "请选择照片 / choose a photo"; return; }
+    try {
+      await api(`/incidents/${inc.incident_id}/attachments`, { method: "POST", body: new FormData(form) });
+      await openIncident(inc.incident_id);
+    } catch (err) {
+      if (!(err instanceof SignInNeeded)) error.textContent = err.message;
+    }
+  });
+  wrap.appendChild(form);
+  return wrap;
+}
+
 function reporterText(r) {
   // whole for the roles that call back, masked by the service for everyone else
   const parts = [r.name, r.phone, r.email].filter(Boolean).join(" · ");
@@ -597,6 +655,7 @@ async function openIncident(id) {
   state.selected = id;
   savePlace();
   const inc = await api(`/incidents/${id}`);
+  const strip = await photoStrip(inc);  // the panel changes at once, whole
   const cat = state.categories[inc.category];
   const panel = $("#panel");
   const body = $("#panel-body");
@@ -621,6 +680,7 @@ async function openIncident(id) {
       ${inc.reporter ? `<tr><td>报事人</td><td id="p-reporter">${esc(reporterText(inc.reporter))}</td></tr>` : ""}
       ${inc.duplicate_of.length ? `<tr><td class="warn">疑似重复</td><td>${inc.duplicate_of.map(esc).join(", ")}</td></tr>` : ""}
     </table>`;
+  body.appendChild(strip);
   body.appendChild(actionControls(inc));
   const timeline = document.createElement("ol");
   timeline.className = "timeline";

@@ -19,10 +19,12 @@ from urllib.parse import urlparse
 import pytest
 
 from gridgis import Layers, sample_district, write_layers
+from gridgis.attachments.service import upload
 from gridgis.dispatch import Dispatcher
 from gridgis.people import StaffMember
 from gridgis.people.passwords import hash_password
 from gridgis.store import SQLiteStore
+from tests.attachments.media import jpeg
 from tests.conftest import serving
 from tests.service.conftest import district_roster
 
@@ -101,8 +103,10 @@ def _prepare(layers: Layers, path: Path) -> Cast:
             for action, person in steps:
                 extra = {"unit_id": record["candidate_units"][0]["unit_id"]} \
                     if action == "dispatch" else {}
-                if action == "verify":  # on site, at the incident's point
+                if action == "verify":  # on site, at the incident's point, with a photo
                     extra = {"lon": record["lon"], "lat": record["lat"]}
+                    upload(desk, record["incident_id"], jpeg((320, 240)), stage="verify",
+                           by=person)
                 record = desk.transition(record["incident_id"], action=action, by=person,
                                          **extra)
             return record
@@ -384,10 +388,21 @@ def test_grid_worker_sees_their_grid_and_verifies_resolved_matters(page, server,
     page.context.set_geolocation({"longitude": lon, "latitude": lat})
     _open_incident(page, cast.resolved)
     page.locator("#panel button[data-action=verify]").click()
+    # without a photo of the site the service refuses, and the panel says why
+    expect(page.locator("#panel .actions .error")).to_contain_text("核查须先上传现场照片")
+    assert page.locator("#a-photo-stage").input_value() == "verify"
+    page.locator("#a-photo").set_input_files(files=[{
+        "name": "site.jpg", "mimeType": "image/jpeg", "buffer": jpeg((640, 480))}])
+    page.locator("#a-upload").click()
+    expect(page.locator("#panel .photos img[data-stage=verify]")).to_have_count(1)
+    expect(page.locator("#panel .photos img[data-stage=verify]")).to_have_js_property(
+        "complete", True)
+    assert page.locator("#panel .photos img").evaluate("i => i.naturalWidth") > 0
+    page.locator("#panel button[data-action=verify]").click()
     expect(page.locator("#p-status")).to_have_attribute("data-status", "verified")
     expect(page.locator("#p-stage")).to_have_attribute("data-stage", "callback")
     expect(page.locator("#panel .timeline li").last).to_contain_text(cast.worker)
-    assert page.errors == [] and page.blocked == []
+    assert _script_errors(page) == [] and page.blocked == []  # the refusal's 422 is logged
     _shot(page, "grid-worker")
 
 

@@ -12,11 +12,13 @@ import datetime as dt
 import pytest
 
 from gridgis import load_categories
+from gridgis.attachments.service import upload
 from gridgis.dispatch import Dispatcher, DispatchSettings, WorkingCalendar
-from gridgis.errors import AccessDeniedError, CategoryError, TransitionError
+from gridgis.errors import AccessDeniedError, CategoryError, MissingInputError, TransitionError
 from gridgis.people.access import check_action, in_scope, permitted_actions
 from gridgis.people.staff import StaffMember
 from gridgis.store import IncidentQuery, SQLiteStore
+from tests.attachments.media import jpeg
 
 MONDAY = dt.datetime(2026, 11, 2, 9)
 
@@ -288,6 +290,17 @@ def test_verification_is_on_site_by_the_grids_own_worker(dispatcher, spot, small
                         grids=(small_layers.grids.iloc[1].code,))
     with pytest.raises(AccessDeniedError):
         dispatcher.transition(iid, action="verify", by=other, lon=spot["lon"], lat=spot["lat"])
+    with pytest.raises(MissingInputError, match="photo") as refused:
+        dispatcher.transition(iid, action="verify", by=people["worker"], lon=spot["lon"],
+                              lat=spot["lat"])
+    assert refused.value.field == "photo"
+    upload(dispatcher, iid, jpeg(lonlat=(spot["lon"], spot["lat"])), stage="before",
+           by=people["worker"])
+    with pytest.raises(MissingInputError, match="photo"):  # a photo of the verification
+        dispatcher.transition(iid, action="verify", by=people["worker"], lon=spot["lon"],
+                              lat=spot["lat"])
+    upload(dispatcher, iid, jpeg(lonlat=(spot["lon"], spot["lat"])), stage="verify",
+           by=people["worker"])
     out = dispatcher.transition(iid, action="verify", by=people["worker"], lon=spot["lon"],
                                 lat=spot["lat"])
     assert out["status"] == "verified" and out["stage"] == "callback"

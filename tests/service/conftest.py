@@ -81,6 +81,18 @@ class Desk:
                 "unit": unit, "command_centre": self.county.staff_id}.get(role, role)
 
 
+def upload_site_photo(client: TestClient, incident_id: str, headers: dict[str, str], *,
+                      stage: str = "verify") -> dict:
+    """Upload a photo of the site (a real JPEG) to an incident as the person of ``headers``."""
+    from tests.attachments.media import jpeg
+
+    r = client.post(f"/incidents/{incident_id}/attachments", headers=headers,
+                    files={"file": ("site.jpg", jpeg((320, 240)), "image/jpeg")},
+                    data={"stage": stage})
+    assert r.status_code in (200, 201), r.text
+    return r.json()
+
+
 @pytest.fixture
 def store(tmp_path):
     s = SQLiteStore(tmp_path / "incidents.sqlite")
