@@ -16,7 +16,7 @@ from api.auth import TokenIssuer
 from api.errors import install_error_docs, install_error_handlers
 from api.middleware import BodyLimit
 from api.ratelimit import RateLimits
-from api.routes import auth, docs, features, health, incidents, open311
+from api.routes import auth, docs, features, health, incidents, open311, statistics
 from api.security import install_security
 from api.settings import Settings
 from gridgis.dispatch import Dispatcher, DispatchSettings, WorkingCalendar, china_now
@@ -97,6 +97,7 @@ def create_app(settings: Settings | None = None, *, layers: Layers | None = None
     app.include_router(incidents.create_router(settings))
     app.include_router(features.create_router(settings))
     app.include_router(open311.create_router(settings, app.state.limits))
+    app.include_router(statistics.create_router(settings))
     app.include_router(health.create_router())
     app.include_router(docs.create_router(title=settings.title))
 

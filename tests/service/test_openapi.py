@@ -6,7 +6,7 @@ PROBLEM_REF = "#/components/schemas/Problem"
 SIGNED_IN = {
     ("get", "/auth/me"), ("get", "/locate"), ("post", "/incidents"), ("get", "/incidents"),
     ("get", "/incidents/{incident_id}"), ("post", "/incidents/{incident_id}/transitions"),
-    ("post", "/supervision"), ("get", "/supervision/notices"),
+    ("post", "/supervision"), ("get", "/supervision/notices"), ("get", "/statistics"),
 }
 """Operations for signed-in staff only."""
 SIGN_IN_OPTIONAL = {
@@ -26,6 +26,7 @@ ERRORS = {
     ("post", "/incidents/{incident_id}/transitions"): {400, 401, 403, 404, 409, 413, 422, 503},
     ("post", "/supervision"): {401, 403, 503},
     ("get", "/supervision/notices"): {401, 422, 503},
+    ("get", "/statistics"): {401, 422, 503},
     ("get", "/collections"): {401, 503},
     ("get", "/collections/{collection_id}"): {401, 404, 503},
     ("get", "/collections/{collection_id}/items"): {401, 404, 422, 503},
@@ -91,9 +92,9 @@ def test_sign_in_is_documented_where_it_is_needed(document):
 
 
 def test_refusals_are_documented_on_every_guarded_operation(document):
-    # one's own notices are never refused: a person without any reads an empty list
+    # one's own notices and statistics are never refused: they are of one's own jurisdiction
     for key in SIGNED_IN - {("get", "/auth/me"), ("get", "/locate"),
-                            ("get", "/supervision/notices")}:
+                            ("get", "/supervision/notices"), ("get", "/statistics")}:
         method, path = key
         assert "403" in document["paths"][path][method]["responses"], key
 
