@@ -132,9 +132,12 @@ def loop_flags(frame: pd.DataFrame, *, now: pd.Timestamp,
     t["found"] = _int(valid & (src == "grid_worker"))
 
     dispatched = _by(f, "dispatched_at", now)
-    if "escalated_at" in f.columns:  # escalation released the unit: deployed again after it
+    if "escalated_at" in f.columns:
+        # escalation released the unit: the matter waits (accepted) for a dispatch at the new
+        # level; one whose state went on was deployed again (an archive may keep one time)
         esc = f["escalated_at"]
-        dispatched &= ~(esc.notna() & (esc <= now) & (f["dispatched_at"] < esc))
+        waiting = f["status"].astype(str).isin(["reported", "accepted"])
+        dispatched &= ~(esc.notna() & (esc <= now) & (f["dispatched_at"] < esc) & waiting)
     resolved = _by(f, "resolved_at", now)
     closed = _by(f, "closed_at", now) & (f["status"].astype(str) == "closed") & valid
     open_now = valid & ~closed

@@ -15,7 +15,8 @@ reports out):
   ``found_rate`` = found / valid (主动发现率);
 - ``deploy_on_time_rate`` (按时派遣率) = matters dispatched by
   ``respond_by`` / matters dispatched or past ``respond_by`` (a matter
-  escalated after its dispatch counts from its dispatch at the new level);
+  escalated after its dispatch and still waiting, accepted, at the new
+  level counts as not deployed);
 - ``progress_on_time_rate`` (按时反馈率, 1-3-0's "3") = dispatched matters
   whose first progress report *or* resolution came by ``progress_by`` /
   dispatched matters that reported or are past ``progress_by``;

@@ -217,14 +217,17 @@ def test_an_archive_without_the_new_columns_gives_nan_not_an_error(frame):
 
 def test_escalation_after_dispatch_waits_for_a_new_dispatch(frame):
     frame["escalated_at"] = NAT
-    frame.loc["A", "escalated_at"] = h(5)  # escalated after its dispatch at h(2)
-    frame.loc["A", "respond_by"] = h(29)
+    frame.loc["B", "escalated_at"] = h(40)  # escalated after its dispatch at h(30)
+    frame.loc["B", "respond_by"] = h(64)  # the new level's deploy limit
+    # B went on after the escalation (in progress): deployed again, on time by its dispatch
+    assert seed_figures(frame, now=NOW)["deploy_on_time_rate"] == pytest.approx(5 / 5)
+    frame.loc["B", "status"] = "accepted"  # waiting for the new level's dispatch
     f = seed_figures(frame, now=NOW)
-    # A now counts as not deployed at the new level and overdue on that stage
-    assert f["deploy_on_time_rate"] == pytest.approx(3 / 5)
-    assert f["overdue"] == 2  # A is closed: closed matters are never overdue
-    frame.loc["A", "status"], frame.loc["A", "closed_at"] = "in_progress", NAT
-    assert seed_figures(frame, now=NOW)["overdue"] == 3
+    assert f["deploy_on_time_rate"] == pytest.approx(4 / 5)  # due, not deployed
+    assert f["overdue"] == 2  # B was overdue already (resolve); G
+    frame.loc["B", "resolve_by"] = NOW + pd.Timedelta(days=3)
+    assert seed_figures(frame, now=NOW)["overdue"] == 2  # now overdue on its deploy stage
+    assert seed_figures(frame, now=h(50))["overdue"] == 1  # G only: B is within its new limit
 
 
 def test_weights_decide_the_ranks():
