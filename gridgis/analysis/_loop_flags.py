@@ -203,6 +203,14 @@ def loop_flags(frame: pd.DataFrame, *, now: pd.Timestamp,
     return Flags(t, missing)
 
 
+def _moment(value: object) -> pd.Timestamp:
+    """A call's time as naive China time (NaT when missing or not a time)."""
+    at = pd.to_datetime(value, errors="coerce")
+    if pd.notna(at) and at.tzinfo is not None:
+        at = at.tz_convert("Asia/Shanghai").tz_localize(None)
+    return at
+
+
 def whistle_calls(frame: pd.DataFrame, *, now: pd.Timestamp) -> pd.DataFrame:
     """One row per whistle call made by ``now``: unit, area codes and report-in flags.
 
@@ -222,9 +230,8 @@ def whistle_calls(frame: pd.DataFrame, *, now: pd.Timestamp) -> pd.DataFrame:
                                     for c in ("grid_code", "community_code", "township_code")],
                                   strict=True):
         for call in calls:
-            called = pd.to_datetime(call.get("called_at"), errors="coerce")
-            due = pd.to_datetime(call.get("due_at"), errors="coerce")
-            came = pd.to_datetime(call.get("reported_in_at"), errors="coerce")
+            called, due, came = (_moment(call.get(k)) for k in ("called_at", "due_at",
+                                                                "reported_in_at"))
             if pd.isna(called) or called > now or not call.get("unit_id"):
                 continue
             came = came if pd.notna(came) and came <= now else pd.NaT

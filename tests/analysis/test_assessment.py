@@ -85,6 +85,9 @@ ROWS = [
 ]
 
 
+ROWS_CALLS = [row[COLUMNS.index("whistle_calls")] for row in ROWS]
+
+
 @pytest.fixture
 def frame() -> pd.DataFrame:
     f = pd.DataFrame(ROWS, columns=COLUMNS).set_index("incident_id", drop=False)
@@ -167,6 +170,13 @@ def test_report_in_rates_read_json_text(frame):
     rates = report_in_rates(frame, now=NOW)
     assert rates.loc["U3", "on_time"] == 1 and rates.loc["U4", "due"] == 1
     assert rates.loc["U4", "reported_in"] == 0
+    # times with an offset are read in China time; a call without a time is left out
+    frame.loc["F", "whistle_calls"] = json.dumps([
+        call("U3", 10, 34) | {"reported_in_at": "2026-11-01T10:00:00+00:00"},
+        call("U4", 10, 34) | {"called_at": None}])
+    aware = report_in_rates(frame, now=NOW)
+    assert list(aware.index) == ["U3"] and aware.loc["U3", "report_in_hours"] == 0.0
+    frame["whistle_calls"] = [json.dumps(c) for c in ROWS_CALLS]
     # before the report-in limit, U4's call is not yet due
     early = report_in_rates(frame, now=h(30))
     assert early.loc["U4", "due"] == 0 and np.isnan(early.loc["U4", "report_in_rate"])
