@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
@@ -21,6 +22,7 @@ from gridgis.bulletin.period import Period
 
 __all__ = ["LEVEL_NAMES", "Bulletin", "Names", "build_bulletin", "top_and_bottom"]
 
+CST = ZoneInfo("Asia/Shanghai")
 LEVEL_NAMES: dict[str, str] = {"township": "乡镇(街道)", "community": "社区(村)",
                                "grid": "网格", "unit": "承办单位", "grid_worker": "网格员"}
 """The Chinese name of each level of the rankings."""
@@ -71,8 +73,8 @@ class Bulletin:
     report_in: pd.DataFrame
     weights: pd.DataFrame
     matters: int
-    generated_at: dt.datetime = field(default_factory=lambda: dt.datetime.now().replace(
-        microsecond=0))
+    generated_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(CST).replace(
+        tzinfo=None, microsecond=0))  # China time, as every time the bulletin shows
 
 
 def _named(table: pd.DataFrame, names: Mapping[str, str], *, parent: int | None = None,
