@@ -17,7 +17,17 @@ from api.auth import TokenIssuer
 from api.errors import install_error_docs, install_error_handlers
 from api.middleware import BodyLimit, LargerBody
 from api.ratelimit import RateLimits
-from api.routes import attachments, auth, docs, features, health, incidents, open311, sensors
+from api.routes import (
+    attachments,
+    auth,
+    docs,
+    features,
+    health,
+    incidents,
+    open311,
+    sensors,
+    statistics,
+)
 from api.security import install_security
 from api.settings import Settings
 from gridgis.dispatch import Dispatcher, DispatchSettings, WorkingCalendar, china_now
@@ -109,6 +119,7 @@ def create_app(settings: Settings | None = None, *, layers: Layers | None = None
     app.include_router(features.create_router(settings))
     app.include_router(open311.create_router(settings, app.state.limits))
     app.include_router(sensors.create_router(settings))
+    app.include_router(statistics.create_router(settings))
     app.include_router(health.create_router())
     app.include_router(docs.create_router(title=settings.title))
 

@@ -13,13 +13,19 @@ straight back onto the layers:
 - :mod:`~gridgis.analysis.patrol`: incidents and patrol effort in the
   high / medium / low patrol zones, and zones whose level should change;
 - :mod:`~gridgis.analysis.workload`: grid-worker workload and on-site
-  verification on time.
+  verification on time;
+- :mod:`~gridgis.analysis.assessment`: assessment (考核) of grid workers,
+  grids, communities, townships and units, weighted scores and ranks;
+- :mod:`~gridgis.analysis.seed_figures`: the seeds' headline figures
+  (closure, four-platform handling, solved at township or below, satisfaction).
 """
 
+from gridgis.analysis.assessment import Assessment, assess, load_weights
 from gridgis.analysis.early_warning import early_warning, rate_increase_pvalue
 from gridgis.analysis.hotspots import HOTSPOT_LABELS, HotspotModel, hotspots
 from gridgis.analysis.patrol import patrol_coverage, patrol_level_review, patrol_summary
 from gridgis.analysis.rates import METRIC_COLUMNS, area_rates, counts_over_time, incident_metrics
+from gridgis.analysis.seed_figures import platform_rates, seed_figures
 from gridgis.analysis.workload import grid_workload
 from gridgis.visits import DEFAULT_VISITS_PER_WEEK
 
@@ -27,15 +33,20 @@ __all__ = [
     "DEFAULT_VISITS_PER_WEEK",
     "HOTSPOT_LABELS",
     "METRIC_COLUMNS",
+    "Assessment",
     "HotspotModel",
     "area_rates",
+    "assess",
     "counts_over_time",
     "early_warning",
     "grid_workload",
     "hotspots",
     "incident_metrics",
+    "load_weights",
     "patrol_coverage",
     "patrol_level_review",
     "patrol_summary",
+    "platform_rates",
     "rate_increase_pvalue",
+    "seed_figures",
 ]

@@ -6,7 +6,7 @@ PROBLEM_REF = "#/components/schemas/Problem"
 SIGNED_IN = {
     ("get", "/auth/me"), ("get", "/locate"), ("post", "/incidents"), ("get", "/incidents"),
     ("get", "/incidents/{incident_id}"), ("post", "/incidents/{incident_id}/transitions"),
-    ("post", "/supervision"), ("get", "/supervision/notices"),
+    ("post", "/supervision"), ("get", "/supervision/notices"), ("get", "/statistics"),
     ("post", "/incidents/{incident_id}/attachments"),
     ("get", "/incidents/{incident_id}/attachments"),
     ("get", "/attachments/{attachment_id}"), ("get", "/attachments/{attachment_id}/thumbnail"),
@@ -39,6 +39,7 @@ ERRORS = {
     ("get", "/incidents/{incident_id}/attachments"): {401, 403, 404, 503},
     ("get", "/attachments/{attachment_id}"): {401, 404, 503},
     ("get", "/attachments/{attachment_id}/thumbnail"): {401, 404, 503},
+    ("get", "/statistics"): {401, 422, 503},
     ("get", "/collections"): {401, 503},
     ("get", "/collections/{collection_id}"): {401, 404, 503},
     ("get", "/collections/{collection_id}/items"): {401, 404, 422, 503},
@@ -111,9 +112,10 @@ def test_sign_in_is_documented_where_it_is_needed(document):
 
 
 def test_refusals_are_documented_on_every_guarded_operation(document):
-    # one's own notices and devices are never refused: a person without any reads none
+    # one's own notices, devices and statistics are never refused: a person reads their own
     for key in SIGNED_IN - {("get", "/auth/me"), ("get", "/locate"),
-                            ("get", "/supervision/notices"), ("get", "/sensors")} - NOT_DISCLOSED:
+                            ("get", "/supervision/notices"), ("get", "/sensors"),
+                            ("get", "/statistics")} - NOT_DISCLOSED:
         method, path = key
         assert "403" in document["paths"][path][method]["responses"], key
     for method, path in NOT_DISCLOSED:
