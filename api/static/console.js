@@ -35,6 +35,8 @@ const ROLE_ZH = {
 // who may report and who may run the supervision sweep (gridgis.people.access REPORTERS, SUPERVISION)
 const REPORTERS = new Set(["grid_worker", "community", "township", "command_centre"]);
 const SUPERVISORS = new Set(["command_centre", "admin"]);
+// the levels that read the statistics of their jurisdiction on the board
+const STATISTICS = new Set(["community", "township", "command_centre", "analyst", "admin"]);
 // the browser session keeps the token (never localStorage: closing the browser signs out)
 const TOKEN_KEY = "gridgis.token";
 const PLACE_KEY = "gridgis.place";
@@ -270,6 +272,7 @@ async function enter(me) {
   $("#who").hidden = false;
   document.body.dataset.role = me.role;
   $("#supervise").hidden = !SUPERVISORS.has(me.role);
+  $("#statistics").hidden = !STATISTICS.has(me.role);
   // only the townships of the person's jurisdiction are offered
   const place = state.place || {};
   state.place = null;
@@ -403,6 +406,47 @@ async function supervise() {
   } finally {
     button.disabled = false;
   }
+}
+
+// the headline figures of GET /statistics the board shows (gridgis.analysis.seed_figures)
+const FIGURE_ZH = [["closure_rate", "办结率"], ["township_or_below_rate", "乡镇及以下解决率"],
+  ["satisfied_rate", "群众满意率"], ["satisfaction", "平均满意度"],
+  ["deploy_on_time_rate", "按时派遣率（1日）"], ["progress_on_time_rate", "按时反馈进展率（3日）"],
+  ["resolve_on_time_rate", "按时办结率"], ["report_in_rate", "吹哨按时报到率"],
+  ["overdue", "超期未结"], ["supervisions", "督办次数"]];
+
+function figure(value, key) {
+  if (value === null || value === undefined) return "—";
+  if (key.endsWith("_rate")) return `${(value * 100).toFixed(1)}%`;
+  return Number.isInteger(value) ? String(value) : value.toFixed(2);
+}
+
+async function showStatistics() {
+  const stats = await api("/statistics");
+  const f = stats.figures;
+  const rows = FIGURE_ZH.map(([k, zh]) =>
+    `<tr data-figure="${k}"><td>${zh}</td><td>${figure(f[k], k)}</td></tr>`).join("");
+  const called = stats.units.filter((u) => u.calls).sort((a, b) =>
+    (a.report_in_rate ?? 2) - (b.report_in_rate ?? 2));
+  const units = called.map((u) => `<tr data-unit="${esc(u.unit_id)}"><td>${esc(u.name)}</td>
+    <td>${u.calls}</td><td>${figure(u.report_in_rate, "report_in_rate")}</td>
+    <td>${u.report_in_hours == null ? "—" : u.report_in_hours.toFixed(1) + " 小时"}</td></tr>`).join("");
+  const areas = stats.townships.length > 1 ? stats.townships : stats.communities;
+  const ranked = [...areas].sort((a, b) => (a.rank ?? 1e9) - (b.rank ?? 1e9)).map((a) =>
+    `<tr><td>${a.rank ?? "—"}</td><td>${esc(a.name)}</td><td>${figure(a.score, "score")}</td>
+    <td>${figure(a.closure_rate, "closure_rate")}</td></tr>`).join("");
+  state.selected = null;
+  const body = $("#panel-body");
+  body.dataset.id = "";
+  body.dataset.view = "statistics";
+  body.innerHTML = `<h3>统计考核 <small>${esc(stats.label)}</small></h3>
+    <table id="s-figures">${rows}</table>
+    <h4>部门吹哨报到 / Report-in by department</h4>
+    <table id="s-units"><tr><th>部门</th><th>吹哨</th><th>按时报到率</th><th>平均报到用时</th></tr>${
+      units || `<tr><td colspan="4">本期无吹哨</td></tr>`}</table>
+    <h4>考核排名 / Ranking</h4>
+    <table id="s-areas"><tr><th>名次</th><th>区域</th><th>得分</th><th>办结率</th></tr>${ranked}</table>`;
+  $("#panel").hidden = false;
 }
 
 function locateTable(loc) {
@@ -660,6 +704,7 @@ async function openIncident(id) {
   const panel = $("#panel");
   const body = $("#panel-body");
   body.dataset.id = inc.incident_id;
+  body.dataset.view = "incident";
   body.innerHTML = `<h3><span class="dot ${inc.light}"></span> ${esc(cat ? cat.name_zh : inc.category)}
     <small>${esc(inc.incident_id)}</small></h3>
     <table>
@@ -706,6 +751,7 @@ $("#signin-form").addEventListener("submit", (e) => signIn(e).catch((err) => {
 }));
 $("#sign-out").addEventListener("click", signOut);
 $("#supervise").addEventListener("click", guarded(supervise));
+$("#statistics").addEventListener("click", guarded(showStatistics));
 $("#panel-close").addEventListener("click", closePanel);
 for (const id of ["#f-township", "#f-category", "#f-status"]) {
   $(id).addEventListener("change", guarded(refresh));

@@ -616,3 +616,22 @@ def test_a_dissatisfied_call_back_reopens_the_matter(page, server, cast):
     expect(page.locator("#p-status")).to_have_attribute("data-status", "reopened")
     expect(page.locator("#p-callback")).to_contain_text("满意度 2")
     assert _script_errors(page) == [] and page.blocked == []
+
+
+def test_the_township_reads_its_statistics_on_the_board(page, server, cast, district):
+    layers, _ = district
+    _open(page, server)
+    _sign_in(page, cast.township_head)
+    expect(page.locator("#statistics")).to_be_visible()
+    page.locator("#statistics").click()
+    expect(page.locator("#panel-body")).to_have_attribute("data-view", "statistics")
+    figures = page.locator("#s-figures tr")
+    expect(figures).to_have_count(10)
+    closure = page.locator("#s-figures tr[data-figure=closure_rate] td").last.inner_text()
+    assert closure == "—" or closure.endswith("%")
+    # the ranking lists the township's own communities, and no other township's
+    ranked = set(page.locator("#s-areas tr td:nth-child(2)").all_inner_texts())
+    mine = layers.communities[layers.communities["township_code"] == cast.township]
+    assert ranked and ranked <= set(mine["name"])
+    assert _script_errors(page) == [] and page.blocked == []
+    _shot(page, "statistics")
