@@ -7,9 +7,22 @@ import pandas as pd
 import pytest
 
 from gridgis import load_categories
+from gridgis.dispatch import seed
 from gridgis.sample import SAMPLE_END
-from gridgis.sample._loop_history import COUNTY_REASONS, TOWNSHIP_REASONS
-from gridgis.sample._supervision import CLOSE, REPORT_IN, STAGE, WHISTLE, supervise
+from gridgis.sample._loop_history import (
+    COUNTY_REASONS,
+    SHELVE_AFTER,
+    START_AFTER,
+    TOWNSHIP_REASONS,
+)
+from gridgis.sample._supervision import (
+    CLOSE,
+    REPORT_IN,
+    STAGE,
+    SWEEP_MINUTES,
+    WHISTLE,
+    supervise,
+)
 
 END = pd.Timestamp(SAMPLE_END)
 QUARTER = pd.Timedelta(minutes=15)
@@ -234,3 +247,10 @@ def test_the_sweep_notices_each_overdue_stage_once():
     assert supervise([*events, (45, 3, REPORT_IN, 1)], [30, 30], 2000) == (1, set())
     assert supervise([*events, (50, 3, REPORT_IN, 1)], [30, 30], 2000) == (2, {1})
     assert supervise([*events, (50, 3, CLOSE, None)], [30, 30], 2000) == (1, {1})
+
+
+def test_the_archive_and_the_seed_read_the_unwritten_moments_alike():
+    # the moments the archive has no column for: the seed takes the steps at the same ones
+    assert pd.Timedelta(START_AFTER) == seed.START_AFTER
+    assert pd.Timedelta(SHELVE_AFTER) == seed.SHELVE_AFTER
+    assert pd.Timedelta(minutes=SWEEP_MINUTES) == seed.SWEEP

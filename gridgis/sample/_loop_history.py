@@ -33,6 +33,8 @@ import pandas as pd
 
 __all__ = [
     "COUNTY_REASONS",
+    "MINUTE",
+    "NAT",
     "SHELVE_AFTER",
     "START_AFTER",
     "TOWNSHIP_REASONS",
@@ -40,6 +42,7 @@ __all__ = [
     "Handling",
     "deploy",
     "handle",
+    "rounds_json",
 ]
 
 MINUTE = np.timedelta64(1, "m")
