@@ -3,7 +3,7 @@
 Each layer of a district (townships, communities, grids, patrol zones,
 buildings, responsible units, incidents, and the retired grid versions of
 earlier plans) has a fixed set of columns with a
-kind (``str``, ``int``, ``float``, ``datetime``, ``bool``), a geometry type and a CRS
+kind (``str``, ``int``, ``float``, ``datetime``), a geometry type and a CRS
 family (geographic lon/lat: EPSG:4326 or CGCS2000 EPSG:4490). The schemas are
 data: :mod:`gridgis.layers` checks files against them, and the layer
 documentation in ``layers/README.md`` is generated from them.

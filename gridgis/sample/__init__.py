@@ -7,18 +7,20 @@ villages (村) around them, about 14 townships, 150 communities, 750 grids of
 300–500 households in urban areas (larger and sparser in villages), 50,000
 buildings, patrol zones of three levels, 125 responsible units and one year of
 about 30,000 incidents with seasons (wage arrears before the Spring Festival,
-fumes and drains in summer, a typhoon in August), hotspots and the closed loop
-as practised: 1-3-0 progress reports, escalations with their reasons, whistle
-calls and report-ins (吹哨报到), supervision of overdue stages (督办), call
-backs that close or reopen, photos; on-time, overdue, rejected and shelved
-cases, with the seeds' figures (about 96 % of the matters past their limit
-closed, 95 %+ solved at township level or below, satisfaction mostly 4–5). A
+fumes and drains in summer, a typhoon in August), hotspots and a closed loop
+with on-time, overdue, escalated, reopened, rejected and shelved cases. A
 surge of medical disputes is planted in one township over the last six
 weeks, for early-warning analysis. :func:`sample_roster` gives the district's
 staff: grid workers of every grid, dispatchers of each level, units' staff.
 
 Everything is generated in metres on the CGCS2000 Gauss-Krüger plane and
 converted once to lon/lat, so neighbouring grids share identical vertices.
+
+The incidents' loop is the one practised: 1-3-0 progress reports, escalations
+with their reasons, whistle calls and report-ins (吹哨报到), supervision of
+overdue stages (督办), call backs that close or reopen, photos — with the
+seeds' figures (about 96 % of the matters past their limit closed, 95 %+
+solved at township level or below, satisfaction mostly 4–5).
 """
 
 from __future__ import annotations

@@ -90,7 +90,7 @@ def replay(sample_layers, tmp_path_factory):
             seen = client.get(f"/incidents/{ids[inc.incident_id]}").json()
             if action == "dispatch":
                 body["unit_id"] = inc.unit_id
-            if action == "close" and pd.notna(inc.satisfaction):  # none when unreachable
+            if action == "close":
                 body["satisfaction"] = inc.satisfaction
             if action == "verify":  # on site: at the incident's point
                 body |= {"lon": inc.geometry.x, "lat": inc.geometry.y}
