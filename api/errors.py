@@ -23,10 +23,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gridgis.errors import (
     AccessDeniedError,
+    AttachmentError,
+    AttachmentNotFoundError,
+    AttachmentTooLargeError,
     CategoryError,
     CodeError,
     ConflictError,
     CoordinateError,
+    DeviceNotFoundError,
     GridGisError,
     IncidentNotFoundError,
     InputError,
@@ -38,6 +42,7 @@ from gridgis.errors import (
     StaffError,
     StoreBusyError,
     TransitionError,
+    UnsupportedMediaError,
 )
 
 __all__ = [
@@ -65,6 +70,11 @@ ERROR_STATUS: list[tuple[type[Exception], int, str | None]] = [
     (AccessDeniedError, 403, None),
     (StaffError, 422, None),
     (IncidentNotFoundError, 404, "incident_id"),
+    (DeviceNotFoundError, 404, "device_id"),
+    (AttachmentNotFoundError, 404, "attachment_id"),
+    (AttachmentTooLargeError, 413, "file"),
+    (UnsupportedMediaError, 415, "file"),
+    (AttachmentError, 422, None),  # the error names its field
     (MissingLayerError, 404, "collection"),
     (StoreBusyError, 503, None),
     (ConflictError, 409, "version"),
@@ -122,7 +132,10 @@ ERROR_DOCS: dict[int, str] = {
     404: "找不到 / no such id",
     409: "冲突：状态不允许或他人已先操作 / conflict: the incident's state does not allow the "
          "action, or someone acted first (version)",
-    413: "请求体过大 / the request body exceeds GRIDGIS_MAX_BODY_BYTES",
+    413: "请求体过大 / the request body exceeds GRIDGIS_MAX_BODY_BYTES (an upload: "
+         "GRIDGIS_ATTACHMENT_MAX_BYTES)",
+    415: "文件类型不支持，detail 指明实际类型 / the file's bytes are not JPEG, PNG, HEIC/HEIF "
+         "or MP4 (detail names what they are)",
     422: "参数值无效，field 指明哪个 / a value is not valid; field names it",
     429: "请求过于频繁 / too many requests from this client; wait Retry-After seconds",
     503: "事件库忙，请稍后重试 / the incident store is busy; try again after Retry-After seconds",

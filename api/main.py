@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Any
 
@@ -14,14 +15,15 @@ from xstatic.pkg import leaflet
 import gridgis
 from api.auth import TokenIssuer
 from api.errors import install_error_docs, install_error_handlers
-from api.middleware import BodyLimit
+from api.middleware import BodyLimit, LargerBody
 from api.ratelimit import RateLimits
-from api.routes import auth, docs, features, health, incidents, open311
+from api.routes import attachments, auth, docs, features, health, incidents, open311, sensors
 from api.security import install_security
 from api.settings import Settings
 from gridgis.dispatch import Dispatcher, DispatchSettings, WorkingCalendar, china_now
 from gridgis.index.cache import cached_index
 from gridgis.layers import Layers, read_layers
+from gridgis.sensors import SensorService, SensorSettings
 from gridgis.store import IncidentStore, SQLiteStore, store_path_for
 
 __all__ = ["create_app"]
@@ -72,9 +74,12 @@ def create_app(settings: Settings | None = None, *, layers: Layers | None = None
         else:
             store = SQLiteStore(":memory:")
     store.check(writable=True)  # a store the service cannot write ends start-up (StoreError)
+    if settings.attachments_folder is not None:
+        store.attachments = store.attachments.moved_to(settings.attachments_folder)
     dispatch_settings = DispatchSettings(
         yellow_share=settings.yellow_share, duplicate_radius_m=settings.duplicate_radius_m,
         nearest_k=settings.nearest_k, oldest_report_days=settings.oldest_report_days,
+        verify_photo=settings.verify_photo,
         calendar=WorkingCalendar() if settings.calendar == "working" else None)
     dispatcher = Dispatcher(layers, store, index=index, settings=dispatch_settings,
                             clock=clock or _clock(settings.clock))
@@ -83,6 +88,8 @@ def create_app(settings: Settings | None = None, *, layers: Layers | None = None
                   description="Grid-based community governance: locate, dispatch, supervise.",
                   docs_url=None, redoc_url=None)  # /docs served offline below; no ReDoc
     app.state.dispatcher = dispatcher
+    app.state.sensors = SensorService(dispatcher, settings=SensorSettings(
+        fold_window=dt.timedelta(minutes=settings.sensor_fold_minutes)))
     app.state.settings = settings
     app.state.tokens = TokenIssuer(
         settings.secret_key.get_secret_value() if settings.secret_key else None,
@@ -90,13 +97,18 @@ def create_app(settings: Settings | None = None, *, layers: Layers | None = None
     app.state.limits = RateLimits()
     install_error_handlers(app)
     install_error_docs(app)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    uploads = [LargerBody("POST", re.compile(path), "multipart/form-data",
+                          attachments.upload_limit(settings))
+               for path in (r"/incidents/[^/]+/attachments", r"/open311/v2/requests\.json")]
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, larger=uploads)
     install_security(app, allowed_hosts=settings.allowed_hosts,
                      cors_origins=settings.cors_origins)
     app.include_router(auth.create_router(settings, app.state.limits))
     app.include_router(incidents.create_router(settings))
+    app.include_router(attachments.create_router(settings))
     app.include_router(features.create_router(settings))
     app.include_router(open311.create_router(settings, app.state.limits))
+    app.include_router(sensors.create_router(settings))
     app.include_router(health.create_router())
     app.include_router(docs.create_router(title=settings.title))
 

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer
 
+from api.channels import ReportSource
 from gridgis.incidents.names import Level, Light, Outcome, Source, Stage, State
 from gridgis.people.roles import Grade
 
@@ -57,16 +58,6 @@ CstOut = Annotated[dt.datetime, PlainSerializer(
     lambda d: d.replace(tzinfo=CST).isoformat(), return_type=str)]
 CstIn = Annotated[dt.datetime, AfterValidator(to_cst_naive)]
 CrsName = Literal["wgs84", "cgcs2000", "gcj02", "bd09"]
-
-
-def _not_open311(value: Source) -> Source:
-    if value is Source.OPEN311:
-        raise ValueError("open311 来源仅供 Open311 接口使用 / the source open311 is for the "
-                         "Open311 routes (/open311/v2)")
-    return value
-
-
-ReportSource = Annotated[Source, AfterValidator(_not_open311)]
 
 
 class Link(BaseModel):

@@ -17,7 +17,7 @@ from starlette.middleware.cors import CORSMiddleware
 __all__ = ["CONTENT_SECURITY_POLICY", "SecurityHeaders", "TrustedHosts", "install_security"]
 
 CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
     "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
     "form-action 'self'; frame-ancestors 'none'")
 """Everything from the service itself; no inline script or style, no frames around it."""

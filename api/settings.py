@@ -11,10 +11,14 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from gridgis.errors import InputError
+from gridgis.incidents.channels import source_of
+from gridgis.incidents.names import Source
+
 __all__ = ["DEFAULT_ALLOWED_HOSTS", "Channel", "Settings"]
 
-Channel = Literal["app", "wechat", "hotline", "sensor"]
-"""Public intake channels, each with its own Open311 ``api_key``."""
+Channel = Literal["app", "wechat", "hotline", "web", "sensor"]
+"""Public intake channels, each with its own ``api_key`` (Open311 intake; the sensor gateway)."""
 
 DEFAULT_ALLOWED_HOSTS = ("localhost", "127.0.0.1", "::1", "testserver")
 """Hosts the service answers for unless ``GRIDGIS_ALLOWED_HOSTS`` says otherwise."""
@@ -23,6 +27,13 @@ _ORIGIN = re.compile(r"^(\*|https?://[A-Za-z0-9_.-]{1,253}(:[0-9]{1,5})?|"
                      r"https?://\[[0-9A-Fa-f:.]{2,45}\](:[0-9]{1,5})?)$")
 MAX_LIST = 100
 """At most this many allowed hosts or CORS origins."""
+
+
+def _channel(name: str) -> Source:
+    try:
+        return source_of(name)
+    except InputError as exc:
+        raise ValueError(str(exc)) from None
 
 
 class Settings(BaseSettings):
@@ -43,10 +54,22 @@ class Settings(BaseSettings):
     so a restart signs everyone out); tokens last ``token_minutes`` (a shift).
     ``signin_per_minute`` and ``intake_per_minute`` limit each client's sign-in
     attempts and Open311 reports. ``open311_keys`` gives each public intake
-    channel (app, wechat, hotline, sensor) its ``api_key``, as JSON:
-    ``GRIDGIS_OPEN311_KEYS='{"hotline": "…"}'``; without keys, public intake is closed.
-    ``oldest_report_days`` is how far back a report may be dated (see
-    :class:`gridgis.dispatch.DispatchSettings`).
+    channel (app, wechat, hotline, web, sensor) its ``api_key``, as JSON:
+    ``GRIDGIS_OPEN311_KEYS='{"12345": "…", "微信": "…"}'`` (a channel under any of
+    its names); without keys, public intake is closed; the sensor gateway posts
+    with the sensor key. ``channels`` lists the channels the service takes
+    reports from (default all; ``GRIDGIS_CHANNELS=grid_worker,12345,微信``): a
+    report through another is refused with 403 naming it.
+    ``sensor_fold_minutes``: alarms of a device this soon after its last one
+    fold into its open incident (see :class:`gridgis.sensors.SensorSettings`).
+    ``oldest_report_days`` is how far back a report may be dated, and
+    ``verify_photo`` whether an on-site verification needs a photo of the site
+    (see :class:`gridgis.dispatch.DispatchSettings`).
+    ``attachment_max_bytes`` and ``attachment_video_max_bytes`` bound uploaded
+    photos and videos (only the upload routes admit bodies that large);
+    ``attachment_far_m`` is how far from the report a photo's EXIF place may lie
+    before it is flagged; ``attachments_folder`` keeps the files elsewhere than
+    beside the store (default ``<store>.attachments/``).
     """
 
     model_config = SettingsConfigDict(env_prefix="GRIDGIS_", extra="ignore")
@@ -59,6 +82,7 @@ class Settings(BaseSettings):
     duplicate_radius_m: float = Field(150.0, ge=0.0, le=5000.0)
     nearest_k: int = Field(3, ge=1, le=20)
     oldest_report_days: int = Field(366 * 5, ge=1, le=36_600)
+    verify_photo: bool = True
     max_body_bytes: int = Field(64_000, ge=1_024, le=10_000_000)
     items_limit_default: int = Field(10, ge=1, le=100_000)
     items_limit_max: int = Field(10_000, ge=1, le=100_000)
@@ -70,6 +94,13 @@ class Settings(BaseSettings):
     signin_per_minute: int = Field(10, ge=1, le=10_000)
     intake_per_minute: int = Field(60, ge=1, le=100_000)
     open311_keys: dict[Channel, SecretStr] = Field(default_factory=dict)
+    channels: Annotated[list[Source], NoDecode] = Field(
+        default_factory=lambda: list(Source), min_length=1, max_length=len(Source))
+    sensor_fold_minutes: int = Field(30, ge=1, le=24 * 60)
+    attachment_max_bytes: int = Field(20_000_000, ge=10_000, le=200_000_000)
+    attachment_video_max_bytes: int = Field(20_000_000, ge=10_000, le=200_000_000)
+    attachment_far_m: float = Field(200.0, ge=1.0, le=100_000.0)
+    attachments_folder: Path | None = None
     allowed_hosts: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: list(DEFAULT_ALLOWED_HOSTS), min_length=1, max_length=MAX_LIST)
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list,
@@ -84,6 +115,33 @@ class Settings(BaseSettings):
             if text.startswith("["):
                 return json.loads(text)
             return [v.strip() for v in text.split(",") if v.strip()]
+        return value
+
+    @field_validator("open311_keys", mode="before")
+    @classmethod
+    def _channel_keys(cls, value: Any) -> Any:
+        """Keys named by any name of their channel ("12345" is the hotline's)."""
+        if not isinstance(value, dict):
+            return value
+        out: dict[Any, Any] = {}
+        for name, key in value.items():
+            channel = _channel(name).value
+            if channel in out:
+                raise ValueError(f"渠道 {channel} 的 api_key 给了两次 / the api_key of {channel} "
+                                 "is given twice")
+            out[channel] = key
+        return out
+
+    @field_validator("channels", mode="before")
+    @classmethod
+    def _channel_list(cls, value: Any) -> Any:
+        """``a,b,c`` or a JSON list of channel names (any names), as sources."""
+        if isinstance(value, str):
+            text = value.strip()
+            value = json.loads(text) if text.startswith("[") else [
+                v.strip() for v in text.split(",") if v.strip()]
+        if isinstance(value, list):
+            return list(dict.fromkeys(_channel(v) if isinstance(v, str) else v for v in value))
         return value
 
     @field_validator("allowed_hosts")

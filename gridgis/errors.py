@@ -9,10 +9,14 @@ from __future__ import annotations
 
 __all__ = [
     "AccessDeniedError",
+    "AttachmentError",
+    "AttachmentNotFoundError",
+    "AttachmentTooLargeError",
     "CategoryError",
     "CodeError",
     "ConflictError",
     "CoordinateError",
+    "DeviceNotFoundError",
     "GridGisError",
     "IncidentNotFoundError",
     "InputError",
@@ -27,6 +31,7 @@ __all__ = [
     "StoreBusyError",
     "StoreError",
     "TransitionError",
+    "UnsupportedMediaError",
 ]
 
 
@@ -99,6 +104,13 @@ class ConflictError(GridGisError, RuntimeError):
 
 class IncidentNotFoundError(GridGisError, LookupError):
     """No incident has the given identifier."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class DeviceNotFoundError(GridGisError, LookupError):
+    """No IoT device of the district's sensor registry has the given identifier."""
 
     def __str__(self) -> str:
         return str(self.args[0])
@@ -188,3 +200,52 @@ class StoreBusyError(GridGisError, RuntimeError):
     def __init__(self, message: str, *, retry_after: int = 1) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class AttachmentError(GridGisError, ValueError):
+    """An uploaded file cannot be attached: damaged, or a value given with it is wrong.
+
+    Attributes
+    ----------
+    field : str
+        The part of the upload to blame (``file``, ``stage``, ``note``).
+    """
+
+    def __init__(self, message: str, *, field: str = "file") -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class UnsupportedMediaError(AttachmentError):
+    """The file's bytes are not one of the accepted types (JPEG, PNG, HEIC/HEIF, MP4).
+
+    Attributes
+    ----------
+    found : str
+        The type the bytes show (a media type or a short description).
+    """
+
+    def __init__(self, message: str, *, found: str) -> None:
+        super().__init__(message, field="file")
+        self.found = found
+
+
+class AttachmentTooLargeError(AttachmentError):
+    """The file exceeds the size limit of its kind.
+
+    Attributes
+    ----------
+    limit : int
+        The limit in bytes.
+    """
+
+    def __init__(self, message: str, *, limit: int) -> None:
+        super().__init__(message, field="file")
+        self.limit = limit
+
+
+class AttachmentNotFoundError(GridGisError, LookupError):
+    """No attachment has this id that the reader may see (others' are not disclosed)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])

@@ -38,6 +38,9 @@ class Layers:
     grid_history : geopandas.GeoDataFrame, optional
         Retired versions of grids from earlier plans (see
         :mod:`gridgis.planning.versions`).
+    sensors : geopandas.GeoDataFrame, optional
+        The IoT devices (smoke, water level, manhole cover, gas, fume; see
+        :mod:`gridgis.sensors`).
 
     Examples
     --------
@@ -55,6 +58,7 @@ class Layers:
     units: gpd.GeoDataFrame | None = None
     incidents: gpd.GeoDataFrame | None = None
     grid_history: gpd.GeoDataFrame | None = None
+    sensors: gpd.GeoDataFrame | None = None
 
     def names(self) -> list[str]:
         """Names of the layers present (not ``None``), in schema order."""

@@ -1,8 +1,8 @@
 """Declared schemas of the gridgis layers.
 
 Each layer of a district (townships, communities, grids, patrol zones,
-buildings, responsible units, incidents, and the retired grid versions of
-earlier plans) has a fixed set of columns with a
+buildings, responsible units, incidents, the retired grid versions of
+earlier plans and the IoT sensors) has a fixed set of columns with a
 kind (``str``, ``int``, ``float``, ``datetime``), a geometry type and a CRS
 family (geographic lon/lat: EPSG:4326 or CGCS2000 EPSG:4490). The schemas are
 data: :mod:`gridgis.layers` checks files against them, and the layer
@@ -21,6 +21,7 @@ __all__ = [
     "LAYER_NAMES",
     "PATROL_LEVELS",
     "SCHEMAS",
+    "SENSOR_KINDS",
     "Column",
     "LayerSchema",
     "schema_markdown",
@@ -28,6 +29,10 @@ __all__ = [
 
 PATROL_LEVELS: tuple[str, ...] = ("high", "medium", "low")
 """Patrol-frequency levels of a patrol zone, most frequent first."""
+
+SENSOR_KINDS: tuple[str, ...] = ("smoke", "water_level", "manhole_cover", "gas", "fume")
+"""Kinds of IoT sensors: smoke 烟感, water level 水位, manhole cover 井盖, gas 燃气, fume 油烟
+(their thresholds: ``gridgis/data/sensor_kinds.csv``)."""
 
 POLYGONAL = ("Polygon", "MultiPolygon")
 
@@ -247,7 +252,8 @@ SCHEMAS: dict[str, LayerSchema] = {
                 Column("reported_at", "datetime", "time of the report"),
                 Column("category", "str", "category code of the category table, e.g. D01"),
                 Column("description", "str", "what was reported"),
-                Column("source", "str", "grid_worker, hotline, app or sensor"),
+                Column("source", "str", "grid_worker, hotline, app, wechat, web, sensor or "
+                       "open311 (the channel)"),
                 Column("status", "str", "state in the closed loop"),
                 Column("priority", "str", "urgent, high or normal",
                        choices=("urgent", "high", "normal")),
@@ -308,6 +314,28 @@ SCHEMAS: dict[str, LayerSchema] = {
             notes=("Written by `gridgis adopt`: each redraw moves the grids it changes here, so "
                    "incidents can be located in the plan in force on the day they were "
                    "reported (`gridgis.planning.PlanHistory`)."),
+        ),
+        LayerSchema(
+            "sensors",
+            "IoT sensors (物联感知设备)",
+            ("Point",),
+            (
+                Column("device_id", "str", "device identifier",
+                       pattern=r"[A-Za-z0-9_.\-]{1,64}"),
+                Column("kind", "str", "smoke 烟感, water_level 水位, manhole_cover 井盖, gas 燃气, "
+                       "fume 油烟", choices=SENSOR_KINDS),
+                Column("name", "str", "name: what it watches, where"),
+                Column("installed_at", "datetime", "when the device was installed"),
+                Column("heartbeat_minutes", "int", "minutes between the device's heartbeats"),
+                Column("grid_code", "str", "grid the device lies in (empty: filled by location "
+                       "when the service loads the layer)", nullable=True, optional=True,
+                       pattern=_CODE15),
+            ),
+            key="device_id",
+            notes=("The device registry (设备台账). A reading over its kind's threshold "
+                   "(`gridgis/data/sensor_kinds.csv`) raises an incident of the kind's category; "
+                   "a device silent past twice its heartbeat interval raises a maintenance "
+                   "matter (`gridgis.sensors`)."),
         ),
     )
 }

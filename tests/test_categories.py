@@ -7,8 +7,9 @@ from gridgis.categories import PLATFORMS, UNIT_KIND_PLATFORM, UNIT_KINDS
 
 def test_default_table_matches_the_design():
     table = load_categories()
-    assert len(table) == 19
+    assert len(table) == 20  # the design's 19 and S05, a silent sensor (gridgis.sensors)
     assert table.loc["D04", "priority"] == "high"
+    assert table.loc["S05", "name_zh"] == "物联感知设备离线/故障"
     assert table.loc["X01", "unit_kinds"] == ("police_station", "emergency",
                                               "mediation_committee")
     assert table.loc["D01", "respond"] == pd.Timedelta(days=1)  # "1-3-0"

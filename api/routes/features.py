@@ -27,12 +27,13 @@ __all__ = ["GeoJSONResponse", "create_router"]
 
 Dispatch = Annotated[Dispatcher, Depends(get_dispatcher)]
 GEOJSON = "application/geo+json"
-SIGNED_IN_ONLY = frozenset({"incidents"})
+SIGNED_IN_ONLY = frozenset({"incidents", "sensors"})
 """Collections read only when signed in, each person their jurisdiction's features.
 
 The incident archive names disputes, hazards and complaints at a house's
 door: rounding the points would still show which building, and aggregates
-are what analysts make in their notebooks. So the archive is not public.
+are what analysts make in their notebooks. So the archive is not public;
+nor is the registry of IoT devices (smoke and gas detectors inside homes).
 """
 
 

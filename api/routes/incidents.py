@@ -26,6 +26,7 @@ from api.models import (
 from api.paging import page_links
 from api.settings import Settings
 from gridgis.dispatch import Dispatcher, Light
+from gridgis.incidents.channels import check_enabled
 from gridgis.people.access import SUPERVISION
 from gridgis.people.staff import StaffMember
 from gridgis.store.base import Reporter
@@ -72,6 +73,7 @@ def report(
     The same idempotency key (body field or ``Idempotency-Key`` header) never
     creates two incidents: a repeat answers 200 with the first one.
     """
+    check_enabled(body.source, request.app.state.settings.channels)  # 403 naming it
     reporter = Reporter(**body.reporter.model_dump(), channel=body.source.value) \
         if body.reporter else None
     record, created = dispatcher.report(
@@ -153,7 +155,9 @@ def create_router(settings: Settings) -> APIRouter:
                responses=problem_responses(401, 422, 503))(locate)
     router.get("/categories")(categories)
     router.post("/incidents", response_model=Incident, status_code=201,
-                responses=problem_responses(400, 401, 403, 413, 422, 503))(report)
+                responses={200: {"model": Incident, "description": "重复的幂等键：先前的事件 / "
+                                 "the incident reported before under this idempotency key"},
+                           **problem_responses(400, 401, 403, 413, 422, 503)})(report)
     # a default, not an annotation: annotations are strings read in the module's globals
     bounded_limit = Depends(limit_query(default=settings.incidents_limit_default,
                                         maximum=settings.incidents_limit_max))

@@ -9,11 +9,19 @@ const STATUS_ZH = {
 // the names the library gives (gridgis.dispatch.rules and gridgis.people.roles)
 const ACTION_ZH = {
   accept: "受理", reject: "不予受理", dispatch: "派遣", return: "退回", start: "开始处置",
-  request_extension: "申请延期", grant_extension: "批准延期", deny_extension: "驳回延期",
-  shelve: "挂账", unshelve: "解除挂账", resolve: "处置完毕", reopen: "重新办理",
-  verify: "核查", close: "结案", escalate: "升级",
+  progress: "进展反馈", request_extension: "申请延期", grant_extension: "批准延期",
+  deny_extension: "驳回延期", shelve: "挂账", unshelve: "解除挂账", resolve: "处置完毕",
+  reopen: "重新办理", verify: "核查", callback: "回访", close: "结案", escalate: "上报升级",
+  whistle: "吹哨", report_in: "报到", supervise: "督办",
 };
-const EVENT_ZH = { ...ACTION_ZH, report: "上报" };
+// the limit the light watches (gridgis.incidents.names.Stage): 1-3-0 and after
+const STAGE_ZH = { deploy: "部署（1日内派遣）", progress: "进展反馈（3日内）", resolve: "办结（跟踪至销号）",
+  verify: "核查", callback: "回访", review: "挂账复核", done: "已结束" };
+const OUTCOME_ZH = { reached: "已回访", unreachable: "回访未接通" };
+// the stages a photo documents (gridgis.attachments.stages STAGE_NAMES)
+const PHOTO_STAGE_ZH = { report: "上报", before: "处置前", progress: "处置进展", after: "处置后",
+  verify: "核查" };
+const EVENT_ZH = { ...ACTION_ZH, report: "上报", attach: "上传照片" };
 // the four platforms, priorities and holding levels (gridgis.categories, gridgis.incidents.names)
 const PLATFORM_ZH = { comprehensive_governance: "综治工作", market_regulation: "市场监管",
   law_enforcement: "综合执法", public_service: "便民服务" };
@@ -31,13 +39,13 @@ const SUPERVISORS = new Set(["command_centre", "admin"]);
 const TOKEN_KEY = "gridgis.token";
 const PLACE_KEY = "gridgis.place";
 const NEEDS_NOTE = new Set(["reject", "return", "request_extension", "deny_extension", "shelve",
-  "reopen", "escalate"]);
+  "reopen", "escalate", "progress", "whistle"]);
 const LIGHT_COLOUR = { red: "#d7301f", yellow: "#e6a700", green: "#2c9f45", none: "#999999" };
 const PATROL_COLOUR = { high: "#d7301f", medium: "#fc8d59", low: "#91cf60" };
 const OPEN = "reported,accepted,dispatched,in_progress,resolved,reopened,verified,shelved";
 
 const state = {
-  categories: {}, names: {}, units: {}, townships: [], lightFilter: "", selected: null,
+  categories: {}, names: {}, units: {}, unitInfo: {}, townships: [], lightFilter: "", selected: null,
   me: null, timer: null, place: null,
 };
 const $ = (sel) => document.querySelector(sel);
@@ -135,7 +143,10 @@ async function loadCollection(name, layer) {
   if (layer) layer.addData(data);
   for (const f of data.features) {
     if (f.properties.code) state.names[f.properties.code] = f.properties.name;
-    if (f.properties.unit_id) state.units[f.properties.unit_id] = f.properties.name;
+    if (f.properties.unit_id) {
+      state.units[f.properties.unit_id] = f.properties.name;
+      state.unitInfo[f.properties.unit_id] = f.properties;
+    }
   }
   return data;
 }
@@ -297,6 +308,8 @@ function clearBoard() {
   for (const light of ["red", "yellow", "green"]) $(`#n-${light}`).textContent = "0";
   $("#matched").textContent = "";
   $("#board-message").textContent = "";
+  $("#notices").hidden = true;
+  $("#notice-list").replaceChildren();
   $("#panel").hidden = true;
   $("#panel-body").replaceChildren();
   map.closePopup();
@@ -351,15 +364,41 @@ async function refresh() {
       .on("click", guarded(() => openIncident(inc.incident_id)))
       .addTo(layers.incidents);
   }
+  await refreshNotices();
+}
+
+// the levels that receive supervision notices (gridgis.people.roles DISPATCHER_LEVEL above 0)
+const NOTICED = new Set(["township", "command_centre"]);
+
+async function refreshNotices() {
+  const box = $("#notices");
+  box.hidden = !NOTICED.has(state.me.role);
+  if (box.hidden) return;
+  const notices = await api("/supervision/notices?limit=50");
+  $("#n-notices").textContent = notices.length;
+  const list = $("#notice-list");
+  list.replaceChildren();
+  for (const n of notices) {
+    const li = document.createElement("li");
+    li.dataset.id = n.incident_id;
+    const cat = state.categories[n.category];
+    const what = n.late_units.length
+      ? `${n.late_units.map((u) => state.units[u] || u).join("、")} 未按时报到`
+      : `超期（限 ${when(n.due_at)}）`;
+    li.innerHTML = `<time>${when(n.at)}</time> ${esc(n.incident_id)} ${esc(cat ? cat.name_zh : n.category)} · ${esc(what)}`;
+    li.tabIndex = 0;
+    li.addEventListener("click", guarded(() => openIncident(n.incident_id)));
+    list.appendChild(li);
+  }
 }
 
 async function supervise() {
   const button = $("#supervise");
   button.disabled = true;
   try {
-    const escalated = await api("/supervision", { method: "POST" });
+    const supervised = await api("/supervision", { method: "POST" });
     $("#board-message").textContent =
-      `督办扫描完成，升级 ${escalated.length} 件 / sweep done: ${escalated.length} escalated`;
+      `督办扫描完成，督办 ${supervised.length} 件 / sweep done: ${supervised.length} supervised`;
     await refresh();
   } finally {
     button.disabled = false;
@@ -452,8 +491,33 @@ function actionControls(inc) {
       if (text) body.note = text;
       if (NEEDS_NOTE.has(action) && !text) { error.textContent = "请填写意见/原因 / a note is needed"; return; }
       if (action === "dispatch") body.unit_id = $("#a-unit") ? $("#a-unit").value : null;
-      if (action === "close") body.satisfaction = Number($("#a-sat").value);
+      if (action === "close" || action === "callback") body.satisfaction = Number($("#a-sat").value);
+      if (action === "callback" && $("#a-unreached").checked) {
+        delete body.satisfaction;
+        body.outcome = "unreachable";
+      }
       if (action === "request_extension") body.hours = Number($("#a-hours").value);
+      if (action === "whistle") {
+        body.unit_ids = [...$("#a-whistle").selectedOptions].map((o) => o.value);
+        body.hours = Number($("#a-report-hours").value);
+        if (!body.unit_ids.length) { error.textContent = "请选择被吹哨的部门 / choose the departments"; return; }
+      }
+      if (action === "report_in") {
+        body.place = $("#a-place").value.trim();
+        body.staff = $("#a-staff").value.trim();
+        if (!body.place || !body.staff) { error.textContent = "请填写报到地点和人员 / place and staff are needed"; return; }
+      }
+      if (action === "verify") {
+        // on site: the phone's position (WGS84) is checked against the incident's grid
+        try {
+          const here = await position();
+          body.lon = here.coords.longitude;
+          body.lat = here.coords.latitude;
+        } catch (err) {
+          error.textContent = `无法获取当前位置，核查须在现场开启定位 / position unavailable: ${err.message}`;
+          return;
+        }
+      }
       try {
         await api(`/incidents/${inc.incident_id}/transitions`, { method: "POST", body: JSON.stringify(body) });
         await refresh();
@@ -472,14 +536,105 @@ function actionControls(inc) {
     for (const u of inc.candidate_units) s.add(new Option(`${u.name} · ${Math.round(u.distance_m)} m`, u.unit_id));
     wrap.appendChild(s);
   }
-  if (inc.allowed_actions.includes("close")) {
+  if (inc.allowed_actions.includes("close") || inc.allowed_actions.includes("callback")) {
     wrap.insertAdjacentHTML("beforeend", `<label>满意度 / satisfaction <select id="a-sat">
       <option>5</option><option>4</option><option>3</option><option>2</option><option>1</option></select></label>`);
+  }
+  if (inc.allowed_actions.includes("callback")) {
+    wrap.insertAdjacentHTML("beforeend", `<label><input id="a-unreached" type="checkbox"> 回访未接通 / not reached</label>`);
+  }
+  if (inc.allowed_actions.includes("whistle")) {
+    const s = document.createElement("select");
+    s.id = "a-whistle";
+    s.multiple = true;
+    s.size = 4;
+    s.setAttribute("aria-label", "被吹哨的部门 / departments to call in");
+    const mine = Object.values(state.unitInfo).filter((u) => u.township_code === inc.township_code);
+    for (const u of mine) s.add(new Option(u.name, u.unit_id));
+    wrap.appendChild(s);
+    wrap.insertAdjacentHTML("beforeend", `<label>报到时限(小时) / report in within <input id="a-report-hours" type="number" value="24" min="1" size="4"></label>`);
+  }
+  if (inc.allowed_actions.includes("report_in")) {
+    wrap.insertAdjacentHTML("beforeend", `<label>报到地点 / place <input id="a-place" maxlength="200" value="社区综治中心"></label>
+      <label>报到人员 / staff <input id="a-staff" maxlength="500"></label>`);
   }
   if (inc.allowed_actions.includes("request_extension")) {
     wrap.insertAdjacentHTML("beforeend", `<label>延期小时 / hours <input id="a-hours" type="number" value="48" min="1" size="4"></label>`);
   }
   wrap.appendChild(error);
+  return wrap;
+}
+
+/** The device's position (the grid worker's phone), as the browser gives it (WGS84). */
+function position() {
+  return new Promise((resolve, reject) => {
+    if (!navigator.geolocation) { reject(new Error("no geolocation")); return; }
+    navigator.geolocation.getCurrentPosition(resolve, reject,
+      { enableHighAccuracy: true, timeout: 20000, maximumAge: 60000 });
+  });
+}
+
+function whistleTable(calls) {
+  if (!calls.length) return "";
+  const rows = calls.map((c) => `<tr data-unit="${esc(c.unit_id)}" data-light="${esc(c.light)}">
+    <td><span class="dot ${esc(c.light)}"></span> ${esc(state.units[c.unit_id] || c.unit_id)}</td>
+    <td>${c.reported_in_at ? `已报到 ${when(c.reported_in_at)} ${esc(c.place || "")} ${esc(c.staff || "")}${c.late ? "（迟到）" : ""}`
+      : `待报到，限 ${when(c.due_at)}${c.supervised ? "（已督办）" : ""}`}</td></tr>`).join("");
+  return `<tr><td>吹哨报到</td><td><table class="calls">${rows}</table></td></tr>`;
+}
+
+/** The stage a new photo most likely documents, from the matter's state and the person's role. */
+function photoStage(inc) {
+  const role = state.me.role;
+  if (role === "grid_worker" && inc.status === "resolved") return "verify";
+  if (role === "unit") return inc.progress_at || inc.status === "in_progress" ? "after" : "before";
+  return inc.status === "reported" ? "report" : "before";
+}
+
+/** A thumbnail fetched with the token (an <img src> could not send it) shown from a blob. */
+async function thumbnail(a) {
+  const img = document.createElement("img");
+  img.alt = `${PHOTO_STAGE_ZH[a.stage] || a.stage} ${when(a.uploaded_at)}`;
+  img.title = `${a.stage_name} · ${when(a.uploaded_at)} · ${a.uploaded_by}${a.far ? " · 拍摄地点偏离" : ""}`;
+  img.dataset.stage = a.stage;
+  const response = await fetch(a.thumbnail_href, {
+    headers: { authorization: `Bearer ${sessionStorage.getItem(TOKEN_KEY)}` } });
+  if (response.ok) img.src = URL.createObjectURL(await response.blob());
+  return img;
+}
+
+async function photoStrip(inc) {
+  const wrap = document.createElement("div");
+  wrap.className = "photos";
+  const shown = (await api(`/incidents/${inc.incident_id}/attachments`));
+  const strip = document.createElement("div");
+  strip.className = "strip";
+  for (const a of shown) {
+    if (a.thumbnail_href) strip.appendChild(await thumbnail(a));
+    else strip.insertAdjacentHTML("beforeend", `<span class="video" data-stage="${esc(a.stage)}">${esc(a.stage_name)} 视频</span>`);
+  }
+  wrap.appendChild(strip);
+  if (inc.status === "closed" || inc.status === "rejected") return wrap;
+  const form = document.createElement("form");
+  form.className = "upload";
+  const stages = Object.entries(PHOTO_STAGE_ZH).map(([k, zh]) => `<option value="${k}">${zh}</option>`).join("");
+  form.innerHTML = `<label>照片/视频 / Photo <input id="a-photo" name="file" type="file"
+      accept="image/jpeg,image/png,image/heic,image/heif,video/mp4" capture="environment"></label>
+    <select id="a-photo-stage" name="stage" aria-label="阶段 / stage">${stages}</select>
+    <button type="submit" id="a-upload">上传 / Upload</button><div class="error" role="alert"></div>`;
+  form.querySelector("#a-photo-stage").value = photoStage(inc);
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const error = form.querySelector(".error");
+    if (!form.querySelector("#a-photo").files.length) { error.textContent = "请选择照片 / choose a photo"; return; }
+    try {
+      await api(`/incidents/${inc.incident_id}/attachments`, { method: "POST", body: new FormData(form) });
+      await openIncident(inc.incident_id);
+    } catch (err) {
+      if (!(err instanceof SignInNeeded)) error.textContent = err.message;
+    }
+  });
+  wrap.appendChild(form);
   return wrap;
 }
 
@@ -500,6 +655,7 @@ async function openIncident(id) {
   state.selected = id;
   savePlace();
   const inc = await api(`/incidents/${id}`);
+  const strip = await photoStrip(inc);  // the panel changes at once, whole
   const cat = state.categories[inc.category];
   const panel = $("#panel");
   const body = $("#panel-body");
@@ -514,12 +670,17 @@ async function openIncident(id) {
       <tr><td>平台</td><td>${esc(PLATFORM_ZH[inc.platform] || inc.platform)} · ${esc(
         PRIORITY_ZH[inc.priority] || inc.priority)}</td></tr>
       <tr><td>责任单位</td><td>${esc(state.units[inc.unit_id] || inc.unit_id || "—")}</td></tr>
-      <tr><td>期限</td><td>响应 ${when(inc.respond_by)} · 办结 ${when(inc.resolve_by)}</td></tr>
-      <tr><td>当前时限</td><td>${inc.due_at ? when(inc.due_at) : "—"}</td></tr>
+      <tr><td>期限</td><td>派遣 ${when(inc.respond_by)} · 进展 ${when(inc.progress_by)} · 办结 ${when(inc.resolve_by)}</td></tr>
+      <tr><td>当前环节</td><td id="p-stage" data-stage="${esc(inc.stage)}">${esc(STAGE_ZH[inc.stage] || inc.stage)}${
+        inc.due_at ? "，限 " + when(inc.due_at) : ""}${inc.supervisions ? `（已督办 ${inc.supervisions} 次）` : ""}</td></tr>
       <tr><td>持有层级</td><td>${esc(LEVEL_ZH[inc.escalated_to] || inc.escalated_to)}</td></tr>
+      ${whistleTable(inc.whistle_calls)}
+      ${inc.callback_outcome ? `<tr><td>回访</td><td id="p-callback">${esc(OUTCOME_ZH[inc.callback_outcome] || inc.callback_outcome)} ${when(inc.callback_at)}${
+        inc.satisfaction ? ` · 满意度 ${inc.satisfaction}` : ""}</td></tr>` : ""}
       ${inc.reporter ? `<tr><td>报事人</td><td id="p-reporter">${esc(reporterText(inc.reporter))}</td></tr>` : ""}
       ${inc.duplicate_of.length ? `<tr><td class="warn">疑似重复</td><td>${inc.duplicate_of.map(esc).join(", ")}</td></tr>` : ""}
     </table>`;
+  body.appendChild(strip);
   body.appendChild(actionControls(inc));
   const timeline = document.createElement("ol");
   timeline.className = "timeline";

@@ -79,7 +79,7 @@ def serve(
             extra["allowed_hosts"] = [*settings.allowed_hosts, host]
         if demo and not settings.open311_keys:  # a demonstration's own intake keys, printed
             extra["open311_keys"] = {c: secrets.token_urlsafe(18)
-                                     for c in ("app", "wechat", "hotline", "sensor")}
+                                     for c in ("app", "wechat", "hotline", "web", "sensor")}
         if extra:
             settings = Settings(layers=path, store=store, clock=clock, **extra)
     except ValueError as exc:  # pydantic's ValidationError, over several lines

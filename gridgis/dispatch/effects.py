@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import pandas as pd
 
-from gridgis.errors import TransitionError
+from gridgis.errors import MissingInputError, TransitionError
 from gridgis.incidents.names import ESCALATION_LEVELS, Outcome, State
 from gridgis.incidents.record import IncidentRecord
 
@@ -34,6 +34,7 @@ __all__ = [
     "call_back",
     "call_units",
     "check_on_site",
+    "check_verify_photo",
     "clear",
     "count",
     "decide_extension",
@@ -77,6 +78,9 @@ class District(Protocol):
                        ) -> float:
         """Metres from a point (in ``crs``) to a WGS84 point."""
 
+    def photos_since(self, incident_id: str, stage: str, since: dt.datetime | None) -> int:
+        """How many photos of ``stage`` the incident got since ``since``."""
+
 
 @dataclass(frozen=True, slots=True)
 class Step:
@@ -86,6 +90,7 @@ class Step:
     now: dt.datetime
     inputs: Mapping[str, Any]
     district: District
+    signed_in: bool = False  # a person acts (not an archive's step or the sweep)
 
 
 Result = tuple[dict[str, Any], dict[str, Any]]
@@ -233,6 +238,21 @@ def check_on_site(s: Step) -> Result:
             f"the incident (in its grid or within {limit:g} m)")
     return {}, {"lon": float(lon), "lat": float(lat), "crs": crs, "grid_code": grid,
                 "distance_m": round(metres, 1)}
+
+
+def check_verify_photo(s: Step) -> Result:
+    """On-site verification shows the site: a verify-stage photo since the matter was resolved.
+
+    Asked of a signed-in person when the district's ``verify_photo`` is on;
+    steps loaded from an archive record the past as it was.
+    """
+    if not (s.signed_in and s.district.settings.verify_photo):
+        return {}, {}
+    if s.district.photos_since(s.current.incident_id, "verify", s.current.resolved_at) < 1:
+        raise MissingInputError("核查须先上传现场照片（核查阶段） / verification on site needs a "
+                                "photo of the site: upload one with stage verify first",
+                                field="photo")
+    return {}, {"photo": True}
 
 
 def call_back(s: Step) -> Result:

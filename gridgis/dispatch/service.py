@@ -28,6 +28,7 @@ from gridgis.errors import (
     OutsideDistrictError,
     TransitionError,
 )
+from gridgis.incidents.channels import source_of
 from gridgis.incidents.names import (
     ESCALATION_LEVELS,
     OPEN_STATES,
@@ -248,9 +249,7 @@ class Dispatcher:
             names the argument).
         """
         row = self._category(category)
-        if source not in set(Source):
-            raise InputError(f"未知来源 {source!r} / unknown source {source!r}; sources are "
-                             f"{', '.join(Source)}", field="source")
+        source = source_of(source)  # the field's names too: "12345", "微信", "网格员"…
         if not description or not description.strip():
             raise InputError("描述为空 / the description is empty; say what was found",
                              field="description")
@@ -364,6 +363,12 @@ class Dispatcher:
         x, y = to_wgs84(lon, lat, crs) if crs not in ("wgs84", "cgcs2000") else (lon, lat)
         return float(Geod(ellps="GRS80").inv(float(x), float(y), lon2, lat2)[2])
 
+    def photos_since(self, incident_id: str, stage: str, since: dt.datetime | None) -> int:
+        """How many photos (images, not videos) of ``stage`` the incident got since ``since``."""
+        return sum(1 for a in self.store.attachments.of(incident_id)
+                   if a["stage"] == stage and a["kind"] == "image"
+                   and (since is None or a["uploaded_at"] >= since))
+
     def transition(self, incident_id: str, *, action: str, actor: str | None = None,
                    role: str | None = None, note: str | None = None,
                    version: int | None = None, unit_id: str | None = None,
@@ -456,7 +461,8 @@ class Dispatcher:
             raise TransitionError("the clock is behind the incident's last change")
         changes: dict[str, Any] = {}
         data: dict[str, Any] = {}
-        step = Step(current=current, now=now, inputs=inputs, district=self)
+        step = Step(current=current, now=now, inputs=inputs, district=self,
+                    signed_in=by is not None)
         for effect in rule.effects:
             changed, said = effect(step)
             changes |= changed

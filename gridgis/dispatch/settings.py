@@ -35,6 +35,10 @@ class DispatchSettings:
         community; each whistle may set its own.
     whistle_max_units : int
         Most departments one whistle may call.
+    verify_photo : bool
+        A signed-in grid worker's on-site verification needs a verify-stage
+        photo (核查照片) uploaded since the matter was resolved. Steps loaded
+        from an archive (no signed-in person) record the past as it was.
     duplicate_radius_m, duplicate_window : float, timedelta
         An open incident of the same category this near and this recent
         makes a new report a suspected duplicate.
@@ -60,6 +64,7 @@ class DispatchSettings:
     satisfied_from: int = 3
     report_in_within: dt.timedelta = dt.timedelta(hours=24)
     whistle_max_units: int = 10
+    verify_photo: bool = True
     duplicate_radius_m: float = 150.0
     duplicate_window: dt.timedelta = dt.timedelta(hours=24)
     nearest_k: int = 3

@@ -16,6 +16,7 @@ __all__ = [
     "OPEN_STATES",
     "REPORT",
     "REPORTER",
+    "SOURCE_NAMES",
     "Action",
     "Level",
     "Light",
@@ -122,6 +123,15 @@ class Source(StrEnum):
     SENSOR = "sensor"
     WECHAT = "wechat"
     OPEN311 = "open311"  # reports of the first version's Open311 facade (still read)
+    WEB = "web"
+
+
+SOURCE_NAMES: dict[Source, str] = {
+    Source.GRID_WORKER: "网格员终端", Source.HOTLINE: "12345热线", Source.APP: "手机App",
+    Source.SENSOR: "物联感知设备", Source.WECHAT: "微信", Source.OPEN311: "Open311接口",
+    Source.WEB: "网站"}
+"""The Chinese name of each channel, as the console and reports show it (the names it
+accepts on input are in :mod:`gridgis.incidents.channels`)."""
 
 
 OPEN_STATES = frozenset({State.REPORTED, State.ACCEPTED, State.DISPATCHED, State.IN_PROGRESS,

@@ -10,7 +10,9 @@ about 30,000 incidents with seasons (wage arrears before the Spring Festival,
 fumes and drains in summer, a typhoon in August), hotspots and a closed loop
 with on-time, overdue, escalated, reopened, rejected and shelved cases. A
 surge of medical disputes is planted in one township over the last six
-weeks, for early-warning analysis. :func:`sample_roster` gives the district's
+weeks, for early-warning analysis. About 360 IoT devices watch for smoke in
+old walk-ups, water at low points, manhole covers along streets, gas on
+restaurant streets and fumes at restaurants. :func:`sample_roster` gives the district's
 staff: grid workers of every grid, dispatchers of each level, units' staff.
 
 Everything is generated in metres on the CGCS2000 Gauss-Krüger plane and
@@ -36,7 +38,9 @@ from gridgis.sample._admin import build_admin
 from gridgis.sample._buildings import build_buildings
 from gridgis.sample._incidents import SAMPLE_END, SAMPLE_START, build_incidents
 from gridgis.sample._roster import DEMO_PASSWORD, demo_accounts, load_sample_staff, sample_roster
+from gridgis.sample._sensors import SENSOR_STREAM, build_sensors
 from gridgis.sample._services import build_patrol_zones, build_units, points_of_interest
+from gridgis.sensors.kinds import load_sensor_kinds
 
 __all__ = [
     "DEMO_PASSWORD",
@@ -86,7 +90,7 @@ def sample_district(*, seed: int = 2026, scale: float = 1.0, progress: bool = Fa
     Returns
     -------
     Layers
-        All seven layers in EPSG:4326.
+        All eight layers in EPSG:4326 (the IoT ``sensors`` too).
 
     Examples
     --------
@@ -100,7 +104,7 @@ def sample_district(*, seed: int = 2026, scale: float = 1.0, progress: bool = Fa
         raise ValueError(f"scale must lie between 0.01 and 4, got {scale}")
     rng = np.random.default_rng(seed)
     categories = load_categories()
-    with steps("sample district", 7, show=progress) as step:
+    with steps("sample district", 8, show=progress) as step:
         admin = build_admin(rng, scale, SAMPLE_DISTRICT_CODE)
         step("townships, communities, grids")
         buildings = build_buildings(admin.grids, rng)
@@ -115,12 +119,17 @@ def sample_district(*, seed: int = 2026, scale: float = 1.0, progress: bool = Fa
         incidents = build_incidents(admin.grids, buildings, poi, units, admin.communities,
                                     categories, rng, round(30000 * scale), surge)
         step("incidents")
+        # a generator of their own: the devices leave the other layers of a seed unchanged
+        sensors = build_sensors(admin.grids, buildings, poi, incidents, admin.settlements[0],
+                                load_sensor_kinds(categories=categories),
+                                np.random.default_rng([seed, SENSOR_STREAM]), scale)
+        step("sensors")
         to_geo = Transformer.from_crs(4326, PLANE_EPSG, always_xy=True)
         origin = to_geo.transform(*ORIGIN_LONLAT)
         frames = _to_lonlat(
             {"townships": admin.townships, "communities": admin.communities,
              "grids": admin.grids, "patrol_zones": zones, "buildings": buildings,
-             "units": units, "incidents": incidents}, origin)
+             "units": units, "incidents": incidents, "sensors": sensors}, origin)
         step("lon/lat")
         layers = Layers(**frames).check()
         step("checked")

@@ -18,7 +18,9 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from gridgis.incidents.record import IncidentRecord
+    from gridgis.store.attachments import AttachmentStore
     from gridgis.store.audit import AuditBreak
+    from gridgis.store.sensors import SensorLog
     from gridgis.store.staff import StaffDirectory
 
 __all__ = ["Event", "IncidentQuery", "IncidentStore", "Page", "Reporter"]
@@ -98,10 +100,14 @@ class Page:
 class IncidentStore(ABC):
     """Persistence of incidents and events; see the module docstring.
 
-    ``staff`` is the directory of people who sign in (kept in the same database).
+    ``staff`` is the directory of people who sign in (kept in the same database);
+    ``attachments`` the incidents' photos and videos; ``sensors`` the IoT devices'
+    state and readings.
     """
 
     staff: StaffDirectory
+    attachments: AttachmentStore
+    sensors: SensorLog
 
     @abstractmethod
     def create(self, record: IncidentRecord, event: Event, *,

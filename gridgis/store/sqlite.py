@@ -23,9 +23,16 @@ from gridgis.errors import ConflictError, IncidentNotFoundError, StoreBusyError,
 from gridgis.incidents.names import CLOSED_STATES, Light
 from gridgis.incidents.record import IncidentRecord, record_fields
 from gridgis.store._checks import missing_schema, store_error
+from gridgis.store.attachments import (
+    AttachmentStore,
+    attachment_folder_for,
+    attachments_metadata,
+    create_attachment_tables,
+)
 from gridgis.store.audit import AuditBreak, chain_breaks, event_hash
 from gridgis.store.base import Event, IncidentQuery, IncidentStore, Page, Reporter
 from gridgis.store.reading import READ_ONLY, reading
+from gridgis.store.sensors import SensorLog, create_sensor_tables, sensor_metadata
 from gridgis.store.staff import StaffDirectory, create_staff_tables, staff_metadata
 
 __all__ = ["SCHEMA_VERSION", "SQLiteStore", "columns_match_record", "store_path_for"]
@@ -313,6 +320,10 @@ class SQLiteStore(IncidentStore):
             self.engine.dispose()
             raise
         self.staff = StaffDirectory(self.engine)
+        self.attachments = AttachmentStore(
+            self.engine, None if self.path is None else attachment_folder_for(self.path),
+            write_event=_append_event)
+        self.sensors = SensorLog(self.engine)
 
     # -- schema ------------------------------------------------------------------------
     def _migrate(self) -> None:
@@ -329,6 +340,8 @@ class SQLiteStore(IncidentStore):
                 MIGRATIONS[version](conn)
                 conn.execute(sa.delete(schema_version))
                 conn.execute(sa.insert(schema_version).values(version=version))
+            create_attachment_tables(conn)  # tables of their own, made where missing
+            create_sensor_tables(conn)
 
     def check(self, *, writable: bool = False) -> None:
         """One cheap read of the schema; raise if a table or column is missing.
@@ -349,7 +362,9 @@ class SQLiteStore(IncidentStore):
             raw = self.engine.raw_connection()
             try:
                 cursor = raw.cursor()
-                missing = missing_schema(cursor, metadata) + missing_schema(cursor, staff_metadata)
+                missing = [m for meta in (metadata, staff_metadata, attachments_metadata,
+                                          sensor_metadata)
+                           for m in missing_schema(cursor, meta)]
                 if writable and not missing:  # a write statement that changes nothing
                     cursor.execute("BEGIN IMMEDIATE")
                     try:
@@ -552,6 +567,7 @@ class SQLiteStore(IncidentStore):
 
     def close(self) -> None:
         """See :meth:`IncidentStore.close`."""
+        self.attachments.close()
         self.engine.dispose()
 
 

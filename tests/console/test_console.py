@@ -19,10 +19,12 @@ from urllib.parse import urlparse
 import pytest
 
 from gridgis import Layers, sample_district, write_layers
+from gridgis.attachments.service import upload
 from gridgis.dispatch import Dispatcher
 from gridgis.people import StaffMember
 from gridgis.people.passwords import hash_password
 from gridgis.store import SQLiteStore
+from tests.attachments.media import jpeg
 from tests.conftest import serving
 from tests.service.conftest import district_roster
 
@@ -53,6 +55,7 @@ class Cast:
     worker: str              # wg<grid>
     unit_staff: str          # staff of the unit holding the dispatched incident in B
     resolved: str            # in the worker's grid, resolved by its unit: for the worker to verify
+    verified: str            # in the worker's grid, verified: for the community to call back
     reported: str            # in the worker's grid, just reported
     elsewhere_a: str         # reported, another community of A
     in_b: str                # reported, in B
@@ -100,6 +103,10 @@ def _prepare(layers: Layers, path: Path) -> Cast:
             for action, person in steps:
                 extra = {"unit_id": record["candidate_units"][0]["unit_id"]} \
                     if action == "dispatch" else {}
+                if action == "verify":  # on site, at the incident's point, with a photo
+                    extra = {"lon": record["lon"], "lat": record["lat"]}
+                    upload(desk, record["incident_id"], jpeg((320, 240)), stage="verify",
+                           by=person)
                 record = desk.transition(record["incident_id"], action=action, by=person,
                                          **extra)
             return record
@@ -109,6 +116,12 @@ def _prepare(layers: Layers, path: Path) -> Cast:
         unit = people[f"dw{resolved['unit_id']}"]
         resolved = move(resolved, ("start", unit), ("resolve", unit))
         assert resolved["status"] == "resolved"
+        verified = report(grid["code"], "窨井盖破损")
+        verified = move(verified, ("accept", county), ("dispatch", county))
+        fixer = people[f"dw{verified['unit_id']}"]
+        verified = move(verified, ("start", fixer), ("resolve", fixer),
+                        ("verify", people[f"wg{grid['code']}"]))
+        assert verified["status"] == "verified"
         reported = report(grid["code"], "路灯不亮")
         elsewhere = report(other_a.iloc[0]["code"], "占道经营")
         b_reported = report(in_b.iloc[0]["code"], "垃圾满溢")
@@ -119,6 +132,7 @@ def _prepare(layers: Layers, path: Path) -> Cast:
             people=people, township=a, other_township=b, grid=grid["code"],
             county=county.staff_id, township_head=f"jd{a}", worker=f"wg{grid['code']}",
             unit_staff=f"dw{b_dispatched['unit_id']}", resolved=resolved["incident_id"],
+            verified=verified["incident_id"],
             reported=reported["incident_id"], elsewhere_a=elsewhere["incident_id"],
             in_b=b_reported["incident_id"], dispatched_b=b_dispatched["incident_id"],
             loop_grid=other_a.iloc[-1]["code"], foreign_grid=in_b.iloc[len(in_b) // 2]["code"])
@@ -335,9 +349,10 @@ def test_township_dispatcher_sees_their_township_and_dispatcher_buttons(page, se
     expect(page.locator("#supervise")).to_be_hidden()
     expect(page.locator("#who-area")).to_contain_text(names[cast.township])
     expect(page.locator("#who-title")).to_have_text("乡镇(街道)综治中心")
-    # a fresh report: the dispatcher may accept, reject or escalate it, and no more
+    # a fresh report held by its community: the township may accept or reject it, no more
+    # (escalating and whistling are for the community that holds it)
     _open_incident(page, cast.elsewhere_a)
-    assert sorted(_buttons(page)) == ["accept", "escalate", "reject"]
+    assert sorted(_buttons(page)) == ["accept", "reject"]
     expect(page.locator("#panel button[data-action=accept]")).to_contain_text("受理")
     # a resolved matter is for the grid worker to verify, not for the township
     _open_incident(page, cast.resolved)
@@ -367,12 +382,27 @@ def test_grid_worker_sees_their_grid_and_verifies_resolved_matters(page, server,
     _open_incident(page, cast.reported)
     assert _buttons(page) == []
     expect(page.locator("#panel .no-actions")).to_be_visible()
-    # verifying through the console moves the matter on, recorded as this person
+    # verifying through the console is on site: the phone's position goes with it
+    lon, lat = _inside(layers, cast.grid)
+    page.context.grant_permissions(["geolocation"])
+    page.context.set_geolocation({"longitude": lon, "latitude": lat})
     _open_incident(page, cast.resolved)
     page.locator("#panel button[data-action=verify]").click()
+    # without a photo of the site the service refuses, and the panel says why
+    expect(page.locator("#panel .actions .error")).to_contain_text("核查须先上传现场照片")
+    assert page.locator("#a-photo-stage").input_value() == "verify"
+    page.locator("#a-photo").set_input_files(files=[{
+        "name": "site.jpg", "mimeType": "image/jpeg", "buffer": jpeg((640, 480))}])
+    page.locator("#a-upload").click()
+    expect(page.locator("#panel .photos img[data-stage=verify]")).to_have_count(1)
+    expect(page.locator("#panel .photos img[data-stage=verify]")).to_have_js_property(
+        "complete", True)
+    assert page.locator("#panel .photos img").evaluate("i => i.naturalWidth") > 0
+    page.locator("#panel button[data-action=verify]").click()
     expect(page.locator("#p-status")).to_have_attribute("data-status", "verified")
+    expect(page.locator("#p-stage")).to_have_attribute("data-stage", "callback")
     expect(page.locator("#panel .timeline li").last).to_contain_text(cast.worker)
-    assert page.errors == [] and page.blocked == []
+    assert _script_errors(page) == [] and page.blocked == []  # the refusal's 422 is logged
     _shot(page, "grid-worker")
 
 
@@ -383,7 +413,7 @@ def test_unit_staff_see_their_units_matters_and_its_buttons(page, server, cast):
     assert cast.dispatched_b in ids
     assert not (cast.in_a | {cast.in_b}) & ids
     _open_incident(page, cast.dispatched_b)
-    assert sorted(_buttons(page)) == ["request_extension", "return", "start"]
+    assert sorted(_buttons(page)) == ["progress", "request_extension", "return", "start"]
     expect(page.locator("#panel button[data-action=start]")).to_contain_text("开始处置")
     expect(page.locator("#supervise")).to_be_hidden()
     assert page.errors == [] and page.blocked == []
@@ -522,11 +552,14 @@ def test_too_many_attempts_show_the_wait(browser, district, tmp_path, monkeypatc
 
 
 def test_console_names_are_the_librarys(page, server):
-    from gridgis.dispatch.rules import _ZH
+    from gridgis.dispatch.rules import ACTION_NAMES
+    from gridgis.incidents.names import Outcome, Stage
     from gridgis.people.roles import ROLE_NAMES
 
     _open(page, server)
-    assert page.evaluate("ACTION_ZH") == {a.value: zh for a, zh in _ZH.items()}
+    assert page.evaluate("ACTION_ZH") == ACTION_NAMES
+    assert set(page.evaluate("STAGE_ZH")) == {s.value for s in Stage}
+    assert set(page.evaluate("OUTCOME_ZH")) == {o.value for o in Outcome}
     assert page.evaluate("ROLE_ZH") == {r.value: zh for r, zh in ROLE_NAMES.items()}
     from gridgis.categories import PLATFORMS, PRIORITIES
     from gridgis.incidents.names import Level
@@ -534,3 +567,52 @@ def test_console_names_are_the_librarys(page, server):
     assert set(page.evaluate("PLATFORM_ZH")) == set(PLATFORMS)
     assert set(page.evaluate("PRIORITY_ZH")) == set(PRIORITIES)
     assert set(page.evaluate("LEVEL_ZH")) == {level.value for level in Level}
+
+
+def test_the_community_whistles_and_the_department_reports_in(browser, server, cast):
+    community = f"sq{cast.grid[:12]}"
+    context, page = _new_page(browser)
+    try:
+        _open(page, server)
+        _sign_in(page, community)
+        _open_incident(page, cast.reported)
+        assert "whistle" in _buttons(page) and "escalate" in _buttons(page)
+        options = page.locator("#a-whistle option")
+        unit = options.first.get_attribute("value")
+        page.locator("#a-whistle").select_option([unit])
+        page.locator("#a-note").fill("路灯线路涉及供电和市政，请到社区会商")
+        page.locator("#panel button[data-action=whistle]").click()
+        row = page.locator(f"#panel table.calls tr[data-unit='{unit}']")
+        expect(row).to_contain_text("待报到")
+        expect(page.locator("#p-status")).to_have_attribute("data-status", "reported")
+        _shot(page, "whistle")
+    finally:
+        context.close()
+    context, page = _new_page(browser)
+    try:  # the department called in sees the matter and reports in
+        _open(page, server)
+        _sign_in(page, f"dw{unit}")
+        assert cast.reported in {li["id"] for li in _listed(page)}
+        _open_incident(page, cast.reported)
+        assert _buttons(page) == ["report_in"]
+        page.locator("#a-staff").fill("王工、李工")
+        page.locator("#panel button[data-action=report_in]").click()
+        row = page.locator(f"#panel table.calls tr[data-unit='{unit}']")
+        expect(row).to_contain_text("已报到")
+        expect(row).to_have_attribute("data-light", "none")
+        assert _buttons(page) == []
+        assert _script_errors(page) == [] and page.blocked == []
+    finally:
+        context.close()
+
+
+def test_a_dissatisfied_call_back_reopens_the_matter(page, server, cast):
+    _open(page, server)
+    _sign_in(page, f"sq{cast.grid[:12]}")
+    _open_incident(page, cast.verified)
+    assert "callback" in _buttons(page)
+    page.locator("#a-sat").select_option("2")
+    page.locator("#panel button[data-action=callback]").click()
+    expect(page.locator("#p-status")).to_have_attribute("data-status", "reopened")
+    expect(page.locator("#p-callback")).to_contain_text("满意度 2")
+    assert _script_errors(page) == [] and page.blocked == []

@@ -12,8 +12,9 @@ from api.settings import Settings
 from gridgis.people import StaffMember
 from gridgis.store import SQLiteStore
 
-OPEN311_KEYS = {"app": "app-key-0123456789abcdef", "hotline": "hotline-key-0123456789"}
-"""The intake channels' keys of the tests' service."""
+OPEN311_KEYS = {"app": "app-key-0123456789abcdef", "hotline": "hotline-key-0123456789",
+                "sensor": "sensor-gateway-key-0123456789"}
+"""The intake channels' keys of the tests' service (the sensor gateway's too)."""
 
 
 class ManualClock:
@@ -78,6 +79,18 @@ class Desk:
                 "community": f"sq{incident['community_code']}",
                 "township": f"jd{incident['township_code']}",
                 "unit": unit, "command_centre": self.county.staff_id}.get(role, role)
+
+
+def upload_site_photo(client: TestClient, incident_id: str, headers: dict[str, str], *,
+                      stage: str = "verify") -> dict:
+    """Upload a photo of the site (a real JPEG) to an incident as the person of ``headers``."""
+    from tests.attachments.media import jpeg
+
+    r = client.post(f"/incidents/{incident_id}/attachments", headers=headers,
+                    files={"file": ("site.jpg", jpeg((320, 240)), "image/jpeg")},
+                    data={"stage": stage})
+    assert r.status_code in (200, 201), r.text
+    return r.json()
 
 
 @pytest.fixture

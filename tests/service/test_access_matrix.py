@@ -19,7 +19,7 @@ from gridgis.dispatch import Dispatcher
 from gridgis.layers import Layers
 from gridgis.sample import sample_district
 from gridgis.store import SQLiteStore
-from tests.service.conftest import Desk, ManualClock, district_roster
+from tests.service.conftest import Desk, ManualClock, district_roster, upload_site_photo
 
 OWN_WORKER, OTHER_WORKER = "grid worker of the grid", "grid worker of a neighbour grid"
 OWN_COMMUNITY, OTHER_COMMUNITY = "its community", "another community of the township"
@@ -190,6 +190,8 @@ def test_who_may_take_each_action_at_each_level(app, desk, place, action, level)
             headers = desk.headers(place["people"][who])
             seen = client.get(f"/incidents/{iid}", headers=headers).json()
             assert action in seen["allowed_actions"], (who, seen["allowed_actions"])
+            if action == "verify":  # on site, with a photo of it
+                upload_site_photo(client, iid, headers)
             r = client.post(url.format(iid), json=_inputs(action, place), headers=headers)
             assert r.status_code == 200, (who, r.text)
             last = r.json()["events"][-1]

@@ -5,6 +5,7 @@ import pytest
 
 from api.models import Incident, IncidentDetail, IncidentPage, LocateResponse
 from gridgis.crs import wgs84_to_bd09, wgs84_to_gcj02
+from tests.service.conftest import upload_site_photo
 
 
 def report(client, point, **over):
@@ -164,6 +165,12 @@ def test_the_whole_loop_through_the_api(client, inside_point, clock, small_layer
              ("callback", "community", {"satisfaction": 5}, "done")]
     for action, role, extra, stage in steps:
         clock.advance(hours=2)
+        if action == "verify":  # on site, with a photo of it
+            seen = client.get(f"/incidents/{iid}").json()
+            worker = client.desk.headers(client.desk.person_for("grid_worker", seen))
+            r = act(client, iid, action, role, **extra)
+            assert r.status_code == 422 and r.json()["field"] == "photo", r.text
+            upload_site_photo(client, iid, worker)
         r = act(client, iid, action, role, **extra)
         assert r.status_code == 200, r.text
         assert r.json()["stage"] == stage, action
@@ -171,11 +178,14 @@ def test_the_whole_loop_through_the_api(client, inside_point, clock, small_layer
     assert final.status == "closed" and final.light == "none" and final.satisfaction == 5
     assert final.callback_outcome == "reached" and final.callback_at is not None
     assert final.unit_id == unit and final.progress_reports == 1
-    assert [e.action for e in final.events] == ["report"] + [s[0] for s in steps]
+    assert [e.action for e in final.events if e.action != "attach"] == ["report"] + [
+        s[0] for s in steps]
     assert [e.to_state for e in final.events][-1] == "closed"
     assert final.events[2].data == {"unit_id": unit}
-    assert final.events[5].data["grid_code"] == inside_point["grid_code"]  # verified on site
-    assert final.version == 7
+    verified = next(e for e in final.events if e.action == "verify")
+    assert verified.data["grid_code"] == inside_point["grid_code"]  # verified on site
+    assert verified.data["photo"] is True
+    assert final.version == 8  # the photo's event too
 
 
 def test_disallowed_and_stale_transitions_are_409_with_reason(client, inside_point):

@@ -7,8 +7,17 @@ SIGNED_IN = {
     ("get", "/auth/me"), ("get", "/locate"), ("post", "/incidents"), ("get", "/incidents"),
     ("get", "/incidents/{incident_id}"), ("post", "/incidents/{incident_id}/transitions"),
     ("post", "/supervision"), ("get", "/supervision/notices"),
+    ("post", "/incidents/{incident_id}/attachments"),
+    ("get", "/incidents/{incident_id}/attachments"),
+    ("get", "/attachments/{attachment_id}"), ("get", "/attachments/{attachment_id}/thumbnail"),
+    ("get", "/sensors"), ("post", "/sensors/maintenance-sweep"),
 }
 """Operations for signed-in staff only."""
+NOT_DISCLOSED = {("get", "/attachments/{attachment_id}"),
+                 ("get", "/attachments/{attachment_id}/thumbnail")}
+"""Operations answering 404, not 403, outside one's jurisdiction (existence not disclosed)."""
+SENSOR_KEY = {("post", "/sensors/{device_id}/alarms"), ("post", "/sensors/{device_id}/heartbeat")}
+"""Operations of the sensor gateway, with the sensor channel's key (X-Api-Key), no sign-in."""
 SIGN_IN_OPTIONAL = {
     ("get", "/collections"), ("get", "/collections/{collection_id}"),
     ("get", "/collections/{collection_id}/items"),
@@ -26,6 +35,10 @@ ERRORS = {
     ("post", "/incidents/{incident_id}/transitions"): {400, 401, 403, 404, 409, 413, 422, 503},
     ("post", "/supervision"): {401, 403, 503},
     ("get", "/supervision/notices"): {401, 422, 503},
+    ("post", "/incidents/{incident_id}/attachments"): {400, 401, 403, 404, 413, 415, 422, 503},
+    ("get", "/incidents/{incident_id}/attachments"): {401, 403, 404, 503},
+    ("get", "/attachments/{attachment_id}"): {401, 404, 503},
+    ("get", "/attachments/{attachment_id}/thumbnail"): {401, 404, 503},
     ("get", "/collections"): {401, 503},
     ("get", "/collections/{collection_id}"): {401, 404, 503},
     ("get", "/collections/{collection_id}/items"): {401, 404, 422, 503},
@@ -34,6 +47,10 @@ ERRORS = {
     ("get", "/open311/v2/requests.json"): {400, 401, 422, 503},
     ("get", "/open311/v2/requests/{request_id}.json"): {401, 403, 404, 503},
     ("get", "/health"): {503},
+    ("post", "/sensors/{device_id}/alarms"): {400, 403, 404, 413, 422, 503},
+    ("post", "/sensors/{device_id}/heartbeat"): {400, 403, 404, 413, 422, 503},
+    ("get", "/sensors"): {401, 422, 503},
+    ("post", "/sensors/maintenance-sweep"): {401, 403, 503},
 }
 """Error statuses each operation can answer (at least)."""
 OPEN311_ERRORS = {("post", "/open311/v2/requests.json"): {400, 403},
@@ -85,17 +102,22 @@ def test_sign_in_is_documented_where_it_is_needed(document):
         elif key in SIGN_IN_OPTIONAL:
             assert security == [{"OAuth2PasswordBearer": []}, {}], key
             assert "401" in operation["responses"], key
+        elif key in SENSOR_KEY:
+            assert security == [{"SensorKey": []}], key
+            assert "403" in operation["responses"] and "401" not in operation["responses"], key
         elif key != ("post", "/auth/token"):  # its 401: a wrong staff id or password
             assert security is None, key
             assert "401" not in operation["responses"], key
 
 
 def test_refusals_are_documented_on_every_guarded_operation(document):
-    # one's own notices are never refused: a person without any reads an empty list
+    # one's own notices and devices are never refused: a person without any reads none
     for key in SIGNED_IN - {("get", "/auth/me"), ("get", "/locate"),
-                            ("get", "/supervision/notices")}:
+                            ("get", "/supervision/notices"), ("get", "/sensors")} - NOT_DISCLOSED:
         method, path = key
         assert "403" in document["paths"][path][method]["responses"], key
+    for method, path in NOT_DISCLOSED:
+        assert "403" not in document["paths"][path][method]["responses"]
 
 
 def test_the_problem_body_is_described(document):
@@ -117,9 +139,14 @@ def test_the_problem_body_is_described(document):
 def test_the_open311_intake_body_is_documented(document):
     body = document["paths"]["/open311/v2/requests.json"]["post"]["requestBody"]
     assert body["required"]
-    assert set(body["content"]) == {"application/x-www-form-urlencoded", "application/json"}
-    schema = body["content"]["application/x-www-form-urlencoded"]["schema"]
-    assert {"api_key", "service_code", "lat", "long", "description"} <= set(schema["required"])
+    assert set(body["content"]) == {"application/x-www-form-urlencoded", "application/json",
+                                    "multipart/form-data"}
+    for media in body["content"]:
+        schema = body["content"][media]["schema"]
+        assert {"api_key", "service_code", "lat", "long", "description"} <= \
+            set(schema["required"])
+    photo = body["content"]["multipart/form-data"]["schema"]["properties"]["media"]
+    assert "binary" in str(photo)
 
 
 def test_the_landing_page_documents_html_and_json(document):

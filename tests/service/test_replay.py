@@ -12,7 +12,7 @@ from gridgis import load_categories
 from gridgis.dispatch import light_of
 from gridgis.store import SQLiteStore
 
-from .conftest import Desk, ManualClock, district_roster
+from .conftest import Desk, ManualClock, district_roster, upload_site_photo
 
 DAY = dt.datetime(2026, 10, 20)
 END = DAY + dt.timedelta(days=1)
@@ -92,12 +92,14 @@ def replay(sample_layers, tmp_path_factory):
                 body["unit_id"] = inc.unit_id
             if action == "close":
                 body["satisfaction"] = inc.satisfaction
-            if action == "verify":  # on site: at the incident's point
+            headers = desk.headers(desk.person_for(role, seen))
+            if action == "verify":  # on site, at the incident's point, with a photo of it
                 body |= {"lon": inc.geometry.x, "lat": inc.geometry.y}
+                upload_site_photo(client, ids[inc.incident_id], headers)
             if action == "reject":
                 body["note"] = "重复上报"
             r = client.post(f"/incidents/{ids[inc.incident_id]}/transitions", json=body,
-                            headers=desk.headers(desk.person_for(role, seen)))
+                            headers=headers)
             assert r.status_code == 200, (action, r.text)
         clock.now = END
         listing = client.get("/incidents", params={"limit": 1000}).json()

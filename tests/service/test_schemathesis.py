@@ -45,6 +45,8 @@ EXAMPLES = 15
 INTAKE = "POST /open311/v2/requests.json"
 AIM = {"POST /incidents": ("lon", "lat", "category"), INTAKE: ("long", "lat", "service_code")}
 """Body fields that half the generated reports take from the district (else all are 422)."""
+GATEWAY = {"POST /sensors/{device_id}/alarms", "POST /sensors/{device_id}/heartbeat"}
+"""Operations the sensor gateway calls with its key (X-Api-Key) when signed in as the county."""
 
 
 @dataclass
@@ -89,6 +91,7 @@ def service(small_layers, tmp_path_factory):
         "collection_id": ["grids", "incidents", "units"],
         "feature_id": [str(small_layers.grids.index[0])],
         "point": [point.x, point.y],
+        "device_id": list(small_layers.sensors["device_id"].iloc[:3]),
     }
     yield app, county, known
     store.close()
@@ -122,11 +125,13 @@ def _fuzz_operation(operation: Any, mode: GenerationMode, headers: dict[str, str
                          category: "D01"}
         if operation.label == INTAKE and headers and isinstance(case.body, dict):
             case.body = {**case.body, "api_key": OPEN311_KEYS["app"]}  # a channel's post
-        response = case.call(headers=headers)
+        sent = headers | ({"X-Api-Key": OPEN311_KEYS["sensor"]}  # the sensor gateway's post
+                          if headers and operation.label in GATEWAY else {})
+        response = case.call(headers=sent)
         tally.requests[operation.label] += 1
         tally.statuses[response.status_code] += 1
         try:
-            case.validate_response(response, checks=CHECKS, headers=headers)
+            case.validate_response(response, checks=CHECKS, headers=sent)
         except FailureGroup as group:  # counted, not raised: no shrinking, every check seen
             for failure in group.exceptions:
                 key = (operation.label, mode.value, failure.title)
