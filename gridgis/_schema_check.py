@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 from pyproj import CRS
@@ -89,6 +90,8 @@ def _check_column(frame: gpd.GeoDataFrame, schema: LayerSchema, col: Column,
                 parsed = parsed.dt.tz_convert("Asia/Shanghai").dt.tz_localize(None)
             values = parsed
         values = values.astype("datetime64[ms]")
+    elif col.kind == "bool":
+        values = _as_bool(schema, col, values, null)
     null = values.isna()
     if not col.nullable and null.any():
         _fail(schema, col.name, "are empty but the column is required", null)
@@ -102,6 +105,33 @@ def _check_column(frame: gpd.GeoDataFrame, schema: LayerSchema, col: Column,
         if bad.any():
             _fail(schema, col.name, f"are not one of {', '.join(col.choices)}", bad, values)
     return values
+
+
+_TRUTH = {"true": True, "false": False, "1": True, "0": False}
+
+
+def _truth(value: object) -> bool | None:
+    """True or False for a boolean, 1/0 or the text true/false/1/0; None for anything else."""
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, int | float | np.number) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str):
+        return _TRUTH.get(value.strip().lower())
+    return None
+
+
+def _as_bool(schema: LayerSchema, col: Column, values: pd.Series, null: pd.Series
+             ) -> pd.Series:
+    """True/false values (1/0 too, as a GeoPackage without a boolean type keeps them)."""
+    if pd.api.types.is_bool_dtype(values) and not null.any():
+        return values.astype(bool)
+    truth = [None if n else _truth(v) for v, n in zip(values, null, strict=True)]
+    bad = pd.Series([t is None for t in truth], index=values.index) & ~null
+    if bad.any():
+        _fail(schema, col.name, "are not true/false", bad, values)
+    out = pd.Series(pd.array(truth, dtype="boolean"), index=values.index)
+    return out if null.any() else out.astype(bool)
 
 
 def _check_geometry(frame: gpd.GeoDataFrame, schema: LayerSchema, strict: bool) -> None:

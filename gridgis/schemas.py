@@ -45,8 +45,9 @@ class Column:
     ----------
     name : str
         Column name as stored in the GeoPackage.
-    kind : {"str", "int", "float", "datetime"}
-        Logical type; integers must hold whole numbers, datetimes must parse.
+    kind : {"str", "int", "float", "datetime", "bool"}
+        Logical type; integers must hold whole numbers, datetimes must parse,
+        booleans are true/false (or 1/0).
     description : str
         What the column means, shown in the layer documentation.
     nullable : bool, default False
@@ -126,6 +127,40 @@ _VALID_FROM = Column(
     "when this shape of the grid took effect (empty: since before the records)",
     nullable=True, optional=True,
 )
+
+_LOOP_COLUMNS = (
+    Column("progress_by", "datetime",
+           "1-3-0 progress deadline: the category's progress limit (at most three days) from "
+           "the report, or from the escalation", nullable=True, optional=True),
+    Column("progress_at", "datetime", "the unit's first progress report (进展反馈)",
+           nullable=True, optional=True),
+    Column("progress_reports", "int", "progress reports by the unit", nullable=True,
+           optional=True),
+    Column("escalated_at", "datetime",
+           "when the matter passed to the level that holds it (empty: the community holds it)",
+           nullable=True, optional=True),
+    Column("escalation_reason", "str",
+           "why it was escalated (升级理由); for a matter the county holds, the township's and "
+           "the county's reasons separated by '；'", nullable=True, optional=True),
+    Column("whistle_calls", "str",
+           "吹哨报到 as JSON text: a list of the departments called in, each with unit_id, "
+           "called_at, due_at, reason, reported_in_at, place, staff, supervised, late "
+           "(empty: no whistle)", nullable=True, optional=True),
+    Column("supervisions", "int",
+           "督办 notices to the level above: one per overdue stage and per sweep that found "
+           "report-ins overdue", nullable=True, optional=True),
+    Column("callback_at", "datetime", "the latest call back to the reporter (回访)",
+           nullable=True, optional=True),
+    Column("callback_outcome", "str", "what the latest call back found", nullable=True,
+           optional=True, choices=("reached", "unreachable")),
+    Column("reopenings", "str",
+           "the rounds a dissatisfied call back reopened, as JSON text: a list of "
+           "resolved_at, verified_at, callback_at, satisfaction (empty: never reopened)",
+           nullable=True, optional=True),
+    Column("has_photos", "bool", "before/after photos (处置前/后照片) are on record",
+           nullable=True, optional=True),
+)
+"""Columns of the incidents layer that record the loop as practised (issue 16)."""
 
 SCHEMAS: dict[str, LayerSchema] = {
     s.name: s
@@ -229,8 +264,11 @@ SCHEMAS: dict[str, LayerSchema] = {
                 Column("township_code", "str", "township of the location", nullable=True,
                        pattern=_CODE9),
                 Column("unit_id", "str", "responsible unit dispatched", nullable=True),
-                Column("respond_by", "datetime", "response deadline"),
-                Column("resolve_by", "datetime", "handling deadline"),
+                Column("respond_by", "datetime",
+                       "response deadline (counted from the escalation when escalated)"),
+                Column("resolve_by", "datetime",
+                       "handling deadline (counted from the escalation when escalated, from "
+                       "the call back that reopened the matter when reopened)"),
                 Column("accepted_at", "datetime", "accepted by the command centre",
                        nullable=True),
                 Column("dispatched_at", "datetime", "dispatched to a unit", nullable=True),
@@ -241,11 +279,17 @@ SCHEMAS: dict[str, LayerSchema] = {
                 Column("escalation_level", "int",
                        "0 handled in the community, 1 township, 2 county"),
                 Column("reopened", "int", "times the incident was reopened"),
-                Column("satisfaction", "float", "call-back satisfaction 1-5", nullable=True),
+                Column("satisfaction", "float",
+                       "call-back satisfaction 1-5 (of the latest call back that reached the "
+                       "reporter; below 3 reopened the matter)", nullable=True),
                 Column("input_crs", "str", "coordinate system of the original report",
                        choices=("wgs84", "cgcs2000", "gcj02", "bd09")),
+                *_LOOP_COLUMNS,
             ),
             key="incident_id",
+            notes=("The columns from `progress_by` on keep the loop as practised (1-3-0, "
+                   "escalation, 吹哨报到, 督办, call back); they may be absent from an archive "
+                   "of a platform that did not record them."),
         ),
         LayerSchema(
             "grid_history",

@@ -239,3 +239,33 @@ def test_optional_column_may_be_absent_and_reads_as_nulls(small_layers, tmp_path
     assert str(checked.grids["valid_from"].dtype).startswith("datetime64")
     path = write_layers(checked, tmp_path / "d.gpkg")
     assert "valid_from" in pyogrio.read_info(path, layer="grids")["fields"]
+
+
+def test_an_archive_without_the_loop_columns_reads_with_them_empty(small_layers, tmp_path):
+    loop = [c.name for c in SCHEMAS["incidents"].columns if c.optional]
+    assert {"progress_at", "whistle_calls", "callback_outcome", "has_photos"} <= set(loop)
+    bare = small_layers.incidents.drop(columns=loop, errors="ignore")
+    back = read_layers(_raw_write(small_layers, tmp_path / "d.gpkg", incidents=bare))
+    assert back.incidents[loop].isna().all().all()
+    assert str(back.incidents["has_photos"].dtype) == "boolean"
+    assert str(back.incidents["progress_at"].dtype).startswith("datetime64")
+
+
+def test_true_false_columns_take_1_and_0_and_refuse_other_values(small_layers, tmp_path):
+    incidents = small_layers.incidents.copy()
+    photos = np.arange(len(incidents)) % 3 == 0
+    incidents["has_photos"] = np.where(photos, 1.0, 0.0)
+    incidents.iloc[0, incidents.columns.get_loc("has_photos")] = np.nan
+    back = read_layers(_raw_write(small_layers, tmp_path / "a.gpkg", incidents=incidents))
+    got = back.incidents["has_photos"]
+    assert pd.isna(got.iloc[0]) and str(got.dtype) == "boolean"
+    assert (got.iloc[1:] == photos[1:]).all()
+    incidents["has_photos"] = np.where(photos, "true", "False")
+    back = read_layers(_raw_write(small_layers, tmp_path / "t.gpkg", incidents=incidents))
+    assert back.incidents["has_photos"].dtype == bool
+    assert (back.incidents["has_photos"] == photos).all()
+    incidents.iloc[2, incidents.columns.get_loc("has_photos")] = "yes"
+    with pytest.raises(LayerError, match="not true/false") as info:
+        read_layers(_raw_write(small_layers, tmp_path / "b.gpkg", incidents=incidents))
+    assert info.value.column == "has_photos"
+    assert info.value.rows == [incidents["incident_id"].iloc[2]]

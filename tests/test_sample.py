@@ -139,7 +139,9 @@ def test_incident_lifecycle_looks_like_a_platform(sample_layers):
     assert {"rejected", "shelved", "in_progress"} <= set(inc["status"])
     assert (inc["escalation_level"] == 1).sum() > 100 and (inc["escalation_level"] == 2).sum() > 10
     assert 0 < inc["reopened"].mean() < 0.1
-    assert inc.loc[closed, "satisfaction"].between(1, 5).all()
+    reached = closed & (inc["callback_outcome"] == "reached")
+    assert inc.loc[reached, "satisfaction"].between(3, 5).all()  # a lower rating reopened it
+    assert inc.loc[closed & ~reached, "satisfaction"].isna().all()  # unreachable: no rating
     assert inc.loc[~closed, "closed_at"].isna().all()
     assert (inc.loc[inc["source"] == "app", "input_crs"] == "gcj02").all()
 

@@ -3,13 +3,34 @@
 A district that moves to gridgis brings the matters still open on its old
 platform; the demonstration loads the sample district's open incidents so
 that the console shows a live board. Every incident is written with the
-steps its timestamps imply (report, accept, dispatch…), taken through the
-dispatch service's state machine, so its trace is whole.
+steps its columns imply, taken through the dispatch service's state
+machine, so its trace is whole:
+
+- report, acceptance by the community;
+- escalation (``escalated_at``, ``escalation_reason``) before the dispatch at
+  the new level: the level above holds the matter with fresh deadlines; a
+  matter the county holds goes up both levels at that moment (each step with
+  its own reason when the archive gives two, separated by "；");
+- dispatch, the unit's start half an hour later (unless the matter was
+  shelved first, an hour after the dispatch), its progress reports
+  (``progress_at``, then one every progress period up to
+  ``progress_reports``);
+- whistle calls and report-ins (``whistle_calls``);
+- the rounds a dissatisfied call back reopened (``reopenings``: resolve,
+  verify, call back, and the unit starting again half an hour later);
+- resolution and verification on site (at the incident's point);
+- the supervision sweep (督办) every quarter hour between these steps, up to
+  ``until``, as the live service runs it.
+
+Archives without the loop's columns (another platform's) load with the
+steps their timestamps give.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+from dataclasses import dataclass, field
 from typing import Any
 
 import geopandas as gpd
@@ -21,25 +42,51 @@ from gridgis.incidents.names import CLOSED_STATES, REPORT, REPORTER, Action, Rol
 from gridgis.incidents.record import IncidentRecord
 from gridgis.store.base import Event
 
-__all__ = ["ARCHIVE", "STEPS", "seed_open_incidents"]
+__all__ = ["ARCHIVE", "SHELVE_AFTER", "START_AFTER", "SUPERVISION", "SWEEP", "seed_open_incidents"]
 
 ARCHIVE = "archive"
 """The actor of the steps loaded from the archive."""
-STEPS = [("accepted_at", Action.ACCEPT, Role.COMMUNITY),
-         ("dispatched_at", Action.DISPATCH, Role.TOWNSHIP),
-         ("dispatched_at", Action.START, Role.UNIT),  # half an hour after the dispatch
-         ("progress_at", Action.PROGRESS, Role.UNIT),  # when the archive has the column
-         ("resolved_at", Action.RESOLVE, Role.UNIT),
-         ("verified_at", Action.VERIFY, Role.GRID_WORKER)]
-"""The archive's timestamps and the steps of the loop they stand for, in order (a
-progress report is optional: archives of platforms without one have no ``progress_at``)."""
+SUPERVISION = "supervision"
+"""The actor of the supervision sweeps (as the live sweep names itself)."""
+START_AFTER = dt.timedelta(minutes=30)
+"""The unit starts work half an hour after its dispatch (or a reopening)."""
+SHELVE_AFTER = dt.timedelta(hours=1)
+"""A shelved matter was shelved an hour after its dispatch."""
+SWEEP = dt.timedelta(minutes=15)
+"""The supervision sweep of the archive's platform ran every quarter hour."""
+_ORDER = {a: k for k, a in enumerate(
+    (Action.ACCEPT, Action.ESCALATE, Action.DISPATCH, Action.START, Action.WHISTLE,
+     Action.REPORT_IN, Action.PROGRESS, Action.SHELVE, Action.RESOLVE, Action.VERIFY,
+     Action.CALLBACK))}
+_HOLDER = (Role.COMMUNITY, Role.TOWNSHIP, Role.COMMAND_CENTRE)
+_EPOCH = dt.datetime(2000, 1, 1)
+
+
+@dataclass(frozen=True, order=True)
+class _Step:
+    at: dt.datetime
+    order: int
+    action: Action = field(compare=False)
+    role: Role = field(compare=False)
+    inputs: dict[str, Any] = field(default_factory=dict, compare=False)
 
 
 def _ts(value: Any) -> dt.datetime | None:
-    return None if pd.isna(value) else pd.Timestamp(value).to_pydatetime()
+    if value is None or (not isinstance(value, str | list) and pd.isna(value)):
+        return None
+    return pd.Timestamp(value).to_pydatetime()
 
 
-def seed_open_incidents(dispatcher: Dispatcher, incidents: gpd.GeoDataFrame) -> int:
+def _col(inc: Any, name: str) -> Any:
+    """A column of the archive's row, None when the archive lacks it or it is empty."""
+    value = getattr(inc, name, None)
+    if value is None or (not isinstance(value, str | list) and pd.isna(value)):
+        return None
+    return value
+
+
+def seed_open_incidents(dispatcher: Dispatcher, incidents: gpd.GeoDataFrame, *,
+                        until: dt.datetime | None = None, sweep: dt.timedelta = SWEEP) -> int:
     """Write the archive's open incidents (not closed, not rejected) into the store.
 
     Parameters
@@ -48,6 +95,13 @@ def seed_open_incidents(dispatcher: Dispatcher, incidents: gpd.GeoDataFrame) -> 
         The service whose store receives them; its deadlines and lights apply.
     incidents : geopandas.GeoDataFrame
         An ``incidents`` layer.
+    until : datetime, optional
+        Supervision sweeps are replayed up to this moment (default: the
+        dispatcher's clock; give the archive's end to match its
+        ``supervisions``).
+    sweep : timedelta, default :data:`SWEEP`
+        How often the archive's supervision sweep ran (on the clock's
+        multiples of it).
 
     Returns
     -------
@@ -58,7 +112,7 @@ def seed_open_incidents(dispatcher: Dispatcher, incidents: gpd.GeoDataFrame) -> 
     Raises
     ------
     TransitionError
-        When the archive's timestamps of an incident run backwards.
+        When the archive's steps of an incident cannot follow each other.
 
     Notes
     -----
@@ -66,6 +120,7 @@ def seed_open_incidents(dispatcher: Dispatcher, incidents: gpd.GeoDataFrame) -> 
     later steps go through :meth:`Dispatcher.transition` at the archive's
     times, so they have the same effects and events as live ones.
     """
+    until = dispatcher.clock() if until is None else until
     open_ = incidents[~incidents["status"].isin(sorted(CLOSED_STATES))]
     written = 0
     for inc in open_.itertuples():
@@ -91,27 +146,100 @@ def seed_open_incidents(dispatcher: Dispatcher, incidents: gpd.GeoDataFrame) -> 
         if not created:
             continue
         written += 1
-        iid, status = stored["incident_id"], State.REPORTED
-        for column, action, role in STEPS:
-            if action is Action.PROGRESS:
-                at = _ts(getattr(inc, column, None))
-                if at is not None:
-                    dispatcher.transition(iid, action=action, actor=ARCHIVE, role=role, at=at,
-                                          note="进展反馈 (from the archive)")
-                continue
-            at = _ts(getattr(inc, column))
-            if at is None or (action is Action.START and inc.status == State.DISPATCHED):
-                break
-            if action is Action.START:
-                at += dt.timedelta(minutes=30)
-            unit_id = inc.unit_id if action is Action.DISPATCH else None
-            # the archive's verification was on site: at the incident's point
-            here = ({"lon": float(inc.geometry.x), "lat": float(inc.geometry.y)}
-                    if action is Action.VERIFY else {})
-            status = dispatcher.transition(iid, action=action, actor=ARCHIVE, role=role, at=at,
-                                           unit_id=unit_id, **here)["status"]
-        if inc.status == State.SHELVED and status == State.IN_PROGRESS:
-            dispatcher.transition(iid, action=Action.SHELVE, actor=ARCHIVE, role=Role.TOWNSHIP,
-                                  at=_ts(inc.dispatched_at) + dt.timedelta(hours=1),
-                                  note="挂账 (from the archive)")
+        _replay(dispatcher, stored, sorted(_steps(dispatcher, inc)), until, sweep)
     return written
+
+
+def _steps(dispatcher: Dispatcher, inc: Any) -> list[_Step]:
+    """The steps of the loop the archive's row implies (unordered)."""
+    out: list[_Step] = []
+
+    def add(at: dt.datetime | None, action: Action, role: Role, **inputs: Any) -> None:
+        if at is not None:
+            out.append(_Step(at, _ORDER[action], action, role, inputs))
+
+    here = {"lon": float(inc.geometry.x), "lat": float(inc.geometry.y)}  # verified on site
+    accepted = _ts(_col(inc, "accepted_at"))
+    add(accepted, Action.ACCEPT, Role.COMMUNITY)
+    level = int(_col(inc, "escalation_level") or 0)
+    if level and accepted is not None:
+        at = _ts(_col(inc, "escalated_at")) or accepted
+        text = _col(inc, "escalation_reason") or "上报升级 / escalated (from the archive)"
+        reasons = text.split("；") if len(text.split("；")) == level else [text] * level
+        for k in range(level):  # both at once for the county: the archive keeps one moment
+            add(at, Action.ESCALATE, _HOLDER[k], note=reasons[k])
+    holder = _HOLDER[level]
+    dispatched = _ts(_col(inc, "dispatched_at"))
+    if dispatched is None:
+        return out
+    add(dispatched, Action.DISPATCH, holder if level else Role.TOWNSHIP, unit_id=inc.unit_id)
+    if inc.status not in (State.DISPATCHED, State.SHELVED):  # shelved before work began
+        add(dispatched + START_AFTER, Action.START, Role.UNIT)
+    for calls in _whistles(_col(inc, "whistle_calls")):
+        first = calls[0]
+        called, due = _ts(first["called_at"]), _ts(first["due_at"])
+        add(called, Action.WHISTLE, _HOLDER[min(level, 1)], unit_ids=[c["unit_id"] for c in calls],
+            hours=(due - called).total_seconds() / 3600,
+            note=first.get("reason") or "吹哨 / whistle (from the archive)")
+        for c in calls:
+            add(_ts(c.get("reported_in_at")), Action.REPORT_IN, Role.UNIT, unit_id=c["unit_id"],
+                place=c.get("place") or "社区 / the community",
+                staff=c.get("staff") or "（未记录） / (not recorded)")
+    first_report = _ts(_col(inc, "progress_at"))
+    if first_report is not None:
+        period = pd.Timedelta(dispatcher.categories.loc[inc.category, "progress"]
+                              ).to_pytimedelta()
+        reports = int(_col(inc, "progress_reports") or 1)
+        for k in range(reports):
+            add(first_report + k * period, Action.PROGRESS, Role.UNIT,
+                note="进展反馈 / progress (from the archive)")
+    if inc.status == State.SHELVED:
+        add(dispatched + SHELVE_AFTER, Action.SHELVE, Role.TOWNSHIP,
+            note="挂账 / shelved (from the archive)")
+    rounds = json.loads(_col(inc, "reopenings") or "[]")
+    for k, r in enumerate(rounds):
+        add(_ts(r["resolved_at"]), Action.RESOLVE, Role.UNIT)
+        add(_ts(r["verified_at"]), Action.VERIFY, Role.GRID_WORKER, **here)
+        back = _ts(r["callback_at"])
+        add(back, Action.CALLBACK, holder, satisfaction=r["satisfaction"], outcome="reached")
+        if k < len(rounds) - 1 or inc.status != State.REOPENED:  # the unit starts again
+            add(back + START_AFTER, Action.START, Role.UNIT)
+    add(_ts(_col(inc, "resolved_at")), Action.RESOLVE, Role.UNIT)
+    add(_ts(_col(inc, "verified_at")), Action.VERIFY, Role.GRID_WORKER, **here)
+    return out
+
+
+def _whistles(text: str | None) -> list[list[dict[str, Any]]]:
+    """The archive's whistle calls grouped by whistle (same moment, deadline and reason)."""
+    groups: dict[tuple, list[dict[str, Any]]] = {}
+    for call in json.loads(text or "[]"):
+        key = (call["called_at"], call["due_at"], call.get("reason"))
+        groups.setdefault(key, []).append(call)
+    return list(groups.values())
+
+
+def _pending(record: IncidentRecord) -> dt.datetime | None:
+    """The earliest deadline the supervision sweep would act on once it has passed."""
+    dues = [dt.datetime.fromisoformat(c["due_at"]) for c in record.whistle_calls
+            if c.get("reported_in_at") is None and not c.get("supervised")]
+    if record.due_at is not None and record.supervised_due_at != record.due_at:
+        dues.append(record.due_at)
+    return min(dues, default=None)
+
+
+def _replay(dispatcher: Dispatcher, stored: dict[str, Any], steps: list[_Step],
+            until: dt.datetime, sweep: dt.timedelta) -> None:
+    """Take the steps in order, with the supervision sweeps that fell between them."""
+    iid, record = stored["incident_id"], IncidentRecord.from_row(stored)
+    for step in [*steps, None]:
+        while (pending := _pending(record)) is not None:
+            tick = _EPOCH + ((pending - _EPOCH) // sweep + 1) * sweep
+            if tick > until or (step is not None and tick >= step.at):
+                break
+            record = IncidentRecord.from_row(dispatcher.transition(
+                iid, action=Action.SUPERVISE, actor=SUPERVISION, role=Role.COMMAND_CENTRE,
+                at=tick, note="督办扫描 / supervision sweep (from the archive)"))
+        if step is not None:
+            record = IncidentRecord.from_row(dispatcher.transition(
+                iid, action=step.action, actor=ARCHIVE, role=step.role, at=step.at,
+                **step.inputs))

@@ -17,6 +17,12 @@ staff: grid workers of every grid, dispatchers of each level, units' staff.
 
 Everything is generated in metres on the CGCS2000 Gauss-Krüger plane and
 converted once to lon/lat, so neighbouring grids share identical vertices.
+
+The incidents' loop is the one practised: 1-3-0 progress reports, escalations
+with their reasons, whistle calls and report-ins (吹哨报到), supervision of
+overdue stages (督办), call backs that close or reopen, photos — with the
+seeds' figures (about 96 % of the matters past their limit closed, 95 %+
+solved at township level or below, satisfaction mostly 4–5).
 """
 
 from __future__ import annotations

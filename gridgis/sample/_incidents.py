@@ -1,11 +1,23 @@
-"""One year of incidents with seasons, hotspots and a realistic closed loop."""
+"""One year of incidents with seasons, hotspots and the closed loop as practised.
+
+Where and when matters are reported is drawn here; how each went through
+the loop — 1-3-0, escalation with a reason, 吹哨报到, supervision, call back —
+in :mod:`gridgis.sample._loop_history`, :mod:`gridgis.sample._whistles` and
+:mod:`gridgis.sample._supervision`.
+"""
 
 from __future__ import annotations
+
+import json
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+
+from gridgis.sample._loop_history import deploy, handle, rounds_json
+from gridgis.sample._supervision import supervisions
+from gridgis.sample._whistles import Call, blow_whistles
 
 __all__ = ["SAMPLE_END", "SAMPLE_START", "build_incidents"]
 
@@ -86,11 +98,6 @@ def _hours(rng: np.random.Generator, n: int) -> np.ndarray:
     return hour * 60 + rng.integers(0, 60, n)
 
 
-def _lognormal_share(rng: np.random.Generator, median: float, sigma: float, n: int
-                     ) -> np.ndarray:
-    return median * np.exp(rng.normal(0, sigma, n))
-
-
 def build_incidents(grids: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame, poi: np.ndarray,
                     units: gpd.GeoDataFrame, communities: gpd.GeoDataFrame,
                     categories: pd.DataFrame, rng: np.random.Generator, n_total: int,
@@ -146,19 +153,22 @@ def build_incidents(grids: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame, poi: n
     hit = gpd.sjoin(points, grids[["code", "geometry"]], predicate="within", how="left")
     grid_code = hit[~hit.index.duplicated(keep="first")]["code"].to_numpy()
 
-    frame = _lifecycle(rng, cat, reported, categories)
+    town = np.array([g[:9] for g in grid_code], dtype=object)
+    comm_name = dict(zip(communities["code"], communities["name"], strict=True))
+    place = np.array([comm_name.get(g[:12], "") for g in grid_code], dtype=object)
+    frame = _loop(rng, cat, reported, xy, town, place, units, categories)
     frame["grid_code"] = grid_code
     frame["community_code"] = [g[:12] for g in grid_code]
-    frame["township_code"] = [g[:9] for g in grid_code]
-    frame["unit_id"] = _nearest_unit(xy, cat, frame["township_code"].to_numpy(), units,
-                                     categories)
+    frame["township_code"] = town
+    frame["unit_id"] = _nearest_unit(xy, cat, town, units, categories)
     frame.loc[frame["dispatched_at"].isna(), "unit_id"] = None
     src = rng.choice(["grid_worker", "hotline", "app", "sensor"], n, p=[.55, .25, .17, .03])
     sensorable = np.isin(cat, ["S01", "S04", "E01"])
     src = np.where((src == "sensor") & ~sensorable, "grid_worker", src)
     frame["source"] = src
     frame["input_crs"] = np.where(src == "app", "gcj02", "wgs84")
-    comm_name = dict(zip(communities["code"], communities["name"], strict=True))
+    frame["has_photos"] = _photos(rng, src, cat, frame["resolved_at"].notna().to_numpy(),
+                                  categories)
     text = [rng.choice(DESCRIPTIONS.get(c, ["群众反映问题"])) for c in cat]
     frame["description"] = [f"{comm_name.get(cc, '')}{rng.integers(1, 40)}幢附近：{t}"
                             for cc, t in zip(frame["community_code"], text, strict=True)]
@@ -171,69 +181,61 @@ def build_incidents(grids: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame, poi: n
     return gpd.GeoDataFrame(frame, geometry=shapely.points(xy))
 
 
-def _lifecycle(rng: np.random.Generator, cat: np.ndarray, reported: np.ndarray,
-               categories: pd.DataFrame) -> pd.DataFrame:
-    n = len(cat)
-    table = categories.loc[cat]
-    priority = table["priority"].to_numpy()
-    respond = table["respond"].to_numpy().astype("timedelta64[m]")
-    resolve = table["resolve"].to_numpy().astype("timedelta64[m]")
-
-    def minutes(share: np.ndarray, limit: np.ndarray) -> np.ndarray:
-        return (share * limit.astype(float)).astype("timedelta64[m]")
-
-    escalation = np.zeros(n, dtype=int)
-    esc_p = np.where(np.isin(cat, ["X01", "D04", "D03", "D06"]), 0.16, 0.035)
-    escalation[rng.random(n) < esc_p] = 1
-    escalation[(escalation == 1) & (rng.random(n) < 0.15)] = 2
-    rejected = rng.random(n) < 0.025
-    shelved = ~rejected & np.isin(cat, ["D03", "S02", "E01", "D05"]) & (rng.random(n) < 0.02)
-    reopened = (~rejected & ~shelved & (rng.random(n) < 0.03)).astype(int)
-
-    accepted = reported + minutes(_lognormal_share(rng, 0.12, 0.9, n), respond)
-    dispatched = accepted + rng.lognormal(np.log(25), 0.8, n).astype("timedelta64[m]")
-    slow = 1.0 + 0.7 * escalation + 0.5 * reopened
-    handle_share = _lognormal_share(rng, 0.32, 0.75, n) * slow
-    resolved = reported + minutes(np.maximum(handle_share, 0.02), resolve)
-    on_site = dispatched + rng.lognormal(np.log(40), 0.6, n).astype("timedelta64[m]")
-    resolved = np.maximum(resolved, on_site)  # nothing is handled before it is dispatched
-    verified = resolved + rng.lognormal(np.log(300), 0.7, n).astype("timedelta64[m]")
-    closed = verified + rng.lognormal(np.log(600), 0.6, n).astype("timedelta64[m]")
-
+def _loop(rng: np.random.Generator, cat: np.ndarray, reported: np.ndarray, xy: np.ndarray,
+          town: np.ndarray, place: np.ndarray, units: gpd.GeoDataFrame,
+          categories: pd.DataFrame) -> pd.DataFrame:
+    """The closed loop of every matter, as the incidents layer's columns."""
     now = SAMPLE_END
-    stages = {"accepted_at": accepted, "dispatched_at": dispatched, "resolved_at": resolved,
-              "verified_at": verified, "closed_at": closed}
-    frame = pd.DataFrame({"reported_at": reported, "category": cat, "priority": priority})
-    for name, values in stages.items():
-        keep = values <= now
-        if name != "accepted_at":
-            keep &= ~rejected
-        if name in ("resolved_at", "verified_at", "closed_at"):
-            keep &= ~shelved
-        if name == "accepted_at":
-            keep &= ~rejected
-        frame[name] = np.where(keep, values, np.datetime64("NaT"))
-    status = np.full(n, "reported", dtype=object)
-    status[frame["accepted_at"].notna()] = "accepted"
-    status[frame["dispatched_at"].notna()] = "dispatched"
-    working = frame["dispatched_at"].notna() & (
-        (now - frame["dispatched_at"]) > pd.Timedelta(hours=2))
-    status[working] = "in_progress"
-    status[frame["resolved_at"].notna()] = "resolved"
-    status[frame["verified_at"].notna()] = "verified"
-    status[frame["closed_at"].notna()] = "closed"
-    status[shelved & frame["dispatched_at"].notna()] = "shelved"
-    status[rejected] = "rejected"
-    frame["status"] = status
-    frame["respond_by"] = reported + respond
-    frame["resolve_by"] = reported + resolve
-    frame["escalation_level"] = escalation
-    frame["reopened"] = reopened * frame["resolved_at"].notna()
-    late = (resolved > reported + resolve).astype(float)
-    score = rng.choice([5, 4, 3, 2, 1], n, p=[.6, .25, .09, .04, .02])
-    score = score - late * rng.integers(0, 3, n)
-    frame["satisfaction"] = np.where(frame["closed_at"].notna(), np.clip(score, 1, 5), np.nan)
-    return frame
+    priority = categories.loc[cat, "priority"].to_numpy()
+    dep = deploy(rng, cat, reported, categories, now)
+    calls, ready = blow_whistles(rng, cat, priority, dep, xy, town, place, units, categories,
+                                 now)
+    hand = handle(rng, cat, dep, ready, now)
+    counts, noticed = supervisions(reported, dep, hand, calls, now)
+    whistle = np.full(len(cat), None, dtype=object)
+    for i, row in calls.items():
+        whistle[i] = _calls_json(row, noticed[i])
+    return pd.DataFrame({
+        "reported_at": reported, "category": cat, "priority": priority,
+        "accepted_at": dep.accepted, "dispatched_at": dep.dispatched,
+        "resolved_at": hand.resolved, "verified_at": hand.verified, "closed_at": hand.closed,
+        "status": hand.status, "respond_by": dep.start + dep.respond,
+        "resolve_by": hand.resolve_by, "escalation_level": dep.level,
+        "reopened": hand.reopened, "satisfaction": hand.satisfaction,
+        "progress_by": dep.start + dep.progress, "progress_at": hand.progress_at,
+        "progress_reports": hand.progress_reports, "escalated_at": dep.escalated,
+        "escalation_reason": dep.reason, "whistle_calls": whistle, "supervisions": counts,
+        "callback_at": hand.callback_at, "callback_outcome": hand.callback_outcome,
+        "reopenings": [rounds_json(r) for r in hand.rounds],
+    })
+
+
+def _iso(t: np.datetime64) -> str | None:
+    return None if np.isnat(t) else t.astype("datetime64[s]").item().isoformat()
+
+
+def _calls_json(row: list[Call], noticed: set[int]) -> str:
+    """A whistle's calls as the record keeps them (``IncidentRecord.whistle_calls``)."""
+    out = []
+    for k, c in enumerate(row):
+        came = not np.isnat(c.reported_in)
+        out.append({"unit_id": c.unit_id, "called_at": _iso(c.called), "due_at": _iso(c.due),
+                    "reason": c.reason, "reported_in_at": _iso(c.reported_in),
+                    "place": c.place if came else None, "staff": c.staff if came else None,
+                    "supervised": k in noticed,
+                    "late": bool(c.reported_in > c.due) if came else None})
+    return json.dumps(out, ensure_ascii=False)
+
+
+def _photos(rng: np.random.Generator, source: np.ndarray, cat: np.ndarray,
+            resolved: np.ndarray, categories: pd.DataFrame) -> np.ndarray:
+    """Before/after photos (处置前/后): most grid workers' reports, most resolved law-
+    enforcement matters, some citizens' app reports."""
+    n = len(cat)
+    law = (categories.loc[cat, "platform"] == "law_enforcement").to_numpy()
+    return (((source == "grid_worker") & (rng.random(n) < .85))
+            | ((source == "app") & (rng.random(n) < .4))
+            | (law & resolved & (rng.random(n) < .9)))
 
 
 def _nearest_unit(xy: np.ndarray, cat: np.ndarray, town: np.ndarray, units: gpd.GeoDataFrame,

@@ -85,7 +85,14 @@ def _streets(grids: gpd.GeoDataFrame, urban: np.ndarray, n: int,
     on = shapely.get_coordinates(shapely.line_interpolate_point(lines, along))
     # step 3 m off the edge, into one of the grids it divides
     angle = rng.uniform(0, 2 * np.pi, n)
-    return on + 3.0 * np.column_stack([np.cos(angle), np.sin(angle)])
+    step = np.column_stack([np.cos(angle), np.sin(angle)])
+    off = on + 3.0 * step
+    # a step along the edge stays on it (which grid then holds the point is a matter of
+    # millimetres): turned a right angle, it leaves the edge
+    along_edge = shapely.distance(shapely.points(off), lines) < 1.0
+    off[along_edge] = on[along_edge] + 3.0 * np.column_stack([-step[:, 1], step[:, 0]])[
+        along_edge]
+    return off
 
 
 def _restaurant_streets(buildings: gpd.GeoDataFrame, poi: np.ndarray, n: int,

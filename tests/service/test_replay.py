@@ -52,8 +52,11 @@ def _expected_state(inc) -> tuple[str, dt.datetime | None, dt.datetime | None]:
     if seen("dispatched_at"):  # 1-3-0: progress is due three days (or less) after the report
         progress_by = inc.reported_at + load_categories().loc[inc.category, "progress"]
         return "in_progress", inc.dispatched_at, progress_by
-    # accepted or not, the matter is to be deployed (dispatched) by its respond limit
-    return ("accepted" if seen("accepted_at") else "reported"), inc.reported_at, inc.respond_by
+    # accepted or not, the matter is to be deployed (dispatched) by its respond limit, from
+    # the report: the replay does not escalate (the archive's respond_by of an escalated
+    # matter counts from its escalation)
+    respond_by = inc.reported_at + load_categories().loc[inc.category, "respond"]
+    return ("accepted" if seen("accepted_at") else "reported"), inc.reported_at, respond_by
 
 
 @pytest.fixture(scope="module")
