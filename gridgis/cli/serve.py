@@ -90,11 +90,25 @@ def serve(
     err.print(f"loading {path or 'the built-in sample district'} …", highlight=False)
     application = create_app(settings, store=incidents)
     if demo:
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+        )
+
         from gridgis.dispatch.seed import seed_open_incidents
 
         dispatcher = application.state.dispatcher
         if dispatcher.layers.incidents is not None:
-            n = seed_open_incidents(dispatcher, dispatcher.layers.incidents)
+            with Progress(TextColumn("载入未办结事件 / loading open incidents"), BarColumn(),
+                          MofNCompleteColumn(), TimeRemainingColumn(), console=err,
+                          transient=True) as bar:
+                task = bar.add_task("seed", total=None)
+                n = seed_open_incidents(
+                    dispatcher, dispatcher.layers.incidents,
+                    progress=lambda done, total: bar.update(task, completed=done, total=total))
             err.print(f"loaded {n} open incidents of the archive", highlight=False)
         _demo_staff(dispatcher)
         if "open311_keys" in extra:

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -86,7 +87,8 @@ def _col(inc: Any, name: str) -> Any:
 
 
 def seed_open_incidents(dispatcher: Dispatcher, incidents: gpd.GeoDataFrame, *,
-                        until: dt.datetime | None = None, sweep: dt.timedelta = SWEEP) -> int:
+                        until: dt.datetime | None = None, sweep: dt.timedelta = SWEEP,
+                        progress: Callable[[int, int], None] | None = None) -> int:
     """Write the archive's open incidents (not closed, not rejected) into the store.
 
     Parameters
@@ -102,6 +104,9 @@ def seed_open_incidents(dispatcher: Dispatcher, incidents: gpd.GeoDataFrame, *,
     sweep : timedelta, default :data:`SWEEP`
         How often the archive's supervision sweep ran (on the clock's
         multiples of it).
+    progress : callable, optional
+        Called with (incidents done, incidents to load) after each one (a
+        progress bar: the full sample's open matters take half a minute).
 
     Returns
     -------
@@ -123,7 +128,9 @@ def seed_open_incidents(dispatcher: Dispatcher, incidents: gpd.GeoDataFrame, *,
     until = dispatcher.clock() if until is None else until
     open_ = incidents[~incidents["status"].isin(sorted(CLOSED_STATES))]
     written = 0
-    for inc in open_.itertuples():
+    for done, inc in enumerate(open_.itertuples(), start=1):
+        if progress is not None:
+            progress(done - 1, len(open_))
         reported = _ts(inc.reported_at)
         due = deadlines_for(reported, dispatcher.categories.loc[inc.category],
                             calendar=dispatcher.settings.calendar)
@@ -147,6 +154,8 @@ def seed_open_incidents(dispatcher: Dispatcher, incidents: gpd.GeoDataFrame, *,
             continue
         written += 1
         _replay(dispatcher, stored, sorted(_steps(dispatcher, inc)), until, sweep)
+    if progress is not None:
+        progress(len(open_), len(open_))
     return written
 
 

@@ -32,7 +32,11 @@ def _plain(value):
 def seeded(small_layers):
     d = Dispatcher(small_layers, SQLiteStore(":memory:"), clock=lambda: NOW)
     archive = small_layers.incidents
-    n = seed_open_incidents(d, archive)
+    ticks: list[tuple[int, int]] = []
+    n = seed_open_incidents(d, archive, progress=lambda done, total: ticks.append((done, total)))
+    total = n  # nothing was there before: every open incident is written
+    assert ticks[0] == (0, total) and ticks[-1] == (total, total)
+    assert [done for done, _ in ticks] == sorted(done for done, _ in ticks)  # the bar only grows
     by_archive = {}
     for item in d.incidents(limit=10_000).items:
         events = d.store.events(item["incident_id"])
