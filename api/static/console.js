@@ -10,7 +10,8 @@ const STATUS_ZH = {
 const ACTION_ZH = {
   accept: "受理", reject: "不予受理", dispatch: "派遣", return: "退回", start: "开始处置",
   progress: "进展反馈", request_extension: "申请延期", grant_extension: "批准延期",
-  deny_extension: "驳回延期", shelve: "挂账", unshelve: "解除挂账", resolve: "处置完毕",
+  deny_extension: "驳回延期", shelve: "挂账", unshelve: "解除挂账", review: "挂账复核",
+  resolve: "处置完毕",
   reopen: "重新办理", verify: "核查", callback: "回访", close: "结案", escalate: "上报升级",
   whistle: "吹哨", report_in: "报到", supervise: "督办",
 };
@@ -41,7 +42,7 @@ const STATISTICS = new Set(["community", "township", "command_centre", "analyst"
 const TOKEN_KEY = "gridgis.token";
 const PLACE_KEY = "gridgis.place";
 const NEEDS_NOTE = new Set(["reject", "return", "request_extension", "deny_extension", "shelve",
-  "reopen", "escalate", "progress", "whistle"]);
+  "reopen", "escalate", "progress", "whistle", "review"]);
 const LIGHT_COLOUR = { red: "#d7301f", yellow: "#e6a700", green: "#2c9f45", none: "#999999" };
 const PATROL_COLOUR = { high: "#d7301f", medium: "#fc8d59", low: "#91cf60" };
 const OPEN = "reported,accepted,dispatched,in_progress,resolved,reopened,verified,shelved";

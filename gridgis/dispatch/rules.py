@@ -3,7 +3,8 @@
 report → accept (or reject) → dispatch → progress → resolve → verify (on site)
 → call back → closed, with the side roads real platforms use: a unit
 returns a matter it is not responsible for (退回), asks for more time (延期),
-a matter that cannot be solved now is shelved (挂账, it stays on the board),
+a matter that cannot be solved now is shelved (挂账, it stays on the board
+and is reviewed, 复核, within a limit),
 a resolved matter that does not hold is reopened, a dissatisfied call back
 reopens it. Three acts leave the state as it is: the holder blows the
 whistle (吹哨) and the departments it names report in (报到) — the matter
@@ -164,6 +165,7 @@ TRANSITIONS: dict[Action, Transition] = {t.action: t for t in (
        note=True, pending=True),
     _t(A.SHELVE, {S.DISPATCHED, S.IN_PROGRESS}, S.SHELVED, SUPERVISORS, stage_review, note=True),
     _t(A.UNSHELVE, {S.SHELVED}, S.IN_PROGRESS, SUPERVISORS, restart_resolve_limit),
+    _t(A.REVIEW, {S.SHELVED}, None, SUPERVISORS, stage_review, note=True),
     _t(A.RESOLVE, {S.IN_PROGRESS}, S.RESOLVED, {R.UNIT}, stamp("resolved_at"),
        stage_within("verify_within")),
     _t(A.REOPEN, {S.RESOLVED, S.VERIFIED}, S.REOPENED, {R.GRID_WORKER, *DISPATCHERS},
@@ -185,7 +187,7 @@ TRANSITIONS: dict[Action, Transition] = {t.action: t for t in (
 _ZH = {A.ACCEPT: "受理", A.REJECT: "不予受理", A.DISPATCH: "派遣", A.RETURN: "退回",
        A.START: "开始处置", A.PROGRESS: "进展反馈", A.REQUEST_EXTENSION: "申请延期",
        A.GRANT_EXTENSION: "批准延期", A.DENY_EXTENSION: "驳回延期", A.SHELVE: "挂账",
-       A.UNSHELVE: "解除挂账", A.RESOLVE: "处置完毕", A.REOPEN: "重新办理", A.VERIFY: "核查",
+       A.UNSHELVE: "解除挂账", A.REVIEW: "挂账复核", A.RESOLVE: "处置完毕", A.REOPEN: "重新办理", A.VERIFY: "核查",
        A.CALLBACK: "回访", A.CLOSE: "结案", A.ESCALATE: "上报升级", A.WHISTLE: "吹哨",
        A.REPORT_IN: "报到", A.SUPERVISE: "督办"}
 ACTION_NAMES = {a.value: zh for a, zh in _ZH.items()}

@@ -76,6 +76,7 @@ class Action(StrEnum):
     WHISTLE = "whistle"  # the holder calls departments in (吹哨); the holder stays
     REPORT_IN = "report_in"  # a called department reports in (报到)
     SUPERVISE = "supervise"  # 督办: notice to the level above on an overdue stage
+    REVIEW = "review"  # 挂账复核: a shelved matter is looked at again and stays shelved
 
 
 class Light(StrEnum):

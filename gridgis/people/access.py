@@ -93,6 +93,7 @@ ACCESS: Mapping[Action, tuple[tuple[StaffRole, Relation], ...]] = {
     Action.DENY_EXTENSION: _SUPERVISORS,
     Action.SHELVE: _SUPERVISORS,
     Action.UNSHELVE: _SUPERVISORS,
+    Action.REVIEW: _SUPERVISORS,
     Action.VERIFY: ((W, G),),
     Action.REOPEN: ((W, G), *_DISPATCHERS),
     # closing only by the level that holds the matter: a grid worker while the community does

@@ -349,3 +349,21 @@ def test_an_old_store_is_migrated_to_the_loop_as_practised(tmp_path, small_layer
     assert row["whistle_calls"] == [] and row["supervisions"] == 0
     assert again.audit()[1] == []
     again.close()
+
+
+def test_a_shelved_matter_is_reviewed_and_stays_shelved(dispatcher, spot, clock):
+    people = _people(spot)
+    iid = _report(dispatcher, spot, "D03")
+    _step(dispatcher, iid, "accept")
+    _step(dispatcher, iid, "dispatch", unit_id=spot["units"][0])
+    _step(dispatcher, iid, "shelve", role="township", note="待土地确权")
+    clock.advance(days=31)  # its review limit ran out: red, and supervised once
+    assert dispatcher.incident(iid)["light"] == "red"
+    assert [i["incident_id"] for i in dispatcher.supervise()] == [iid]
+    with pytest.raises(AccessDeniedError):
+        dispatcher.transition(iid, action="review", by=people["community"], note="仍待确权")
+    out = dispatcher.transition(iid, action="review", by=people["township"],
+                                note="确权材料已报县自然资源局，继续挂账")
+    assert out["status"] == "shelved" and out["stage"] == "review"
+    assert out["light"] == "green" and out["due_at"] == clock.now + dt.timedelta(days=30)
+    assert dispatcher.supervise() == []
