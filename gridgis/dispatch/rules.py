@@ -187,7 +187,8 @@ TRANSITIONS: dict[Action, Transition] = {t.action: t for t in (
 _ZH = {A.ACCEPT: "受理", A.REJECT: "不予受理", A.DISPATCH: "派遣", A.RETURN: "退回",
        A.START: "开始处置", A.PROGRESS: "进展反馈", A.REQUEST_EXTENSION: "申请延期",
        A.GRANT_EXTENSION: "批准延期", A.DENY_EXTENSION: "驳回延期", A.SHELVE: "挂账",
-       A.UNSHELVE: "解除挂账", A.REVIEW: "挂账复核", A.RESOLVE: "处置完毕", A.REOPEN: "重新办理", A.VERIFY: "核查",
+       A.UNSHELVE: "解除挂账", A.REVIEW: "挂账复核", A.RESOLVE: "处置完毕",
+       A.REOPEN: "重新办理", A.VERIFY: "核查",
        A.CALLBACK: "回访", A.CLOSE: "结案", A.ESCALATE: "上报升级", A.WHISTLE: "吹哨",
        A.REPORT_IN: "报到", A.SUPERVISE: "督办"}
 ACTION_NAMES = {a.value: zh for a, zh in _ZH.items()}
