@@ -130,6 +130,7 @@ const layers = {
       `${esc(f.properties.name)} (${esc(f.properties.kind)})`),
   }),
   incidents: L.layerGroup(),
+  sensors: L.layerGroup(),
 };
 layers.grids.addTo(map);
 layers.townships.addTo(map);
@@ -138,7 +139,7 @@ layers.incidents.addTo(map);
 L.control.layers(null, {
   "网格 grids": layers.grids, "乡镇 townships": layers.townships,
   "巡查区域 patrol zones": layers.patrol, "责任单位 units": layers.units,
-  "事件 incidents": layers.incidents,
+  "事件 incidents": layers.incidents, "物联感知设备 sensors": layers.sensors,
 }, { collapsed: window.matchMedia("(max-width: 720px)").matches }).addTo(map);
 
 async function loadCollection(name, layer) {
@@ -289,7 +290,7 @@ async function enter(me) {
   }
   select.value = [...select.options].some((o) => o.value === chosen) ? chosen : "";
   fitJurisdiction(me);
-  await refresh();
+  await Promise.all([refresh(), loadSensors()]);
   if (state.selected) {
     // back where the person was, if the incident is still theirs to see
     await openIncident(state.selected).catch((err) => {
@@ -309,6 +310,7 @@ function clearBoard() {
   $("#f-status").value = "open";
   $("#list").replaceChildren();
   layers.incidents.clearLayers();
+  layers.sensors.clearLayers();
   for (const light of ["red", "yellow", "green"]) $(`#n-${light}`).textContent = "0";
   $("#matched").textContent = "";
   $("#board-message").textContent = "";
@@ -369,6 +371,28 @@ async function refresh() {
       .addTo(layers.incidents);
   }
   await refreshNotices();
+}
+
+// a device's state on the map: in alarm (an open matter), silent, or quiet
+const SENSOR_COLOUR = { alarm: "#d7301f", silent: "#7f7f7f", quiet: "#2b8cbe" };
+
+/** The devices of the person's jurisdiction (GET /sensors), drawn once per sign-in. */
+async function loadSensors() {
+  layers.sensors.clearLayers();
+  let offset = 0;
+  for (;;) {
+    const page = await api(`/sensors?limit=1000&offset=${offset}`);
+    for (const d of page.items) {
+      const how = d.alarm_incident_id ? "alarm" : d.silent ? "silent" : "quiet";
+      const note = how === "alarm" ? `报警中 ${d.alarm_incident_id}` : how === "silent" ? "离线" : "正常";
+      L.circleMarker([d.lat, d.lon], { radius: 3, color: SENSOR_COLOUR[how], weight: 1,
+        fillColor: SENSOR_COLOUR[how], fillOpacity: 0.9, className: `sensor ${how}` })
+        .bindTooltip(`${esc(d.kind_name)} ${esc(d.name)} · ${note}`)
+        .addTo(layers.sensors);
+    }
+    offset += page.returned;
+    if (!page.returned || offset >= page.matched) break;
+  }
 }
 
 // the levels that receive supervision notices (gridgis.people.roles DISPATCHER_LEVEL above 0)

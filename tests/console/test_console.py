@@ -635,3 +635,15 @@ def test_the_township_reads_its_statistics_on_the_board(page, server, cast, dist
     assert ranked and ranked <= set(mine["name"])
     assert _script_errors(page) == [] and page.blocked == []
     _shot(page, "statistics")
+
+
+def test_the_devices_of_ones_jurisdiction_are_on_the_map(page, server, cast, district):
+    layers, _ = district
+    assert layers.sensors is not None and len(layers.sensors) > 0
+    _open(page, server)
+    _sign_in(page, cast.township_head)
+    mine = layers.sensors[layers.sensors["grid_code"].fillna("").str.startswith(cast.township)]
+    count = "layers.sensors.getLayers().length"
+    page.wait_for_function(f"{count} === {len(mine)}")
+    assert 0 < len(mine) < len(layers.sensors)  # the other township's devices are not drawn
+    assert _script_errors(page) == [] and page.blocked == []
