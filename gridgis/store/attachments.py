@@ -27,14 +27,16 @@ import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
 from gridgis.attachments.files import BlobFolder, sha256_of
-from gridgis.errors import AttachmentNotFoundError, IncidentNotFoundError
-from gridgis.store.base import Event
+from gridgis.errors import AttachmentNotFoundError
 from gridgis.store.reading import reading
+
+if TYPE_CHECKING:
+    from gridgis.store.base import Event
 
 __all__ = ["THUMBNAIL_SUFFIX", "AttachmentStore", "NewAttachment", "attachment_folder_for",
            "attachment_links", "attachments", "attachments_metadata",
@@ -144,12 +146,18 @@ class AttachmentStore:
     write_event : callable
         The store's writer of chained events, ``(connection, incident_id, event)``:
         the one function that extends an incident's hash chain.
+    touch : callable
+        The store's ``(connection, incident_id, at) -> status``: moves the
+        incident's version on, its state unchanged (raises
+        :class:`~gridgis.errors.IncidentNotFoundError` for an unknown one).
     """
 
     def __init__(self, engine: sa.Engine, folder: str | os.PathLike[str] | None, *,
-                 write_event: Callable[[sa.Connection, str, Event], None]) -> None:
+                 write_event: Callable[[sa.Connection, str, Event], None],
+                 touch: Callable[[sa.Connection, str, dt.datetime], str]) -> None:
         self.engine = engine
         self.write_event = write_event
+        self.touch = touch
         self.temporary = folder is None
         root = Path(tempfile.mkdtemp(prefix="gridgis-attachments-")) if folder is None \
             else Path(folder)
@@ -170,7 +178,8 @@ class AttachmentStore:
         (``GRIDGIS_ATTACHMENTS_FOLDER``).
         """
         self.close()
-        return AttachmentStore(self.engine, folder, write_event=self.write_event)
+        return AttachmentStore(self.engine, folder, write_event=self.write_event,
+                               touch=self.touch)
 
     # -- writes -----------------------------------------------------------------------------
     def add(self, new: NewAttachment, *, event: Event) -> tuple[dict[str, Any], bool]:
@@ -235,18 +244,9 @@ class AttachmentStore:
             self._append(conn, incident_id, dataclasses.replace(
                 event, from_state=status, to_state=status))
 
-    @staticmethod
-    def _touch(conn: sa.Connection, incident_id: str, at: dt.datetime) -> str:
+    def _touch(self, conn: sa.Connection, incident_id: str, at: dt.datetime) -> str:
         """Move the incident's version on (its state unchanged); its status."""
-        from gridgis.store.sqlite import incidents
-
-        status = conn.execute(sa.select(incidents.c.status).where(
-            incidents.c.incident_id == incident_id)).scalar()
-        if status is None:
-            raise IncidentNotFoundError(f"no incident {incident_id!r}")
-        conn.execute(sa.update(incidents).where(incidents.c.incident_id == incident_id)
-                     .values(version=incidents.c.version + 1, updated_at=at))
-        return str(status)
+        return self.touch(conn, incident_id, at)
 
     def _append(self, conn: sa.Connection, incident_id: str, event: Event) -> None:
         self.write_event(conn, incident_id, event)

@@ -322,7 +322,7 @@ class SQLiteStore(IncidentStore):
         self.staff = StaffDirectory(self.engine)
         self.attachments = AttachmentStore(
             self.engine, None if self.path is None else attachment_folder_for(self.path),
-            write_event=_append_event)
+            write_event=_append_event, touch=_touch_incident)
         self.sensors = SensorLog(self.engine)
 
     # -- schema ------------------------------------------------------------------------
@@ -576,6 +576,23 @@ def _called(unit_ids: tuple[str, ...]) -> sa.ColumnElement[bool]:
     calls = sa.func.json_each(incidents.c.whistle_calls).table_valued("value").alias("call")
     return sa.exists(sa.select(1).select_from(calls).where(
         sa.func.json_extract(calls.c.value, "$.unit_id").in_(unit_ids)))
+
+
+def _touch_incident(conn: sa.Connection, incident_id: str, at: dt.datetime) -> str:
+    """Move an incident's version on, its state unchanged (an upload's event); its status.
+
+    Raises
+    ------
+    IncidentNotFoundError
+        For an unknown incident.
+    """
+    status = conn.execute(sa.select(incidents.c.status).where(
+        incidents.c.incident_id == incident_id)).scalar()
+    if status is None:
+        raise IncidentNotFoundError(f"no incident {incident_id!r}")
+    conn.execute(sa.update(incidents).where(incidents.c.incident_id == incident_id)
+                 .values(version=incidents.c.version + 1, updated_at=at))
+    return str(status)
 
 
 def _append_event(conn: sa.Connection, incident_id: str, event: Event) -> None:
