@@ -9,11 +9,10 @@ with its row instead of surfacing later as a wrong deadline.
 from __future__ import annotations
 
 import os
-from importlib import resources
-from pathlib import Path
 
 import pandas as pd
 
+from gridgis._data_tables import read_data_table
 from gridgis.errors import CategoryError
 
 __all__ = [
@@ -121,16 +120,10 @@ def load_categories(path: str | os.PathLike[str] | None = None) -> pd.DataFrame:
     >>> str(table.loc["D01", "resolve"])
     '15 days 00:00:00'
     """
-    if path is None:
-        source = resources.files("gridgis").joinpath("data/categories.csv")
-        with resources.as_file(source) as shipped:
-            raw = pd.read_csv(shipped, dtype=str, keep_default_na=False)
-        where: object = "(shipped)"
-    else:
-        where = Path(path)
-        if not Path(path).is_file():
-            raise CategoryError(f"category table {path}: no such file")
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+    try:
+        raw, where = read_data_table(path, "categories.csv")
+    except FileNotFoundError:
+        raise CategoryError(f"category table {path}: no such file") from None
     missing = [c for c in _COLUMNS if c not in raw.columns]
     if missing:
         raise CategoryError(f"category table {where}: missing column(s) {', '.join(missing)}; "

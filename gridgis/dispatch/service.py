@@ -563,8 +563,9 @@ class Dispatcher:
         out["whistle_calls"] = [self._call_light(c, now) for c in out.get("whistle_calls") or ()]
         out["allowed_actions"] = allowed_actions(
             out["status"], extension_pending=out.get("extension_hours_pending") is not None)
-        if Action.SUPERVISE in out["allowed_actions"] and not needs_supervision(
-                IncidentRecord.from_row(record), now):  # nothing overdue to supervise
+        overdue = out["light"] == Light.RED or bool(record.get("whistle_calls"))
+        if Action.SUPERVISE in out["allowed_actions"] and not (overdue and needs_supervision(
+                IncidentRecord.from_row(record), now)):  # nothing overdue to supervise
             out["allowed_actions"].remove(Action.SUPERVISE)
         if person is not None:
             out["allowed_actions"] = permitted_actions(person, record, out["allowed_actions"])

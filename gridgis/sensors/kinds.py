@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import math
 import os
-from importlib import resources
-from pathlib import Path
 
 import pandas as pd
 
+from gridgis._data_tables import read_data_table
 from gridgis.errors import CategoryError
 from gridgis.schemas import SENSOR_KINDS
 
@@ -71,17 +70,11 @@ def load_sensor_kinds(path: str | os.PathLike[str] | None = None, *,
     """
     from gridgis.categories import load_categories
 
-    if path is None:
-        source = resources.files("gridgis").joinpath("data/sensor_kinds.csv")
-        with resources.as_file(source) as shipped:
-            raw = pd.read_csv(shipped, dtype=str, keep_default_na=False)
-        where: object = "(shipped)"
-    else:
-        where = Path(path)
-        if not Path(path).is_file():
-            raise CategoryError(f"传感器类型表 {path} 不存在 / sensor kind table {path}: "
-                                "no such file")
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+    try:
+        raw, where = read_data_table(path, "sensor_kinds.csv")
+    except FileNotFoundError:
+        raise CategoryError(f"传感器类型表 {path} 不存在 / sensor kind table {path}: "
+                            "no such file") from None
     missing = [c for c in _COLUMNS if c not in raw.columns]
     if missing:
         raise CategoryError(f"传感器类型表 {where} 缺列 {', '.join(missing)} / sensor kind "
