@@ -99,7 +99,9 @@ class Dispatcher:
         self.categories = load_categories() if categories is None else categories
         self.settings = settings or DispatchSettings()
         self.clock = clock
-        self.finder = UnitFinder(layers.units)
+        roads = getattr(layers, "roads", None)
+        self.finder = UnitFinder(layers.units, roads=roads if roads is not None and len(roads)
+                                 else None)
         self.unit_ids = set(layers.units["unit_id"])
         self._names = {
             **dict(zip(layers.grids["code"], layers.grids["name"], strict=True)),
@@ -206,10 +208,14 @@ class Dispatcher:
         else:
             kinds = sorted(set(self.layers.units["kind"]))
             hits = pd.concat([self.finder.nearest([lon], [lat], kinds=[kd], k=1)
-                              for kd in kinds]).sort_values("distance_m")
+                              for kd in kinds])
+            hits = hits.sort_values("distance_m" if self.finder.network is None else "travel_min",
+                                    kind="stable")
         return [
             {"unit_id": r.unit_id, "name": r.name, "kind": r.kind,
-             "distance_m": float(r.distance_m), "method": r.method}
+             "distance_m": float(r.distance_m),
+             "travel_min": None if math.isnan(r.travel_min) else float(r.travel_min),
+             "method": r.method}
             for r in hits.itertuples()
         ]
 
