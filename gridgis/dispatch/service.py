@@ -99,7 +99,7 @@ class Dispatcher:
         self.categories = load_categories() if categories is None else categories
         self.settings = settings or DispatchSettings()
         self.clock = clock
-        roads = getattr(layers, "roads", None)
+        roads = layers.roads
         self.finder = UnitFinder(layers.units, roads=roads if roads is not None and len(roads)
                                  else None)
         self.unit_ids = set(layers.units["unit_id"])
