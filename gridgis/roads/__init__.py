@@ -7,5 +7,6 @@
 """
 
 from gridgis.roads.classes import class_of_highway, default_speeds, load_road_classes
+from gridgis.roads.osm import roads_from_osm
 
-__all__ = ["class_of_highway", "default_speeds", "load_road_classes"]
+__all__ = ["class_of_highway", "default_speeds", "load_road_classes", "roads_from_osm"]
