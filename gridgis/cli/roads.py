@@ -2,15 +2,34 @@
 
 from __future__ import annotations
 
+import math
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from gridgis.cli._output import clear_errors, err, frame_table, out
 
+if TYPE_CHECKING:
+    import shapely
+
 __all__ = ["roads"]
+
+
+def _bounds(bounds: tuple[float, ...]) -> str:
+    return ", ".join(f"{v:.4f}" for v in bounds)
+
+
+def _district_extent(path: Path) -> shapely.Polygon | None:
+    """The box around the district's townships, or None when the file has none."""
+    import pyogrio
+    import shapely
+
+    if "townships" not in pyogrio.list_layers(path)[:, 0]:
+        return None
+    bounds = pyogrio.read_info(path, layer="townships", force_total_bounds=True)["total_bounds"]
+    return shapely.box(*bounds) if all(map(math.isfinite, bounds)) else None
 
 
 @clear_errors
@@ -36,6 +55,7 @@ def roads(
     other layers of INTO.gpkg stay as they are.
     """
     import pyogrio
+    import shapely
 
     from gridgis.crs import local_crs
     from gridgis.errors import CoordinateError, LayerError
@@ -56,6 +76,12 @@ def roads(
     started = time.perf_counter()
     network = roads_from_osm(source, bbox=box, progress=not quiet)
     replace_layer(district, "roads", network)
+    extent = _district_extent(district)
+    if extent is not None and not shapely.intersects(shapely.box(*network.total_bounds),
+                                                     extent):
+        err.print(f"注意：道路不在区县范围内（道路 {_bounds(network.total_bounds)}，区县 "
+                  f"{_bounds(extent.bounds)}），请检查 OSM 文件或 --bbox / warning: the roads "
+                  "lie outside the district's townships", highlight=False)
     try:
         plane = local_crs(network)
     except CoordinateError:  # outside China's Gauss-Krüger zones: the local UTM zone

@@ -5,14 +5,18 @@ import subprocess
 import sys
 from pathlib import Path
 
+import geopandas as gpd
 import pandas as pd
 import pyogrio
 import pyrosm
 import pytest
+import shapely
 from typer.testing import CliRunner
 
 from gridgis import read_layers, sample_district
 from gridgis.cli import app
+from gridgis.errors import LayerError
+from gridgis.layers import replace_layer
 from gridgis.roads import roads_from_osm
 
 runner = CliRunner()
@@ -101,3 +105,28 @@ def test_sample_writes_the_roads_layer(tmp_path):
     expected = sample_district(scale=0.05).roads
     pd.testing.assert_frame_equal(roads.drop(columns="geometry"),
                                   expected.drop(columns="geometry"))
+
+
+def test_roads_outside_the_district_are_pointed_out(district, tmp_path):
+    far = runner.invoke(app, ["roads", str(HELSINKI), str(district), "-q"])
+    assert far.exit_code == 0, far.output
+    assert "道路不在区县范围内" in far.stderr  # Helsinki's roads in a district near Wenzhou
+    helsinki = tmp_path / "helsinki.gpkg"
+    town = gpd.GeoDataFrame({"code": ["999999001"], "name": ["赫尔辛基"],
+                             "district_code": ["999999"]},
+                            geometry=[shapely.box(24.92, 60.15, 24.96, 60.18)], crs=4326)
+    pyogrio.write_dataframe(town, helsinki, layer="townships", driver="GPKG")
+    near = runner.invoke(app, ["roads", str(HELSINKI), str(helsinki), "-q"])
+    assert near.exit_code == 0, near.output
+    assert "道路不在区县范围内" not in near.stderr
+    assert len(pyogrio.read_dataframe(helsinki, layer="roads")) > 500
+
+
+def test_a_layer_that_breaks_its_schema_leaves_the_file_as_it_was(district, small_layers):
+    before = district.read_bytes()
+    roads = small_layers.roads.copy()
+    roads.iloc[0, roads.columns.get_loc("speed_kmh")] = 0.0
+    with pytest.raises(LayerError, match="speed_kmh"):
+        replace_layer(district, "roads", roads)
+    assert district.read_bytes() == before
+    assert sorted(p.name for p in district.parent.iterdir()) == ["district.gpkg"]
