@@ -26,11 +26,11 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from pyproj import CRS, Transformer
+from pyproj import Transformer
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components, dijkstra
 
-from gridgis.crs import gauss_kruger_epsg
+from gridgis.crs import measuring_crs
 from gridgis.errors import InputError, LayerError
 from gridgis.roads._chains import chains_of
 from gridgis.roads._segments import SegmentGrid, chain_minutes_to
@@ -106,7 +106,7 @@ class RoadNetwork:
             raise LayerError("道路图层中没有线 (the road layer holds no lines)", layer="roads")
         lines = lines.explode(index_parts=False)
         bounds = lines.total_bounds
-        self.crs = CRS.from_epsg(gauss_kruger_epsg(float((bounds[0] + bounds[2]) / 2)))
+        self.crs = measuring_crs(float((bounds[0] + bounds[2]) / 2))
         self._to_plane = Transformer.from_crs(4326, self.crs, always_xy=True)
         self._to_lonlat = Transformer.from_crs(self.crs, 4326, always_xy=True)
         self.default_speed_kmh = float(default_speed_kmh)

@@ -241,3 +241,43 @@ def test_a_replaced_class_table_is_checked(tmp_path):
     slower.loc[slower["code"] == "street", "speed_kmh"] = "18"
     slower.to_csv(path, index=False)
     assert default_speeds(load_road_classes(path))["street"] == 18.0
+
+
+def test_travel_times_on_the_real_extract_equal_networkx(helsinki):
+    """The network built from a real OSM extract answers like networkx on the same lines."""
+    import networkx as nx
+    from pyproj import Transformer
+
+    from gridgis.roads import RoadNetwork
+
+    net = RoadNetwork(helsinki)
+    plane = Transformer.from_crs(4326, net.crs, always_xy=True)
+    g = nx.DiGraph()
+    for line, speed, oneway in zip(helsinki.geometry, helsinki["speed_kmh"],
+                                   helsinki["oneway"], strict=True):
+        x, y = plane.transform(*np.asarray(line.coords).T)
+        keys = [(round(a, 2), round(b, 2)) for a, b in zip(x, y, strict=True)]
+        for (u, v), (x0, y0, x1, y1) in zip(zip(keys, keys[1:], strict=False),
+                                            zip(x, y, x[1:], y[1:], strict=False), strict=True):
+            w = np.hypot(x1 - x0, y1 - y0) / (speed * 1000 / 60)
+            for a, b in ((u, v),) if oneway else ((u, v), (v, u)):
+                if a != b and (not g.has_edge(a, b) or g[a][b]["weight"] > w):
+                    g.add_edge(a, b, weight=w)
+    rng = np.random.default_rng(4)
+    vertices = shapely.get_coordinates(helsinki.geometry.values)
+    pick = rng.choice(len(vertices), 60, replace=False)
+    lon, lat = vertices[pick, 0], vertices[pick, 1]
+    got = net.travel_minutes(lon[:8], lat[:8], lon[8:], lat[8:])
+    x, y = plane.transform(lon, lat)
+    keys = [(round(a, 2), round(b, 2)) for a, b in zip(x, y, strict=True)]
+    compared = 0
+    for i in range(8):
+        lengths = nx.single_source_dijkstra_path_length(g, keys[i], weight="weight")
+        for j in range(52):
+            want = lengths.get(keys[8 + j], np.inf)
+            assert np.isinf(got[i, j]) == np.isinf(want), (i, j)
+            if np.isfinite(want):
+                compared += 1
+                # lines densified in lon/lat: the same course within centimetres
+                assert got[i, j] == pytest.approx(want, abs=1e-3, rel=1e-4)
+    assert compared > 200
