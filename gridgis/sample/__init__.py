@@ -39,7 +39,12 @@ from gridgis.sample._buildings import build_buildings
 from gridgis.sample._incidents import SAMPLE_END, SAMPLE_START, build_incidents
 from gridgis.sample._roster import DEMO_PASSWORD, demo_accounts, load_sample_staff, sample_roster
 from gridgis.sample._sensors import SENSOR_STREAM, build_sensors
-from gridgis.sample._services import build_patrol_zones, build_units, points_of_interest
+from gridgis.sample._services import (
+    UNITS_STREAM,
+    build_patrol_zones,
+    build_units,
+    points_of_interest,
+)
 from gridgis.sensors.kinds import load_sensor_kinds
 
 __all__ = [
@@ -113,7 +118,8 @@ def sample_district(*, seed: int = 2026, scale: float = 1.0, progress: bool = Fa
         zones = build_patrol_zones(admin.grids, buildings, poi, admin.settlements[0], rng)
         step("patrol zones")
         units = build_units(admin.townships, admin.communities, admin.grids,
-                            admin.settlements[0], rng)
+                            admin.settlements[0], rng,
+                            np.random.default_rng([seed, UNITS_STREAM]))
         step("responsible units")
         surge = admin.townships["code"].iloc[min(1, len(admin.townships) - 1)]
         incidents = build_incidents(admin.grids, buildings, poi, units, admin.communities,
