@@ -21,6 +21,7 @@ from api.routes import (
     attachments,
     auth,
     docs,
+    emergencies,
     features,
     health,
     incidents,
@@ -115,6 +116,7 @@ def create_app(settings: Settings | None = None, *, layers: Layers | None = None
                      cors_origins=settings.cors_origins)
     app.include_router(auth.create_router(settings, app.state.limits))
     app.include_router(incidents.create_router(settings))
+    app.include_router(emergencies.create_router(settings))
     app.include_router(attachments.create_router(settings))
     app.include_router(features.create_router(settings))
     app.include_router(open311.create_router(settings, app.state.limits))

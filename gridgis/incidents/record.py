@@ -131,7 +131,8 @@ INTERNAL_FIELDS = frozenset({"input_lon", "input_lat", "stage_started_at", "yell
 """Record fields the API does not show (the raw input point and the stage's yellow moment)."""
 
 DERIVED_FIELDS = frozenset({"light", "stage", "allowed_actions", "escalated_to", "grid_name",
-                            "community_name", "township_name"})
+                            "community_name", "township_name", "plan_name", "plan_shortfall",
+                            "plan_late"})
 """Fields the service adds when it reads a record (:meth:`Dispatcher.decorate`)."""
 
 
