@@ -286,7 +286,7 @@ def allowed_actions(state: str, role: str | None = None, *,
     >>> allowed_actions("resolved", "grid_worker")
     ['reopen', 'verify']
     >>> allowed_actions("in_progress", "unit", extension_pending=True)
-    ['resolve']
+    ['progress', 'resolve', 'report_in', 'depart', 'arrive']
     """
     out = []
     for act, rule in TRANSITIONS.items():
