@@ -91,6 +91,8 @@ def create_app(settings: Settings | None = None, *, layers: Layers | None = None
         yellow_share=settings.yellow_share, duplicate_radius_m=settings.duplicate_radius_m,
         nearest_k=settings.nearest_k, oldest_report_days=settings.oldest_report_days,
         verify_photo=settings.verify_photo,
+        plans=None if settings.plans is None else str(settings.plans),
+        plan_speed_kmh=settings.plan_speed_kmh, arrive_m=settings.arrive_m,
         calendar=WorkingCalendar() if settings.calendar == "working" else None)
     dispatcher = Dispatcher(layers, store, index=index, settings=dispatch_settings,
                             clock=clock or _clock(settings.clock))

@@ -5,7 +5,7 @@ lies near Wenzhou (120.6°E, 28.0°N) and follows the figures of real
 deployments: a dense city core cut into streets (街道), town centres (镇) and
 villages (村) around them, about 14 townships, 150 communities, 750 grids of
 300–500 households in urban areas (larger and sparser in villages), 50,000
-buildings, patrol zones of three levels, 125 responsible units and one year of
+buildings, patrol zones of three levels, 131 responsible units and one year of
 about 30,000 incidents with seasons (wage arrears before the Spring Festival,
 fumes and drains in summer, a typhoon in August), hotspots and a closed loop
 with on-time, overdue, escalated, reopened, rejected and shelved cases. A
