@@ -67,7 +67,10 @@ def _filters(query: ItemsQuery) -> dict[str, Any]:
     if query.interval is not None:  # a closed interval: the end itself is in
         start, end = _moment(query.interval.start), _moment(query.interval.end)
         out["reported_from"] = start
-        out["reported_to"] = None if end is None else end + _ONE_MICROSECOND
+        try:
+            out["reported_to"] = None if end is None else end + _ONE_MICROSECOND
+        except OverflowError:  # the calendar's last microsecond: nothing lies beyond
+            out["reported_to"] = None
     return out
 
 

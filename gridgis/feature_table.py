@@ -106,7 +106,8 @@ class FeatureTable:
 
     def _times(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         def make() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-            t = self.frame[self.temporal].to_numpy(dtype="datetime64[ns]")
+            # microseconds: any time of the calendar (years 1 to 9999) compares without wrapping
+            t = self.frame[self.temporal].to_numpy(dtype="datetime64[us]")
             missing = np.flatnonzero(np.isnat(t))
             keep = np.flatnonzero(~np.isnat(t))
             order = keep[np.argsort(t[keep], kind="stable")]
@@ -209,9 +210,9 @@ class FeatureTable:
     def _in_interval(self, interval: Interval) -> np.ndarray:
         sorted_t, order, missing = self._times()
         lo = 0 if interval.start is None else int(np.searchsorted(
-            sorted_t, interval.start.astype("datetime64[ns]"), side="left"))
+            sorted_t, interval.start.astype("datetime64[us]"), side="left"))
         hi = len(sorted_t) if interval.end is None else int(np.searchsorted(
-            sorted_t, interval.end.astype("datetime64[ns]"), side="right"))
+            sorted_t, interval.end.astype("datetime64[us]"), side="right"))
         return np.sort(np.concatenate([order[lo:max(lo, hi)], missing])).astype(np.int64)
 
     def _equal(self, column: str, value: Any) -> np.ndarray:
