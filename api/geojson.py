@@ -65,11 +65,10 @@ class PageWriter:
     def _column(self, series: pd.Series, rows: np.ndarray) -> list[Any]:
         dtype = series.dtype
         if pd.api.types.is_datetime64_any_dtype(dtype):
-            values = series.to_numpy()[rows]
             if getattr(dtype, "tz", None) is not None:  # aware: shown in China time
-                values = series.dt.tz_convert("Asia/Shanghai").dt.tz_localize(None
-                                                                             ).to_numpy()[rows]
-            return _times(values)
+                page = series.iloc[rows].dt.tz_convert("Asia/Shanghai").dt.tz_localize(None)
+                return _times(page.to_numpy(dtype="datetime64[ms]"))
+            return _times(series.to_numpy()[rows])
         if isinstance(dtype, pd.api.extensions.ExtensionDtype):  # nullable ints, strings
             return series.array[rows].to_numpy(dtype=object, na_value=None).tolist()
         values = series.to_numpy()[rows]
