@@ -104,14 +104,14 @@ class FeatureTable:
         """Each feature's (minx, miny, maxx, maxy), made once."""
         return self._index("bounds", lambda: shapely.bounds(self.frame.geometry.values))
 
-    def _times(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        def make() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _times(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        def make() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
             # microseconds: any time of the calendar (years 1 to 9999) compares without wrapping
             t = self.frame[self.temporal].to_numpy(dtype="datetime64[us]")
             missing = np.flatnonzero(np.isnat(t))
             keep = np.flatnonzero(~np.isnat(t))
             order = keep[np.argsort(t[keep], kind="stable")]
-            return t[order], order, missing
+            return t[order], order, missing, t
         return self._index("times", make)
 
     def _groups(self, column: str) -> tuple[dict[Any, slice], np.ndarray]:
@@ -208,7 +208,7 @@ class FeatureTable:
         return out
 
     def _in_interval(self, interval: Interval) -> np.ndarray:
-        sorted_t, order, missing = self._times()
+        sorted_t, order, missing, _ = self._times()
         lo = 0 if interval.start is None else int(np.searchsorted(
             sorted_t, interval.start.astype("datetime64[us]"), side="left"))
         hi = len(sorted_t) if interval.end is None else int(np.searchsorted(
@@ -245,11 +245,15 @@ class FeatureTable:
         return (float(np.nanmin(b[:, 0])), float(np.nanmin(b[:, 1])),
                 float(np.nanmax(b[:, 2])), float(np.nanmax(b[:, 3])))
 
-    def time_extent(self) -> tuple[pd.Timestamp, pd.Timestamp] | None:
-        """The first and last time of the temporal column (None without one)."""
+    def time_extent(self, rows: np.ndarray | None = None
+                    ) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+        """The first and last time of the rows (all features by default); None without any."""
         if self.temporal is None:
             return None
-        sorted_t = self._times()[0]
+        sorted_t, _, _, raw = self._times()
+        if rows is not None:
+            sorted_t = raw[rows]
+            sorted_t = np.sort(sorted_t[~np.isnat(sorted_t)])
         if not len(sorted_t):
             return None
         return pd.Timestamp(sorted_t[0]), pd.Timestamp(sorted_t[-1])

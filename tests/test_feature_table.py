@@ -55,6 +55,9 @@ def test_a_scope_keeps_its_area_and_its_unit(table, sample_layers):
     expected = frame["grid_code"].fillna("").str.startswith(community) | (frame["unit_id"] == unit)
     got = table.select(scope=Scope(area_codes=(community,), unit_ids=(unit,)))
     np.testing.assert_array_equal(got, np.flatnonzero(expected.to_numpy()))
+    first, last = table.time_extent(got)
+    assert (first, last) == (frame["reported_at"][expected].min(),
+                             frame["reported_at"][expected].max())
     assert len(table.select(scope=Scope())) == 0
 
 

@@ -103,11 +103,16 @@ class _Tables:
             return made[1], writers[public]
 
 
+_MAKING = threading.Lock()
+
+
 def _tables(request: Request) -> _Tables:
+    """The application's tables (one set per application, made on its first request)."""
     state = request.app.state
-    tables = getattr(state, "feature_tables", None)
-    if tables is None:
-        tables = state.feature_tables = _Tables()
+    with _MAKING:
+        tables = getattr(state, "feature_tables", None)
+        if tables is None:
+            tables = state.feature_tables = _Tables()
     return tables
 
 
@@ -151,7 +156,7 @@ def _collection(request: Request, dispatcher: Dispatcher, name: str,
         box = table.extent(rows)
         if box is not None:  # a reader whose jurisdiction holds none of it sees no extent
             out["extent"] = {"spatial": {"bbox": [list(box)], "crs": CRS84}}
-            times = table.time_extent()
+            times = table.time_extent(rows)
             if times is not None:
                 out["extent"]["temporal"] = {"interval": [[
                     t.isoformat() + CST_SUFFIX for t in times]],
