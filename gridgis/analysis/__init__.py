@@ -16,16 +16,29 @@ straight back onto the layers:
   verification on time;
 - :mod:`~gridgis.analysis.assessment`: assessment (考核) of grid workers,
   grids, communities, townships and units, weighted scores and ranks;
+- :mod:`~gridgis.analysis.coverage`: emergency coverage by road (应急力量覆盖):
+  population, buildings and grids within reach of each unit kind, uncovered
+  areas, isochrones;
+- :mod:`~gridgis.analysis.siting`: where one more unit closes the largest gap
+  (spopt's maximal covering location, MCLP);
 - :mod:`~gridgis.analysis.seed_figures`: the seeds' headline figures
   (closure, four-platform handling, solved at township or below, satisfaction).
 """
 
 from gridgis.analysis.assessment import Assessment, assess, load_weights
+from gridgis.analysis.coverage import (
+    Coverage,
+    emergency_coverage,
+    emergency_kinds,
+    uncovered_areas,
+    unit_isochrones,
+)
 from gridgis.analysis.early_warning import early_warning, rate_increase_pvalue
 from gridgis.analysis.hotspots import HOTSPOT_LABELS, HotspotModel, hotspots
 from gridgis.analysis.patrol import patrol_coverage, patrol_level_review, patrol_summary
 from gridgis.analysis.rates import METRIC_COLUMNS, area_rates, counts_over_time, incident_metrics
 from gridgis.analysis.seed_figures import platform_rates, seed_figures
+from gridgis.analysis.siting import SiteProposal, propose_sites
 from gridgis.analysis.workload import grid_workload
 from gridgis.visits import DEFAULT_VISITS_PER_WEEK
 
@@ -34,11 +47,15 @@ __all__ = [
     "HOTSPOT_LABELS",
     "METRIC_COLUMNS",
     "Assessment",
+    "Coverage",
     "HotspotModel",
+    "SiteProposal",
     "area_rates",
     "assess",
     "counts_over_time",
     "early_warning",
+    "emergency_coverage",
+    "emergency_kinds",
     "grid_workload",
     "hotspots",
     "incident_metrics",
@@ -47,6 +64,9 @@ __all__ = [
     "patrol_level_review",
     "patrol_summary",
     "platform_rates",
+    "propose_sites",
     "rate_increase_pvalue",
     "seed_figures",
+    "uncovered_areas",
+    "unit_isochrones",
 ]
