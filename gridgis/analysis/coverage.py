@@ -25,7 +25,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import pairwise
 
 import geopandas as gpd
 import numpy as np
@@ -44,6 +43,7 @@ __all__ = [
     "Coverage",
     "emergency_coverage",
     "emergency_kinds",
+    "kind_name",
     "uncovered_areas",
     "unit_isochrones",
 ]
@@ -83,6 +83,13 @@ def emergency_kinds(source: str = "urgent", *,
     table = load_categories() if categories is None else categories
     urgent = table[table["priority"] == "urgent"]
     return tuple(dict.fromkeys(k for kinds in urgent["unit_kinds"] for k in kinds))
+
+
+def kind_name(kind: str) -> str:
+    """The Chinese name of a unit kind (派出所, 消防站…), the kind itself when it has none."""
+    from gridgis import categories
+
+    return getattr(categories, "UNIT_KIND_NAMES", {}).get(kind, kind)
 
 
 @dataclass
@@ -298,40 +305,61 @@ def _plane_polygons(polygons: np.ndarray, network: RoadNetwork) -> np.ndarray:
     return shapely.transform(shapely.segmentize(polygons, _DENSIFY_DEG), project)
 
 
-def _building_cells(buildings: gpd.GeoDataFrame, grids: gpd.GeoDataFrame, xy: np.ndarray,
-                   network: RoadNetwork, *, stray_m: float = 50.0) -> np.ndarray:
-    """The part of its grid each building owns (Voronoi cells clipped to the grid; plane).
+class _Cells:
+    """The part of its grid each building owns: Voronoi cells clipped to the grid (plane).
 
-    Buildings at the same spot share one cell; a building whose grid is not in
-    `grids` gets a disc of `stray_m` metres.
+    Cells are made only for grids whose buildings are partly late; a grid whose
+    buildings are all late is taken whole (its cells tile it). Buildings at the
+    same spot share one cell; a building whose grid is not in `grids` gets a
+    disc of `stray_m` metres.
     """
-    grids = grids.to_crs(4326)
-    polygons = dict(zip(grids["code"].astype(str),
-                        _plane_polygons(np.asarray(grids.geometry.values), network),
-                        strict=True))
-    cells = np.empty(len(xy), dtype=object)
-    codes = buildings["grid_code"].astype(str).to_numpy()
-    order = np.argsort(codes, kind="stable")
-    bounds = np.flatnonzero(np.r_[True, codes[order][1:] != codes[order][:-1], True])
-    for start, stop in pairwise(bounds):
-        members = order[start:stop]
-        grid = polygons.get(codes[members[0]])
-        if grid is None or grid.is_empty:
-            cells[members] = shapely.buffer(shapely.points(xy[members]), stray_m)
-            continue
-        keys = np.round(xy[members], 2)
-        unique, first, inverse = np.unique(keys, axis=0, return_index=True,
-                                           return_inverse=True)
-        inverse = inverse.ravel()
-        if len(unique) == 1:
-            cells[members] = grid
-            continue
-        pts = xy[members][first]
-        voronoi = shapely.voronoi_polygons(shapely.multipoints(pts), extend_to=grid,
-                                           ordered=True)
-        parts = shapely.intersection(np.asarray(shapely.get_parts(voronoi)), grid)
-        cells[members] = parts[inverse]
-    return cells
+
+    def __init__(self, buildings: gpd.GeoDataFrame, grids: gpd.GeoDataFrame, xy: np.ndarray,
+                 network: RoadNetwork, *, stray_m: float = 50.0) -> None:
+        grids = grids.to_crs(4326)
+        self.polygons = dict(zip(grids["code"].astype(str),
+                                 _plane_polygons(np.asarray(grids.geometry.values), network),
+                                 strict=True))
+        codes = buildings["grid_code"].astype(str).to_numpy()
+        self.groups = pd.Series(np.arange(len(codes))).groupby(codes, sort=True).indices
+        self.xy = xy
+        self.stray_m = stray_m
+        self._cells: dict[str, np.ndarray] = {}
+
+    def cells(self, code: str) -> np.ndarray:
+        """The cells of one grid's buildings, in the order of its members."""
+        if code not in self._cells:
+            members = self.groups[code]
+            grid = self.polygons[code]
+            keys = np.round(self.xy[members], 2)
+            unique, first, inverse = np.unique(keys, axis=0, return_index=True,
+                                               return_inverse=True)
+            if len(unique) == 1:
+                self._cells[code] = np.full(len(members), grid, dtype=object)
+            else:
+                voronoi = shapely.voronoi_polygons(
+                    shapely.multipoints(self.xy[members][first]), extend_to=grid,
+                    ordered=True)
+                parts = shapely.intersection(np.asarray(shapely.get_parts(voronoi)), grid)
+                self._cells[code] = parts[inverse.ravel()]
+        return self._cells[code]
+
+    def area(self, late: np.ndarray) -> shapely.Geometry:
+        """The union of the cells of the late buildings."""
+        pieces = []
+        for code, members in self.groups.items():
+            mine = late[members]
+            if not mine.any():
+                continue
+            grid = self.polygons.get(code)
+            if grid is None or grid.is_empty:
+                pieces.extend(shapely.buffer(shapely.points(self.xy[members[mine]]),
+                                             self.stray_m))
+            elif mine.all():
+                pieces.append(grid)
+            else:
+                pieces.append(shapely.union_all(self.cells(code)[mine]))
+        return shapely.union_all(pieces)
 
 
 def uncovered_areas(coverage: Coverage, layers: object, network: RoadNetwork, *,
@@ -366,7 +394,7 @@ def uncovered_areas(coverage: Coverage, layers: object, network: RoadNetwork, *,
         raise InputError(f"覆盖结果中没有单位类型 {', '.join(unknown)} / the coverage has no "
                          f"kind {', '.join(unknown)}", field="kinds")
     frame = coverage.minutes
-    cells: np.ndarray | None = None
+    cells: _Cells | None = None
     to_lonlat = Transformer.from_crs(network.crs, 4326, always_xy=True)
 
     def lonlat(coords: np.ndarray) -> np.ndarray:
@@ -378,9 +406,8 @@ def uncovered_areas(coverage: Coverage, layers: object, network: RoadNetwork, *,
         if len(late) == 0:
             continue
         if cells is None:
-            cells = _building_cells(layers.buildings, layers.grids, coverage.buildings_xy,
-                                   network)
-        merged = shapely.union_all(cells[late], grid_size=0.01)
+            cells = _Cells(layers.buildings, layers.grids, coverage.buildings_xy, network)
+        merged = cells.area(np.isin(np.arange(len(frame)), late))
         parts = np.asarray(shapely.get_parts(merged))
         parts = parts[shapely.area(parts) > 0]
         tree = shapely.STRtree(parts)

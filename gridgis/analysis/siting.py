@@ -8,15 +8,19 @@ on a matrix of travel minutes by road:
   square of ``cell_m`` metres on the Gauss-Krüger plane into one point each
   (their population-weighted mean), so that the matrix stays small while a
   long rural grid still keeps its villages apart;
-- **facilities**: the existing units of the kind, fixed as already sited, and
-  the candidate sites: by default the road network's junctions and vertices of
-  its largest connected part, thinned to at most ``max_candidates`` by keeping
-  the node nearest the centre of each square of a spatial grid (a new station
-  stands on a road, and any road stretch can be reached) — or sites of one's
-  own (e.g. the buildings of existing public facilities, where a unit could
-  move in).
+- **facilities**: the existing units of the kind, fixed as already sited (the
+  demand they cover counts whatever is chosen, so it is set aside and the model
+  is solved on the demand they leave uncovered), and the candidate sites: by
+  default the road network's junctions and vertices of its largest connected
+  part, thinned to at most ``max_candidates`` by keeping the node nearest the
+  centre of each square of a spatial grid (a new station stands on a road, and
+  any road stretch can be reached) — or sites of one's own (e.g. the buildings
+  of existing public facilities, where a unit could move in).
 
-The proposal names the chosen site(s) with the population they newly bring
+Before spopt builds the model (term by term, in Python), it is reduced without
+changing its optimum: candidates whose covered demand lies within another's are
+dropped, and demand points covered by the same candidates are merged. The
+proposal names the chosen site(s) with the population they newly bring
 within the limit: in the model (the demand points) and, measured again on every
 building, exactly.
 """
@@ -176,9 +180,6 @@ def propose_sites(layers: object, network: RoadNetwork, kind: str, *, new_sites:
     LayerError
         If a layer or a column is missing.
     """
-    import pulp
-    from spopt.locate import MCLP
-
     if int(new_sites) != new_sites or new_sites < 1:
         raise InputError("新增单位个数须为正整数 / new_sites must be a positive whole number",
                          field="new_sites")
@@ -220,31 +221,14 @@ def propose_sites(layers: object, network: RoadNetwork, kind: str, *, new_sites:
     else:
         fixed_dem = np.zeros((0, len(demand_xy)))
         fixed_bld = np.zeros((0, len(bxy)))
+    n_fixed = len(existing)
     cand_table = network.origins(clon, clat, limit_min=limit_min)
     cand_dem = cand_table.minutes_to(demand_xy)
 
-    cost = np.vstack([fixed_dem, cand_dem]).T  # clients × facilities
-    cost = np.where(np.isfinite(cost), cost, limit_min * 1e3)
-    n_fixed = len(fixed_dem)
-    predefined = np.r_[np.ones(n_fixed, dtype=int), np.zeros(len(ids), dtype=int)]
-    with warnings.catch_warnings():
-        # spopt builds its model with pulp's pre-4.0 calls; pulp 3.3 warns about each
-        warnings.filterwarnings("ignore", category=DeprecationWarning, module="pulp")
-        warnings.filterwarnings("ignore", category=DeprecationWarning, module="spopt")
-        model = MCLP.from_cost_matrix(cost, weight, service_radius=float(limit_min),
-                                      p_facilities=n_fixed + int(new_sites),
-                                      predefined_facilities_arr=predefined if n_fixed else None)
-        model = model.solve(solver or pulp.PULP_CBC_CMD(msg=False), results=False)
-    status = pulp.LpStatus[model.problem.status]
-    if status != "Optimal":
-        raise GridGisError(f"选址模型未求得最优解（{status}） / the MCLP model was not solved "
-                           f"to optimality ({status})")
-    chosen_cols = [j for j, var in enumerate(model.fac_vars)
-                   if j >= n_fixed and (var.value() or 0) > 0.5]
-    chosen = np.array([j - n_fixed for j in chosen_cols], dtype=int)
-
     before_dem = fixed_dem.min(axis=0) <= limit_min if n_fixed else np.zeros(len(demand_xy),
                                                                               bool)
+    chosen = _solve(cand_dem.T, before_dem, weight, limit_min, int(new_sites), solver)
+
     pop = buildings["population"].to_numpy(dtype=float)
     households = buildings["households"].to_numpy(dtype=float)
     before_bld = fixed_bld.min(axis=0) <= limit_min if n_fixed else np.zeros(len(bxy), bool)
@@ -277,6 +261,55 @@ def propose_sites(layers: object, network: RoadNetwork, kind: str, *, new_sites:
                         covered_before=float(pop[before_bld].sum()),
                         covered_after=float(pop[after_bld].sum()),
                         candidates=len(ids), demand_points=len(demand_xy))
+
+
+def _solve(cost: np.ndarray, covered: np.ndarray, weight: np.ndarray, limit_min: float,
+           p: int, solver: object | None) -> np.ndarray:
+    """Columns of `cost` (demand × candidates) an MCLP of `p` new facilities chooses.
+
+    The existing units are fixed: the demand they cover (`covered`) is set aside
+    (it counts whatever is chosen) and so is demand no candidate reaches. The
+    rest is reduced without changing the optimum: a candidate whose covered
+    demand is within another's is dropped, and demand points covered by the same
+    candidates are merged (weights summed). spopt builds its constraints term by
+    term, so this keeps a district's model to seconds.
+    """
+    import pulp
+    from spopt.locate import MCLP
+
+    reach = cost <= limit_min
+    active = ~covered & reach.any(axis=1)
+    if not active.any():
+        return np.zeros(0, dtype=int)
+    a = reach[active].astype(np.int32)
+    inter = a.T @ a  # demand points two candidates both cover
+    size = np.diag(inter)
+    n = len(size)
+    idx = np.arange(n)
+    # j is dominated by k when j's cover lies within k's (k first among equals)
+    within = (inter == size[:, None]) & ((size[None, :] > size[:, None])
+                                         | ((size[None, :] == size[:, None])
+                                            & (idx[None, :] < idx[:, None])))
+    keep = ~within.any(axis=1) & (size > 0)
+    if keep.sum() < p:  # too few candidates left: add back the largest others
+        extra = [j for j in np.argsort(-size, kind="stable") if not keep[j]]
+        keep[extra[:p - keep.sum()]] = True
+    cols = np.flatnonzero(keep)
+    patterns, inverse = np.unique(a[:, cols], axis=0, return_inverse=True)
+    weights = np.bincount(inverse.ravel(), weights=weight[active], minlength=len(patterns))
+    matrix = np.where(patterns > 0, 0.0, 2.0 * limit_min)  # merged: only the pattern counts
+    with warnings.catch_warnings():
+        # spopt builds its model with pulp's pre-4.0 calls; pulp 3.3 warns about each
+        warnings.filterwarnings("ignore", category=DeprecationWarning, module="pulp")
+        warnings.filterwarnings("ignore", category=DeprecationWarning, module="spopt")
+        model = MCLP.from_cost_matrix(matrix, weights, service_radius=float(limit_min),
+                                      p_facilities=min(p, len(cols)))
+        model = model.solve(solver or pulp.PULP_CBC_CMD(msg=False), results=False)
+    status = pulp.LpStatus[model.problem.status]
+    if status != "Optimal":
+        raise GridGisError(f"选址模型未求得最优解（{status}） / the MCLP model was not solved "
+                           f"to optimality ({status})")
+    return cols[[j for j, var in enumerate(model.fac_vars) if (var.value() or 0) > 0.5]]
 
 
 def _grid_of(points: np.ndarray, grids: gpd.GeoDataFrame | None) -> list[str]:

@@ -297,3 +297,22 @@ def test_candidate_nodes_are_thinned_on_the_main_part(city):
     assert (city.network.components()[nodes] == 0).all()
     assert len(candidate_nodes(city.network, max_candidates=10_000)) == \
         (city.network.components() == 0).sum()
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_reduced_mclp_reaches_the_brute_force_optimum(seed):
+    from itertools import combinations
+
+    from gridgis.analysis.siting import _solve
+
+    rng = np.random.default_rng(seed)
+    cost = rng.uniform(0, 30, size=(60, 9))
+    cost[rng.random(cost.shape) < 0.2] = np.inf
+    covered = rng.random(60) < 0.3
+    weight = rng.integers(1, 100, 60).astype(float)
+    for p in (1, 2, 3):
+        best = max(weight[~covered & (cost[:, list(c)] <= 15).any(axis=1)].sum()
+                   for c in combinations(range(9), p))
+        got = _solve(cost, covered, weight, 15.0, p, None)
+        assert len(got) == p
+        assert weight[~covered & (cost[:, got] <= 15).any(axis=1)].sum() == best
