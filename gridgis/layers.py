@@ -41,6 +41,9 @@ class Layers:
     sensors : geopandas.GeoDataFrame, optional
         The IoT devices (smoke, water level, manhole cover, gas, fume; see
         :mod:`gridgis.sensors`).
+    roads : geopandas.GeoDataFrame, optional
+        The road network: noded centre lines with class, speed and one-way
+        (see :mod:`gridgis.roads`).
 
     Examples
     --------
@@ -59,6 +62,7 @@ class Layers:
     incidents: gpd.GeoDataFrame | None = None
     grid_history: gpd.GeoDataFrame | None = None
     sensors: gpd.GeoDataFrame | None = None
+    roads: gpd.GeoDataFrame | None = None
 
     def names(self) -> list[str]:
         """Names of the layers present (not ``None``), in schema order."""

@@ -184,7 +184,8 @@ class UnitFinder:
                 continue
             tree, idx = found
             kk = min(k, len(idx))
-            d, j = tree.query(xy, k=kk, workers=-1)
+            # threads pay off only on large batches (a single point would wait on them)
+            d, j = tree.query(xy, k=kk, workers=-1 if n > 4096 else 1)
             cand_d.append(d.reshape(n, kk))
             cand_i.append(idx[j.reshape(n, kk)])
         if not cand_d:
@@ -248,6 +249,33 @@ class UnitFinder:
         xy = self.plane(lon, lat)
         return self.frame(*self.query(xy, kinds=kinds, k=k, township_code=township_code,
                                       by=by, exclude=exclude))
+
+
+    def records(self, lon: float, lat: float, *, kinds: Sequence[str], k: int = 3,
+                township_code: str | None = None, by: str | None = None,
+                exclude: Sequence[str] | None = None) -> list[dict]:
+        """The nearest units of one point as plain records (no frame: the fast path).
+
+        Returns
+        -------
+        list of dict
+            ``unit_id``, ``name``, ``kind``, ``distance_m`` (straight line),
+            ``travel_min`` (None without roads or when unreachable) and ``method``,
+            nearest first.
+        """
+        xy = np.array(self._to_plane.transform(float(lon), float(lat))).reshape(1, 2)
+        unit, dist, travel = self.query(xy, kinds=kinds, k=k, township_code=township_code,
+                                        by=by, exclude=exclude)
+        rows = self.units
+        out = []
+        for u, d, t in zip(unit[0].tolist(), dist[0].tolist(), travel[0].tolist(), strict=True):
+            if u < 0:
+                continue
+            out.append({"unit_id": rows.iat[u, 0], "name": rows.iat[u, 1], "kind": rows.iat[u, 2],
+                        "distance_m": round(d, 1),
+                        "travel_min": round(t, 1) if np.isfinite(t) else None,
+                        "method": self.method})
+        return out
 
 
 def _pad(unit: np.ndarray, dist: np.ndarray, travel: np.ndarray, k: int
