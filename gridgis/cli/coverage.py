@@ -34,14 +34,15 @@ def coverage_table(summary: pd.DataFrame) -> pd.DataFrame:
     from gridgis.analysis.coverage import kind_name
 
     table = pd.DataFrame({
-        "单位数 units": summary["units"].astype(int),
-        "覆盖人口比例 population": summary["population_share"].map(_percent),
-        "覆盖建筑比例 buildings": summary["buildings_share"].map(_percent),
-        "覆盖网格比例 grids": summary["grids_share"].map(_percent),
-        "网格代表点 grid points": summary["grids_point_share"].map(_percent),
-        "未覆盖人口 uncovered people": summary["population_uncovered"].round().astype(int),
-    }, index=pd.Index([f"{kind_name(k)} {k}" for k in summary.index],
-                      name="单位类型 unit kind"))
+        "单位数\nunits": summary["units"].astype(int).to_numpy(),
+        "覆盖人口比例\npopulation": summary["population_share"].map(_percent).to_numpy(),
+        "覆盖建筑比例\nbuildings": summary["buildings_share"].map(_percent).to_numpy(),
+        "覆盖网格比例\ngrids": summary["grids_share"].map(_percent).to_numpy(),
+        "网格代表点覆盖\ngrid points": summary["grids_point_share"].map(_percent).to_numpy(),
+        "未覆盖人口\nuncovered people": summary["population_uncovered"].round().astype(int)
+        .to_numpy(),
+    }, index=pd.Index([f"{kind_name(k)} {k}" if kind_name(k) != k else k
+                       for k in summary.index], name="单位类型 unit kind"))
     return table
 
 
