@@ -19,6 +19,8 @@ straight back onto the layers:
 - :mod:`~gridgis.analysis.coverage`: emergency coverage by road (应急力量覆盖):
   population, buildings and grids within reach of each unit kind, uncovered
   areas, isochrones;
+- :mod:`~gridgis.analysis.reach`: whether an emergency plan's forces can be on
+  site in time where an incident happened, and which kind is too far;
 - :mod:`~gridgis.analysis.siting`: where one more unit closes the largest gap
   (spopt's maximal covering location, MCLP);
 - :mod:`~gridgis.analysis.seed_figures`: the seeds' headline figures
@@ -37,6 +39,7 @@ from gridgis.analysis.early_warning import early_warning, rate_increase_pvalue
 from gridgis.analysis.hotspots import HOTSPOT_LABELS, HotspotModel, hotspots
 from gridgis.analysis.patrol import patrol_coverage, patrol_level_review, patrol_summary
 from gridgis.analysis.rates import METRIC_COLUMNS, area_rates, counts_over_time, incident_metrics
+from gridgis.analysis.reach import forces_of_category, plan_reach
 from gridgis.analysis.seed_figures import platform_rates, seed_figures
 from gridgis.analysis.siting import SiteProposal, propose_sites
 from gridgis.analysis.workload import grid_workload
@@ -56,6 +59,7 @@ __all__ = [
     "early_warning",
     "emergency_coverage",
     "emergency_kinds",
+    "forces_of_category",
     "grid_workload",
     "hotspots",
     "incident_metrics",
@@ -63,6 +67,7 @@ __all__ = [
     "patrol_coverage",
     "patrol_level_review",
     "patrol_summary",
+    "plan_reach",
     "platform_rates",
     "propose_sites",
     "rate_increase_pvalue",

@@ -316,3 +316,37 @@ def test_the_reduced_mclp_reaches_the_brute_force_optimum(seed):
         got = _solve(cost, covered, weight, 15.0, p, None)
         assert len(got) == p
         assert weight[~covered & (cost[:, got] <= 15).any(axis=1)].sum() == best
+
+
+def test_plan_reach_waits_for_the_nth_unit_and_names_the_late_kind(city):
+    from gridgis.analysis import plan_reach
+
+    spots = [(0.0, 200.0), (800.0, 1000.0), (1800.0, 1600.0), (2600.0, 0.0)]
+    incidents = gpd.GeoDataFrame({"incident_id": ["A", "B", "C", "H"],
+                                  "township_code": TOWN}, geometry=points(spots), crs=4326)
+    forces = [("fire_station", 2, 6.0), ("police_station", 1, 3.0), ("emergency", 1, 15.0)]
+    got = plan_reach(incidents, city.layers.units, city.network, forces)
+    saved = city.bxy
+    try:
+        city.bxy = spots
+        f1, f2 = oracle_minutes(city, city.uxy[:1]), oracle_minutes(city, city.uxy[1:2])
+        police = oracle_minutes(city, city.uxy[2:3])
+    finally:
+        city.bxy = saved
+    second = np.maximum(f1, f2)
+    fin = np.isfinite(second)
+    assert got["fire_station"].to_numpy()[fin] == pytest.approx(second[fin], abs=2e-3)
+    assert got["police_station"].to_numpy()[:3] == pytest.approx(police[:3], abs=2e-3)
+    assert np.isinf(got["emergency"]).all()  # the district has no emergency unit
+    assert not got["met"].any()
+    for i, row in enumerate(got.itertuples()):
+        late = {k for k, n, limit in forces
+                if not (got[k].iat[i] <= limit)}
+        assert set(row.late_kinds) == late
+    # the second fire engine is named when it is the one too far
+    assert [("第2支" in r) for r in got["reason"]] == [not (m <= 6.0) for m in second]
+    assert (second > 6.0).any() and (second <= 6.0).any()
+    met = plan_reach(incidents, city.layers.units, city.network,
+                     [("police_station", 1, 60.0)])
+    assert met["met"].tolist() == [True, True, True, False]  # the hamlet is cut off
+    assert met["reason"].iat[3].endswith("无法到达（时限 60 分钟）")
