@@ -32,6 +32,7 @@ from gridgis.analysis.coverage import (
     Coverage,
     emergency_coverage,
     emergency_kinds,
+    kind_name,
     uncovered_areas,
     unit_isochrones,
 )
@@ -63,6 +64,7 @@ __all__ = [
     "grid_workload",
     "hotspots",
     "incident_metrics",
+    "kind_name",
     "load_weights",
     "patrol_coverage",
     "patrol_level_review",

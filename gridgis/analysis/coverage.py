@@ -40,6 +40,7 @@ from gridgis.roads.network import RoadNetwork
 
 __all__ = [
     "KIND_SOURCES",
+    "SUMMARY_LABELS",
     "Coverage",
     "emergency_coverage",
     "emergency_kinds",
@@ -51,6 +52,21 @@ __all__ = [
 KIND_SOURCES = ("urgent",)
 """Where the emergency unit kinds come from: ``"urgent"``, the unit kinds of the
 category table's urgent categories."""
+
+SUMMARY_LABELS = {
+    "units": "单位数",
+    "population_share": "覆盖人口比例%",
+    "households_share": "覆盖户数比例%",
+    "buildings_share": "覆盖建筑比例%",
+    "grids_share": "覆盖网格比例%（人口过半）",
+    "grids_point_share": "覆盖网格比例%（代表点）",
+    "population_uncovered": "未覆盖人口",
+    "buildings_uncovered": "未覆盖建筑",
+    "grids_uncovered": "未覆盖网格",
+    "median_min": "到达时间中位数（分钟）",
+    "p90_min": "到达时间P90（分钟）",
+}
+"""Chinese headings of the coverage summary's columns."""
 
 _DENSIFY_DEG = 0.001  # grid edges are straight in lon/lat: densify before projecting
 
@@ -131,6 +147,14 @@ class Coverage:
     def kinds(self) -> list[str]:
         """The kinds measured, in order."""
         return list(self.summary.index)
+
+    def labelled(self) -> pd.DataFrame:
+        """The summary with Chinese headings and kind names, shares in per cent."""
+        table = self.summary.rename(columns=SUMMARY_LABELS)
+        shares = [SUMMARY_LABELS[c] for c in self.summary.columns if c.endswith("_share")]
+        table[shares] = (100 * table[shares]).round(1)
+        table.index = pd.Index([kind_name(k) for k in self.summary.index], name="单位类型")
+        return table
 
     def covered(self, kind: str) -> pd.Series:
         """Whether each building is within the limit of a unit of ``kind``."""
