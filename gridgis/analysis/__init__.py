@@ -19,6 +19,8 @@ straight back onto the layers:
 - :mod:`~gridgis.analysis.coverage`: emergency coverage by road (应急力量覆盖):
   population, buildings and grids within reach of each unit kind, uncovered
   areas, isochrones;
+- :mod:`~gridgis.analysis.arrivals`: response and arrival (到场) of emergency
+  forces by township and unit kind: median, 90th percentile, share on time;
 - :mod:`~gridgis.analysis.reach`: whether an emergency plan's forces can be on
   site in time where an incident happened, and which kind is too far;
 - :mod:`~gridgis.analysis.siting`: where one more unit closes the largest gap
@@ -27,6 +29,7 @@ straight back onto the layers:
   (closure, four-platform handling, solved at township or below, satisfaction).
 """
 
+from gridgis.analysis.arrivals import arrival_summary, force_arrivals
 from gridgis.analysis.assessment import Assessment, assess, load_weights
 from gridgis.analysis.coverage import (
     Coverage,
@@ -55,11 +58,13 @@ __all__ = [
     "HotspotModel",
     "SiteProposal",
     "area_rates",
+    "arrival_summary",
     "assess",
     "counts_over_time",
     "early_warning",
     "emergency_coverage",
     "emergency_kinds",
+    "force_arrivals",
     "forces_of_category",
     "grid_workload",
     "hotspots",
