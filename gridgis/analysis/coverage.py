@@ -33,7 +33,7 @@ import shapely
 from pyproj import Transformer
 
 from gridgis._progress import steps
-from gridgis.analysis._common import require_columns
+from gridgis.analysis._common import points_lonlat, require_columns
 from gridgis.categories import load_categories
 from gridgis.errors import InputError, LayerError
 from gridgis.roads.network import RoadNetwork
@@ -161,15 +161,7 @@ class Coverage:
         return self.minutes[kind] <= self.limit_min
 
 
-def _points_lonlat(frame: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
-    frame = frame.to_crs(4326)
-    geom = frame.geometry
-    if not geom.geom_type.isin(["Point"]).all():
-        geom = geom.representative_point()
-    return geom.x.to_numpy(), geom.y.to_numpy()
-
-
-def _kinds(units: gpd.GeoDataFrame, kinds: Sequence[str] | None, source: str) -> list[str]:
+def _kinds(kinds: Sequence[str] | None, source: str) -> list[str]:
     chosen = list(emergency_kinds(source)) if kinds is None else list(dict.fromkeys(kinds))
     if not chosen:
         raise InputError("未指定单位类型 / no unit kind given", field="kinds")
@@ -183,7 +175,7 @@ def _nearest_by_kind(network: RoadNetwork, units: gpd.GeoDataFrame, kinds: list[
     minutes: dict[str, np.ndarray] = {}
     nearest: dict[str, np.ndarray] = {}
     if len(chosen):
-        lon, lat = _points_lonlat(chosen)
+        lon, lat = points_lonlat(chosen)
         table = network.origins(lon, lat).minutes_to(xy)
     ids = chosen["unit_id"].to_numpy() if len(chosen) else np.array([], dtype=object)
     kind_of = chosen["kind"].to_numpy() if len(chosen) else np.array([], dtype=object)
@@ -249,11 +241,11 @@ def emergency_coverage(layers: object, network: RoadNetwork, *,
     require_columns(grids, ("code",), layer="grids", what=what)
     if len(buildings) == 0:
         raise LayerError("建筑图层为空 / the buildings layer is empty", layer="buildings")
-    chosen = _kinds(units, kinds, source)
+    chosen = _kinds(kinds, source)
 
-    lon, lat = _points_lonlat(buildings)
+    lon, lat = points_lonlat(buildings)
     xy = network.plane(lon, lat)
-    glon, glat = _points_lonlat(grids)
+    glon, glat = points_lonlat(grids)
     gxy = network.plane(glon, glat)
     minutes, nearest = _nearest_by_kind(network, units, chosen, np.vstack([xy, gxy]))
     n = len(xy)
@@ -488,7 +480,7 @@ def unit_isochrones(units: gpd.GeoDataFrame, network: RoadNetwork, *,
     require_columns(units, ("unit_id", "name", "kind"), layer="units",
                     what="isochrones (等时圈)")
     chosen = units if kinds is None else units[units["kind"].isin(list(kinds))]
-    lon, lat = _points_lonlat(chosen) if len(chosen) else (np.zeros(0), np.zeros(0))
+    lon, lat = points_lonlat(chosen) if len(chosen) else (np.zeros(0), np.zeros(0))
     frames = []
     with steps("等时圈 isochrones", len(chosen), show=progress) as step:
         for i in range(len(chosen)):

@@ -17,8 +17,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from gridgis.analysis._common import require_columns
-from gridgis.analysis.coverage import _points_lonlat, kind_name
+from gridgis.analysis._common import points_lonlat, require_columns
+from gridgis.analysis.coverage import kind_name
 from gridgis.errors import InputError
 from gridgis.roads.network import RoadNetwork
 
@@ -96,11 +96,11 @@ def plan_reach(incidents: gpd.GeoDataFrame, units: gpd.GeoDataFrame, network: Ro
         out["late_kinds"] = []
         out["reason"] = []
         return out
-    ilon, ilat = _points_lonlat(incidents)
+    ilon, ilat = points_lonlat(incidents)
     xy = network.plane(ilon, ilat)
     chosen = units[units["kind"].isin([k for k, _, _ in wanted])]
     if len(chosen):
-        ulon, ulat = _points_lonlat(chosen)
+        ulon, ulat = points_lonlat(chosen)
         table = network.origins(ulon, ulat).minutes_to(xy)
     kind_of = chosen["kind"].to_numpy()
     late = np.zeros((len(xy), len(wanted)), dtype=bool)

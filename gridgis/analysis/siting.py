@@ -36,8 +36,7 @@ import pandas as pd
 import shapely
 from pyproj import Transformer
 
-from gridgis.analysis._common import require_columns
-from gridgis.analysis.coverage import _points_lonlat
+from gridgis.analysis._common import points_lonlat, require_columns
 from gridgis.errors import GridGisError, InputError
 from gridgis.roads.network import RoadNetwork
 
@@ -195,7 +194,7 @@ def propose_sites(layers: object, network: RoadNetwork, kind: str, *, new_sites:
                     what=what)
     require_columns(units, ("unit_id", "kind"), layer="units", what=what)
 
-    blon, blat = _points_lonlat(buildings)
+    blon, blat = points_lonlat(buildings)
     bxy = network.plane(blon, blat)
     demand_xy, weight = _demand(buildings, bxy, cell_m)
 
@@ -207,7 +206,7 @@ def propose_sites(layers: object, network: RoadNetwork, kind: str, *, new_sites:
         clon, clat = np.asarray(clon), np.asarray(clat)
         ids = np.array([f"N{n}" for n in nodes], dtype=object)
     else:
-        clon, clat = _points_lonlat(candidates)
+        clon, clat = points_lonlat(candidates)
         ids = (candidates["site"] if "site" in candidates.columns
                else candidates.index.to_series()).astype(str).to_numpy()
     if len(ids) == 0:
@@ -215,7 +214,7 @@ def propose_sites(layers: object, network: RoadNetwork, kind: str, *, new_sites:
 
     existing = units[units["kind"] == kind]
     if len(existing):
-        elon, elat = _points_lonlat(existing)
+        elon, elat = points_lonlat(existing)
         fixed = network.origins(elon, elat, limit_min=limit_min)
         fixed_dem, fixed_bld = fixed.minutes_to(demand_xy), fixed.minutes_to(bxy)
     else:
