@@ -21,6 +21,7 @@ from api.routes import (
     attachments,
     auth,
     docs,
+    emergencies,
     features,
     health,
     incidents,
@@ -100,6 +101,8 @@ def create_app(settings: Settings | None = None, *, layers: Layers | None = None
         yellow_share=settings.yellow_share, duplicate_radius_m=settings.duplicate_radius_m,
         nearest_k=settings.nearest_k, oldest_report_days=settings.oldest_report_days,
         verify_photo=settings.verify_photo,
+        plans=None if settings.plans is None else str(settings.plans),
+        plan_speed_kmh=settings.plan_speed_kmh, arrive_m=settings.arrive_m,
         calendar=WorkingCalendar() if settings.calendar == "working" else None)
     dispatcher = Dispatcher(layers, store, index=index, settings=dispatch_settings,
                             clock=clock or _clock(settings.clock, settings.clock_since))
@@ -125,6 +128,7 @@ def create_app(settings: Settings | None = None, *, layers: Layers | None = None
                      cors_origins=settings.cors_origins)
     app.include_router(auth.create_router(settings, app.state.limits))
     app.include_router(incidents.create_router(settings))
+    app.include_router(emergencies.create_router(settings))
     app.include_router(attachments.create_router(settings))
     app.include_router(features.create_router(settings))
     app.include_router(open311.create_router(settings, app.state.limits))

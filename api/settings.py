@@ -65,8 +65,11 @@ class Settings(BaseSettings):
     ``sensor_fold_minutes``: alarms of a device this soon after its last one
     fold into its open incident (see :class:`gridgis.sensors.SensorSettings`).
     ``oldest_report_days`` is how far back a report may be dated, and
-    ``verify_photo`` whether an on-site verification needs a photo of the site
-    (see :class:`gridgis.dispatch.DispatchSettings`).
+    ``verify_photo`` whether an on-site verification needs a photo of the site;
+    ``plans`` the district's emergency plan table (a CSV, default the shipped
+    one), ``plan_speed_kmh`` the speed an emergency force's arrival is estimated
+    at without road travel times and ``arrive_m`` how near the site an arrival
+    with a position must lie (see :class:`gridgis.dispatch.DispatchSettings`).
     ``attachment_max_bytes`` and ``attachment_video_max_bytes`` bound uploaded
     photos and videos (only the upload routes admit bodies that large);
     ``attachment_far_m`` is how far from the report a photo's EXIF place may lie
@@ -86,6 +89,9 @@ class Settings(BaseSettings):
     nearest_k: int = Field(3, ge=1, le=20)
     oldest_report_days: int = Field(366 * 5, ge=1, le=36_600)
     verify_photo: bool = True
+    plans: Path | None = None
+    plan_speed_kmh: float = Field(30.0, gt=0.0, le=200.0)
+    arrive_m: float = Field(300.0, gt=0.0, le=10_000.0)
     max_body_bytes: int = Field(64_000, ge=1_024, le=10_000_000)
     items_limit_default: int = Field(10, ge=1, le=100_000)
     items_limit_max: int = Field(10_000, ge=1, le=100_000)

@@ -21,12 +21,12 @@ straight back onto the layers:
   areas, isochrones;
 - :mod:`~gridgis.analysis.arrivals`: response and arrival (到场) of emergency
   forces by township and unit kind: median, 90th percentile, share on time;
-- :mod:`~gridgis.analysis.reach`: whether an emergency plan's forces can be on
-  site in time where an incident happened, and which kind is too far;
 - :mod:`~gridgis.analysis.siting`: where one more unit closes the largest gap
   (spopt's maximal covering location, MCLP);
 - :mod:`~gridgis.analysis.seed_figures`: the seeds' headline figures
-  (closure, four-platform handling, solved at township or below, satisfaction).
+  (closure, four-platform handling, solved at township or below, satisfaction);
+- :mod:`~gridgis.analysis.emergency`: whether emergency plans (应急预案) can be
+  met: each required kind's arrival time against its limit.
 """
 
 from gridgis.analysis.arrivals import arrival_summary, force_arrivals
@@ -40,10 +40,10 @@ from gridgis.analysis.coverage import (
     unit_isochrones,
 )
 from gridgis.analysis.early_warning import early_warning, rate_increase_pvalue
+from gridgis.analysis.emergency import feasibility_summary, plan_feasibility
 from gridgis.analysis.hotspots import HOTSPOT_LABELS, HotspotModel, hotspots
 from gridgis.analysis.patrol import patrol_coverage, patrol_level_review, patrol_summary
 from gridgis.analysis.rates import METRIC_COLUMNS, area_rates, counts_over_time, incident_metrics
-from gridgis.analysis.reach import forces_of_category, plan_reach
 from gridgis.analysis.seed_figures import platform_rates, seed_figures
 from gridgis.analysis.siting import SiteProposal, propose_sites
 from gridgis.analysis.workload import grid_workload
@@ -64,8 +64,8 @@ __all__ = [
     "early_warning",
     "emergency_coverage",
     "emergency_kinds",
+    "feasibility_summary",
     "force_arrivals",
-    "forces_of_category",
     "grid_workload",
     "hotspots",
     "incident_metrics",
@@ -74,7 +74,7 @@ __all__ = [
     "patrol_coverage",
     "patrol_level_review",
     "patrol_summary",
-    "plan_reach",
+    "plan_feasibility",
     "platform_rates",
     "propose_sites",
     "rate_increase_pvalue",

@@ -23,7 +23,7 @@ every area on the map is a place whose residents wait too long.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -34,7 +34,8 @@ from pyproj import Transformer
 
 from gridgis._progress import steps
 from gridgis.analysis._common import points_lonlat, require_columns
-from gridgis.categories import load_categories
+from gridgis.categories import UNIT_KIND_NAMES, load_categories
+from gridgis.emergency_plans import Plan, load_emergency_plans
 from gridgis.errors import InputError, LayerError
 from gridgis.roads.network import RoadNetwork
 
@@ -49,9 +50,10 @@ __all__ = [
     "unit_isochrones",
 ]
 
-KIND_SOURCES = ("urgent",)
-"""Where the emergency unit kinds come from: ``"urgent"``, the unit kinds of the
-category table's urgent categories."""
+KIND_SOURCES = ("plans", "urgent")
+"""Where the emergency unit kinds come from: ``"plans"``, the kinds the emergency
+plans require (应急预案); ``"urgent"``, the unit kinds of the category table's
+urgent categories."""
 
 SUMMARY_LABELS = {
     "units": "单位数",
@@ -71,15 +73,18 @@ SUMMARY_LABELS = {
 _DENSIFY_DEG = 0.001  # grid edges are straight in lon/lat: densify before projecting
 
 
-def emergency_kinds(source: str = "urgent", *,
+def emergency_kinds(source: str = "plans", *, plans: Mapping[str, Plan] | None = None,
                     categories: pd.DataFrame | None = None) -> tuple[str, ...]:
     """The unit kinds whose coverage matters in an emergency.
 
     Parameters
     ----------
-    source : {"urgent"}, default "urgent"
-        ``"urgent"``: the responsible unit kinds of the urgent categories of the
-        category table, in the table's order.
+    source : {"plans", "urgent"}, default "plans"
+        ``"plans"``: every kind the emergency plans require, in the plan
+        table's order; ``"urgent"``: the responsible unit kinds of the urgent
+        categories of the category table, in its order.
+    plans : mapping of str to Plan, optional
+        The plan table (default :func:`gridgis.emergency_plans.load_emergency_plans`).
     categories : pandas.DataFrame, optional
         The category table (default :func:`gridgis.load_categories`).
 
@@ -89,23 +94,25 @@ def emergency_kinds(source: str = "urgent", *,
 
     Examples
     --------
-    >>> emergency_kinds("urgent")
-    ('power_supply', 'fire_station', 'municipal_works', 'police_station', 'emergency', \
-'mediation_committee')
+    >>> emergency_kinds()[:3]
+    ('police_station', 'special_police', 'labour_inspection')
+    >>> emergency_kinds("urgent")[:3]
+    ('power_supply', 'fire_station', 'municipal_works')
     """
     if source not in KIND_SOURCES:
         raise InputError(f"应急单位类型来源须为 {'、'.join(KIND_SOURCES)} / source must be one "
                          f"of {', '.join(KIND_SOURCES)}, got {source!r}", field="source")
-    table = load_categories() if categories is None else categories
-    urgent = table[table["priority"] == "urgent"]
+    if source == "plans":
+        table = load_emergency_plans() if plans is None else plans
+        return tuple(dict.fromkeys(f.kind for plan in table.values() for f in plan.forces))
+    cats = load_categories() if categories is None else categories
+    urgent = cats[cats["priority"] == "urgent"]
     return tuple(dict.fromkeys(k for kinds in urgent["unit_kinds"] for k in kinds))
 
 
 def kind_name(kind: str) -> str:
     """The Chinese name of a unit kind (派出所, 消防站…), the kind itself when it has none."""
-    from gridgis import categories
-
-    return getattr(categories, "UNIT_KIND_NAMES", {}).get(kind, kind)
+    return UNIT_KIND_NAMES.get(kind, kind)
 
 
 @dataclass
@@ -195,7 +202,7 @@ def _nearest_by_kind(network: RoadNetwork, units: gpd.GeoDataFrame, kinds: list[
 
 def emergency_coverage(layers: object, network: RoadNetwork, *,
                        kinds: Sequence[str] | None = None, limit_min: float = 15.0,
-                       source: str = "urgent", grid_share: float = 0.5) -> Coverage:
+                       source: str = "plans", grid_share: float = 0.5) -> Coverage:
     """Share of population, households, buildings and grids within reach of each kind.
 
     Parameters
@@ -209,7 +216,7 @@ def emergency_coverage(layers: object, network: RoadNetwork, *,
         Unit kinds to measure; default :func:`emergency_kinds` of `source`.
     limit_min : float, default 15
         The arrival limit in minutes.
-    source : str, default "urgent"
+    source : {"plans", "urgent"}, default "plans"
         Where the default kinds come from (see :func:`emergency_kinds`).
     grid_share : float, default 0.5
         A grid is covered when at least this share of its population is.

@@ -5,7 +5,7 @@ lies near Wenzhou (120.6°E, 28.0°N) and follows the figures of real
 deployments: a dense city core cut into streets (街道), town centres (镇) and
 villages (村) around them, about 14 townships, 150 communities, 750 grids of
 300–500 households in urban areas (larger and sparser in villages), 50,000
-buildings, patrol zones of three levels, 125 responsible units and one year of
+buildings, patrol zones of three levels, 131 responsible units and one year of
 about 30,000 incidents with seasons (wage arrears before the Spring Festival,
 fumes and drains in summer, a typhoon in August), hotspots and a closed loop
 with on-time, overdue, escalated, reopened, rejected and shelved cases. A
@@ -44,7 +44,12 @@ from gridgis.sample._incidents import SAMPLE_END, SAMPLE_START, build_incidents
 from gridgis.sample._roads import ROAD_STREAM, build_roads
 from gridgis.sample._roster import DEMO_PASSWORD, demo_accounts, load_sample_staff, sample_roster
 from gridgis.sample._sensors import SENSOR_STREAM, build_sensors
-from gridgis.sample._services import build_patrol_zones, build_units, points_of_interest
+from gridgis.sample._services import (
+    UNITS_STREAM,
+    build_patrol_zones,
+    build_units,
+    points_of_interest,
+)
 from gridgis.sensors.kinds import load_sensor_kinds
 
 __all__ = [
@@ -118,7 +123,8 @@ def sample_district(*, seed: int = 2026, scale: float = 1.0, progress: bool = Fa
         zones = build_patrol_zones(admin.grids, buildings, poi, admin.settlements[0], rng)
         step("patrol zones")
         units = build_units(admin.townships, admin.communities, admin.grids,
-                            admin.settlements[0], rng)
+                            admin.settlements[0], rng,
+                            np.random.default_rng([seed, UNITS_STREAM]))
         step("responsible units")
         surge = admin.townships["code"].iloc[min(1, len(admin.townships) - 1)]
         incidents = build_incidents(admin.grids, buildings, poi, units, admin.communities,

@@ -22,6 +22,7 @@ import warnings
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 from scipy.cluster.vq import kmeans2
 from scipy.sparse import coo_matrix
@@ -44,6 +45,8 @@ SNAP_M = 0.01
 """Noding precision (snap rounding grid), metres."""
 ANCHOR_M = 100.0
 """Lines are given a vertex at least every this many metres: where lanes may branch off."""
+STEP_M = 25.0
+"""Spacing of the points along the roads that distances to the roads are measured to."""
 ONEWAY_STREETS = 12
 """One-way streets in the city core of the full-size district."""
 ARTERIAL_NAMES = ("瓯江路", "学院路", "人民路", "解放路", "府前路", "车站大道", "江滨路",
@@ -128,12 +131,13 @@ def _hamlets(admin: Admin, buildings: gpd.GeoDataFrame, rng: np.random.Generator
     """Hamlet centres of the village grids and the community code of each."""
     grids = admin.grids[~admin.grids["_urban"].to_numpy()]
     xy = shapely.get_coordinates(buildings.geometry.values)
-    codes = buildings["grid_code"].to_numpy()
+    rows = pd.Series(np.arange(len(buildings))).groupby(
+        buildings["grid_code"].to_numpy()).indices
     centres, comm = [], []
     for code, poly in zip(grids["code"], grids.geometry.values, strict=True):
-        pts = xy[codes == code]
-        if not len(pts):
+        if code not in rows:
             continue
+        pts = xy[rows[code]]
         k = int(min(len(pts), max(1, round(poly.area / HAMLET_M2))))
         with warnings.catch_warnings():  # an empty cluster keeps its seed: harmless here
             warnings.simplefilter("ignore")
@@ -180,13 +184,14 @@ def _village_roads(admin: Admin, buildings: gpd.GeoDataFrame, edges_of_areas: li
     loops = ~in_tree & (length < 1200) & (area_of[edges].max(axis=1) < 0)
     loops &= rng.random(len(edges)) < 0.15
     keep = in_tree | loops
-    point_comm = np.concatenate([comm, np.full(n - len(comm), None, dtype=object)])
-    tree = shapely.STRtree(admin.communities.geometry.values)
-    codes = admin.communities["code"].to_numpy()
+    # the community of each point: a hamlet's own, else the one it lies in (or nearest)
+    point_comm = admin.communities["code"].to_numpy()[shapely.STRtree(
+        admin.communities.geometry.values).query_nearest(shapely.points(pts),
+                                                         all_matches=False)[1]]
+    point_comm[: len(comm)] = comm
     for i, j in edges[keep]:
         a, b = pts[i], pts[j]
-        ca = point_comm[i] or codes[tree.query_nearest(shapely.points(a))[0]]
-        cb = point_comm[j] or codes[tree.query_nearest(shapely.points(b))[0]]
+        ca, cb = point_comm[i], point_comm[j]
         line = shapely.linestrings(_bent(a, b, rng, 0.04, n=1))
         if ca == cb:
             lines.add(line, "village", f"{_stem(names[ca])}村道")
@@ -237,18 +242,13 @@ def _expressway(admin: Admin, rng: np.random.Generator, lines: _Lines) -> None:
 
 
 def _distance(points: np.ndarray, geoms: np.ndarray) -> np.ndarray:
-    """Distance from each point to the nearest of the lines ``geoms`` (0 within REACH_M)."""
-    xy, owner = shapely.get_coordinates(geoms, return_index=True)
-    same = owner[1:] == owner[:-1]
-    tree = shapely.STRtree(shapely.linestrings(np.stack([xy[:-1][same], xy[1:][same]], axis=1)))
-    pts = shapely.points(points)
-    out = np.full(len(points), np.inf)
-    out[tree.query_nearest(pts, max_distance=REACH_M, all_matches=False)[0]] = 0.0
-    far = np.flatnonzero(out > 0)
-    if len(far):
-        (which, _), d = tree.query_nearest(pts[far], return_distance=True, all_matches=False)
-        out[far[which]] = d
-    return out
+    """Distance from each point to the nearest vertex of ``geoms`` densified to STEP_M.
+
+    Never less than the distance to the lines themselves, so a point found within
+    REACH_M of a vertex is within REACH_M of a road.
+    """
+    vertices = shapely.get_coordinates(shapely.segmentize(geoms, STEP_M))
+    return cKDTree(vertices).query(points)[0]
 
 
 def _lanes(lines: _Lines, targets: np.ndarray, urban_target: np.ndarray) -> None:

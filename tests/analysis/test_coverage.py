@@ -160,10 +160,21 @@ def test_a_kind_without_units_covers_nobody(city):
     assert np.isinf(cov.minutes["emergency"]).all()
 
 
-def test_default_kinds_are_those_of_urgent_categories(city):
-    assert set(emergency_kinds("urgent")) >= {"police_station", "fire_station", "emergency"}
+def test_default_kinds_are_those_the_plans_require(city):
+    from gridgis.categories import load_categories
+    from gridgis.emergency_plans import Plan, PlanForce, load_emergency_plans
+
+    plans = load_emergency_plans()
+    assert set(emergency_kinds()) == {f.kind for p in plans.values() for f in p.forces}
+    cats = load_categories()
+    urgent = cats[cats["priority"] == "urgent"]["unit_kinds"]
+    assert set(emergency_kinds("urgent")) == {k for ks in urgent for k in ks}
+    mine = {"P1": Plan("P1", "火灾", "fire", ("X02",),
+                       (PlanForce("fire_station", 2, 15.0), PlanForce("police_station", 1, 15.0)))}
+    assert emergency_kinds(plans=mine) == ("fire_station", "police_station")
     cov = emergency_coverage(city.layers, city.network, limit_min=5)
-    assert cov.kinds == list(emergency_kinds("urgent"))
+    assert cov.kinds == list(emergency_kinds())
+    assert cov.labelled().index[0] == "派出所"
     with pytest.raises(InputError):
         emergency_kinds("guess")
 
@@ -316,37 +327,3 @@ def test_the_reduced_mclp_reaches_the_brute_force_optimum(seed):
         got = _solve(cost, covered, weight, 15.0, p, None)
         assert len(got) == p
         assert weight[~covered & (cost[:, got] <= 15).any(axis=1)].sum() == best
-
-
-def test_plan_reach_waits_for_the_nth_unit_and_names_the_late_kind(city):
-    from gridgis.analysis import plan_reach
-
-    spots = [(0.0, 200.0), (800.0, 1000.0), (1800.0, 1600.0), (2600.0, 0.0)]
-    incidents = gpd.GeoDataFrame({"incident_id": ["A", "B", "C", "H"],
-                                  "township_code": TOWN}, geometry=points(spots), crs=4326)
-    forces = [("fire_station", 2, 6.0), ("police_station", 1, 3.0), ("emergency", 1, 15.0)]
-    got = plan_reach(incidents, city.layers.units, city.network, forces)
-    saved = city.bxy
-    try:
-        city.bxy = spots
-        f1, f2 = oracle_minutes(city, city.uxy[:1]), oracle_minutes(city, city.uxy[1:2])
-        police = oracle_minutes(city, city.uxy[2:3])
-    finally:
-        city.bxy = saved
-    second = np.maximum(f1, f2)
-    fin = np.isfinite(second)
-    assert got["fire_station"].to_numpy()[fin] == pytest.approx(second[fin], abs=2e-3)
-    assert got["police_station"].to_numpy()[:3] == pytest.approx(police[:3], abs=2e-3)
-    assert np.isinf(got["emergency"]).all()  # the district has no emergency unit
-    assert not got["met"].any()
-    for i, row in enumerate(got.itertuples()):
-        late = {k for k, n, limit in forces
-                if not (got[k].iat[i] <= limit)}
-        assert set(row.late_kinds) == late
-    # the second fire engine is named when it is the one too far
-    assert [("第2支" in r) for r in got["reason"]] == [not (m <= 6.0) for m in second]
-    assert (second > 6.0).any() and (second <= 6.0).any()
-    met = plan_reach(incidents, city.layers.units, city.network,
-                     [("police_station", 1, 60.0)])
-    assert met["met"].tolist() == [True, True, True, False]  # the hamlet is cut off
-    assert met["reason"].iat[3].endswith("无法到达（时限 60 分钟）")

@@ -10,7 +10,7 @@ SIGNED_IN = {
     ("post", "/incidents/{incident_id}/attachments"),
     ("get", "/incidents/{incident_id}/attachments"),
     ("get", "/attachments/{attachment_id}"), ("get", "/attachments/{attachment_id}/thumbnail"),
-    ("get", "/sensors"), ("post", "/sensors/maintenance-sweep"),
+    ("get", "/sensors"), ("post", "/sensors/maintenance-sweep"), ("get", "/emergencies"),
 }
 """Operations for signed-in staff only."""
 NOT_DISCLOSED = {("get", "/attachments/{attachment_id}"),
@@ -52,6 +52,7 @@ ERRORS = {
     ("post", "/sensors/{device_id}/heartbeat"): {400, 403, 404, 413, 422, 503},
     ("get", "/sensors"): {401, 422, 503},
     ("post", "/sensors/maintenance-sweep"): {401, 403, 503},
+    ("get", "/emergencies"): {401, 403, 422, 503},
 }
 """Error statuses each operation can answer (at least)."""
 OPEN311_ERRORS = {("post", "/open311/v2/requests.json"): {400, 403},
