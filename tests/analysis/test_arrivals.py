@@ -73,3 +73,46 @@ def test_no_forces_and_missing_columns(incidents):
     assert len(empty) == 0 and "arrival_min" in empty.columns
     with pytest.raises(LayerError):
         force_arrivals(incidents.drop(columns="emergency_forces"))
+
+
+def test_arrivals_of_a_plan_run_through_the_dispatcher_and_the_store(small_layers):
+    import datetime as dt
+
+    from gridgis.dispatch import Dispatcher
+    from gridgis.people.staff import StaffMember
+    from gridgis.store import SQLiteStore
+    from gridgis.store.frame import incident_frame
+
+    now = [dt.datetime(2026, 11, 2, 9)]
+    store = SQLiteStore(":memory:")
+    try:
+        d = Dispatcher(small_layers, store, clock=lambda: now[0])
+        grid = small_layers.grids.iloc[0]
+        p = grid.geometry.representative_point()
+        inc, _ = d.report(lon=p.x, lat=p.y, category="X01", description="欠薪务工人员聚集",
+                          actor="test")
+        units = [f["unit_id"] for f in inc["emergency_forces"]]
+        assert len(units) >= 3
+
+        def unit(u):
+            return StaffMember(f"s-{u}", "钱单位", "unit", None, unit_id=u)
+
+        now[0] += dt.timedelta(minutes=2)
+        for u in units:
+            d.transition(inc["incident_id"], action="depart", by=unit(u))
+        now[0] += dt.timedelta(minutes=9)  # 11 minutes after dispatch
+        d.transition(inc["incident_id"], action="arrive", by=unit(units[0]))
+        now[0] += dt.timedelta(minutes=7)  # 18 minutes: late
+        d.transition(inc["incident_id"], action="arrive", by=unit(units[1]))
+        frame = incident_frame(store)
+    finally:
+        store.close()
+    got = force_arrivals(frame).set_index("unit_id").loc[units]
+    assert got["departure_min"].tolist() == [2.0] * len(units)
+    assert got["arrival_min"].iloc[:2].tolist() == [11.0, 18.0]
+    assert got["arrival_min"].iloc[2:].isna().all()  # still on the way
+    assert got["within_limit"].tolist() == [True] + [False] * (len(units) - 1)
+    assert set(got["township_code"]) == {grid.code[:9]}
+    summary = arrival_summary(force_arrivals(frame), by=("township_code",))
+    assert summary["forces"].iloc[0] == len(units) and summary["arrived"].iloc[0] == 2
+    assert summary["median_arrival_min"].iloc[0] == 14.5
