@@ -29,7 +29,7 @@ straight back onto the layers:
   met: each required kind's arrival time against its limit.
 """
 
-from gridgis.analysis.arrivals import arrival_summary, force_arrivals
+from gridgis.analysis.arrivals import ARRIVAL_LABELS, arrival_summary, force_arrivals
 from gridgis.analysis.assessment import Assessment, assess, load_weights
 from gridgis.analysis.coverage import (
     Coverage,
@@ -50,6 +50,7 @@ from gridgis.analysis.workload import grid_workload
 from gridgis.visits import DEFAULT_VISITS_PER_WEEK
 
 __all__ = [
+    "ARRIVAL_LABELS",
     "DEFAULT_VISITS_PER_WEEK",
     "HOTSPOT_LABELS",
     "METRIC_COLUMNS",
