@@ -72,3 +72,11 @@ def test_bad_paths_and_overwriting_the_input_are_refused(small_gpkg, tmp_path):
     assert missing.exit_code == 2
     same = runner.invoke(app, ["coverage", str(small_gpkg), "--out", str(small_gpkg)])
     assert same.exit_code == 2 and "输入文件" in same.output
+
+
+def test_help_and_a_bad_source(small_gpkg, tmp_path):
+    helped = runner.invoke(app, ["coverage", "--help"])
+    assert helped.exit_code == 0 and "--minutes" in helped.stdout
+    bad = runner.invoke(app, ["coverage", str(small_gpkg), "--source", "guess",
+                              "--out", str(tmp_path / "c.gpkg")])
+    assert bad.exit_code == 2 and "来源" in bad.output

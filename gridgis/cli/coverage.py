@@ -84,6 +84,9 @@ def coverage(
     kind: Annotated[list[str] | None, typer.Option(
         "--kind", help="A unit kind to measure (repeat; default the emergency kinds).")
     ] = None,
+    source: Annotated[str, typer.Option(
+        help="Default kinds: 'plans' (the emergency plans' kinds) or 'urgent' (the urgent "
+             "categories' kinds).")] = "plans",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Emergency coverage: share of population, buildings and grids within reach by road.
@@ -109,7 +112,7 @@ def coverage(
         raise GridGisError(f"{path} 没有道路图层（roads），无法按路网计算应急覆盖 / {path} has "
                            "no roads layer: coverage is measured on the road network")
     network = RoadNetwork(roads)
-    result = emergency_coverage(layers, network, kinds=kind, limit_min=minutes)
+    result = emergency_coverage(layers, network, kinds=kind, limit_min=minutes, source=source)
     out.print(frame_table(coverage_table(result.summary),
                           f"{minutes:g} 分钟应急覆盖 / emergency coverage within {minutes:g} min"))
     limits = tuple(sorted({*ISOCHRONE_MINUTES, float(minutes)}))
