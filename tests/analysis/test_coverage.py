@@ -327,3 +327,15 @@ def test_the_reduced_mclp_reaches_the_brute_force_optimum(seed):
         got = _solve(cost, covered, weight, 15.0, p, None)
         assert len(got) == p
         assert weight[~covered & (cost[:, got] <= 15).any(axis=1)].sum() == best
+
+
+def test_a_late_building_outside_every_grid_gets_a_disc(city):
+    b = city.layers.buildings.copy()
+    hamlet = b.index[b["grid_code"] == grid_code(5)]
+    b.loc[hamlet, "grid_code"] = grid_code(99)  # a grid the layer does not hold
+    layers = SimpleNamespace(**{**vars(city.layers), "buildings": b})
+    cov = emergency_coverage(layers, city.network, kinds=["fire_station"], limit_min=60)
+    areas = uncovered_areas(cov, layers, city.network)
+    # two discs of 50 m, 400 m apart, instead of the hamlet's grid
+    assert areas["buildings"].tolist() == [1, 1]
+    assert areas["area_km2"].to_numpy() == pytest.approx([np.pi * 50**2 / 1e6] * 2, rel=0.03)
