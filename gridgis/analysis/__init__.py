@@ -17,8 +17,9 @@ straight back onto the layers:
 - :mod:`~gridgis.analysis.assessment`: assessment (考核) of grid workers,
   grids, communities, townships and units, weighted scores and ranks;
 - :mod:`~gridgis.analysis.coverage`: emergency coverage by road (应急力量覆盖):
-  population, buildings and grids within reach of each unit kind, uncovered
-  areas, isochrones;
+  population, buildings and grids within reach of each unit kind, isochrones;
+- :mod:`~gridgis.analysis.uncovered`: the uncovered areas, where people live
+  beyond the limit;
 - :mod:`~gridgis.analysis.arrivals`: response and arrival (到场) of emergency
   forces by township and unit kind: median, 90th percentile, share on time;
 - :mod:`~gridgis.analysis.siting`: where one more unit closes the largest gap
@@ -36,7 +37,6 @@ from gridgis.analysis.coverage import (
     emergency_coverage,
     emergency_kinds,
     kind_name,
-    uncovered_areas,
     unit_isochrones,
 )
 from gridgis.analysis.early_warning import early_warning, rate_increase_pvalue
@@ -46,6 +46,7 @@ from gridgis.analysis.patrol import patrol_coverage, patrol_level_review, patrol
 from gridgis.analysis.rates import METRIC_COLUMNS, area_rates, counts_over_time, incident_metrics
 from gridgis.analysis.seed_figures import platform_rates, seed_figures
 from gridgis.analysis.siting import SiteProposal, propose_sites
+from gridgis.analysis.uncovered import uncovered_areas
 from gridgis.analysis.workload import grid_workload
 from gridgis.visits import DEFAULT_VISITS_PER_WEEK
 

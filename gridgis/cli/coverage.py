@@ -95,11 +95,8 @@ def coverage(
     ``isochrones`` (5/10/15 minutes of every unit of those kinds) and
     ``uncovered_areas`` (where people live beyond the limit) to OUT.
     """
-    from gridgis.analysis.coverage import (
-        emergency_coverage,
-        uncovered_areas,
-        unit_isochrones,
-    )
+    from gridgis.analysis.coverage import emergency_coverage, unit_isochrones
+    from gridgis.analysis.uncovered import uncovered_areas
     from gridgis.layers import read_layers
     from gridgis.roads import RoadNetwork
 
