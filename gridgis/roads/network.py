@@ -331,22 +331,36 @@ class RoadNetwork:
                       ) -> shapely.Geometry:
         """The reached pieces of every segment, widened, as one polygon (plane)."""
         a, b, w = self.seg_a, self.seg_b, self.seg_min
-        pieces, widths = [], []
-        for near, far, forward in ((a, b, np.ones(len(a), bool)), (b, a, ~self.seg_oneway)):
-            left = limit - reach[near]
-            ok = forward & (left > 0)
-            frac = np.minimum(1.0, left[ok] / w[ok])
+        to_m = self.access_m_per_min
+        left_a, left_b = limit - reach[a], limit - reach[b]
+        ok_a = left_a > 0
+        ok_b = (left_b > 0) & ~self.seg_oneway
+        full_a = ok_a & (left_a >= w)
+        full_b = ok_b & (left_b >= w)
+        full = full_a | full_b
+        # a segment reached end to end is drawn once, as wide as the better of its two ends
+        spare = np.maximum(np.where(full_a, left_a - w, 0.0), np.where(full_b, left_b - w, 0.0))
+        pieces = [np.stack([self.node_xy[a[full]], self.node_xy[b[full]]], axis=1)]
+        widths = [spare[full] * to_m]
+        for near, far, ok, left in ((a, b, ok_a & ~full, left_a), (b, a, ok_b & ~full, left_b)):
             p0 = self.node_xy[near[ok]]
-            p1 = p0 + frac[:, None] * (self.node_xy[far[ok]] - p0)
-            spare = np.where(frac >= 1.0, left[ok] - w[ok], 0.0) * self.access_m_per_min
-            pieces.append(np.stack([p0, p1], axis=1))
-            widths.append(np.clip(spare, 20.0, max_access_m))
+            frac = (left[ok] / w[ok])[:, None]
+            pieces.append(np.stack([p0, p0 + frac * (self.node_xy[far[ok]] - p0)], axis=1))
+            widths.append(np.zeros(int(ok.sum())))
         seg = np.concatenate(pieces)
         if len(seg) == 0:
             return shapely.Polygon()
-        width = np.concatenate(widths)
-        strips = shapely.buffer(shapely.linestrings(seg), width, quad_segs=4)
-        return shapely.union_all(strips)
+        width = np.clip(np.concatenate(widths), 20.0, max_access_m)
+        # a few widths (each rounded down to a step); per width the pieces merged into lines:
+        # fewer, longer strips make the union far cheaper than one strip per segment
+        steps = np.unique(np.r_[20.0, np.geomspace(20.0, max(max_access_m, 20.0), 6)])
+        level = steps[np.searchsorted(steps, width, side="right") - 1]
+        strips = []
+        for value in np.unique(level):
+            merged = shapely.line_merge(shapely.multilinestrings(
+                shapely.linestrings(seg[level == value])))
+            strips.append(shapely.buffer(shapely.get_parts(merged), float(value), quad_segs=3))
+        return shapely.union_all(np.concatenate(strips))
 
     def _lonlat_coords(self, xy: np.ndarray) -> np.ndarray:
         lon, lat = self._to_lonlat.transform(xy[:, 0], xy[:, 1])
