@@ -88,7 +88,8 @@ class EmergencyDesk:
     def available_units(self, lon: float, lat: float, *, kind: str | None, count: int,
                         now: dt.datetime, unit_id: str | None = None,
                         exclude: set[str] | frozenset[str] = frozenset(),
-                        incident_id: str | None = None) -> list[dict[str, Any]]:
+                        incident_id: str | None = None, committed: set[str] | None = None
+                        ) -> list[dict[str, Any]]:
         """The nearest ``count`` units of ``kind`` by travel time that are available.
 
         Parameters
@@ -107,6 +108,9 @@ class EmergencyDesk:
             Units not to send besides the committed ones.
         incident_id : str, optional
             The matter they are for (only named in messages).
+        committed : set of str, optional
+            The units open plans hold (:meth:`committed_units`), when the caller
+            read them already.
 
         Returns
         -------
@@ -122,7 +126,7 @@ class EmergencyDesk:
             For an unknown unit, or a named unit already committed.
         """
         units = self.finder.units
-        busy = self.committed_units(now) | set(exclude)
+        busy = (self.committed_units(now) if committed is None else committed) | set(exclude)
         if unit_id is not None:
             row = units.loc[units["unit_id"] == unit_id]
             if row.empty:
@@ -161,10 +165,11 @@ class EmergencyDesk:
         if plan is None:
             return {}, {}
         forces, missing, taken = [], [], set()
+        committed, present = self.committed_units(at), set(self.finder.units["kind"])
         for need in plan.forces:
             picked = self.available_units(lon, lat, kind=need.kind, count=need.count, now=at,
-                                          exclude=taken) if need.kind in set(
-                self.finder.units["kind"]) else []
+                                          exclude=taken, committed=committed) \
+                if need.kind in present else []
             taken |= {u["unit_id"] for u in picked}
             forces += [new_force(u, now=at, limit_min=need.arrive_minutes) for u in picked]
             if len(picked) < need.count:
