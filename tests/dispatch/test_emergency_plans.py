@@ -263,10 +263,15 @@ def test_the_holder_reinforces_and_releases(dispatcher, spot):
     with pytest.raises(TransitionError, match="均已收队"):
         dispatcher.transition(iid, action="release", by=holder)
     # the township above the community may release too; another community may not
+    fresh = _report(dispatcher, spot)["incident_id"]
     other = StaffMember("sq2", "周社区", "community", spot["township"] + "999")
     with pytest.raises(AccessDeniedError):
-        dispatcher.transition(_report(dispatcher, spot)["incident_id"], action="release",
-                              by=other)
+        dispatcher.transition(fresh, action="release", by=other)
+    township = StaffMember("jd1", "张街道", "township", spot["township"])
+    with pytest.raises(AccessDeniedError):  # adding is the holder's (the community's) act
+        dispatcher.transition(fresh, action="reinforce", kind="ambulance", by=township)
+    out = dispatcher.transition(fresh, action="release", by=township)
+    assert {f["status"] for f in out["emergency_forces"]} == {"released"}
 
 
 # -- lights and supervision ----------------------------------------------------------------------
