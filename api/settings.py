@@ -42,7 +42,9 @@ class Settings(BaseSettings):
     ``layers`` is the district GeoPackage (default: the built-in sample
     district, generated at start). ``store`` is the incident database
     (default: beside the layers, or in memory for the generated sample).
-    ``clock`` freezes "now" for demonstrations and replays of past data.
+    ``clock`` sets "now" for demonstrations and replays of past data: the
+    service's clock runs on from it, started at ``clock_since`` (a real time;
+    default when the service starts), so that several workers share one clock.
     ``allowed_hosts`` are the names a request's ``Host`` header may carry
     (``*.example.org`` for subdomains, ``*`` for any; others answer 400);
     ``cors_origins`` the browser origins allowed to call the API from other
@@ -80,6 +82,7 @@ class Settings(BaseSettings):
     layers: Path | None = None
     store: str | None = None
     clock: dt.datetime | None = None
+    clock_since: dt.datetime | None = None
     calendar: Literal["calendar", "working"] = "calendar"
     yellow_share: float = Field(0.8, gt=0.0, lt=1.0)
     duplicate_radius_m: float = Field(150.0, ge=0.0, le=5000.0)

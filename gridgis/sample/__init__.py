@@ -12,8 +12,11 @@ with on-time, overdue, escalated, reopened, rejected and shelved cases. A
 surge of medical disputes is planted in one township over the last six
 weeks, for early-warning analysis. About 360 IoT devices watch for smoke in
 old walk-ups, water at low points, manhole covers along streets, gas on
-restaurant streets and fumes at restaurants. :func:`sample_roster` gives the district's
-staff: grid workers of every grid, dispatchers of each level, units' staff.
+restaurant streets and fumes at restaurants. A connected road network joins
+the township seats by arterials, runs streets along the urban grids' edges
+and village roads to every hamlet, with a lane to every house.
+:func:`sample_roster` gives the district's staff: grid workers of every grid,
+dispatchers of each level, units' staff.
 
 Everything is generated in metres on the CGCS2000 Gauss-Krüger plane and
 converted once to lon/lat, so neighbouring grids share identical vertices.
@@ -34,9 +37,11 @@ from pyproj import Transformer
 from gridgis._progress import steps
 from gridgis.categories import load_categories
 from gridgis.layers import Layers
+from gridgis.roads.classes import default_speeds
 from gridgis.sample._admin import build_admin
 from gridgis.sample._buildings import build_buildings
 from gridgis.sample._incidents import SAMPLE_END, SAMPLE_START, build_incidents
+from gridgis.sample._roads import ROAD_STREAM, build_roads
 from gridgis.sample._roster import DEMO_PASSWORD, demo_accounts, load_sample_staff, sample_roster
 from gridgis.sample._sensors import SENSOR_STREAM, build_sensors
 from gridgis.sample._services import (
@@ -95,7 +100,7 @@ def sample_district(*, seed: int = 2026, scale: float = 1.0, progress: bool = Fa
     Returns
     -------
     Layers
-        All eight layers in EPSG:4326 (the IoT ``sensors`` too).
+        All nine layers in EPSG:4326 (the IoT ``sensors`` and the ``roads`` too).
 
     Examples
     --------
@@ -109,7 +114,7 @@ def sample_district(*, seed: int = 2026, scale: float = 1.0, progress: bool = Fa
         raise ValueError(f"scale must lie between 0.01 and 4, got {scale}")
     rng = np.random.default_rng(seed)
     categories = load_categories()
-    with steps("sample district", 8, show=progress) as step:
+    with steps("sample district", 9, show=progress) as step:
         admin = build_admin(rng, scale, SAMPLE_DISTRICT_CODE)
         step("townships, communities, grids")
         buildings = build_buildings(admin.grids, rng)
@@ -130,12 +135,17 @@ def sample_district(*, seed: int = 2026, scale: float = 1.0, progress: bool = Fa
                                 load_sensor_kinds(categories=categories),
                                 np.random.default_rng([seed, SENSOR_STREAM]), scale)
         step("sensors")
+        # roads too: the other layers of a seed stay as they were without them
+        roads = build_roads(admin, buildings, units, default_speeds(),
+                            np.random.default_rng([seed, ROAD_STREAM]), scale)
+        step("roads")
         to_geo = Transformer.from_crs(4326, PLANE_EPSG, always_xy=True)
         origin = to_geo.transform(*ORIGIN_LONLAT)
         frames = _to_lonlat(
             {"townships": admin.townships, "communities": admin.communities,
              "grids": admin.grids, "patrol_zones": zones, "buildings": buildings,
-             "units": units, "incidents": incidents, "sensors": sensors}, origin)
+             "units": units, "incidents": incidents, "sensors": sensors, "roads": roads},
+            origin)
         step("lon/lat")
         layers = Layers(**frames).check()
         step("checked")
