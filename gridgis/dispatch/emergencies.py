@@ -6,15 +6,14 @@ units by travel time that are available (not in the force of another open
 plan, unreleased); the plan board lists the open plans with the status of
 every unit. Travel time is the finder's (``travel_min``, along the roads
 when the district has a road layer); without it, the straight-line metres
-at ``plan_speed_kmh`` (``eta_source`` ``estimate``).
+at ``plan_speed_kmh`` (``eta_source`` ``estimate``; also for a unit the roads do not
+reach).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import TYPE_CHECKING, Any
-
-import pandas as pd
 
 from gridgis.categories import UNIT_KIND_NAMES
 from gridgis.dispatch.forces import (
@@ -78,13 +77,6 @@ class EmergencyDesk:
         return {f["unit_id"] for item in page.items for f in item["emergency_forces"] or ()
                 if f.get("released_at") is None}
 
-    def _eta(self, hits: pd.DataFrame) -> pd.DataFrame:
-        speed = self.settings.plan_speed_kmh * 1000 / 60  # metres a minute
-        network = hits["travel_min"].notna()
-        return hits.assign(
-            eta_min=hits["travel_min"].where(network, hits["distance_m"] / speed).astype(float),
-            eta_source=network.map({True: "network", False: "estimate"}))
-
     def available_units(self, lon: float, lat: float, *, kind: str | None, count: int,
                         now: dt.datetime, unit_id: str | None = None,
                         exclude: set[str] | frozenset[str] = frozenset(),
@@ -136,16 +128,20 @@ class EmergencyDesk:
                                       f"{unit_id} is committed to an open plan ({incident_id})")
             kind = str(row["kind"].iloc[0])
         check_kind(kind, units["kind"])
-        of_kind = units.loc[units["kind"] == kind, "unit_id"]
-        k = min(len(of_kind), count + len(busy & set(of_kind)) if unit_id is None
-                else len(of_kind))
-        hits = self._eta(self.finder.nearest([lon], [lat], kinds=[kind], k=max(k, 1)))
-        hits = hits[~hits["unit_id"].astype(str).isin(busy)] if unit_id is None else \
-            hits[hits["unit_id"].astype(str) == unit_id]
-        hits = hits.sort_values(["eta_min", "distance_m"], kind="stable").head(count)
-        return [{"unit_id": str(r.unit_id), "name": str(r.name), "kind": str(r.kind),
-                 "distance_m": float(r.distance_m), "eta_min": float(r.eta_min),
-                 "eta_source": r.eta_source} for r in hits.itertuples()]
+        if unit_id is None:
+            hits = self.finder.records(lon, lat, kinds=[kind], k=count, exclude=sorted(busy))
+        else:  # the one unit named: its distance and time among those of its kind
+            hits = [r for r in self.finder.records(lon, lat, kinds=[kind],
+                                                   k=int((units["kind"] == kind).sum()))
+                    if r["unit_id"] == unit_id]
+        speed = self.settings.plan_speed_kmh * 1000 / 60  # metres a minute
+        out = [{"unit_id": str(r["unit_id"]), "name": str(r["name"]), "kind": str(r["kind"]),
+                "distance_m": float(r["distance_m"]),
+                "eta_min": float(r["travel_min"]) if r["travel_min"] is not None
+                else float(r["distance_m"]) / speed,
+                "eta_source": "network" if r["travel_min"] is not None else "estimate"}
+               for r in hits]
+        return sorted(out, key=lambda u: (u["eta_min"], u["distance_m"]))
 
     def start_plan(self, category: str, lon: float, lat: float, at: dt.datetime
                    ) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -8,6 +8,7 @@ lights the matter red and is supervised once.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -137,14 +138,14 @@ def test_a_report_starts_its_plan_with_the_nearest_unit_of_each_kind(dispatcher,
     assert inc["plan_started_at"] == MONDAY and inc["plan_limit_min"] == 15
     forces = _by_kind(inc)
     assert sorted(forces) == sorted(X01_KINDS)
-    speed = dispatcher.settings.plan_speed_kmh * 1000 / 60
+    assert dispatcher.finder.network is not None  # the sample's roads: travel times
     for kind, [force] in forces.items():
         best = dispatcher.finder.nearest([spot["lon"]], [spot["lat"]], kinds=[kind], k=1)
         assert force["unit_id"] == best["unit_id"].iloc[0]
         assert force["dispatched_at"] == MONDAY.isoformat()
         assert force["due_at"] == (MONDAY + dt.timedelta(minutes=15)).isoformat()
-        assert force["eta_source"] == "estimate"  # the sample has no roads yet
-        assert force["eta_min"] == pytest.approx(force["distance_m"] / speed, abs=0.1)
+        assert force["eta_source"] == "network"
+        assert force["eta_min"] == pytest.approx(best["travel_min"].iloc[0], abs=0.1)
         assert force["status"] == "waiting" and force["status_name"] == "待出发"
     assert inc["plan_shortfall"] == []
     report = dispatcher.store.events(inc["incident_id"])[0]
@@ -361,11 +362,13 @@ def test_a_district_sets_its_own_plans_and_speed(tmp_path, small_layers, spot):
         count="1", arrive_minutes=t["arrive_minutes"].where(t["unit_kind"] != "police_station",
                                                             "5")))
     store = SQLiteStore(":memory:")
-    d = Dispatcher(small_layers, store, clock=lambda: MONDAY,
+    # a district without roads: the straight line at the district's assumed speed
+    d = Dispatcher(dataclasses.replace(small_layers, roads=None), store, clock=lambda: MONDAY,
                    settings=DispatchSettings(plans=str(path), plan_speed_kmh=60))
     inc = _report(d, spot)
     police = _by_kind(inc)["police_station"][0]
     assert police["due_at"] == (MONDAY + dt.timedelta(minutes=5)).isoformat()
+    assert police["eta_source"] == "estimate"
     assert police["eta_min"] == pytest.approx(police["distance_m"] / 1000, abs=0.1)
     assert _report(d, spot, "X02")["plan_code"] is None  # that district has no fire plan
     store.close()
