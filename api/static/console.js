@@ -477,9 +477,10 @@ async function refreshNotices() {
     const li = document.createElement("li");
     li.dataset.id = n.incident_id;
     const cat = state.categories[n.category];
-    const what = n.late_units.length
-      ? `${n.late_units.map((u) => state.units[u] || u).join("、")} 未按时报到`
-      : `超期（限 ${when(n.due_at)}）`;
+    const late = [];
+    if (n.late_units.length) late.push(`${n.late_units.map((u) => state.units[u] || u).join("、")} 未按时报到`);
+    if ((n.late_forces || []).length) late.push(`${n.late_forces.map((u) => state.units[u] || u).join("、")} 未按时到场`);
+    const what = late.join("；") || `超期（限 ${when(n.due_at)}）`;
     li.innerHTML = `<time>${when(n.at)}</time> ${esc(n.incident_id)} ${esc(cat ? cat.name_zh : n.category)} · ${esc(what)}`;
     li.tabIndex = 0;
     li.addEventListener("click", guarded(() => openIncident(n.incident_id)));

@@ -29,8 +29,8 @@ __all__ = ["feasibility_summary", "plan_feasibility"]
 
 def plan_feasibility(incidents: gpd.GeoDataFrame, units: gpd.GeoDataFrame | None = None,
                      plans: Mapping[str, Plan] | None = None,
-                     finder: UnitFinder | None = None, *, speed_kmh: float = 30.0
-                     ) -> pd.DataFrame:
+                     finder: UnitFinder | None = None, *, roads: gpd.GeoDataFrame | None = None,
+                     speed_kmh: float = 30.0) -> pd.DataFrame:
     """Per incident with a plan and per required kind: the arrival time against the limit.
 
     Parameters
@@ -42,8 +42,10 @@ def plan_feasibility(incidents: gpd.GeoDataFrame, units: gpd.GeoDataFrame | None
     plans : mapping of str to Plan, optional
         Default :func:`gridgis.emergency_plans.load_emergency_plans`.
     finder : UnitFinder, optional
-        Default ``UnitFinder(units)`` (straight lines; pass one built with the
-        district's roads to measure along them).
+        Default ``UnitFinder(units, roads=roads)``.
+    roads : geopandas.GeoDataFrame, optional
+        The district's road layer: arrival times along it (without it, and
+        without a finder that has one, straight lines).
     speed_kmh : float, default 30
         The assumed speed where the finder gives no travel time.
 
@@ -69,7 +71,7 @@ def plan_feasibility(incidents: gpd.GeoDataFrame, units: gpd.GeoDataFrame | None
     if finder is None:
         if units is None:
             raise ValueError("give the units layer or a finder")
-        finder = UnitFinder(units)
+        finder = UnitFinder(units, roads=roads)
     pts = incidents.to_crs(4326) if incidents.crs is not None and \
         incidents.crs.to_epsg() != 4326 else incidents
     xy = shapely.get_coordinates(pts.geometry.values)

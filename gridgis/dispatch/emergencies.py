@@ -6,15 +6,14 @@ units by travel time that are available (not in the force of another open
 plan, unreleased); the plan board lists the open plans with the status of
 every unit. Travel time is the finder's (``travel_min``, along the roads
 when the district has a road layer); without it, the straight-line metres
-at ``plan_speed_kmh`` (``eta_source`` ``estimate``).
+at ``plan_speed_kmh`` (``eta_source`` ``estimate``; also for a unit the roads do not
+reach).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import TYPE_CHECKING, Any
-
-import pandas as pd
 
 from gridgis.categories import UNIT_KIND_NAMES
 from gridgis.dispatch.forces import (
@@ -78,17 +77,11 @@ class EmergencyDesk:
         return {f["unit_id"] for item in page.items for f in item["emergency_forces"] or ()
                 if f.get("released_at") is None}
 
-    def _eta(self, hits: pd.DataFrame) -> pd.DataFrame:
-        speed = self.settings.plan_speed_kmh * 1000 / 60  # metres a minute
-        network = hits["travel_min"].notna()
-        return hits.assign(
-            eta_min=hits["travel_min"].where(network, hits["distance_m"] / speed).astype(float),
-            eta_source=network.map({True: "network", False: "estimate"}))
-
     def available_units(self, lon: float, lat: float, *, kind: str | None, count: int,
                         now: dt.datetime, unit_id: str | None = None,
                         exclude: set[str] | frozenset[str] = frozenset(),
-                        incident_id: str | None = None) -> list[dict[str, Any]]:
+                        incident_id: str | None = None, committed: set[str] | None = None
+                        ) -> list[dict[str, Any]]:
         """The nearest ``count`` units of ``kind`` by travel time that are available.
 
         Parameters
@@ -107,6 +100,9 @@ class EmergencyDesk:
             Units not to send besides the committed ones.
         incident_id : str, optional
             The matter they are for (only named in messages).
+        committed : set of str, optional
+            The units open plans hold (:meth:`committed_units`), when the caller
+            read them already.
 
         Returns
         -------
@@ -122,7 +118,7 @@ class EmergencyDesk:
             For an unknown unit, or a named unit already committed.
         """
         units = self.finder.units
-        busy = self.committed_units(now) | set(exclude)
+        busy = (self.committed_units(now) if committed is None else committed) | set(exclude)
         if unit_id is not None:
             row = units.loc[units["unit_id"] == unit_id]
             if row.empty:
@@ -132,16 +128,20 @@ class EmergencyDesk:
                                       f"{unit_id} is committed to an open plan ({incident_id})")
             kind = str(row["kind"].iloc[0])
         check_kind(kind, units["kind"])
-        of_kind = units.loc[units["kind"] == kind, "unit_id"]
-        k = min(len(of_kind), count + len(busy & set(of_kind)) if unit_id is None
-                else len(of_kind))
-        hits = self._eta(self.finder.nearest([lon], [lat], kinds=[kind], k=max(k, 1)))
-        hits = hits[~hits["unit_id"].astype(str).isin(busy)] if unit_id is None else \
-            hits[hits["unit_id"].astype(str) == unit_id]
-        hits = hits.sort_values(["eta_min", "distance_m"], kind="stable").head(count)
-        return [{"unit_id": str(r.unit_id), "name": str(r.name), "kind": str(r.kind),
-                 "distance_m": float(r.distance_m), "eta_min": float(r.eta_min),
-                 "eta_source": r.eta_source} for r in hits.itertuples()]
+        if unit_id is None:
+            hits = self.finder.records(lon, lat, kinds=[kind], k=count, exclude=sorted(busy))
+        else:  # the one unit named: its distance and time among those of its kind
+            hits = [r for r in self.finder.records(lon, lat, kinds=[kind],
+                                                   k=int((units["kind"] == kind).sum()))
+                    if r["unit_id"] == unit_id]
+        speed = self.settings.plan_speed_kmh * 1000 / 60  # metres a minute
+        out = [{"unit_id": str(r["unit_id"]), "name": str(r["name"]), "kind": str(r["kind"]),
+                "distance_m": float(r["distance_m"]),
+                "eta_min": float(r["travel_min"]) if r["travel_min"] is not None
+                else float(r["distance_m"]) / speed,
+                "eta_source": "network" if r["travel_min"] is not None else "estimate"}
+               for r in hits]
+        return sorted(out, key=lambda u: (u["eta_min"], u["distance_m"]))
 
     def start_plan(self, category: str, lon: float, lat: float, at: dt.datetime
                    ) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -161,10 +161,11 @@ class EmergencyDesk:
         if plan is None:
             return {}, {}
         forces, missing, taken = [], [], set()
+        committed, present = self.committed_units(at), set(self.finder.units["kind"])
         for need in plan.forces:
             picked = self.available_units(lon, lat, kind=need.kind, count=need.count, now=at,
-                                          exclude=taken) if need.kind in set(
-                self.finder.units["kind"]) else []
+                                          exclude=taken, committed=committed) \
+                if need.kind in present else []
             taken |= {u["unit_id"] for u in picked}
             forces += [new_force(u, now=at, limit_min=need.arrive_minutes) for u in picked]
             if len(picked) < need.count:

@@ -262,7 +262,8 @@ def _force_overdue(now: dt.datetime) -> sa.ColumnElement[bool]:
     """An open matter whose plan's force has a unit not on site past its limit (in SQL)."""
     force = sa.func.json_each(incidents.c.emergency_forces).table_valued("value").alias("force")
     field = functools.partial(sa.func.json_extract, force.c.value)
-    return sa.and_(incidents.c.status.notin_(sorted(CLOSED_STATES)), sa.exists(
+    return sa.and_(incidents.c.plan_code.is_not(None),  # cheap: most matters start no plan
+                   incidents.c.status.notin_(sorted(CLOSED_STATES)), sa.exists(
         sa.select(1).select_from(force).where(
             field("$.arrived_at").is_(None), field("$.released_at").is_(None),
             field("$.due_at") < now.isoformat(timespec="seconds"))))
