@@ -12,7 +12,7 @@ SAMPLE := layers/sample_district.gpkg
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: demo test lint venv clean browser kernels
+.PHONY: demo test lint venv clean browser tools kernels
 
 venv: $(STAMP)
 
@@ -42,10 +42,16 @@ browser:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 	    chromium fonts-noto-cjk >/dev/null; }
 
+# The HTTP benchmark's load generator (wrk, compiled), from Debian like Chromium.
+tools:
+	@command -v wrk >/dev/null 2>&1 || { \
+	  echo "installing Debian's wrk for the service benchmark"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-test: $(STAMP) browser kernels
+test: $(STAMP) browser tools kernels
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 

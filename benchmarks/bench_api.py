@@ -125,6 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--connections", type=int, default=16)
     ap.add_argument("--seconds", type=int, default=10)
     ap.add_argument("--scale", type=float, default=1.0)
+    ap.add_argument("--warmup", type=int, default=2, help="seconds of load before each measure")
     args = ap.parse_args(argv)
     if shutil.which("wrk") is None:
         print("wrk is not installed (Debian: apt-get install wrk)", file=sys.stderr)
@@ -174,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
                 token = json.loads(r.read())["access_token"]
             auth = {"Authorization": f"Bearer {token}"}
             for name in ("locate", "locate_category", "report"):
-                _wrk(base, seconds=2, connections=args.connections, script=scripts[name],
+                _wrk(base, seconds=args.warmup, connections=args.connections, script=scripts[name],
                      headers=auth)  # warm-up: kernels, caches, every worker
                 got = _wrk(base, seconds=args.seconds, connections=args.connections,
                            script=scripts[name], headers=auth)
@@ -188,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
                                 stderr=subprocess.DEVNULL)
         try:
             _wait(f"http://127.0.0.1:{port}/", proc)
-            _wrk(f"http://127.0.0.1:{port}/", seconds=2, connections=args.connections)
+            _wrk(f"http://127.0.0.1:{port}/", seconds=args.warmup, connections=args.connections)
             rows.append((workers, "bare", _wrk(f"http://127.0.0.1:{port}/",
                                                seconds=args.seconds,
                                                connections=args.connections)))

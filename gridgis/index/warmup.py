@@ -107,6 +107,14 @@ def compile_kernels() -> float:
     from gridgis.crs import bd09_to_wgs84
 
     bd09_to_wgs84(120.6, 28.0)  # the phone systems' inverses (gridgis._crs_kernels)
+    from gridgis.roads import RoadNetwork
+
+    # the road network's kernels (nearest segment, minutes over the junction table)
+    roads = gpd.GeoDataFrame({"speed_kmh": [30.0, 30.0], "oneway": [False, True]},
+                             geometry=[shapely.LineString([(120.60, 28.0), (120.61, 28.0)]),
+                                       shapely.LineString([(120.61, 28.0), (120.61, 28.01)])],
+                             crs=4326)
+    RoadNetwork(roads).travel_minutes([120.601], [28.0], [120.61, 120.7], [28.005, 28.1])
     return time.perf_counter() - start
 
 
