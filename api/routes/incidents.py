@@ -36,7 +36,7 @@ __all__ = ["create_router"]
 Dispatch = Annotated[Dispatcher, Depends(get_dispatcher)]
 
 
-def locate(
+async def locate(
     person: SignedIn,
     dispatcher: Dispatch,
     lon: Annotated[float, Query(ge=-180, le=180)],
@@ -44,7 +44,10 @@ def locate(
     crs: Annotated[CrsName, Query()] = "wgs84",
     category: Annotated[str | None, Query(max_length=16)] = None,
 ) -> LocateResponse:
-    """Grid, community, township, patrol level, grid workers and nearest units of a point."""
+    """Grid, community, township, patrol level, grid workers and nearest units of a point.
+
+    On the event loop: about a millisecond of compiled lookups, cheaper than a thread hop.
+    """
     return LocateResponse(**dispatcher.locate(lon, lat, crs=crs, category=category))
 
 
