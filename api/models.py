@@ -75,7 +75,9 @@ class UnitSuggestion(BaseModel):
     unit_id: str
     name: str
     kind: str
-    distance_m: float
+    distance_m: float = Field(description="straight-line metres (直线距离)")
+    travel_min: float | None = Field(
+        None, description="minutes by road (行程时间), when the district has a road layer")
     method: Literal["euclidean", "network"]
 
 

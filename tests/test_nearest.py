@@ -75,8 +75,13 @@ def test_road_network_changes_the_answer():
     network = UnitFinder(units, roads=roads, speed_kmh=30).nearest(
         [ix], [iy], kinds=["police_station"], k=2)
     assert network["unit_id"].tolist() == ["B", "A"]
-    assert network["distance_m"].round(0).tolist() == [300, 500]
+    # distances stay straight-line; the ranking and the minutes run along the roads
+    assert network["distance_m"].round(0).tolist() == [300, 100]
     assert network["travel_min"].tolist() == [0.6, 1.0]
+    by_metres = UnitFinder(units, roads=roads).nearest([ix], [iy], kinds=["police_station"],
+                                                        k=2, by="distance")
+    assert by_metres["unit_id"].tolist() == ["A", "B"]
+    assert by_metres["travel_min"].tolist() == [1.0, 0.6]
     assert (network["method"] == "network").all()
 
 

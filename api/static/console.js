@@ -474,9 +474,15 @@ async function showStatistics() {
   $("#panel").hidden = false;
 }
 
+/** How far a unit is: minutes by road when the district has roads, and the straight line. */
+function unitReach(u) {
+  const metres = `直线 ${Math.round(u.distance_m)} m`;
+  return u.travel_min == null ? metres : `车程约 ${u.travel_min.toFixed(1)} 分钟 · ${metres}`;
+}
+
 function locateTable(loc) {
   const units = loc.units.slice(0, 5).map((u) =>
-    `<tr><td>${esc(u.name)}</td><td>${Math.round(u.distance_m)} m</td></tr>`).join("");
+    `<tr><td>${esc(u.name)}</td><td>${esc(unitReach(u))}</td></tr>`).join("");
   const warn = loc.near_edge ? `<div class="warn">距网格边界仅 ${loc.edge_distance_m} m，请核实归属</div>` : "";
   return `<div class="locate-result"><table>
     <tr><td>网格</td><td><b>${esc(loc.grid_name)}</b> ${esc(loc.grid_code)}</td></tr>
@@ -602,7 +608,7 @@ function actionControls(inc) {
     const s = document.createElement("select");
     s.id = "a-unit";
     s.setAttribute("aria-label", "承办单位 / unit");
-    for (const u of inc.candidate_units) s.add(new Option(`${u.name} · ${Math.round(u.distance_m)} m`, u.unit_id));
+    for (const u of inc.candidate_units) s.add(new Option(`${u.name} · ${unitReach(u)}`, u.unit_id));
     wrap.appendChild(s);
   }
   if (inc.allowed_actions.includes("close") || inc.allowed_actions.includes("callback")) {

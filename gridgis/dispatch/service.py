@@ -99,8 +99,11 @@ class Dispatcher:
         self.categories = load_categories() if categories is None else categories
         self.settings = settings or DispatchSettings()
         self.clock = clock
-        self.finder = UnitFinder(layers.units)
+        roads = getattr(layers, "roads", None)
+        self.finder = UnitFinder(layers.units, roads=roads if roads is not None and len(roads)
+                                 else None)
         self.unit_ids = set(layers.units["unit_id"])
+        self._unit_kinds = sorted(set(layers.units["kind"]))
         self._names = {
             **dict(zip(layers.grids["code"], layers.grids["name"], strict=True)),
             **dict(zip(layers.communities["code"], layers.communities["name"], strict=True)),
@@ -201,17 +204,14 @@ class Dispatcher:
         """Nearest responsible units: ``nearest_k`` of the category's kinds, or one per kind."""
         if category is not None:
             row = self._category(category)
-            hits = self.finder.nearest([lon], [lat], kinds=row["unit_kinds"],
+            return self.finder.records(lon, lat, kinds=row["unit_kinds"],
                                        k=self.settings.nearest_k)
-        else:
-            kinds = sorted(set(self.layers.units["kind"]))
-            hits = pd.concat([self.finder.nearest([lon], [lat], kinds=[kd], k=1)
-                              for kd in kinds]).sort_values("distance_m")
-        return [
-            {"unit_id": r.unit_id, "name": r.name, "kind": r.kind,
-             "distance_m": float(r.distance_m), "method": r.method}
-            for r in hits.itertuples()
-        ]
+        kinds = self._unit_kinds
+        hits = [r for kd in kinds for r in self.finder.records(lon, lat, kinds=[kd], k=1)]
+        if self.finder.network is None:
+            return sorted(hits, key=lambda r: r["distance_m"])
+        return sorted(hits, key=lambda r: (r["travel_min"] is None, r["travel_min"] or 0.0,
+                                           r["distance_m"]))
 
     def _category(self, code: str) -> pd.Series:
         if code not in self.categories.index:
