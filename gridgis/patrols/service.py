@@ -55,9 +55,12 @@ class PatrolService:
         "now" in naive China time.
     """
 
-    def __init__(self, zones: gpd.GeoDataFrame, log: PatrolLog, *,
+    def __init__(self, zones: gpd.GeoDataFrame | None, log: PatrolLog, *,
                  settings: PatrolSettings | None = None,
                  clock: Callable[[], dt.datetime] | None = None) -> None:
+        if zones is None:  # a district without patrol zones: nothing is ever visited
+            zones = gpd.GeoDataFrame({"zone_id": [], "level": [], "grid_code": []},
+                                     geometry=[], crs=4326)
         self.zones = zones
         self.plane = ZonePlane.from_zones(zones)
         self.log = log

@@ -169,6 +169,7 @@ def sample_patrols(layers: Layers, *, seed: int = 2026, weeks: int = 13,
     with steps("sample patrols", 4, show=progress) as step:
         grids = layers.grids.sort_values("code").reset_index(drop=True).to_crs(PLANE_EPSG)
         zones = layers.patrol_zones.reset_index(drop=True).to_crs(PLANE_EPSG)
+        roads = roads if roads is not None else getattr(layers, "roads", None)
         if roads is not None and len(roads):
             lines = np.asarray(roads.to_crs(PLANE_EPSG).geometry.values)
         else:
