@@ -45,7 +45,9 @@ _HOUR = pd.Timedelta(hours=1)
 def _occasions(visits: pd.DataFrame, merge_hours: float) -> pd.DataFrame:
     """Visits of each zone merged when they overlap or follow within ``merge_hours``."""
     if visits.empty:
-        return pd.DataFrame(columns=["zone_id", "entered_at", "left_at"])
+        return pd.DataFrame({"zone_id": pd.Series(dtype=object),
+                             "entered_at": pd.Series(dtype="datetime64[ns]"),
+                             "left_at": pd.Series(dtype="datetime64[ns]")})
     v = visits[["zone_id", "entered_at", "left_at"]].copy()
     v["entered_at"] = pd.to_datetime(v["entered_at"])
     v["left_at"] = pd.to_datetime(v["left_at"])
@@ -146,7 +148,7 @@ def zone_compliance(zones: gpd.GeoDataFrame, visits: pd.DataFrame, *,
     gap = (bounds["entered_at"] - prev).dt.total_seconds() / 3600
     out["longest_gap_h"] = out["zone_id"].map(gap.groupby(bounds["zone_id"]).max()).round(1)
     last = occ.groupby("zone_id")["left_at"].max()
-    out["last_visit_at"] = out["zone_id"].map(last)
+    out["last_visit_at"] = pd.to_datetime(last.reindex(out["zone_id"]).to_numpy())
     recent = occ[occ["left_at"] > end - pd.Timedelta(days=7)].groupby("zone_id").size()
     out["visits_last_7d"] = out["zone_id"].map(recent).fillna(0).astype(int)
     out["hours_since_last"] = ((end - out["last_visit_at"]).dt.total_seconds() / 3600).round(1)

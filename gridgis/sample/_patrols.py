@@ -234,7 +234,7 @@ def _schedule(rng: np.random.Generator, workers: pd.DataFrame, grids: gpd.GeoDat
     grid = workers["grids"].astype(str).str.split(";").str[0].to_numpy()
     grade = workers["grade"].to_numpy()
     n_p, n_d = len(people), len(days)
-    weekend = np.asarray(days.dayofweek >= 5)
+    weekend = np.asarray(days.day_of_week >= 5)
     rain_idx = rng.choice(n_d, size=min(RAIN_DAYS, n_d), replace=False)
     rain = np.zeros(n_d, bool)
     rain[rain_idx] = True
