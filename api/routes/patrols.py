@@ -192,12 +192,13 @@ def create_router(settings: Settings) -> APIRouter:
         response.headers["Location"] = f"/patrols/{stored['patrol_id']}"
         return PatrolOut(**stored)
 
+    gpx_file = File(description="GPX 文件，每条轨迹记为一次巡查 / a GPX file; each track one "
+                               "patrol")
+
     @router.post("/gpx", response_model=list[PatrolOut], status_code=201,
                  responses=problem_responses(400, 401, 403, 413, 422, 503))
     async def upload_gpx(person: SignedIn, patrols: Patrols,
-                         file: UploadFile = File(description="GPX 文件，每条轨迹记为一次巡查 / "
-                                                             "a GPX file; each track one patrol")
-                         ) -> list[PatrolOut]:
+                         file: UploadFile = gpx_file) -> list[PatrolOut]:
         """Record the tracks of a GPX file as your patrols (422 for a file that is not GPX)."""
         data = await file.read(MAX_GPX_BYTES + 1)
         if len(data) > MAX_GPX_BYTES:

@@ -6,6 +6,7 @@ import datetime as dt
 
 import numpy as np
 import pytest
+import shapely
 
 from gridgis.crs import from_wgs84
 
@@ -17,10 +18,10 @@ def zone(small_layers):
     z = zones[zones["level"] == "high"].iloc[0] if (zones["level"] == "high").any() \
         else zones.iloc[0]
     inner = z.geometry.buffer(-0.0003)
-    minx, miny, maxx, maxy = inner.bounds
+    minx, _, maxx, _ = inner.bounds
     c = inner.representative_point()
     lon = np.linspace(minx, maxx, 30)
-    keep = [inner.contains(__import__("shapely").Point(x, c.y)) for x in lon]
+    keep = [inner.contains(shapely.Point(x, c.y)) for x in lon]
     lon = lon[keep] if sum(keep) >= 5 else np.full(10, c.x) + np.arange(10) * 1e-5
     return {"zone_id": z["zone_id"], "grid_code": z["grid_code"], "lon": lon,
             "lat": np.full(len(lon), c.y), "community": z["grid_code"][:12]}
@@ -111,10 +112,12 @@ GPX = """<?xml version="1.0"?><gpx version="1.1" creator="test"><trk><name>æ™¨å·
 def test_gpx_upload_and_a_garbled_file(client, zone):
     worker = f"wg{zone['grid_code']}"
     start = dt.datetime(2026, 11, 1, 23, 0)  # UTC: 07:00 China time on 11-02
-    pts = "".join(f'<trkpt lat="{y}" lon="{x}"><time>{(start + dt.timedelta(minutes=i)):%Y-%m-%dT%H:%M:%S}Z</time></trkpt>'
+    pts = "".join(f'<trkpt lat="{y}" lon="{x}"><time>'
+                  f'{(start + dt.timedelta(minutes=i)):%Y-%m-%dT%H:%M:%S}Z</time></trkpt>'
                   for i, (x, y) in enumerate(zip(zone["lon"], zone["lat"], strict=True)))
     r = client.post("/patrols/gpx", headers=client.desk.headers(worker),
-                    files={"file": ("walk.gpx", GPX.format(pts=pts).encode(), "application/gpx+xml")})
+                    files={"file": ("walk.gpx", GPX.format(pts=pts).encode(),
+                                    "application/gpx+xml")})
     assert r.status_code == 201, r.text
     [patrol] = r.json()
     assert patrol["source"] == "gpx" and patrol["started_at"].startswith("2026-11-02T07:00")
