@@ -88,3 +88,18 @@ def test_summary_and_workers(zones, visits):
     assert w.loc["w1", "km"] == pytest.approx(2.3) and w.loc["w1", "days"] == 1
     assert w.loc["w1", "grid_compliance"] == pytest.approx(16 / 18)
     assert w.loc["w2", "grid_compliance"] == pytest.approx((16 + 2) / (18 + 2))
+
+
+def test_patrol_coverage_uses_real_visits_when_given(zones, visits):
+    from gridgis.analysis import patrol_coverage
+
+    zones = zones.set_geometry(zones.translate(120, 28).scale(0.01, 0.01, origin=(120, 28)))
+    incidents = gpd.GeoDataFrame({"reported_at": pd.to_datetime(["2026-10-01", "2026-10-15"])},
+                                 geometry=[shapely.Point(120.005, 28.005),
+                                           shapely.Point(120.025, 28.005)], crs=4326)
+    assumed = patrol_coverage(zones, incidents)
+    assert assumed["visits_per_week"].tolist() == [7.0, 2.0, 1.0]
+    walked = patrol_coverage(zones, incidents, visits=visits)
+    # visits from 10-01 to 10-14: two whole weeks; H 15 visits rows, M 3, L 2
+    assert walked["visits_per_week"].tolist() == [15 / 2, 3 / 2, 2 / 2]
+    assert walked["incidents"].tolist() == assumed["incidents"].tolist() == [1, 0, 1]
