@@ -103,7 +103,9 @@ def create_app(settings: Settings | None = None, *, layers: Layers | None = None
     app.state.sensors = SensorService(dispatcher, settings=SensorSettings(
         fold_window=dt.timedelta(minutes=settings.sensor_fold_minutes)))
     app.state.patrols = PatrolService(layers.patrol_zones, store.patrols,
-                                      clock=dispatcher.clock)
+                                      clock=dispatcher.clock,
+                                      network=getattr(dispatcher.finder, "network", None),
+                                      grids=layers.grids)
     app.state.settings = settings
     app.state.tokens = TokenIssuer(
         settings.secret_key.get_secret_value() if settings.secret_key else None,

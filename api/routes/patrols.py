@@ -151,6 +151,17 @@ class ComplianceOut(BaseModel):
     zones: list[ZoneCompliance]
 
 
+class RouteOut(BaseModel):
+    """A suggested round: the zones due, their order, the minutes, the path (GeoJSON)."""
+
+    person: str
+    zones_due: list[str]
+    order: list[str]
+    legs_min: list[float]
+    total_min: float
+    geometry: dict[str, Any] | None = Field(description="GeoJSON LineString, WGS84")
+
+
 def _bad(field: str, reason: str) -> RequestValidationError:
     return RequestValidationError([{"loc": ("query", field), "type": "value_error",
                                     "msg": reason}])
@@ -279,6 +290,55 @@ def create_router(settings: Settings) -> APIRouter:
             visits_last_7d=int(r.visits_last_7d), status=r.status,
             status_name=STATUS_NAMES[r.status]) for r in table.itertuples()]
         return ComplianceOut(start=start, end=end, levels=levels, zones=rows)
+
+    @router.get("/route", response_model=RouteOut,
+                responses=problem_responses(401, 403, 404, 422, 503))
+    def route(
+        person: SignedIn,
+        request: Request,
+        patrols: Patrols,
+        staff: Annotated[str | None, Query(max_length=64, alias="person",
+                                           description="网格员工号，默认本人 / a grid worker's "
+                                                       "id, default yourself")] = None,
+        lon: Annotated[float | None, Query(ge=-180, le=180)] = None,
+        lat: Annotated[float | None, Query(ge=-90, le=90)] = None,
+        crs: Annotated[CrsName, Query()] = "wgs84",
+    ) -> RouteOut:
+        """Today's suggested patrol round (巡查路线) over the zones due, along the roads.
+
+        The zones due: every high-frequency zone of the worker's grids, and the
+        medium and low ones whose interval has run out. Ordered on the
+        travel-time matrix (nearest neighbour, then 2-opt) from ``lon``/``lat``
+        (default the grid's centre) and back. A grid worker asks for their
+        own; community, township and county staff for a worker of their area.
+        404 when the district has no road layer.
+        """
+        from gridgis.crs import to_wgs84
+        from gridgis.errors import AccessDeniedError
+        from gridgis.people.access import patrol_scope
+
+        scope = patrol_scope(person)
+        target = person if staff in (None, person.staff_id) else \
+            request.app.state.dispatcher.store.staff.find(staff)
+        if target is None or target.role != "grid_worker" or (
+                scope.person is not None and target.staff_id != scope.person) or (
+                scope.person is None and not any(g.startswith(scope.area_codes)
+                                                 for g in target.grids)):
+            raise AccessDeniedError("只能为本人或本辖区的网格员规划巡查路线 / a route is planned "
+                                    "for yourself or a grid worker of your area")
+        start = None
+        if (lon is None) != (lat is None):
+            raise _bad("lon", "lon 和 lat 须同时给出 / give both lon and lat, or neither")
+        if lon is not None and lat is not None:
+            x, y = to_wgs84([lon], [lat], crs)
+            start = (float(x[0]), float(y[0]))
+        suggestion, due = patrols.route(target, start=start)
+        line = None if suggestion.line is None else {
+            "type": "LineString", "coordinates": [[round(x, 7), round(y, 7)]
+                                                  for x, y in suggestion.line.coords]}
+        return RouteOut(person=target.staff_id, zones_due=due, order=suggestion.zone_ids,
+                        legs_min=[round(m, 2) for m in suggestion.legs_min],
+                        total_min=round(suggestion.total_min, 2), geometry=line)
 
     @router.get("/{patrol_id}", response_model=PatrolOut,
                 responses=problem_responses(401, 403, 404, 503))

@@ -27,7 +27,9 @@ from gridgis.patrols.visits import ZonePlane
 from gridgis.people.access import check_patrol, patrol_scope
 
 if TYPE_CHECKING:
+    from gridgis.patrols.route import RouteSuggestion
     from gridgis.people.staff import StaffMember
+    from gridgis.roads.network import RoadNetwork
     from gridgis.store.patrols import PatrolLog
 
 __all__ = ["PatrolService", "new_patrol_id"]
@@ -53,11 +55,17 @@ class PatrolService:
     settings : PatrolSettings, optional
     clock : callable, optional
         "now" in naive China time.
+    network : RoadNetwork, optional
+        The district's roads, for route suggestions.
+    grids : geopandas.GeoDataFrame, optional
+        The grid layer (a worker's round starts in their grid by default).
     """
 
     def __init__(self, zones: gpd.GeoDataFrame | None, log: PatrolLog, *,
                  settings: PatrolSettings | None = None,
-                 clock: Callable[[], dt.datetime] | None = None) -> None:
+                 clock: Callable[[], dt.datetime] | None = None,
+                 network: RoadNetwork | None = None, grids: gpd.GeoDataFrame | None = None
+                 ) -> None:
         if zones is None:  # a district without patrol zones: nothing is ever visited
             zones = gpd.GeoDataFrame({"zone_id": [], "level": [], "grid_code": []},
                                      geometry=[], crs=4326)
@@ -66,6 +74,8 @@ class PatrolService:
         self.log = log
         self.settings = settings or PatrolSettings()
         self.clock = clock or dt.datetime.now
+        self.network = network
+        self.grids = grids
 
     # -- writes ------------------------------------------------------------------------------
     def record(self, person: StaffMember, *, lon: Any, lat: Any, at: Any, crs: str = "wgs84",
@@ -166,3 +176,39 @@ class PatrolService:
         codes = self.zones["grid_code"].astype(str)
         keep = codes.str.startswith(tuple(areas)) if areas else codes.isin([])
         return self.zones[keep]
+
+    def route(self, worker: StaffMember, *, start: tuple[float, float] | None = None
+              ) -> tuple[RouteSuggestion, list[str]]:
+        """Today's suggested round for ``worker``: the zones due of their grids, on the roads.
+
+        Returns
+        -------
+        (RouteSuggestion, list of str)
+            The round and the ids of the zones due.
+
+        Raises
+        ------
+        MissingLayerError
+            The district has no road layer.
+        """
+        from gridgis.analysis.patrol_compliance import zone_compliance
+        from gridgis.errors import MissingLayerError
+        from gridgis.patrols.route import suggest_patrol_route, zones_due
+
+        if self.network is None:
+            raise MissingLayerError("本区没有道路图层，无法规划巡查路线 / the district has no "
+                                    "road layer to plan a patrol route on", layer="roads")
+        now = self.clock()
+        zones = self.zones[self.zones["grid_code"].isin(worker.grids)]
+        visits = self.log.visits(start=now - dt.timedelta(days=8), end=now,
+                                 area_codes=worker.grids)
+        table = zone_compliance(zones, visits, start=now - dt.timedelta(days=7), end=now,
+                                visits_per_week=self.settings.visits_per_week)
+        due = zones.loc[zones_due(table, now=now).index]
+        if start is None:
+            grid = self.grids[self.grids["code"].isin(worker.grids)] if self.grids is not None \
+                else zones
+            p = (grid if len(grid) else zones).to_crs(4326).geometry.iloc[0] \
+                .representative_point()
+            start = (p.x, p.y)
+        return suggest_patrol_route(self.network, start, due), list(due["zone_id"])

@@ -13,7 +13,8 @@ surge of medical disputes is planted in one township over the last six
 weeks, for early-warning analysis. About 360 IoT devices watch for smoke in
 old walk-ups, water at low points, manhole covers along streets, gas on
 restaurant streets and fumes at restaurants. :func:`sample_roster` gives the district's
-staff: grid workers of every grid, dispatchers of each level, units' staff.
+staff: grid workers of every grid, dispatchers of each level, units' staff;
+:func:`sample_patrols` a season of their patrol tracks (巡查) with realistic gaps.
 
 Everything is generated in metres on the CGCS2000 Gauss-Krüger plane and
 converted once to lon/lat, so neighbouring grids share identical vertices.
@@ -37,6 +38,7 @@ from gridgis.layers import Layers
 from gridgis.sample._admin import build_admin
 from gridgis.sample._buildings import build_buildings
 from gridgis.sample._incidents import SAMPLE_END, SAMPLE_START, build_incidents
+from gridgis.sample._patrols import PatrolArchive, sample_patrols
 from gridgis.sample._roster import DEMO_PASSWORD, demo_accounts, load_sample_staff, sample_roster
 from gridgis.sample._sensors import SENSOR_STREAM, build_sensors
 from gridgis.sample._services import build_patrol_zones, build_units, points_of_interest
@@ -47,9 +49,11 @@ __all__ = [
     "SAMPLE_DISTRICT_CODE",
     "SAMPLE_END",
     "SAMPLE_START",
+    "PatrolArchive",
     "demo_accounts",
     "load_sample_staff",
     "sample_district",
+    "sample_patrols",
     "sample_roster",
 ]
 

@@ -12,7 +12,7 @@ SIGNED_IN = {
     ("get", "/attachments/{attachment_id}"), ("get", "/attachments/{attachment_id}/thumbnail"),
     ("get", "/sensors"), ("post", "/sensors/maintenance-sweep"),
     ("post", "/patrols"), ("post", "/patrols/gpx"), ("get", "/patrols"),
-    ("get", "/patrols/compliance"), ("get", "/patrols/{patrol_id}"),
+    ("get", "/patrols/compliance"), ("get", "/patrols/{patrol_id}"), ("get", "/patrols/route"),
 }
 """Operations for signed-in staff only."""
 NOT_DISCLOSED = {("get", "/attachments/{attachment_id}"),
@@ -59,6 +59,7 @@ ERRORS = {
     ("get", "/patrols"): {401, 403, 422, 503},
     ("get", "/patrols/compliance"): {401, 403, 422, 503},
     ("get", "/patrols/{patrol_id}"): {401, 403, 404, 503},
+    ("get", "/patrols/route"): {401, 403, 404, 422, 503},
 }
 """Error statuses each operation can answer (at least)."""
 OPEN311_ERRORS = {("post", "/open311/v2/requests.json"): {400, 403},
