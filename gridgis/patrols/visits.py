@@ -43,6 +43,8 @@ class ZonePlane:
     geometry: np.ndarray
     epsg: int
     tree: shapely.STRtree
+    edges: np.ndarray  # (n, 4): x0, y0, x1, y1 of every ring edge, by zone
+    edge_start: np.ndarray  # zone i's edges are edges[edge_start[i]:edge_start[i + 1]]
 
     @classmethod
     def from_zones(cls, zones: gpd.GeoDataFrame, *, epsg: int | None = None) -> ZonePlane:
@@ -55,23 +57,56 @@ class ZonePlane:
         plane = zones.to_crs(epsg)
         geoms = np.asarray(plane.geometry.values)
         shapely.prepare(geoms)
+        parts, part_owner = shapely.get_parts(geoms, return_index=True)
+        rings, ring_part = shapely.get_rings(parts, return_index=True)
+        coords, ring_of = shapely.get_coordinates(rings, return_index=True)
+        same = ring_of[1:] == ring_of[:-1]
+        edges = np.column_stack([coords[:-1][same], coords[1:][same]])
+        owner = part_owner[ring_part[ring_of[:-1][same]]]
+        order = np.argsort(owner, kind="stable")
+        edge_start = np.searchsorted(owner[order], np.arange(len(geoms) + 1))
         return cls(zone_id=zones["zone_id"].astype(str).to_numpy(),
                    level=zones["level"].astype(str).to_numpy(),
                    grid_code=zones["grid_code"].astype(str).to_numpy(),
-                   geometry=geoms, epsg=epsg, tree=shapely.STRtree(geoms))
+                   geometry=geoms, epsg=epsg, tree=shapely.STRtree(geoms),
+                   edges=edges[order].reshape(-1, 4), edge_start=edge_start)
 
-    def locate(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        """Index of the zone each point lies in (the lowest on a shared edge), -1 outside."""
+    def locate(self, x: np.ndarray, y: np.ndarray, *, cell: float = 100.0) -> np.ndarray:
+        """Index of the zone each point lies in (the lowest on a shared edge), -1 outside.
+
+        Zones are binned by their envelopes in ``cell``-metre squares; each
+        point is tested (``intersects_xy``, no point objects made) against the
+        zones of its square only.
+        """
         out = np.full(len(x), -1, dtype=np.int64)
-        if not len(x):
+        if not len(x) or not len(self.geometry):
             return out
-        pts, zone = self.tree.query(shapely.points(x, y), predicate="intersects")
-        if not len(pts):
-            return out
-        order = np.lexsort((zone, pts))
-        pts, zone = pts[order], zone[order]
-        first = np.r_[True, pts[1:] != pts[:-1]]
-        out[pts[first]] = zone[first]
+        lo = shapely.bounds(self.geometry)
+        ox, oy = lo[:, 0].min(), lo[:, 1].min()
+        c0 = np.floor((lo[:, :2] - [ox, oy]) / cell).astype(np.int64)
+        c1 = np.floor((lo[:, 2:] - [ox, oy]) / cell).astype(np.int64)
+        width = int(c1[:, 0].max()) + 1
+        nx, ny = c1[:, 0] - c0[:, 0] + 1, c1[:, 1] - c0[:, 1] + 1
+        count = nx * ny
+        zone = np.repeat(np.arange(len(self.geometry)), count)
+        k = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
+        key = (c0[zone, 1] + k // nx[zone]) * width + c0[zone, 0] + k % nx[zone]
+        order = np.lexsort((zone, key))
+        key, zone = key[order], zone[order]
+        px = np.floor((x - ox) / cell).astype(np.int64)
+        py = np.floor((y - oy) / cell).astype(np.int64)
+        ok = (px >= 0) & (py >= 0) & (px < width)
+        pkey = np.where(ok, py * width + px, -1)
+        start = np.searchsorted(key, pkey, side="left")
+        stop = np.searchsorted(key, pkey, side="right")
+        n = np.where(ok, stop - start, 0)
+        pt = np.repeat(np.arange(len(x)), n)
+        pos = np.arange(int(n.sum())) - np.repeat(np.cumsum(n) - n, n) + np.repeat(start, n)
+        cand = zone[pos]
+        inside = shapely.intersects_xy(self.geometry[cand], x[pt], y[pt])
+        pt, cand = pt[inside], cand[inside]
+        first = np.r_[True, pt[1:] != pt[:-1]] if len(pt) else np.zeros(0, bool)
+        out[pt[first]] = cand[first]
         return out
 
 
@@ -97,22 +132,7 @@ def _pieces(zp: ZonePlane, x: np.ndarray, y: np.ndarray, t: np.ndarray, track: n
                                              axis=1))
         li, zi = zp.tree.query(lines, predicate="intersects")
         if len(li):
-            inter = shapely.intersection(lines[li], zp.geometry[zi])
-            metres = shapely.length(inter)
-            keep = metres > 0
-            li, zi, inter, metres = li[keep], zi[keep], inter[keep], metres[keep]
-            coords, owner = shapely.get_coordinates(inter, return_index=True)
-            s = cross[li]
-            ax, ay = x[s][owner], y[s][owner]
-            dx, dy = (x[s + 1] - x[s])[owner], (y[s + 1] - y[s])[owner]
-            param = ((coords[:, 0] - ax) * dx + (coords[:, 1] - ay) * dy) / (dx * dx + dy * dy)
-            param = np.clip(param, 0.0, 1.0)
-            s0 = np.full(len(li), np.inf)
-            s1 = np.full(len(li), -np.inf)
-            np.minimum.at(s0, owner, param)
-            np.maximum.at(s1, owner, param)
-            parts.append(pd.DataFrame({"step": s, "zone": zi, "s0": s0, "s1": s1,
-                                       "metres": metres}))
+            parts.append(_clip(zp, cross[li], zi, x, y))
     pieces = pd.concat(parts, ignore_index=True)
     step = pieces["step"].to_numpy()
     dt = (t[step + 1] - t[step]).astype(float)
@@ -120,6 +140,46 @@ def _pieces(zp: ZonePlane, x: np.ndarray, y: np.ndarray, t: np.ndarray, track: n
     pieces["left"] = t[step] + pieces["s1"].to_numpy() * dt
     pieces["track"] = track[step]
     return pieces
+
+
+def _clip(zp: ZonePlane, step: np.ndarray, zone: np.ndarray, x: np.ndarray,
+          y: np.ndarray) -> pd.DataFrame:
+    """Each step k → k+1 cut by one zone: the stretch inside, its first and last fraction.
+
+    The step is cut where it crosses the zone's edges (vectorised line-line
+    intersections); each piece between cuts is inside when its midpoint is
+    (on the boundary counts as inside, as GEOS's intersection would).
+    """
+    ax, ay, bx, by = x[step], y[step], x[step + 1], y[step + 1]
+    rx, ry = bx - ax, by - ay
+    n_e = zp.edge_start[zone + 1] - zp.edge_start[zone]
+    pair = np.repeat(np.arange(len(step)), n_e)
+    e = zp.edges[np.arange(int(n_e.sum())) - np.repeat(np.cumsum(n_e) - n_e, n_e)
+                 + np.repeat(zp.edge_start[zone], n_e)]
+    sx, sy = e[:, 2] - e[:, 0], e[:, 3] - e[:, 1]
+    qx, qy = e[:, 0] - ax[pair], e[:, 1] - ay[pair]
+    denom = rx[pair] * sy - ry[pair] * sx
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = (qx * sy - qy * sx) / denom
+        u = (qx * ry[pair] - qy * rx[pair]) / denom
+    hit = (denom != 0) & (t > 0) & (t < 1) & (u >= 0) & (u <= 1)
+    cut_pair = np.r_[np.arange(len(step)), np.arange(len(step)), pair[hit]]
+    cut_t = np.r_[np.zeros(len(step)), np.ones(len(step)), t[hit]]
+    o = np.lexsort((cut_t, cut_pair))
+    cut_pair, cut_t = cut_pair[o], cut_t[o]
+    same = cut_pair[1:] == cut_pair[:-1]
+    p, t0, t1 = cut_pair[:-1][same], cut_t[:-1][same], cut_t[1:][same]
+    mid = (t0 + t1) / 2
+    inside = shapely.intersects_xy(zp.geometry[zone[p]], ax[p] + mid * rx[p],
+                                   ay[p] + mid * ry[p]) & (t1 > t0)
+    p, t0, t1 = p[inside], t0[inside], t1[inside]
+    seg = np.hypot(rx, ry)
+    frame = pd.DataFrame({"p": p, "s0": t0, "s1": t1, "metres": (t1 - t0) * seg[p]})
+    agg = frame.groupby("p").agg(s0=("s0", "min"), s1=("s1", "max"), metres=("metres", "sum"))
+    agg = agg[agg["metres"] > 0]
+    idx = agg.index.to_numpy()
+    return pd.DataFrame({"step": step[idx], "zone": zone[idx], "s0": agg["s0"].to_numpy(),
+                         "s1": agg["s1"].to_numpy(), "metres": agg["metres"].to_numpy()})
 
 
 def detect_visits(zp: ZonePlane, x: np.ndarray, y: np.ndarray, t: np.ndarray,

@@ -57,7 +57,7 @@ class LineNetwork:
 
 
 def fallback_lines(grids: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, *,
-                   inset: float = 6.0) -> np.ndarray:
+                   inset: float = 15.0) -> np.ndarray:
     """Zone and grid boundaries drawn ``inset`` metres inside, and links between neighbours.
 
     Every zone's boundary, moved inward, is a ring; each zone's representative
