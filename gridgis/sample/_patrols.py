@@ -1,8 +1,10 @@
 """A season of simulated patrols (巡查) for the sample district's grid workers.
 
-About thirteen weeks before :data:`SAMPLE_END`: each day each grid's
-patrolling workers (the grid head and full-time workers; part-time ones now
-and then) take turns on the grid's round (:mod:`gridgis.sample._walker`),
+About thirteen weeks before :data:`SAMPLE_END`: each day (every other day
+or so where a grid has no high-frequency zone) each grid's patrolling
+workers (the grid head and full-time workers; part-time ones now and then)
+take turns on the grid's round (:mod:`gridgis.sample._walker`; some rounds
+walk only the high-frequency zones),
 walking (urban grids) or on an e-bike (large rural grids), lingering a few
 minutes in each zone, sampled every 10–30 s with GPS noise of a few
 metres and now and then a point thrown kilometres off (a jump the record
@@ -45,6 +47,7 @@ RAIN_DAYS = 12
 LEAVE_SHARE = 0.04
 SKIP_LOW_SHARE = 0.08
 CHECKIN_SHARE = 0.05
+SHORT_SHARE = 0.4  # rounds that walk only the grid's high-frequency zones
 
 
 @dataclass(frozen=True)
@@ -177,6 +180,7 @@ def sample_patrols(layers: Layers, *, seed: int = 2026, weeks: int = 13,
         network = LineNetwork.from_lines(lines)
         full = grid_rounds(network, grids, zones)
         no_low = grid_rounds(network, grids, zones, skip_levels=("low",))
+        high_only = grid_rounds(network, grids, zones, skip_levels=("medium", "low"))
         step("rounds")
         roster = sample_roster(layers, seed=seed)
         workers = roster[(roster["role"] == "grid_worker")
@@ -184,14 +188,18 @@ def sample_patrols(layers: Layers, *, seed: int = 2026, weeks: int = 13,
         end_day = pd.Timestamp(SAMPLE_END).normalize()
         start = end_day - pd.Timedelta(weeks=weeks)
         days = pd.date_range(start, end_day - pd.Timedelta(days=1), freq="D")
-        meta, plan = _schedule(rng, workers, grids, days)
+        high = set(zones.loc[zones["level"] == "high", "grid_code"])
+        meta, plan = _schedule(rng, workers, grids, days, high)
         step("schedule")
         grid_index = {c: i for i, c in enumerate(grids["code"])}
         gi = plan["grid_code"].map(grid_index).to_numpy()
-        rounds = [r for r in full + no_low if r is not None]
-        slot = np.cumsum([r is not None for r in full + no_low]) - 1
+        every = full + no_low + high_only
+        rounds = [r for r in every if r is not None]
+        slot = np.cumsum([r is not None for r in every]) - 1
         usable_low = np.array([r is not None for r in no_low])
+        usable_high = np.array([r is not None for r in high_only])
         pick = np.where(plan["skip_low"].to_numpy() & usable_low[gi], len(full) + gi, gi)
+        pick = np.where(plan["short"].to_numpy() & usable_high[gi], 2 * len(full) + gi, pick)
         which = slot[pick]
         checkin = plan["checkin"].to_numpy()
         walking = np.flatnonzero(~checkin)
@@ -228,7 +236,7 @@ def sample_patrols(layers: Layers, *, seed: int = 2026, weeks: int = 13,
 
 
 def _schedule(rng: np.random.Generator, workers: pd.DataFrame, grids: gpd.GeoDataFrame,
-              days: pd.DatetimeIndex) -> tuple[pd.DataFrame, pd.DataFrame]:
+              days: pd.DatetimeIndex, high: set[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Who patrols which grid when: one row per patrol (vectorised over workers × days)."""
     people = workers["staff_id"].to_numpy()
     grid = workers["grids"].astype(str).str.split(";").str[0].to_numpy()
@@ -256,8 +264,13 @@ def _schedule(rng: np.random.Generator, workers: pd.DataFrame, grids: gpd.GeoDat
         duty = on[members]  # (m, days)
         pick = rng.random(duty.shape) * duty
         who = members[np.argmax(pick, axis=0)]
-        has = duty.any(axis=0) & ~(rain & (rng.random(n_d) < 0.75))
-        second = has & (rng.random(n_d) < 0.35) & (duty.sum(axis=0) > 1)
+        # a grid with a high zone is walked daily, the others every other day or so;
+        # some grids' workers are less diligent than others
+        daily = (0.97 if codes[gi] in high else 0.5) * rng.beta(12, 1.5)
+        has = duty.any(axis=0) & (rng.random(n_d) < daily) & ~(
+            rain & (rng.random(n_d) < 0.75))
+        second = has & (rng.random(n_d) < (0.3 if codes[gi] in high else 0.0)) & (
+            duty.sum(axis=0) > 1)
         for d in np.flatnonzero(has):
             rows.append((who[d], d, 0))
         for d in np.flatnonzero(second):
@@ -272,6 +285,7 @@ def _schedule(rng: np.random.Generator, workers: pd.DataFrame, grids: gpd.GeoDat
         "timedelta64[s]")
     plan = pd.DataFrame({"person": people[who], "grid_code": grid[who],
                          "start": pd.to_datetime(begin), "skip_low": skip[who],
+                         "short": rng.random(len(who)) < SHORT_SHARE,
                          "checkin": rng.random(len(who)) < CHECKIN_SHARE})
     day_str = pd.to_datetime(days.to_numpy()[d]).strftime("%Y%m%d")
     meta = pd.DataFrame({"patrol_id": [f"XC{s}S{i:06d}" for i, s in enumerate(day_str)],

@@ -53,13 +53,13 @@ def test_order_is_two_opt_optimal_and_near_the_best(seed):
     for closed in (True, False):
         order = order_stops(cost, closed=closed)
         assert order[0] == 0 and sorted(order) == list(range(7))
-        path = order + [0] if closed else order
+        path = [*order, 0] if closed else order
         length = sum(cost[a, b] for a, b in itertools.pairwise(path))
         assert length <= brute_force(cost, closed) * 1.25
         for i in range(1, 6):  # no reversal of a stretch shortens it (a 2-opt optimum)
             for k in range(i + 1, 7):
                 trial = order[:i] + order[i:k + 1][::-1] + order[k + 1:]
-                trial = trial + [0] if closed else trial
+                trial = [*trial, 0] if closed else trial
                 assert sum(cost[a, b] for a, b in itertools.pairwise(trial)) >= length - 1e-9
 
 
