@@ -105,3 +105,24 @@ def test_no_road_layer_is_a_404_in_chinese(client, small_layers):
     other = small_layers.grids["code"].iloc[1]
     r = client.get(f"/patrols/route?person=wg{other}", headers=client.desk.headers(f"wg{grid}"))
     assert r.status_code == 403
+
+
+def test_the_service_plans_a_workers_day_on_a_road_layer(small_layers, tmp_path):
+    from gridgis.patrols.service import PatrolService
+    from gridgis.people import StaffMember
+    from gridgis.store import SQLiteStore
+
+    roads = gpd.GeoDataFrame(geometry=small_layers.grids.boundary.values, crs=4326)
+    store = SQLiteStore(tmp_path / "route.sqlite")
+    zones = small_layers.patrol_zones
+    grid = zones.groupby("grid_code").size().idxmax()  # a grid with the most zones
+    service = PatrolService(zones, store.patrols, network=RoadNetwork(roads),
+                            grids=small_layers.grids, clock=lambda: dt.datetime(2026, 11, 2, 9))
+    worker = StaffMember(f"wg{grid}", "网格员", "grid_worker", grid[:12], grade="grid_head",
+                         grids=(grid,))
+    suggestion, due = service.route(worker)
+    mine = set(zones.loc[zones["grid_code"] == grid, "zone_id"])
+    assert set(due) == mine  # nothing walked yet: every zone is due
+    assert sorted(suggestion.zone_ids) == sorted(mine)
+    assert suggestion.total_min > 0 and suggestion.line is not None
+    store.close()
