@@ -12,7 +12,7 @@ from gridgis.patrols.settings import PatrolSettings
 from gridgis.patrols.visits import ZonePlane
 
 if TYPE_CHECKING:
-    from gridgis.sample._patrols import PatrolArchive
+    from gridgis.sample import PatrolArchive
     from gridgis.store.patrols import PatrolLog
 
 __all__ = ["load_patrols"]
