@@ -21,6 +21,7 @@ from api.routes import (
     attachments,
     auth,
     docs,
+    emergencies,
     features,
     health,
     incidents,
@@ -43,12 +44,22 @@ __all__ = ["create_app"]
 STATIC = Path(__file__).parent / "static"
 
 
-def _clock(fixed: dt.datetime | None) -> Any:
+def _clock(fixed: dt.datetime | None, since: dt.datetime | None = None) -> Any:
     if fixed is None:
         return china_now
-    start = china_now()
+    start = china_now() if since is None else since.replace(tzinfo=None)
     offset = fixed.replace(tzinfo=None) - start
     return lambda: china_now() + offset  # a clock that runs, started at the given time
+
+
+def app_from_environment() -> FastAPI:
+    """The service configured by ``GRIDGIS_*`` variables alone (what each worker runs).
+
+    ``gridgis serve --workers N`` starts N processes on this factory: each reads
+    the district, maps the grid index file that the command wrote once, and
+    opens the same store.
+    """
+    return create_app(Settings())
 
 
 def create_app(settings: Settings | None = None, *, layers: Layers | None = None,
@@ -92,9 +103,11 @@ def create_app(settings: Settings | None = None, *, layers: Layers | None = None
         yellow_share=settings.yellow_share, duplicate_radius_m=settings.duplicate_radius_m,
         nearest_k=settings.nearest_k, oldest_report_days=settings.oldest_report_days,
         verify_photo=settings.verify_photo,
+        plans=None if settings.plans is None else str(settings.plans),
+        plan_speed_kmh=settings.plan_speed_kmh, arrive_m=settings.arrive_m,
         calendar=WorkingCalendar() if settings.calendar == "working" else None)
     dispatcher = Dispatcher(layers, store, index=index, settings=dispatch_settings,
-                            clock=clock or _clock(settings.clock))
+                            clock=clock or _clock(settings.clock, settings.clock_since))
 
     app = FastAPI(title=settings.title, version=gridgis.__version__,
                   description="Grid-based community governance: locate, dispatch, supervise.",
@@ -121,6 +134,7 @@ def create_app(settings: Settings | None = None, *, layers: Layers | None = None
                      cors_origins=settings.cors_origins)
     app.include_router(auth.create_router(settings, app.state.limits))
     app.include_router(incidents.create_router(settings))
+    app.include_router(emergencies.create_router(settings))
     app.include_router(attachments.create_router(settings))
     app.include_router(features.create_router(settings))
     app.include_router(open311.create_router(settings, app.state.limits))

@@ -9,11 +9,13 @@ from zoneinfo import ZoneInfo
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer
 
 from api.channels import ReportSource
-from gridgis.incidents.names import Level, Light, Outcome, Source, Stage, State
+from gridgis.incidents.names import ForceStatus, Level, Light, Outcome, Source, Stage, State
 from gridgis.people.roles import Grade
 
 __all__ = [
     "CrsName",
+    "EmergencyForce",
+    "EmergencyPlanOut",
     "EventOut",
     "GridWorker",
     "Incident",
@@ -163,6 +165,8 @@ class TransitionIn(BaseModel):
     crs: CrsName = "wgs84"
     outcome: Outcome | None = Field(None, description="回访结果 / callback: reached or "
                                     "unreachable")
+    kind: str | None = Field(None, min_length=1, max_length=32,
+                             description="增派的单位类型 / reinforce: the unit kind to add")
 
 
 class WhistleCall(BaseModel):
@@ -180,6 +184,59 @@ class WhistleCall(BaseModel):
     light: Light
 
 
+class EmergencyForce(BaseModel):
+    """One unit of an emergency plan's force (应急预案): dispatched, set out, on site."""
+
+    unit_id: str
+    name: str | None
+    kind: str
+    kind_name: str = Field(description="单位类型中文名 / the kind's Chinese name")
+    dispatched_at: str
+    due_at: str = Field(description="到场时限 / on site by")
+    limit_min: float
+    eta_min: float | None = Field(description="预计到达分钟 / estimated minutes to the site")
+    distance_m: float | None
+    eta_source: Literal["network", "estimate"] | None = Field(
+        description="network: road travel time; estimate: straight line at the set speed")
+    departed_at: str | None
+    arrived_at: str | None
+    released_at: str | None
+    late: bool | None
+    supervised: bool
+    reinforced: bool
+    status: ForceStatus
+    status_name: str = Field(description="待出发/已出发/已到场/超时未到/已收队")
+    minutes_left: float | None = Field(description="距到场时限的分钟数（负数为已超时） / "
+                                       "minutes to the limit, negative past it")
+
+
+class PlanShortfall(BaseModel):
+    """A kind of unit the force lacks (none was free, or one was released)."""
+
+    kind: str
+    kind_name: str
+    count: int
+
+
+class PlanForceOut(BaseModel):
+    """A kind of unit a plan requires."""
+
+    kind: str
+    kind_name: str
+    count: int
+    arrive_minutes: float
+
+
+class EmergencyPlanOut(BaseModel):
+    """An emergency plan of the district's table (应急预案)."""
+
+    code: str
+    name_zh: str
+    name: str
+    categories: list[str]
+    forces: list[PlanForceOut]
+
+
 class Notice(BaseModel):
     """A supervision notice (督办) to a level: an overdue stage or overdue report-ins."""
 
@@ -188,6 +245,8 @@ class Notice(BaseModel):
     to: Level
     due_at: str | None
     late_units: list[str]
+    late_forces: list[str] = Field(default_factory=list, description="应急预案中超时未到场的单位 "
+                                   "/ units of an emergency force not on site in time")
     grid_code: str | None
     community_code: str | None
     township_code: str | None
@@ -252,6 +311,13 @@ class Incident(BaseModel):
     supervisions: int
     supervised_due_at: CstOut | None
     whistle_calls: list[WhistleCall]
+    plan_code: str | None = Field(description="启动的应急预案 / the emergency plan started")
+    plan_name: str | None
+    plan_started_at: CstOut | None
+    plan_limit_min: float | None
+    emergency_forces: list[EmergencyForce]
+    plan_shortfall: list[PlanShortfall]
+    plan_late: list[str] = Field(description="超时未到场的单位类型 / kinds not on site in time")
     callback_outcome: Outcome | None
     reported_at: CstOut
     respond_by: CstOut

@@ -42,7 +42,9 @@ class Settings(BaseSettings):
     ``layers`` is the district GeoPackage (default: the built-in sample
     district, generated at start). ``store`` is the incident database
     (default: beside the layers, or in memory for the generated sample).
-    ``clock`` freezes "now" for demonstrations and replays of past data.
+    ``clock`` sets "now" for demonstrations and replays of past data: the
+    service's clock runs on from it, started at ``clock_since`` (a real time;
+    default when the service starts), so that several workers share one clock.
     ``allowed_hosts`` are the names a request's ``Host`` header may carry
     (``*.example.org`` for subdomains, ``*`` for any; others answer 400);
     ``cors_origins`` the browser origins allowed to call the API from other
@@ -63,8 +65,11 @@ class Settings(BaseSettings):
     ``sensor_fold_minutes``: alarms of a device this soon after its last one
     fold into its open incident (see :class:`gridgis.sensors.SensorSettings`).
     ``oldest_report_days`` is how far back a report may be dated, and
-    ``verify_photo`` whether an on-site verification needs a photo of the site
-    (see :class:`gridgis.dispatch.DispatchSettings`).
+    ``verify_photo`` whether an on-site verification needs a photo of the site;
+    ``plans`` the district's emergency plan table (a CSV, default the shipped
+    one), ``plan_speed_kmh`` the speed an emergency force's arrival is estimated
+    at without road travel times and ``arrive_m`` how near the site an arrival
+    with a position must lie (see :class:`gridgis.dispatch.DispatchSettings`).
     ``attachment_max_bytes`` and ``attachment_video_max_bytes`` bound uploaded
     photos and videos (only the upload routes admit bodies that large);
     ``attachment_far_m`` is how far from the report a photo's EXIF place may lie
@@ -77,12 +82,16 @@ class Settings(BaseSettings):
     layers: Path | None = None
     store: str | None = None
     clock: dt.datetime | None = None
+    clock_since: dt.datetime | None = None
     calendar: Literal["calendar", "working"] = "calendar"
     yellow_share: float = Field(0.8, gt=0.0, lt=1.0)
     duplicate_radius_m: float = Field(150.0, ge=0.0, le=5000.0)
     nearest_k: int = Field(3, ge=1, le=20)
     oldest_report_days: int = Field(366 * 5, ge=1, le=36_600)
     verify_photo: bool = True
+    plans: Path | None = None
+    plan_speed_kmh: float = Field(30.0, gt=0.0, le=200.0)
+    arrive_m: float = Field(300.0, gt=0.0, le=10_000.0)
     max_body_bytes: int = Field(64_000, ge=1_024, le=10_000_000)
     items_limit_default: int = Field(10, ge=1, le=100_000)
     items_limit_max: int = Field(10_000, ge=1, le=100_000)

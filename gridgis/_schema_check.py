@@ -100,6 +100,11 @@ def _check_column(frame: gpd.GeoDataFrame, schema: LayerSchema, col: Column,
         bad = ~null & ~text.str.fullmatch(col.pattern).fillna(False).astype(bool)
         if bad.any():
             _fail(schema, col.name, f"do not match the pattern {col.pattern}", bad, values)
+    if col.above is not None:
+        bad = ~null & ~(np.isfinite(values.astype("float64")) & (values > col.above))
+        if bad.any():
+            _fail(schema, col.name, f"are not finite numbers greater than {col.above:g}", bad,
+                  values)
     if col.choices:
         bad = ~null & ~values.isin(col.choices)
         if bad.any():

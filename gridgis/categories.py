@@ -21,6 +21,7 @@ __all__ = [
     "PRIORITIES",
     "PROGRESS_HOURS",
     "UNIT_KINDS",
+    "UNIT_KIND_NAMES",
     "UNIT_KIND_PLATFORM",
     "load_categories",
 ]
@@ -50,6 +51,9 @@ UNIT_KINDS: tuple[str, ...] = (
     "market_regulation",
     "community_service",
     "emergency",
+    "special_police",
+    "volunteer_team",
+    "ambulance",
 )
 """Kinds of responsible units known to the default table."""
 
@@ -67,8 +71,22 @@ UNIT_KIND_PLATFORM: dict[str, str] = {
     "power_supply": "law_enforcement",
     "community_service": "public_service",
     "health": "public_service",
+    "special_police": "comprehensive_governance",
+    "volunteer_team": "public_service",
+    "ambulance": "public_service",
 }
 """The platform (四个平台) each kind of responsible unit works under."""
+
+UNIT_KIND_NAMES: dict[str, str] = {
+    "police_station": "派出所", "judicial_office": "司法所",
+    "mediation_committee": "人民调解委员会", "labour_inspection": "劳动保障监察大队",
+    "health": "卫生院", "power_supply": "供电所", "municipal_works": "市政管理所",
+    "fire_station": "消防救援站", "sanitation": "环卫所",
+    "enforcement_squad": "综合行政执法中队", "market_regulation": "市场监管所",
+    "community_service": "便民服务中心", "emergency": "应急管理局",
+    "special_police": "特警大队", "volunteer_team": "志愿者服务队", "ambulance": "120急救站",
+}
+"""The Chinese name of each kind of responsible unit (what the console and reports show)."""
 
 DEPLOY_HOURS = 24.0
 """1-3-0, "1": every matter is studied and deployed (accepted and dispatched) within a day."""

@@ -39,6 +39,7 @@ __all__ = [
     "gcj02_to_wgs84",
     "in_china_rough",
     "local_crs",
+    "measuring_crs",
     "normalize_crs_name",
     "to_lonlat",
     "to_projected",
@@ -640,3 +641,27 @@ def transformer(src: Any, dst: Any) -> pyproj.Transformer:
     500000
     """
     return pyproj.Transformer.from_crs(src, dst, always_xy=True)
+
+
+def measuring_crs(lon: float) -> pyproj.CRS:
+    """The plane to measure on at a longitude: its CGCS2000 Gauss-Krüger zone in China.
+
+    Outside China's zones (73.5..136.5°E; e.g. a real extract used to test
+    a road network) the same construction: a transverse Mercator on the
+    nearest 3-degree meridian (GRS80, scale 1, false easting 500 km).
+
+    Examples
+    --------
+    >>> measuring_crs(120.6).to_epsg()
+    4549
+    >>> measuring_crs(24.9).to_dict()["lon_0"]
+    24
+    """
+    lon = float(lon)
+    if not np.isfinite(lon):
+        raise CoordinateError(f"longitude {lon} is not a finite number")
+    if 73.5 <= lon <= 136.5:
+        return pyproj.CRS.from_epsg(gauss_kruger_epsg(lon))
+    meridian = 3.0 * np.floor(lon / 3.0 + 0.5)
+    return pyproj.CRS.from_proj4(f"+proj=tmerc +lat_0=0 +lon_0={meridian:g} +k=1 "
+                                 "+x_0=500000 +y_0=0 +ellps=GRS80 +units=m +no_defs")

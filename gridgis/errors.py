@@ -23,6 +23,7 @@ __all__ = [
     "LayerError",
     "MissingInputError",
     "MissingLayerError",
+    "OsmExtractError",
     "OutsideDistrictError",
     "PatrolNotFoundError",
     "PlanError",
@@ -250,6 +251,10 @@ class AttachmentTooLargeError(AttachmentError):
     def __init__(self, message: str, *, limit: int) -> None:
         super().__init__(message, field="file")
         self.limit = limit
+
+
+class OsmExtractError(GridGisError, ValueError):
+    """An OpenStreetMap extract cannot be read, or holds no drivable roads where asked."""
 
 
 class AttachmentNotFoundError(GridGisError, LookupError):

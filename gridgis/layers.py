@@ -9,6 +9,7 @@ to a new file atomically, so a failed write never leaves a half-written plan.
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, fields
@@ -22,7 +23,7 @@ from gridgis._schema_check import check_layer
 from gridgis.errors import LayerError, MissingLayerError
 from gridgis.schemas import CORE_LAYERS, LAYER_NAMES, SCHEMAS
 
-__all__ = ["Layers", "describe_layers", "read_layers", "write_layers"]
+__all__ = ["Layers", "describe_layers", "read_layers", "replace_layer", "write_layers"]
 
 
 @dataclass
@@ -41,6 +42,9 @@ class Layers:
     sensors : geopandas.GeoDataFrame, optional
         The IoT devices (smoke, water level, manhole cover, gas, fume; see
         :mod:`gridgis.sensors`).
+    roads : geopandas.GeoDataFrame, optional
+        The road network: noded centre lines with class, speed and one-way
+        (see :mod:`gridgis.roads`).
 
     Examples
     --------
@@ -59,6 +63,7 @@ class Layers:
     incidents: gpd.GeoDataFrame | None = None
     grid_history: gpd.GeoDataFrame | None = None
     sensors: gpd.GeoDataFrame | None = None
+    roads: gpd.GeoDataFrame | None = None
 
     def names(self) -> list[str]:
         """Names of the layers present (not ``None``), in schema order."""
@@ -220,6 +225,74 @@ def write_layers(
             out = frame[[*schema.column_names, frame.geometry.name]].reset_index(drop=True)
             pyogrio.write_dataframe(out, tmp, layer=name, driver="GPKG",
                                     promote_to_multi=False)
+        tmp.replace(path)
+    finally:
+        for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
+            leftover.unlink(missing_ok=True)
+    return path
+
+
+def replace_layer(path: str | os.PathLike[str], name: str, frame: gpd.GeoDataFrame, *,
+                  strict: bool = True) -> Path:
+    """Write or replace one layer of an existing GeoPackage, leaving the others as they are.
+
+    The layer is checked against its schema first; the file is copied beside
+    itself, the layer written into the copy, and the copy renamed over
+    ``path``, so a failure never leaves a half-written file.
+
+    Parameters
+    ----------
+    path : path-like
+        An existing GeoPackage (a district file).
+    name : str
+        The layer, one of :data:`gridgis.schemas.LAYER_NAMES`.
+    frame : geopandas.GeoDataFrame
+        Its features.
+    strict : bool, default True
+        Refuse invalid geometries, duplicate keys and malformed codes.
+
+    Returns
+    -------
+    pathlib.Path
+        The file.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the file does not exist.
+    LayerError
+        If the file is no GeoPackage, or the layer breaks its schema (nothing
+        is written).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from gridgis import sample_district, write_layers
+    >>> layers = sample_district(scale=0.05)
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "d.gpkg"
+    >>> _ = write_layers(Layers(layers.townships, layers.communities, layers.grids), out)
+    >>> _ = replace_layer(out, "roads", layers.roads)
+    >>> len(read_layers(out).roads) == len(layers.roads)
+    True
+    """
+    path = Path(path)
+    if name not in SCHEMAS:
+        raise MissingLayerError(f"no layer called {name!r}; gridgis layers are "
+                                f"{', '.join(LAYER_NAMES)}", layer=name)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such file")
+    try:
+        pyogrio.list_layers(path)
+    except Exception as exc:
+        raise LayerError(f"{path} cannot be opened as a GeoPackage: {exc}", layer="*") from exc
+    checked = check_layer(frame, SCHEMAS[name], strict=strict)
+    out = checked[[*SCHEMAS[name].column_names, checked.geometry.name]].reset_index(drop=True)
+    fd, tmp_name = tempfile.mkstemp(suffix=".gpkg", prefix=f".{path.stem}-", dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        shutil.copyfile(path, tmp)
+        pyogrio.write_dataframe(out, tmp, layer=name, driver="GPKG", promote_to_multi=False)
         tmp.replace(path)
     finally:
         for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):

@@ -2,7 +2,7 @@
 
 Each layer of a district (townships, communities, grids, patrol zones,
 buildings, responsible units, incidents, the retired grid versions of
-earlier plans and the IoT sensors) has a fixed set of columns with a
+earlier plans, the IoT sensors and the road network) has a fixed set of columns with a
 kind (``str``, ``int``, ``float``, ``datetime``), a geometry type and a CRS
 family (geographic lon/lat: EPSG:4326 or CGCS2000 EPSG:4490). The schemas are
 data: :mod:`gridgis.layers` checks files against them, and the layer
@@ -20,6 +20,7 @@ __all__ = [
     "CORE_LAYERS",
     "LAYER_NAMES",
     "PATROL_LEVELS",
+    "ROAD_CLASSES",
     "SCHEMAS",
     "SENSOR_KINDS",
     "Column",
@@ -33,6 +34,12 @@ PATROL_LEVELS: tuple[str, ...] = ("high", "medium", "low")
 SENSOR_KINDS: tuple[str, ...] = ("smoke", "water_level", "manhole_cover", "gas", "fume")
 """Kinds of IoT sensors: smoke 烟感, water level 水位, manhole cover 井盖, gas 燃气, fume 油烟
 (their thresholds: ``gridgis/data/sensor_kinds.csv``)."""
+
+ROAD_CLASSES: tuple[str, ...] = ("expressway", "arterial", "secondary", "street", "village",
+                                  "service")
+"""Classes of roads, fastest first: expressway 高速/快速路, arterial 主干路, secondary 次干路,
+street 支路/街巷, village 村道, service 内部道路 (their default speeds and OSM ``highway``
+values: ``gridgis/data/road_classes.csv``, :mod:`gridgis.roads.classes`)."""
 
 POLYGONAL = ("Polygon", "MultiPolygon")
 
@@ -59,6 +66,9 @@ class Column:
     optional : bool, default False
         Whether the column may be absent from a file (it is then read as all
         nulls); only nullable columns can be optional.
+    above : float, optional
+        Every non-null value of a numeric column must be greater than this
+        (and finite).
     """
 
     name: str
@@ -68,6 +78,7 @@ class Column:
     pattern: str | None = None
     choices: tuple[str, ...] | None = None
     optional: bool = False
+    above: float | None = None
 
     def __post_init__(self) -> None:
         if self.optional and not self.nullable:
@@ -337,6 +348,29 @@ SCHEMAS: dict[str, LayerSchema] = {
                    "a device silent past twice its heartbeat interval raises a maintenance "
                    "matter (`gridgis.sensors`)."),
         ),
+        LayerSchema(
+            "roads",
+            "Roads (道路)",
+            ("LineString",),
+            (
+                Column("road_id", "str", "road segment identifier"),
+                Column("name", "str", "road name, e.g. 瓯江路 (empty: unnamed lane)",
+                       nullable=True),
+                Column("road_class", "str",
+                       "expressway 高速/快速路, arterial 主干路, secondary 次干路, "
+                       "street 支路/街巷, village 村道, service 内部道路", choices=ROAD_CLASSES),
+                Column("speed_kmh", "float", "travel speed in km/h", above=0.0),
+                Column("oneway", "bool",
+                       "true: drivable only in the direction the line is drawn (digitised); "
+                       "false: both ways"),
+            ),
+            key="road_id",
+            notes=("Centre lines of the road network, noded: where roads meet, every line "
+                   "through the junction ends at the shared vertex (no line passes a junction "
+                   "mid-way). Default speeds by class: "
+                   "`gridgis/data/road_classes.csv` (`gridgis.roads.classes`); "
+                   "`gridgis roads` loads an OpenStreetMap extract into the layer."),
+        ),
     )
 }
 
@@ -385,6 +419,8 @@ def schema_markdown() -> str:
                 rule = f"`{col.pattern}`"
             elif col.choices:
                 rule = " / ".join(col.choices)
+            elif col.above is not None:
+                rule = f"> {col.above:g}"
             null = "yes" if col.nullable else "no"
             if col.optional:
                 null += " (column may be absent)"

@@ -45,13 +45,20 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def serving(gpkg: Path, store: Path, log_path: Path) -> Iterator[str]:
-    """Run ``gridgis serve`` on loopback in a child process; yield its base URL."""
+def serving(gpkg: Path, store: Path, log_path: Path, *extra: str,
+            process: list | None = None) -> Iterator[str]:
+    """Run ``gridgis serve`` on loopback in a child process; yield its base URL.
+
+    ``extra`` are more command-line options; ``process`` (a list) receives the
+    child process.
+    """
     port = _free_port()
     with open(log_path, "w") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "gridgis", "serve", str(gpkg), "--port", str(port),
-             "--store", str(store)], stdout=subprocess.DEVNULL, stderr=log)
+             "--store", str(store), *extra], stdout=subprocess.DEVNULL, stderr=log)
+        if process is not None:
+            process.append(proc)
         base = f"http://127.0.0.1:{port}"
         try:
             deadline = time.monotonic() + START_LIMIT_S

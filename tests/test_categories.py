@@ -3,12 +3,14 @@ import pytest
 
 from gridgis import CategoryError, load_categories
 from gridgis._data_tables import read_data_table
-from gridgis.categories import PLATFORMS, UNIT_KIND_PLATFORM, UNIT_KINDS
+from gridgis.categories import PLATFORMS, UNIT_KIND_NAMES, UNIT_KIND_PLATFORM, UNIT_KINDS
 
 
 def test_default_table_matches_the_design():
     table = load_categories()
-    assert len(table) == 20  # the design's 19 and S05, a silent sensor (gridgis.sensors)
+    # the design's 19, S05 (a silent sensor, gridgis.sensors) and the emergencies X02–X05
+    # that start plans of their own (gridgis.dispatch.plans)
+    assert len(table) == 24
     assert table.loc["D04", "priority"] == "high"
     assert table.loc["S05", "name_zh"] == "物联感知设备离线/故障"
     assert table.loc["X01", "unit_kinds"] == ("police_station", "emergency",
@@ -17,8 +19,9 @@ def test_default_table_matches_the_design():
     assert table.loc["D01", "progress"] == pd.Timedelta(days=3)
     assert table.loc["S01", "respond"] == pd.Timedelta(minutes=15)
     assert set(table["platform"]) == set(PLATFORMS)
+    assert (table.loc[["X02", "X03", "X04", "X05"], "respond"] == pd.Timedelta(minutes=15)).all()
     kinds = {k for ks in table["unit_kinds"] for k in ks}
-    assert kinds <= set(UNIT_KINDS) == set(UNIT_KIND_PLATFORM)
+    assert kinds <= set(UNIT_KINDS) == set(UNIT_KIND_PLATFORM) == set(UNIT_KIND_NAMES)
 
 
 def _write(tmp_path, edit):

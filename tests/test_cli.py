@@ -24,7 +24,7 @@ def test_info_lists_each_layer(small_gpkg):
     result = runner.invoke(app, ["info", str(small_gpkg), "--summary"])
     assert result.exit_code == 0, result.output
     for name in ("townships", "communities", "grids", "patrol_zones", "buildings", "units",
-                 "incidents", "EPSG:4326", "households_per_grid"):
+                 "incidents", "roads", "EPSG:4326", "households_per_grid"):
         assert name in result.stdout
 
 

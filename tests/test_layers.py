@@ -213,7 +213,7 @@ def test_failed_write_keeps_the_old_file(small_layers, tmp_path):
 
 def test_layers_object(small_layers):
     with pytest.raises(MissingLayerError, match="gridgis layers are"):
-        small_layers["roads"]
+        small_layers["rivers"]
     table = describe_layers(small_layers)
     assert table.loc["grids", "features"] == len(small_layers.grids)
     assert table.loc["incidents", "geometry"] == "Point"

@@ -15,7 +15,7 @@ def test_layer_docs_are_generated_from_the_schemas():
 
 def test_every_layer_of_the_design_is_declared():
     assert LAYER_NAMES == ("townships", "communities", "grids", "patrol_zones", "buildings",
-                           "units", "incidents", "grid_history", "sensors")
+                           "units", "incidents", "grid_history", "sensors", "roads")
     for schema in SCHEMAS.values():
         assert schema.key in schema.column_names
 

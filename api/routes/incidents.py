@@ -106,6 +106,10 @@ def move(person: SignedIn, request: Request, dispatcher: Dispatch, incident_id: 
     (报到: ``place`` and ``staff``, by a called unit), ``escalate`` (the next
     level holds the matter, with fresh deadlines; a reason in ``note``) and
     ``supervise`` (督办 of an overdue stage, by a level above).
+    Emergency plans (应急预案): ``depart`` and ``arrive`` (出发/到场, by a unit of
+    the force; ``lon``/``lat`` on arrival are checked near the site),
+    ``reinforce`` (增派: ``kind`` or ``unit_id``, by the holder) and
+    ``release`` (收队: ``unit_id``, or the whole force).
 
     403 with the reason when you may not take it on this incident (role,
     jurisdiction, the level that holds it); 409 when the incident's state
@@ -116,7 +120,8 @@ def move(person: SignedIn, request: Request, dispatcher: Dispatch, incident_id: 
                                   satisfaction=body.satisfaction, hours=body.hours, by=person,
                                   client=client_address(request), unit_ids=body.unit_ids,
                                   place=body.place, staff=body.staff, lon=body.lon,
-                                  lat=body.lat, crs=body.crs, outcome=body.outcome)
+                                  lat=body.lat, crs=body.crs, outcome=body.outcome,
+                                  kind=body.kind)
     # the answer shows the step just taken, even when it handed the matter out of one's hands
     return IncidentDetail(**moved, events=dispatcher.store.events(incident_id))
 

@@ -13,7 +13,17 @@ const ACTION_ZH = {
   deny_extension: "驳回延期", shelve: "挂账", unshelve: "解除挂账", review: "挂账复核",
   resolve: "处置完毕",
   reopen: "重新办理", verify: "核查", callback: "回访", close: "结案", escalate: "上报升级",
-  whistle: "吹哨", report_in: "报到", supervise: "督办",
+  whistle: "吹哨", report_in: "报到", supervise: "督办", depart: "出发", arrive: "到场",
+  release: "收队", reinforce: "增派",
+};
+// unit kinds (gridgis.categories UNIT_KIND_NAMES)
+const KIND_ZH = {
+  police_station: "派出所", judicial_office: "司法所", mediation_committee: "人民调解委员会",
+  labour_inspection: "劳动保障监察大队", health: "卫生院", power_supply: "供电所",
+  municipal_works: "市政管理所", fire_station: "消防救援站", sanitation: "环卫所",
+  enforcement_squad: "综合行政执法中队", market_regulation: "市场监管所",
+  community_service: "便民服务中心", emergency: "应急管理局", special_police: "特警大队",
+  volunteer_team: "志愿者服务队", ambulance: "120急救站",
 };
 // the limit the light watches (gridgis.incidents.names.Stage): 1-3-0 and after
 const STAGE_ZH = { deploy: "部署（1日内派遣）", progress: "进展反馈（3日内）", resolve: "办结（跟踪至销号）",
@@ -141,7 +151,7 @@ const layers = {
     pointToLayer: (f, latlng) => L.circleMarker(latlng, { radius: 5, color: "#12355b",
       weight: 2, fillColor: "#fff", fillOpacity: 1 }),
     onEachFeature: (f, layer) => layer.bindTooltip(
-      `${esc(f.properties.name)} (${esc(f.properties.kind)})`),
+      `${esc(f.properties.name)} (${esc(KIND_ZH[f.properties.kind] || f.properties.kind)})`),
   }),
   incidents: L.layerGroup(),
   sensors: L.layerGroup(),
@@ -337,6 +347,8 @@ function clearBoard() {
   $("#board-message").textContent = "";
   $("#notices").hidden = true;
   $("#notice-list").replaceChildren();
+  $("#plans").hidden = true;
+  $("#plan-list").replaceChildren();
   $("#panel").hidden = true;
   $("#panel-body").replaceChildren();
   map.closePopup();
@@ -392,6 +404,61 @@ async function refresh() {
       .addTo(layers.incidents);
   }
   await refreshNotices();
+  await refreshPlans();
+}
+
+// -- the plan board (应急预案看板): open plans, each unit's status and countdown ------------------
+const PLANS_HIDDEN = new Set(["analyst", "planner"]);
+
+/** Minutes to a force's arrival limit now, from what the service said when it was read. */
+function countdownText(el) {
+  const left = Number(el.dataset.left) - (Date.now() - Number(el.dataset.read)) / 60000;
+  const m = Math.floor(Math.abs(left));
+  const s = Math.floor((Math.abs(left) - m) * 60);
+  const clock = `${m}:${String(s).padStart(2, "0")}`;
+  return left >= 0 ? `剩 ${clock}` : `超时 ${clock}`;
+}
+
+function tickCountdowns() {
+  for (const el of document.querySelectorAll(".countdown[data-left]")) el.textContent = countdownText(el);
+}
+
+/** The force of a plan: one row per unit with its status and, while it is awaited, the countdown. */
+function forcesTable(forces, read) {
+  const rows = forces.map((f) => `<tr data-unit="${esc(f.unit_id)}" data-status="${esc(f.status)}">
+    <td>${esc(f.kind_name || KIND_ZH[f.kind] || f.kind)}</td>
+    <td>${esc(f.name || state.units[f.unit_id] || f.unit_id)}${f.reinforced ? "（增派）" : ""}</td>
+    <td class="status">${esc(f.status_name)}${f.late ? "（迟到）" : ""}${f.supervised ? "（已督办）" : ""}</td>
+    <td>${f.minutes_left == null
+      ? (f.arrived_at ? when(f.arrived_at) : "")
+      : `<span class="countdown" data-left="${f.minutes_left}" data-read="${read}"></span>`}</td></tr>`).join("");
+  return `<table class="forces">${rows}</table>`;
+}
+
+async function refreshPlans() {
+  const box = $("#plans");
+  box.hidden = PLANS_HIDDEN.has(state.me.role);
+  if (box.hidden) return;
+  const plans = await api("/emergencies?limit=100");
+  const read = Date.now();
+  $("#n-plans").textContent = plans.length;
+  const list = $("#plan-list");
+  list.replaceChildren();
+  if (!plans.length) list.innerHTML = `<li class="meta">暂无启动的应急预案 / no plan running</li>`;
+  for (const p of plans) {
+    const li = document.createElement("li");
+    li.dataset.id = p.incident_id;
+    li.dataset.light = p.light;
+    const short = p.plan_shortfall.map((s) => `${s.kind_name}缺 ${s.count}`).join("、");
+    li.innerHTML = `<div><span class="dot ${esc(p.light)}"></span> <b>${esc(p.plan_name)}</b>
+      ${esc(p.incident_id)} · ${esc(p.grid_name || "")} · 启动 ${when(p.plan_started_at)}</div>
+      ${forcesTable(p.emergency_forces, read)}
+      ${short ? `<div class="warn">力量不足：${esc(short)}</div>` : ""}`;
+    li.tabIndex = 0;
+    li.addEventListener("click", guarded(() => openIncident(p.incident_id)));
+    list.appendChild(li);
+  }
+  tickCountdowns();
 }
 
 // a device's state on the map: in alarm (an open matter), silent, or quiet
@@ -695,6 +762,18 @@ function actionControls(inc) {
         body.staff = $("#a-staff").value.trim();
         if (!body.place || !body.staff) { error.textContent = "请填写报到地点和人员 / place and staff are needed"; return; }
       }
+      if (action === "arrive") {
+        // 到场: the phone's position, when the browser gives it, is checked near the site
+        try {
+          const here = await position();
+          body.lon = here.coords.longitude;
+          body.lat = here.coords.latitude;
+        } catch (err) {
+          error.textContent = `未取得定位，按无位置到场记录 / arriving without a position: ${err.message}`;
+        }
+      }
+      if (action === "reinforce") body.kind = $("#a-kind").value;
+      if (action === "release" && $("#a-release").value) body.unit_id = $("#a-release").value;
       if (action === "verify") {
         // on site: the phone's position (WGS84) is checked against the incident's grid
         try {
@@ -745,6 +824,25 @@ function actionControls(inc) {
   if (inc.allowed_actions.includes("report_in")) {
     wrap.insertAdjacentHTML("beforeend", `<label>报到地点 / place <input id="a-place" maxlength="200" value="社区综治中心"></label>
       <label>报到人员 / staff <input id="a-staff" maxlength="500"></label>`);
+  }
+  if (inc.allowed_actions.includes("reinforce")) {
+    const s = document.createElement("select");
+    s.id = "a-kind";
+    s.setAttribute("aria-label", "增派单位类型 / kind of unit to add");
+    const needed = inc.plan_shortfall.map((x) => x.kind);
+    for (const kind of [...new Set([...needed, ...inc.emergency_forces.map((f) => f.kind),
+      ...Object.keys(KIND_ZH)])]) s.add(new Option(`增派 ${KIND_ZH[kind] || kind}`, kind));
+    wrap.appendChild(s);
+  }
+  if (inc.allowed_actions.includes("release")) {
+    const s = document.createElement("select");
+    s.id = "a-release";
+    s.setAttribute("aria-label", "收队单位 / unit to release");
+    s.add(new Option("全部收队 / whole force", ""));
+    for (const f of inc.emergency_forces.filter((x) => !x.released_at)) {
+      s.add(new Option(`${KIND_ZH[f.kind] || f.kind} ${f.name || f.unit_id}`, f.unit_id));
+    }
+    wrap.appendChild(s);
   }
   if (inc.allowed_actions.includes("request_extension")) {
     wrap.insertAdjacentHTML("beforeend", `<label>延期小时 / hours <input id="a-hours" type="number" value="48" min="1" size="4"></label>`);
@@ -864,6 +962,11 @@ async function openIncident(id) {
         inc.due_at ? "，限 " + when(inc.due_at) : ""}${inc.supervisions ? `（已督办 ${inc.supervisions} 次）` : ""}</td></tr>
       <tr><td>持有层级</td><td>${esc(LEVEL_ZH[inc.escalated_to] || inc.escalated_to)}</td></tr>
       ${whistleTable(inc.whistle_calls)}
+      ${inc.plan_code ? `<tr><td>应急预案</td><td id="p-plan" data-plan="${esc(inc.plan_code)}">${esc(inc.plan_name)}
+        · 启动 ${when(inc.plan_started_at)}${inc.plan_late.length ? ` · <span class="warn">${
+          inc.plan_late.map((k) => esc(KIND_ZH[k] || k)).join("、")}超时未到</span>` : ""}${inc.plan_shortfall.length
+          ? `<div class="warn">力量不足：${inc.plan_shortfall.map((x) => `${esc(x.kind_name)}缺 ${x.count}`).join("、")}</div>` : ""}</td></tr>
+        <tr><td colspan="2" id="p-forces">${forcesTable(inc.emergency_forces, Date.now())}</td></tr>` : ""}
       ${inc.callback_outcome ? `<tr><td>回访</td><td id="p-callback">${esc(OUTCOME_ZH[inc.callback_outcome] || inc.callback_outcome)} ${when(inc.callback_at)}${
         inc.satisfaction ? ` · 满意度 ${inc.satisfaction}` : ""}</td></tr>` : ""}
       ${inc.reporter ? `<tr><td>报事人</td><td id="p-reporter">${esc(reporterText(inc.reporter))}</td></tr>` : ""}
@@ -878,6 +981,7 @@ async function openIncident(id) {
     ${e.note ? "— " + esc(e.note) : ""}</li>`).join("");
   body.appendChild(timeline);
   panel.hidden = false;
+  tickCountdowns();
   document.querySelectorAll("#list li").forEach((li) =>
     li.classList.toggle("selected", li.dataset.id === id));
   map.panTo([inc.lat, inc.lon]);
@@ -887,6 +991,7 @@ function tick() {
   // China Standard Time, as every time the service gives, whatever the browser's zone
   $("#clock").textContent = new Date().toLocaleString("zh-CN",
     { hour12: false, timeZone: "Asia/Shanghai" });
+  tickCountdowns();
 }
 
 // -- wiring --------------------------------------------------------------------------------

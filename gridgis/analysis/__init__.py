@@ -17,11 +17,14 @@ straight back onto the layers:
 - :mod:`~gridgis.analysis.assessment`: assessment (考核) of grid workers,
   grids, communities, townships and units, weighted scores and ranks;
 - :mod:`~gridgis.analysis.seed_figures`: the seeds' headline figures
-  (closure, four-platform handling, solved at township or below, satisfaction).
+  (closure, four-platform handling, solved at township or below, satisfaction);
+- :mod:`~gridgis.analysis.emergency`: whether emergency plans (应急预案) can be
+  met: each required kind's arrival time against its limit.
 """
 
 from gridgis.analysis.assessment import Assessment, assess, load_weights
 from gridgis.analysis.early_warning import early_warning, rate_increase_pvalue
+from gridgis.analysis.emergency import feasibility_summary, plan_feasibility
 from gridgis.analysis.hotspots import HOTSPOT_LABELS, HotspotModel, hotspots
 from gridgis.analysis.patrol import patrol_coverage, patrol_level_review, patrol_summary
 from gridgis.analysis.rates import METRIC_COLUMNS, area_rates, counts_over_time, incident_metrics
@@ -39,6 +42,7 @@ __all__ = [
     "assess",
     "counts_over_time",
     "early_warning",
+    "feasibility_summary",
     "grid_workload",
     "hotspots",
     "incident_metrics",
@@ -46,6 +50,7 @@ __all__ = [
     "patrol_coverage",
     "patrol_level_review",
     "patrol_summary",
+    "plan_feasibility",
     "platform_rates",
     "rate_increase_pvalue",
     "seed_figures",

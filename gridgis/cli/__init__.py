@@ -6,6 +6,7 @@ The outermost shell of the package, one module per area:
 - :mod:`gridgis.cli.serve`: ``serve``, the only place in gridgis that imports ``api``;
 - :mod:`gridgis.cli.plan`: ``validate``, ``repair``, ``partition``, ``diff``, ``adopt``;
 - :mod:`gridgis.cli.staff`: ``staff add|import|list|disable|enable|password|export``;
+- :mod:`gridgis.cli.roads`: ``roads``, a road network from an OpenStreetMap extract;
 - :mod:`gridgis.cli.bulletin`: ``bulletin``, the half-monthly bulletin (通报);
 - :mod:`gridgis.cli.application`: the typer application that gathers them.
 

@@ -54,26 +54,35 @@ def serve(
              "open incidents into the store, so the console shows a live board; an empty "
              "staff directory gets the sample roster, every account with one demo password "
              "(printed).")] = False,
+    workers: Annotated[int, typer.Option(
+        min=1, max=64,
+        help="Service processes (服务进程数). They map one grid index file and share the "
+             "store file; without FILE the sample district is written to a temporary "
+             "GeoPackage first. Sign-in and intake limits count per process.")] = 1,
 ) -> None:
     """Serve the dispatch API (and the dispatcher console) on FILE."""
     import uvicorn
 
     from api.main import create_app
     from api.settings import Settings
+    from gridgis.dispatch import china_now
     from gridgis.store import SQLiteStore, store_path_for
 
     if path is not None and not path.exists():
         raise FileNotFoundError(f"{path}: no such file")
+    if workers > 1 and path is None:  # workers read a file: write the sample once
+        path = _sample_file(err)
     store_file = store or (store_path_for(path) if path is not None else ":memory:")
     incidents = SQLiteStore(store_file)  # first: a store that cannot be used ends start-up
     incidents.check(writable=True)  # with one line (StoreError), before the district loads
-    clock = None
+    clock = since = None
     if demo:
         from gridgis.sample import SAMPLE_END
 
         clock = SAMPLE_END.astype("datetime64[s]").item()
+        since = china_now()  # the real time the demonstration's clock starts from
     try:  # GRIDGIS_* variables are read here: a bad one is one line too
-        settings = Settings(layers=path, store=store, clock=clock)
+        settings = Settings(layers=path, store=store, clock=clock, clock_since=since)
         extra: dict[str, Any] = {}
         if host.lower() not in settings.allowed_hosts:  # the address it listens on is its own
             extra["allowed_hosts"] = [*settings.allowed_hosts, host]
@@ -81,7 +90,8 @@ def serve(
             extra["open311_keys"] = {c: secrets.token_urlsafe(18)
                                      for c in ("app", "wechat", "hotline", "web", "sensor")}
         if extra:
-            settings = Settings(layers=path, store=store, clock=clock, **extra)
+            settings = Settings(layers=path, store=store, clock=clock, clock_since=since,
+                                **extra)
     except ValueError as exc:  # pydantic's ValidationError, over several lines
         reason = escape(" ".join(str(exc).split()))
         err.print(f"[bold red]error:[/] 设置无效 / invalid settings: {reason}",
@@ -116,8 +126,54 @@ def serve(
             err.print("演示用 Open311 接入密钥 / Open311 api_key of each intake channel: " +
                       ", ".join(f"{c}={k}" for c, k in extra["open311_keys"].items()),
                       highlight=False)
-    err.print(f"serving on http://{host}:{port}/", highlight=False)
-    uvicorn.run(application, host=host, port=port, log_level="warning")
+    if workers == 1:
+        err.print(f"serving on http://{host}:{port}/", highlight=False)
+        uvicorn.run(application, host=host, port=port, log_level="warning")
+        return
+    del application, incidents  # each worker builds its own service from the files
+    _worker_environment(settings, store_file)
+    err.print(f"serving on http://{host}:{port}/ with {workers} workers / 服务进程 {workers} 个",
+              highlight=False)
+    uvicorn.run("api.main:app_from_environment", factory=True, host=host, port=port,
+                workers=workers, log_level="warning")
+
+
+def _sample_file(console: Any) -> Path:
+    """The built-in sample district written to a temporary GeoPackage (with its roster)."""
+    import tempfile
+
+    from gridgis.layers import write_layers
+    from gridgis.people.roster import roster_path_for, write_roster
+    from gridgis.sample import sample_district, sample_roster
+
+    console.print("writing the sample district for the workers …", highlight=False)
+    folder = Path(tempfile.mkdtemp(prefix="gridgis-serve-"))
+    out = folder / "sample_district.gpkg"
+    layers = sample_district()
+    write_layers(layers, out)
+    write_roster(sample_roster(layers), roster_path_for(out))
+    return out
+
+
+def _worker_environment(settings: Any, store_file: str) -> None:
+    """What every worker must share, as ``GRIDGIS_*`` variables: files, clock, keys."""
+    import json
+    import os
+
+    env = {"GRIDGIS_LAYERS": str(settings.layers), "GRIDGIS_STORE": str(store_file),
+           "GRIDGIS_ALLOWED_HOSTS": json.dumps(list(settings.allowed_hosts))}
+    if settings.clock is not None:
+        env["GRIDGIS_CLOCK"] = settings.clock.isoformat()
+        env["GRIDGIS_CLOCK_SINCE"] = settings.clock_since.isoformat()
+    # one signing key for all: a token from one worker is good at every other
+    key = settings.secret_key.get_secret_value() if settings.secret_key is not None \
+        else secrets.token_urlsafe(48)
+    env["GRIDGIS_SECRET_KEY"] = key
+    if settings.open311_keys:
+        env["GRIDGIS_OPEN311_KEYS"] = json.dumps(
+            {str(getattr(c, "value", c)): k.get_secret_value()
+             for c, k in settings.open311_keys.items()})
+    os.environ.update(env)
 
 
 def _demo_patrols(dispatcher: Any, err: Any) -> int:
@@ -139,3 +195,4 @@ def _demo_patrols(dispatcher: Any, err: Any) -> int:
                                                                  total=total))
     err.print(f"loaded {n} patrols of the sample's season", highlight=False)
     return n
+

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import pandas as pd
 
+from gridgis.dispatch.forces import late_forces
 from gridgis.errors import MissingInputError, TransitionError
 from gridgis.incidents.names import ESCALATION_LEVELS, Outcome, State
 from gridgis.incidents.record import IncidentRecord
@@ -80,6 +81,18 @@ class District(Protocol):
 
     def photos_since(self, incident_id: str, stage: str, since: dt.datetime | None) -> int:
         """How many photos of ``stage`` the incident got since ``since``."""
+
+    def available_units(self, lon: float, lat: float, *, kind: str | None, count: int,
+                        now: dt.datetime, unit_id: str | None = None,
+                        exclude: set[str] | frozenset[str] = frozenset(),
+                        incident_id: str | None = None) -> list[dict[str, Any]]:
+        """The nearest units of ``kind`` by travel time not committed to an open plan."""
+
+    def arrive_limit(self, plan_code: str, kind: str) -> float:
+        """Minutes a unit of ``kind`` has to be on site under the plan."""
+
+    def kind_name(self, kind: str | None) -> str:
+        """The Chinese name of a unit kind."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -355,10 +368,11 @@ def record_report_in(s: Step) -> Result:
 
 
 def supervise_overdue(s: Step) -> Result:
-    """督办: notice to the level above of an overdue stage or overdue report-ins, once each.
+    """督办: notice to the level above of an overdue stage, report-ins or arrivals, once each.
 
     The stage is marked supervised (``supervised_due_at``), so the same
-    overdue stage is never supervised twice; overdue report-in calls are
+    overdue stage is never supervised twice; overdue report-in calls and the
+    units of an emergency plan's force not on site within their limit are
     marked too. Nothing changes hands: escalation is a separate act.
     """
     overdue_stage = (s.current.due_at is not None and s.current.due_at < s.now
@@ -370,7 +384,13 @@ def supervise_overdue(s: Step) -> Result:
                 and dt.datetime.fromisoformat(call["due_at"]) < s.now):
             call["supervised"] = True
             late_units.append(call["unit_id"])
-    if not overdue_stage and not late_units:
+    forces = [dict(f) for f in s.current.emergency_forces]
+    late_forces_ = []
+    for force in forces:
+        if force in late_forces(s.current, s.now, unsupervised=True):
+            force["supervised"] = True
+            late_forces_.append(force["unit_id"])
+    if not overdue_stage and not late_units and not late_forces_:
         raise TransitionError("没有需要督办的超期环节 / nothing overdue is waiting for "
                               "supervision")
     level = min(s.current.escalation_level + 1, len(ESCALATION_LEVELS) - 1)
@@ -382,6 +402,9 @@ def supervise_overdue(s: Step) -> Result:
     if late_units:
         changes["whistle_calls"] = calls
         data["late_units"] = late_units
+    if late_forces_:
+        changes["emergency_forces"] = forces
+        data["late_forces"] = late_forces_
     return changes, data
 
 
@@ -391,4 +414,6 @@ def needs_supervision(record: IncidentRecord, now: dt.datetime) -> bool:
             record.supervised_due_at != record.due_at:
         return True
     return any(c.get("reported_in_at") is None and not c.get("supervised")
-               and dt.datetime.fromisoformat(c["due_at"]) < now for c in record.whistle_calls)
+               and dt.datetime.fromisoformat(c["due_at"]) < now
+               for c in record.whistle_calls) or bool(late_forces(record, now,
+                                                                  unsupervised=True))

@@ -9,7 +9,9 @@ a resolved matter that does not hold is reopened, a dissatisfied call back
 reopens it. Three acts leave the state as it is: the holder blows the
 whistle (吹哨) and the departments it names report in (报到) — the matter
 stays where it is; an overdue stage is supervised (督办: a notice to the level
-above, once per stage). Escalation (升级) moves the matter to the next level,
+above, once per stage). An emergency (应急预案, "1-3-5") runs beside the loop
+too: the units of the plan's force set out (出发) and arrive (到场), the holder
+adds one (增派) or releases the force (收队). Escalation (升级) moves the matter to the next level,
 community → township → county, with fresh deadlines: that level then holds
 it and acts. Each action names the roles that may take it; who of them may
 take it on a given incident is :data:`gridgis.people.ACCESS`'s business.
@@ -46,6 +48,12 @@ from gridgis.dispatch.effects import (
     stamp,
     start_once,
     supervise_overdue,
+)
+from gridgis.dispatch.forces import (
+    arrive_force,
+    depart_force,
+    reinforce_force,
+    release_forces,
 )
 from gridgis.errors import MissingInputError, TransitionError
 from gridgis.incidents.names import (
@@ -183,6 +191,12 @@ TRANSITIONS: dict[Action, Transition] = {t.action: t for t in (
     _t(A.REPORT_IN, set(OPEN_STATES), None, {R.UNIT}, record_report_in,
        needs=("unit_id", "place", "staff")),
     _t(A.SUPERVISE, set(OPEN_STATES), None, SUPERVISORS, supervise_overdue),
+    # 应急预案 ("1-3-5"): the force a report started sets out and arrives; the holder adds
+    # a unit or releases the force; the matter's state and holder stay as they are
+    _t(A.DEPART, set(OPEN_STATES), None, {R.UNIT}, depart_force, needs=("unit_id",)),
+    _t(A.ARRIVE, set(OPEN_STATES), None, {R.UNIT}, arrive_force, needs=("unit_id",)),
+    _t(A.REINFORCE, set(OPEN_STATES), None, DISPATCHERS, reinforce_force),
+    _t(A.RELEASE, set(OPEN_STATES), None, DISPATCHERS, release_forces),
 )}
 _ZH = {A.ACCEPT: "受理", A.REJECT: "不予受理", A.DISPATCH: "派遣", A.RETURN: "退回",
        A.START: "开始处置", A.PROGRESS: "进展反馈", A.REQUEST_EXTENSION: "申请延期",
@@ -190,7 +204,8 @@ _ZH = {A.ACCEPT: "受理", A.REJECT: "不予受理", A.DISPATCH: "派遣", A.RET
        A.UNSHELVE: "解除挂账", A.REVIEW: "挂账复核", A.RESOLVE: "处置完毕",
        A.REOPEN: "重新办理", A.VERIFY: "核查",
        A.CALLBACK: "回访", A.CLOSE: "结案", A.ESCALATE: "上报升级", A.WHISTLE: "吹哨",
-       A.REPORT_IN: "报到", A.SUPERVISE: "督办"}
+       A.REPORT_IN: "报到", A.SUPERVISE: "督办", A.DEPART: "出发", A.ARRIVE: "到场",
+       A.RELEASE: "收队", A.REINFORCE: "增派"}
 ACTION_NAMES = {a.value: zh for a, zh in _ZH.items()}
 """The Chinese name of every action (the console's buttons and the refusals)."""
 
@@ -271,7 +286,7 @@ def allowed_actions(state: str, role: str | None = None, *,
     >>> allowed_actions("resolved", "grid_worker")
     ['reopen', 'verify']
     >>> allowed_actions("in_progress", "unit", extension_pending=True)
-    ['resolve']
+    ['progress', 'resolve', 'report_in', 'depart', 'arrive']
     """
     out = []
     for act, rule in TRANSITIONS.items():

@@ -17,6 +17,8 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from gridgis.dispatch.effects import Step, needs_supervision
+from gridgis.dispatch.emergencies import EmergencyDesk
+from gridgis.dispatch.forces import late_forces
 from gridgis.dispatch.rules import allowed_actions, check_transition
 from gridgis.dispatch.settings import DispatchSettings
 from gridgis.dispatch.timing import Deadlines, deadlines_for, light_of, stage_of
@@ -67,8 +69,12 @@ def china_now() -> dt.datetime:
     return dt.datetime.now(CST).replace(tzinfo=None, microsecond=0)
 
 
-class Dispatcher:
+class Dispatcher(EmergencyDesk):
     """Locate, route and supervise incidents of one district.
+
+    A report whose category starts an emergency plan (应急预案,
+    :mod:`gridgis.emergency_plans`) sends the plan's force at once
+    (:class:`~gridgis.dispatch.emergencies.EmergencyDesk`).
 
     Parameters
     ----------
@@ -90,6 +96,7 @@ class Dispatcher:
                  settings: DispatchSettings | None = None,
                  clock: Callable[[], dt.datetime] = china_now) -> None:
         from gridgis.categories import load_categories
+        from gridgis.emergency_plans import load_emergency_plans
 
         if layers.units is None:
             raise CategoryError("the district has no units layer: nothing to dispatch to")
@@ -98,8 +105,9 @@ class Dispatcher:
         self.index = index or GridIndex.from_layers(layers)
         self.categories = load_categories() if categories is None else categories
         self.settings = settings or DispatchSettings()
+        self.plans = load_emergency_plans(self.settings.plans, categories=self.categories)
         self.clock = clock
-        roads = getattr(layers, "roads", None)
+        roads = layers.roads
         self.finder = UnitFinder(layers.units, roads=roads if roads is not None and len(roads)
                                  else None)
         self.unit_ids = set(layers.units["unit_id"])
@@ -269,6 +277,7 @@ class Dispatcher:
             check_report(by, loc)
             actor, role = by.staff_id, by.role.value
         due = deadlines_for(at, row, calendar=self.settings.calendar)
+        plan, started = self.start_plan(category, loc["lon"], loc["lat"], at)
         record = IncidentRecord(
             lon=loc["lon"], lat=loc["lat"], input_crs=loc["input_crs"],
             input_lon=float(lon), input_lat=float(lat), category=category,
@@ -280,11 +289,12 @@ class Dispatcher:
             candidate_units=loc["units"],
             duplicate_of=self._duplicates(category, loc["lon"], loc["lat"], at),
             reported_at=at, respond_by=due.respond_by, progress_by=due.progress_by,
-            resolve_by=due.resolve_by, **self.stage(at, due.respond_by),
+            resolve_by=due.resolve_by, **self.stage(at, due.respond_by), **plan,
         )
         event = Event(at=at, actor=actor, role=role, action=REPORT, from_state=None,
                       to_state=State.REPORTED.value, note=None,
-                      data={"source": source, "input_crs": loc["input_crs"]}, client=client)
+                      data={"source": source, "input_crs": loc["input_crs"], **started},
+                      client=client)
         stored, created = self.store.create(record, event, idempotency_key=idempotency_key,
                                             reporter=reporter)
         return self.decorate(stored, now, person=by), created
@@ -377,7 +387,7 @@ class Dispatcher:
                    client: str | None = None, unit_ids: list[str] | None = None,
                    place: str | None = None, staff: str | None = None,
                    lon: float | None = None, lat: float | None = None, crs: str = "wgs84",
-                   outcome: str | None = None) -> dict[str, Any]:
+                   outcome: str | None = None, kind: str | None = None) -> dict[str, Any]:
         """Move an incident through the closed loop.
 
         Parameters
@@ -416,7 +426,12 @@ class Dispatcher:
             Where and who reported in (``report_in``; the unit is the signed-in
             person's, or ``unit_id``).
         lon, lat, crs : optional
-            The verifier's position (``verify``: on site, in the incident's grid).
+            The verifier's position (``verify``: on site, in the incident's grid);
+            a unit's position on arrival (``arrive``: near the incident).
+        kind : str, optional
+            The unit kind a ``reinforce`` (增派) adds (or name the unit: ``unit_id``).
+            ``depart``/``arrive`` (出发/到场) are the signed-in person's unit's (or
+            ``unit_id``'s); ``release`` (收队) releases ``unit_id``, or the whole force.
         at : datetime, optional
             When the action was taken, for steps recorded afterwards (an
             archive loaded into the store); default now. Neither before the
@@ -442,7 +457,7 @@ class Dispatcher:
         if by is not None:  # whoever may take the action reads the incident too
             check_action(by, action, stored_row)
             actor, role = by.staff_id, by.role.value
-            if action == Action.REPORT_IN:
+            if action in (Action.REPORT_IN, Action.DEPART, Action.ARRIVE):
                 unit_id = by.unit_id
         elif actor is None or role is None:
             raise TypeError("give either by (a signed-in person) or actor and role")
@@ -454,7 +469,7 @@ class Dispatcher:
                                 extension_pending=current.extension_hours_pending is not None)
         inputs = {"unit_id": unit_id, "satisfaction": satisfaction, "hours": hours,
                   "unit_ids": unit_ids, "place": place, "staff": staff, "lon": lon, "lat": lat,
-                  "crs": crs, "outcome": outcome}
+                  "crs": crs, "outcome": outcome, "kind": kind}
         rule.check_inputs(note=note, **inputs)
         inputs["note"] = note
         if current.updated_at is not None and now < current.updated_at:
@@ -478,10 +493,11 @@ class Dispatcher:
         return self.decorate(stored, now, person=by)
 
     def supervise(self, *, run_by: str | None = None) -> list[dict[str, Any]]:
-        """督办: notify the level above of every overdue stage and overdue report-in, once.
+        """督办: notify the level above of every overdue stage, report-in and arrival, once.
 
         Each incident whose current stage is overdue and not yet supervised,
-        or whose whistled departments are past their report-in limit, gets one
+        whose whistled departments are past their report-in limit, or whose
+        emergency plan has units not on site within their limit, gets one
         ``supervise`` event (actor ``supervision``), which is the notice the
         level above reads (:meth:`notices`); the matter stays with its holder.
         A second pass finds nothing new until another stage runs over.
@@ -541,6 +557,7 @@ class Dispatcher:
                 continue
             out.append({"incident_id": r["incident_id"], "at": r["at"], "to": mine,
                         "due_at": data.get("due_at"), "late_units": data.get("late_units", []),
+                        "late_forces": data.get("late_forces", []),
                         **{k: r[k] for k in ("grid_code", "community_code", "township_code",
                                              "category", "status")}})
         return out
@@ -552,7 +569,9 @@ class Dispatcher:
         now = now or self.clock()
         out = dict(record)
         out.pop("idempotency_key", None)
-        if out.get("due_at") is None:
+        if late_forces(record, now):  # a plan's unit is not on site in time: red (1-3-5)
+            out["light"] = Light.RED
+        elif out.get("due_at") is None:
             out["light"] = Light.NONE
         else:
             out["light"] = light_of(now, out["stage_started_at"], out["due_at"],
@@ -561,8 +580,10 @@ class Dispatcher:
         out["escalated_to"] = ESCALATION_LEVELS[out["escalation_level"]]
         out["stage"] = stage_of(out["status"], out.get("progress_at"))
         out["whistle_calls"] = [self._call_light(c, now) for c in out.get("whistle_calls") or ()]
-        out["allowed_actions"] = allowed_actions(
-            out["status"], extension_pending=out.get("extension_hours_pending") is not None)
+        out.update(self.plan_view(record, now))
+        out["allowed_actions"] = self.plan_actions(record, allowed_actions(
+            out["status"], extension_pending=out.get("extension_hours_pending") is not None),
+            now, person)
         overdue = out["light"] == Light.RED or bool(record.get("whistle_calls"))
         if Action.SUPERVISE in out["allowed_actions"] and not (overdue and needs_supervision(
                 IncidentRecord.from_row(record), now)):  # nothing overdue to supervise

@@ -52,6 +52,17 @@ class DispatchSettings:
         planning period (五年规划) loaded through :meth:`Dispatcher.report`
         while refusing a mistyped year (0202 for 2022) and keeping deadline
         arithmetic far from the first year of the calendar.
+    plan_speed_kmh : float
+        The speed an emergency plan's units are assumed to travel at where
+        the finder gives no road travel time (no road layer): the estimated
+        minutes are the straight-line metres at this speed (``eta_source``
+        ``estimate``).
+    arrive_m : float
+        A unit's arrival (到场) with a position lies within this many metres
+        of the incident.
+    plans : path-like, optional
+        The emergency plan table (:func:`gridgis.emergency_plans.load_emergency_plans`);
+        default the shipped one.
     calendar : WorkingCalendar, optional
         Count time limits in working time on this calendar.
     """
@@ -70,4 +81,7 @@ class DispatchSettings:
     nearest_k: int = 3
     max_extension_hours: float = 24 * 30
     oldest_report_days: int = 366 * 5
+    plan_speed_kmh: float = 30.0
+    arrive_m: float = 300.0
+    plans: str | None = None
     calendar: WorkingCalendar | None = field(default=None)

@@ -12,8 +12,10 @@ both build on these; neither imports the other's vocabulary.
 from gridgis.incidents.names import (
     CLOSED_STATES,
     ESCALATION_LEVELS,
+    FORCE_STATUS_NAMES,
     OPEN_STATES,
     Action,
+    ForceStatus,
     Level,
     Light,
     Role,
@@ -25,8 +27,10 @@ from gridgis.incidents.record import IncidentRecord
 __all__ = [
     "CLOSED_STATES",
     "ESCALATION_LEVELS",
+    "FORCE_STATUS_NAMES",
     "OPEN_STATES",
     "Action",
+    "ForceStatus",
     "IncidentRecord",
     "Level",
     "Light",

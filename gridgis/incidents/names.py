@@ -13,11 +13,13 @@ from enum import StrEnum
 __all__ = [
     "CLOSED_STATES",
     "ESCALATION_LEVELS",
+    "FORCE_STATUS_NAMES",
     "OPEN_STATES",
     "REPORT",
     "REPORTER",
     "SOURCE_NAMES",
     "Action",
+    "ForceStatus",
     "Level",
     "Light",
     "Outcome",
@@ -77,6 +79,10 @@ class Action(StrEnum):
     REPORT_IN = "report_in"  # a called department reports in (报到)
     SUPERVISE = "supervise"  # 督办: notice to the level above on an overdue stage
     REVIEW = "review"  # 挂账复核: a shelved matter is looked at again and stays shelved
+    DEPART = "depart"  # 出发: a unit of an emergency plan's force sets out
+    ARRIVE = "arrive"  # 到场: it is on site
+    RELEASE = "release"  # 收队: the holder releases a force (or the whole plan's)
+    REINFORCE = "reinforce"  # 增派: the holder adds a unit of a kind to the plan's force
 
 
 class Light(StrEnum):
@@ -86,6 +92,22 @@ class Light(StrEnum):
     YELLOW = "yellow"
     RED = "red"  # overdue
     NONE = "none"  # finished or shelved matters carry no light
+
+
+class ForceStatus(StrEnum):
+    """Where a unit of an emergency plan's force stands (应急预案)."""
+
+    WAITING = "waiting"  # dispatched, not yet set out
+    DEPARTED = "departed"
+    ARRIVED = "arrived"
+    OVERDUE = "overdue"  # not on site within its arrival limit
+    RELEASED = "released"
+
+
+FORCE_STATUS_NAMES: dict[ForceStatus, str] = {
+    ForceStatus.WAITING: "待出发", ForceStatus.DEPARTED: "已出发", ForceStatus.ARRIVED: "已到场",
+    ForceStatus.OVERDUE: "超时未到", ForceStatus.RELEASED: "已收队"}
+"""The Chinese name of each force status, as the plan board shows it."""
 
 
 class Level(StrEnum):

@@ -92,6 +92,11 @@ class IncidentRecord:
     supervisions: int = 0
     supervised_due_at: dt.datetime | None = None  # the overdue stage last supervised
     whistle_calls: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    # the emergency plan (应急预案) the report started, and its force: one dict per unit
+    plan_code: str | None = None
+    plan_started_at: dt.datetime | None = None
+    plan_limit_min: float | None = None
+    emergency_forces: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     callback_outcome: str | None = None
     reopened: int = 0
     returned: int = 0
@@ -126,7 +131,8 @@ INTERNAL_FIELDS = frozenset({"input_lon", "input_lat", "stage_started_at", "yell
 """Record fields the API does not show (the raw input point and the stage's yellow moment)."""
 
 DERIVED_FIELDS = frozenset({"light", "stage", "allowed_actions", "escalated_to", "grid_name",
-                            "community_name", "township_name"})
+                            "community_name", "township_name", "plan_name", "plan_shortfall",
+                            "plan_late"})
 """Fields the service adds when it reads a record (:meth:`Dispatcher.decorate`)."""
 
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import struct
+import zipfile
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -64,12 +66,22 @@ def digest(arrays: Mapping[str, np.ndarray], *, skip: str = "meta") -> str:
             continue
         a = np.ascontiguousarray(arrays[name])
         h.update(f"{name}\0{a.dtype.str}\0{a.shape}\0".encode())
-        h.update(a.tobytes())
+        if a.size:  # the bytes in place (a mapped file is hashed without a copy)
+            h.update(a.reshape(-1).view(np.uint8))
     return h.hexdigest()
 
 
-def read_plain(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
+def read_plain(path: str | os.PathLike[str], *, mmap: bool = False) -> dict[str, np.ndarray]:
     """Every array of a ``.npz`` file, read without unpickling anything.
+
+    Parameters
+    ----------
+    path : path-like
+        The ``.npz`` file.
+    mmap : bool, default False
+        Map the arrays of uncompressed members from the file instead of reading
+        them (copy-on-write): processes that load the same file share its
+        pages through the operating system's cache. Compressed members are read.
 
     Raises
     ------
@@ -77,13 +89,57 @@ def read_plain(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
         The file is not an ``.npz`` archive, or holds an array that is not plain
         (objects, records): it is refused before anything in it is run.
     """
-    with np.load(path, allow_pickle=False) as data:
-        if not hasattr(data, "files"):
-            raise ValueError(f"{path} is not an .npz archive")
-        arrays = {name: data[name] for name in data.files}
+    if mmap:
+        arrays = _mapped_members(path)
+    else:
+        with np.load(path, allow_pickle=False) as data:
+            if not hasattr(data, "files"):
+                raise ValueError(f"{path} is not an .npz archive")
+            arrays = {name: data[name] for name in data.files}
     for name, a in arrays.items():
         if a.dtype.kind not in PLAIN_KINDS:
             raise ValueError(f"array {name!r} of {path} is {a.dtype}, not a plain array")
+    return arrays
+
+
+def _mapped_members(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
+    """The arrays of an ``.npz`` archive, mapped from the file where stored uncompressed."""
+    arrays: dict[str, np.ndarray] = {}
+    try:
+        archive = zipfile.ZipFile(path)
+    except zipfile.BadZipFile:
+        raise ValueError(f"{path} is not an .npz archive") from None
+    with archive, open(path, "rb") as raw:
+        for info in archive.infolist():
+            if not info.filename.endswith(".npy"):
+                raise ValueError(f"{path} holds {info.filename!r}, not an array")
+            name = info.filename[:-4]
+            if info.compress_type != zipfile.ZIP_STORED:
+                with archive.open(info) as member:
+                    arrays[name] = np.lib.format.read_array(member, allow_pickle=False)
+                continue
+            raw.seek(info.header_offset)
+            local = raw.read(30)
+            if local[:4] != b"PK\x03\x04":
+                raise ValueError(f"{path}: damaged archive member {info.filename!r}")
+            name_len, extra_len = struct.unpack("<HH", local[26:30])
+            start = info.header_offset + 30 + name_len + extra_len
+            raw.seek(start)
+            version = np.lib.format.read_magic(raw)
+            if version not in ((1, 0), (2, 0)):
+                raise ValueError(f"array {name!r} of {path}: .npy format {version} not read")
+            read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) \
+                else np.lib.format.read_array_header_2_0
+            shape, fortran, dtype = read_header(raw)
+            if dtype.hasobject:
+                raise ValueError(f"array {name!r} of {path} holds objects")
+            offset = raw.tell()
+            if int(np.prod(shape, dtype=np.int64)) == 0 or dtype.itemsize == 0:
+                arrays[name] = np.zeros(shape, dtype=dtype, order="F" if fortran else "C")
+                continue
+            mapped = np.memmap(path, dtype=dtype, mode="c", offset=offset, shape=shape,
+                               order="F" if fortran else "C")
+            arrays[name] = mapped.view(np.ndarray)  # a plain array over the mapped pages
     return arrays
 
 

@@ -474,7 +474,8 @@ class GridIndex:
         return path
 
     @classmethod
-    def load(cls, path: str | os.PathLike[str], *, sha256: str | None = None) -> GridIndex:
+    def load(cls, path: str | os.PathLike[str], *, sha256: str | None = None,
+             mmap: bool = True) -> GridIndex:
         """Read an index written by :meth:`save`.
 
         Parameters
@@ -484,6 +485,10 @@ class GridIndex:
         sha256 : str, optional
             The digest the file must carry (the one :meth:`saved_digest` gave when
             it was written): another valid index file is refused too.
+        mmap : bool, default True
+            Map the arrays from the file (copy-on-write) instead of reading them:
+            service workers that load the same file share one copy in memory.
+            The grid geometries are decoded from their WKB only when first used.
 
         Raises
         ------
@@ -494,7 +499,7 @@ class GridIndex:
             that digest is not ``sha256``.
         """
         try:
-            data = read_plain(path)
+            data = read_plain(path, mmap=mmap)
         except FileNotFoundError:
             raise
         except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
@@ -525,7 +530,8 @@ class GridIndex:
             np.array([None if m else int(w) for w, m in zip(data["workers"], missing,
                                                               strict=True)], dtype=object)
         self.worker_names = np.array([w or None for w in data["worker_names"]], dtype=object)
-        self.geoms = shapely.from_wkb(split_bytes(data["wkb"], data["wkb_offsets"]))
+        self._wkb = (data["wkb"], data["wkb_offsets"])
+        self._geoms = None
         self.snap_tolerance_m = float(meta["snap_tolerance_m"])
         self.zone_index = PolygonIndex.from_arrays(data, "z_") if "z_pc" in data else None
         self.zone_levels = data["zone_levels"].astype(object) \
@@ -539,15 +545,28 @@ class GridIndex:
         """The SHA-256 of the arrays of an index file, as written in it (read alone)."""
         return str(read_meta(path)["sha256"])
 
+    @property
+    def geoms(self) -> np.ndarray:
+        """The grid polygons (decoded from the index file's WKB on first use)."""
+        if self._geoms is None:
+            self._geoms = shapely.from_wkb(split_bytes(*self._wkb))
+        return self._geoms
+
+    @geoms.setter
+    def geoms(self, value: np.ndarray) -> None:
+        self._geoms = value
+        self._wkb = None
+
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
         state["_tree"] = None
         state["_cache"] = {}
-        state["geoms"] = shapely.to_wkb(self.geoms)
+        state["_geoms"] = shapely.to_wkb(self.geoms)
+        state["_wkb"] = None
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        state["geoms"] = shapely.from_wkb(state["geoms"])
+        state["_geoms"] = shapely.from_wkb(state["_geoms"])
         self.__dict__.update(state)
 
 

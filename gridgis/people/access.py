@@ -7,6 +7,8 @@ the action, and how they stand to the incident (DESIGN §2b):
 - **own unit** — staff of the unit the incident is dispatched to;
 - **called unit** — staff of a department the holder has whistled for and
   that has not reported in yet (吹哨报到);
+- **force unit** — staff of a unit in the force of the emergency plan the
+  matter started (应急预案) and not yet released: it sets out and arrives;
 - **holder** — a dispatcher of the level that holds the matter (community,
   then township, then county after escalation), the incident lying in their
   area; **holder or above** — that level or a higher one over the same area
@@ -46,6 +48,7 @@ __all__ = [
     "check_patrol",
     "check_report",
     "contact_details",
+    "force_units",
     "in_scope",
     "patrol_scope",
     "permitted_actions",
@@ -59,6 +62,7 @@ class Relation(StrEnum):
     OWN_GRID = "own_grid"
     OWN_UNIT = "own_unit"
     CALLED_UNIT = "called_unit"
+    FORCE_UNIT = "force_unit"
     HOLDER = "holder"
     HOLDER_OR_ABOVE = "holder_or_above"
     ABOVE_HOLDER = "above_holder"
@@ -66,13 +70,14 @@ class Relation(StrEnum):
 
 RELATION_NAMES = {Relation.OWN_GRID: "本网格的网格员", Relation.OWN_UNIT: "承办单位人员",
                   Relation.CALLED_UNIT: "被吹哨、尚未报到的部门",
+                  Relation.FORCE_UNIT: "应急预案出动、尚未收队的单位",
                   Relation.HOLDER: "持有该事项的层级", Relation.HOLDER_OR_ABOVE: "持有层级或其上级",
                   Relation.ABOVE_HOLDER: "持有层级的上级"}
 
 W, C, T, K, U = (StaffRole.GRID_WORKER, StaffRole.COMMUNITY, StaffRole.TOWNSHIP,
                  StaffRole.COMMAND_CENTRE, StaffRole.UNIT)
 G, UN, H, HA = Relation.OWN_GRID, Relation.OWN_UNIT, Relation.HOLDER, Relation.HOLDER_OR_ABOVE
-CU, AH = Relation.CALLED_UNIT, Relation.ABOVE_HOLDER
+CU, AH, FU = Relation.CALLED_UNIT, Relation.ABOVE_HOLDER, Relation.FORCE_UNIT
 _DISPATCHERS = ((C, HA), (T, HA), (K, HA))
 _SUPERVISORS = ((T, HA), (K, HA))
 _HOLDERS = ((C, H), (T, H), (K, H))
@@ -86,6 +91,12 @@ ACCESS: Mapping[Action, tuple[tuple[StaffRole, Relation], ...]] = {
     # 吹哨: the holding community (or township) calls departments in; it keeps the matter
     Action.WHISTLE: ((C, H), (T, H)),
     Action.REPORT_IN: ((U, CU),),
+    # 应急预案: the force's units record their own departure and arrival; the holding level
+    # adds a unit (增派), the holder or a level above releases the force (收队)
+    Action.DEPART: ((U, FU),),
+    Action.ARRIVE: ((U, FU),),
+    Action.REINFORCE: _HOLDERS,
+    Action.RELEASE: _DISPATCHERS,
     # 督办 by hand: a level above the holder (the sweep supervises without a person)
     Action.SUPERVISE: ((T, AH), (K, AH)),
     Action.RETURN: ((U, UN),),
@@ -157,14 +168,21 @@ def called_units(incident: Mapping[str, Any], *, waiting: bool = False) -> set[s
             if not waiting or c.get("reported_in_at") is None}
 
 
+def force_units(incident: Mapping[str, Any], *, active: bool = False) -> set[str]:
+    """Units in the force of the matter's emergency plan (``active``: not yet released)."""
+    return {f["unit_id"] for f in incident.get("emergency_forces") or ()
+            if not active or f.get("released_at") is None}
+
+
 def in_scope(person: StaffMember, incident: Mapping[str, Any]) -> bool:
     """Whether a person may read this incident.
 
-    Unit staff read what their unit holds and what it was whistled for.
+    Unit staff read what their unit holds, what it was whistled for and the
+    emergencies their unit was sent to.
     """
     scope = scope_of(person)
     grid = incident.get("grid_code") or ""
-    units = called_units(incident) | {incident.get("unit_id")}
+    units = called_units(incident) | force_units(incident) | {incident.get("unit_id")}
     return any(grid.startswith(a) for a in scope.area_codes) or bool(
         units & set(scope.unit_ids))
 
@@ -185,6 +203,9 @@ def _relation_holds(person: StaffMember, relation: Relation, action: Action,
     if relation is Relation.CALLED_UNIT:
         return person.unit_id is not None and person.unit_id in called_units(incident,
                                                                              waiting=True)
+    if relation is Relation.FORCE_UNIT:
+        return person.unit_id is not None and person.unit_id in force_units(incident,
+                                                                            active=True)
     mine = DISPATCHER_LEVEL.get(person.role)
     if mine is None or not _in_area(person, incident):
         return False

@@ -26,12 +26,14 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from pyproj import CRS, Transformer
+from pyproj import Transformer
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components, dijkstra
 
-from gridgis.crs import gauss_kruger_epsg
+from gridgis.crs import measuring_crs
 from gridgis.errors import InputError, LayerError
+from gridgis.roads._chains import chains_of
+from gridgis.roads._segments import SegmentGrid, chain_minutes_to
 
 __all__ = ["OriginTable", "RoadNetwork", "Snap"]
 
@@ -104,7 +106,7 @@ class RoadNetwork:
             raise LayerError("道路图层中没有线 (the road layer holds no lines)", layer="roads")
         lines = lines.explode(index_parts=False)
         bounds = lines.total_bounds
-        self.crs = CRS.from_epsg(gauss_kruger_epsg(float((bounds[0] + bounds[2]) / 2)))
+        self.crs = measuring_crs(float((bounds[0] + bounds[2]) / 2))
         self._to_plane = Transformer.from_crs(4326, self.crs, always_xy=True)
         self._to_lonlat = Transformer.from_crs(self.crs, 4326, always_xy=True)
         self.default_speed_kmh = float(default_speed_kmh)
@@ -138,8 +140,11 @@ class RoadNetwork:
             raise LayerError("道路图层中没有长度大于零的线 (no road line has a length)",
                              layer="roads")
         self.graph = _directed_graph(a, b, minutes, self.seg_oneway, len(self.node_xy))
-        self._tree = shapely.STRtree(shapely.linestrings(
-            np.stack([self.node_xy[a], self.node_xy[b]], axis=1)))
+        self._segments = SegmentGrid(self.node_xy[a], self.node_xy[b])
+        # shortest paths run between junctions only; points sit on the chains between them
+        self.chains = chains_of(a, b, minutes, self.seg_oneway, len(self.node_xy))
+        src, dst, w = self.chains.edges()
+        self.junction_graph = _edges_graph(src, dst, w, self.chains.n_junctions)
 
     # --- size and shape -------------------------------------------------------------
     @property
@@ -179,15 +184,12 @@ class RoadNetwork:
         if len(xy) == 0:
             empty = np.zeros(0)
             return Snap(np.zeros(0, dtype=np.int64), empty, empty, np.zeros((0, 2)))
-        pairs = self._tree.query_nearest(shapely.points(xy), all_matches=False)
-        seg = np.empty(len(xy), dtype=np.int64)
-        seg[pairs[0]] = pairs[1]
+        seg, t, dist = self._segments.nearest(xy)
+        # a point on a node (up to rounding) stands on it: every way out of it is open
+        t = np.where(t < 1e-9, 0.0, np.where(t > 1.0 - 1e-9, 1.0, t))
         start, end = self.node_xy[self.seg_a[seg]], self.node_xy[self.seg_b[seg]]
-        d = end - start
-        t = np.einsum("ij,ij->i", xy - start, d) / np.einsum("ij,ij->i", d, d)
-        t = np.clip(t, 0.0, 1.0)
-        at = start + t[:, None] * d
-        return Snap(seg, t, np.hypot(*(xy - at).T), at)
+        at = start + t[:, None] * (end - start)
+        return Snap(seg, t, dist, at)
 
     # --- travel times ---------------------------------------------------------------
     def origins(self, lon: Sequence[float] | np.ndarray, lat: Sequence[float] | np.ndarray,
@@ -356,44 +358,39 @@ class RoadNetwork:
 
 
 class OriginTable:
-    """Shortest minutes from a set of origins to every node, for fast lookups of targets.
+    """Shortest minutes from a set of origins to every junction, for fast lookups of targets.
 
-    Built by :meth:`RoadNetwork.origins`. One row per origin (float32, about 4
-    bytes per node and origin); a target's minutes from every origin cost a few
-    array lookups.
+    Built by :meth:`RoadNetwork.origins`: one compiled Dijkstra per origin over
+    the junctions only (each origin joins the graph as a node of its own, linked
+    to the junctions its chain leads to). One float32 row per origin; a
+    target's minutes from every origin cost a few array lookups.
     """
 
     def __init__(self, network: RoadNetwork, xy: np.ndarray, limit_min: float) -> None:
         self.network = network
-        snap = network.snap(xy)
-        self.snap = snap
-        n = len(xy)
-        rows = np.full((n, network.n_nodes), np.inf, dtype=np.float32)
-        if n:
-            seg = snap.segment
-            t = snap.fraction
-            w = network.seg_min[seg]
-            leg = snap.offroad_m / network.access_m_per_min
-            # start nodes: the segment's last node always, its first node unless one-way
-            ends = np.unique(np.r_[network.seg_b[seg], network.seg_a[seg]])
-            dist = dijkstra(network.graph, directed=True, indices=ends,
-                            limit=limit_min).astype(np.float32)
-            pos = {int(node): i for i, node in enumerate(ends)}
-            for i in range(n):
-                via_b = dist[pos[int(network.seg_b[seg[i]])]] + np.float32((1 - t[i]) * w[i])
-                best = via_b
-                # leaving by the first node: on a two-way segment, or standing on that node
-                if not network.seg_oneway[seg[i]] or t[i] == 0.0:
-                    via_a = dist[pos[int(network.seg_a[seg[i]])]] + np.float32(t[i] * w[i])
-                    best = np.minimum(via_b, via_a)
-                rows[i] = best + np.float32(leg[i])
-            rows[rows > limit_min] = np.inf
-        self.rows = rows
+        self.snap = network.snap(xy)
         self.limit_min = limit_min
-
-    def node_minutes(self, origin: int) -> np.ndarray:
-        """Minutes from one origin to every node (inf beyond reach)."""
-        return self.rows[origin].astype(float)
+        self._rows_t: np.ndarray | None = None
+        ch = network.chains
+        n, nj = len(xy), ch.n_junctions
+        self.rows = np.full((n, nj), np.inf, dtype=np.float32)
+        if n == 0:
+            return
+        seg = self.snap.segment
+        p, u = ch.position(seg, self.snap.fraction, network.seg_min)
+        self._p, self._u = p, u
+        way = ch.reach(seg, u)
+        c = ch.chain[seg]
+        leg = self.snap.offroad_m / network.access_m_per_min
+        virtual = nj + np.arange(n)
+        src = [virtual[way["to_end"]], virtual[way["to_start"]]]
+        dst = [ch.chain_end[c][way["to_end"]], ch.chain_start[c][way["to_start"]]]
+        cost = [(ch.chain_minutes[c] - p)[way["to_end"]], p[way["to_start"]]]
+        jg = network.junction_graph.tocoo()
+        graph = _edges_graph(np.r_[jg.row, *src], np.r_[jg.col, *dst],
+                             np.r_[jg.data, *cost], nj + n)
+        dist = dijkstra(graph, directed=True, indices=virtual, limit=limit_min)
+        self.rows = (dist[:, :nj] + leg[:, None]).astype(np.float32)
 
     def minutes_to(self, xy: np.ndarray, origins: np.ndarray | None = None) -> np.ndarray:
         """Minutes from the origins (all, or the given rows) to projected targets.
@@ -403,36 +400,77 @@ class OriginTable:
         numpy.ndarray
             ``len(origins) × len(xy)``; ``inf`` where unreachable.
         """
-        net = self.network
-        snap = net.snap(xy)
-        rows = self.rows if origins is None else self.rows[np.asarray(origins)]
-        seg, t = snap.segment, snap.fraction
-        w = net.seg_min[seg]
-        via_a = rows[:, net.seg_a[seg]] + (t * w).astype(np.float32)
-        best = via_a
-        # arriving by the last node: on a two-way segment, or when the target is that node
-        two_way = ~net.seg_oneway[seg] | (t == 1.0)
-        if two_way.any():
-            via_b = rows[:, net.seg_b[seg]] + ((1 - t) * w).astype(np.float32)
-            best = np.where(two_way, np.minimum(via_a, via_b), via_a)
-        best = best.astype(float) + snap.offroad_m / net.access_m_per_min
-        # an origin and a target on the same segment: straight along it when allowed
-        src = self.snap if origins is None else _take(self.snap, np.asarray(origins))
-        same = src.segment[:, None] == seg[None, :]
-        if same.any():
-            i, j = np.nonzero(same)
-            forward = t[j] >= src.fraction[i]
-            ok = forward | ~net.seg_oneway[seg[j]]
-            along = np.abs(t[j] - src.fraction[i]) * w[j]
-            direct = np.where(ok, along + src.offroad_m[i] / net.access_m_per_min
-                              + snap.offroad_m[j] / net.access_m_per_min, np.inf)
-            best[i, j] = np.minimum(best[i, j], direct)
+        snap = self.network.snap(xy)
+        best = self._to_points(snap.segment, snap.fraction, origins,
+                               snap.offroad_m / self.network.access_m_per_min)
         best[best > self.limit_min] = np.inf
         return best
 
+    def node_minutes(self, origin: int) -> np.ndarray:
+        """Minutes from one origin to every node of the network (inf beyond reach)."""
+        net = self.network
+        nodes = np.arange(net.n_nodes)
+        # every node is the first or the last node of some segment
+        seg = np.full(net.n_nodes, -1, dtype=np.int64)
+        frac = np.zeros(net.n_nodes)
+        seg[net.seg_b] = np.arange(net.n_segments)
+        frac[net.seg_b] = 1.0
+        seg[net.seg_a] = np.arange(net.n_segments)
+        frac[net.seg_a] = 0.0
+        out = self._to_points(seg[nodes], frac[nodes], np.array([origin]))[0]
+        out[out > self.limit_min] = np.inf
+        return out
 
-def _take(snap: Snap, rows: np.ndarray) -> Snap:
-    return Snap(snap.segment[rows], snap.fraction[rows], snap.offroad_m[rows], snap.xy[rows])
+    def _to_points(self, seg: np.ndarray, t: np.ndarray, origins: np.ndarray | None,
+                   leg: np.ndarray | None = None) -> np.ndarray:
+        """Minutes from origins to points on segments (plus each target's off-road leg)."""
+        net, ch = self.network, self.network.chains
+        if self._rows_t is None:  # junction-major: a target reads its junctions' rows at once
+            self._rows_t = np.ascontiguousarray(self.rows.T, dtype=np.float64)
+        rows_t = self._rows_t if origins is None else \
+            np.ascontiguousarray(self._rows_t[:, np.asarray(origins)])
+        p, u = ch.position(seg, t, net.seg_min)
+        way = ch.reach(seg, u)
+        c = ch.chain[seg]
+        out = np.empty((len(seg), rows_t.shape[1]))
+        chain_minutes_to(rows_t, ch.chain_start[c], ch.chain_end[c], p, ch.chain_minutes[c],
+                         way["from_start"], way["from_end"], np.zeros(len(seg)) if leg is None
+                         else leg, out)
+        best = out.T
+        # an origin and a target on the same chain: straight along it where allowed
+        src = np.arange(len(self.rows)) if origins is None else np.asarray(origins)
+        o_seg = self.snap.segment[src]
+        i, j = np.nonzero(ch.chain[o_seg][:, None] == c[None, :])
+        if len(i):
+            direct = self._along_chain(src[i], seg[j], p[j], u[j])
+            if leg is not None:
+                direct = direct + leg[j]
+            best[i, j] = np.minimum(best[i, j], direct)
+        return best
+
+    def _along_chain(self, origin: np.ndarray, seg: np.ndarray, p: np.ndarray, u: np.ndarray
+                     ) -> np.ndarray:
+        """Minutes from origins to targets on the same chain without leaving it."""
+        ch = self.network.chains
+        o_seg = self.snap.segment[origin]
+        po, uo = self._p[origin], self._u[origin]
+        same = o_seg == seg
+        fwd = p >= po
+        # forward: the origin's segment (unless at its end), the target's (unless at its
+        # start) and every segment between them must allow the chain's direction
+        f_between = ch.fwd_blocks_before[seg] - ch.fwd_blocks_before[o_seg] \
+            - (~ch.fwd_ok[o_seg]).astype(np.int64)
+        f_ok = np.where(same, ch.fwd_ok[seg] | (u == uo),
+                        (f_between == 0) & (ch.fwd_ok[o_seg] | (uo == 1.0))
+                        & (ch.fwd_ok[seg] | (u == 0.0)))
+        b_between = ch.bwd_blocks_before[o_seg] - ch.bwd_blocks_before[seg] \
+            - (~ch.bwd_ok[seg]).astype(np.int64)
+        b_ok = np.where(same, ch.bwd_ok[seg] | (u == uo),
+                        (b_between == 0) & (ch.bwd_ok[o_seg] | (uo == 0.0))
+                        & (ch.bwd_ok[seg] | (u == 1.0)))
+        ok = np.where(fwd, f_ok, b_ok)
+        leg = self.snap.offroad_m[origin] / self.network.access_m_per_min
+        return np.where(ok, np.abs(p - po) + leg, np.inf)
 
 
 def _column(frame: pd.DataFrame, name: str, default: object) -> np.ndarray:
@@ -450,9 +488,12 @@ def _unique_rows(keys: np.ndarray, coords: np.ndarray) -> tuple[np.ndarray, np.n
 def _directed_graph(a: np.ndarray, b: np.ndarray, minutes: np.ndarray, oneway: np.ndarray,
                     n: int) -> csr_matrix:
     """Edges a→b for every segment and b→a for two-way ones; parallel edges keep the fastest."""
-    src = np.r_[a, b[~oneway]]
-    dst = np.r_[b, a[~oneway]]
-    w = np.r_[minutes, minutes[~oneway]]
+    return _edges_graph(np.r_[a, b[~oneway]], np.r_[b, a[~oneway]],
+                        np.r_[minutes, minutes[~oneway]], n)
+
+
+def _edges_graph(src: np.ndarray, dst: np.ndarray, w: np.ndarray, n: int) -> csr_matrix:
+    """A sparse graph of the given edges; parallel edges keep the fastest."""
     order = np.lexsort((w, dst, src))
     src, dst, w = src[order], dst[order], w[order]
     first = np.r_[True, (src[1:] != src[:-1]) | (dst[1:] != dst[:-1])]

@@ -5,15 +5,18 @@ lies near Wenzhou (120.6°E, 28.0°N) and follows the figures of real
 deployments: a dense city core cut into streets (街道), town centres (镇) and
 villages (村) around them, about 14 townships, 150 communities, 750 grids of
 300–500 households in urban areas (larger and sparser in villages), 50,000
-buildings, patrol zones of three levels, 125 responsible units and one year of
+buildings, patrol zones of three levels, 131 responsible units and one year of
 about 30,000 incidents with seasons (wage arrears before the Spring Festival,
 fumes and drains in summer, a typhoon in August), hotspots and a closed loop
 with on-time, overdue, escalated, reopened, rejected and shelved cases. A
 surge of medical disputes is planted in one township over the last six
 weeks, for early-warning analysis. About 360 IoT devices watch for smoke in
 old walk-ups, water at low points, manhole covers along streets, gas on
-restaurant streets and fumes at restaurants. :func:`sample_roster` gives the district's
-staff: grid workers of every grid, dispatchers of each level, units' staff;
+restaurant streets and fumes at restaurants. A connected road network joins
+the township seats by arterials, runs streets along the urban grids' edges
+and village roads to every hamlet, with a lane to every house.
+:func:`sample_roster` gives the district's staff: grid workers of every grid,
+dispatchers of each level, units' staff;
 :func:`sample_patrols` a season of their patrol tracks (巡查) with realistic gaps.
 
 Everything is generated in metres on the CGCS2000 Gauss-Krüger plane and
@@ -35,13 +38,20 @@ from pyproj import Transformer
 from gridgis._progress import steps
 from gridgis.categories import load_categories
 from gridgis.layers import Layers
+from gridgis.roads.classes import default_speeds
 from gridgis.sample._admin import build_admin
 from gridgis.sample._buildings import build_buildings
 from gridgis.sample._incidents import SAMPLE_END, SAMPLE_START, build_incidents
 from gridgis.sample._patrols import PatrolArchive, sample_patrols
+from gridgis.sample._roads import ROAD_STREAM, build_roads
 from gridgis.sample._roster import DEMO_PASSWORD, demo_accounts, load_sample_staff, sample_roster
 from gridgis.sample._sensors import SENSOR_STREAM, build_sensors
-from gridgis.sample._services import build_patrol_zones, build_units, points_of_interest
+from gridgis.sample._services import (
+    UNITS_STREAM,
+    build_patrol_zones,
+    build_units,
+    points_of_interest,
+)
 from gridgis.sensors.kinds import load_sensor_kinds
 
 __all__ = [
@@ -94,7 +104,7 @@ def sample_district(*, seed: int = 2026, scale: float = 1.0, progress: bool = Fa
     Returns
     -------
     Layers
-        All eight layers in EPSG:4326 (the IoT ``sensors`` too).
+        All nine layers in EPSG:4326 (the IoT ``sensors`` and the ``roads`` too).
 
     Examples
     --------
@@ -108,7 +118,7 @@ def sample_district(*, seed: int = 2026, scale: float = 1.0, progress: bool = Fa
         raise ValueError(f"scale must lie between 0.01 and 4, got {scale}")
     rng = np.random.default_rng(seed)
     categories = load_categories()
-    with steps("sample district", 8, show=progress) as step:
+    with steps("sample district", 9, show=progress) as step:
         admin = build_admin(rng, scale, SAMPLE_DISTRICT_CODE)
         step("townships, communities, grids")
         buildings = build_buildings(admin.grids, rng)
@@ -117,7 +127,8 @@ def sample_district(*, seed: int = 2026, scale: float = 1.0, progress: bool = Fa
         zones = build_patrol_zones(admin.grids, buildings, poi, admin.settlements[0], rng)
         step("patrol zones")
         units = build_units(admin.townships, admin.communities, admin.grids,
-                            admin.settlements[0], rng)
+                            admin.settlements[0], rng,
+                            np.random.default_rng([seed, UNITS_STREAM]))
         step("responsible units")
         surge = admin.townships["code"].iloc[min(1, len(admin.townships) - 1)]
         incidents = build_incidents(admin.grids, buildings, poi, units, admin.communities,
@@ -128,12 +139,17 @@ def sample_district(*, seed: int = 2026, scale: float = 1.0, progress: bool = Fa
                                 load_sensor_kinds(categories=categories),
                                 np.random.default_rng([seed, SENSOR_STREAM]), scale)
         step("sensors")
+        # roads too: the other layers of a seed stay as they were without them
+        roads = build_roads(admin, buildings, units, default_speeds(),
+                            np.random.default_rng([seed, ROAD_STREAM]), scale)
+        step("roads")
         to_geo = Transformer.from_crs(4326, PLANE_EPSG, always_xy=True)
         origin = to_geo.transform(*ORIGIN_LONLAT)
         frames = _to_lonlat(
             {"townships": admin.townships, "communities": admin.communities,
              "grids": admin.grids, "patrol_zones": zones, "buildings": buildings,
-             "units": units, "incidents": incidents, "sensors": sensors}, origin)
+             "units": units, "incidents": incidents, "sensors": sensors, "roads": roads},
+            origin)
         step("lon/lat")
         layers = Layers(**frames).check()
         step("checked")

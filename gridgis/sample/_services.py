@@ -6,25 +6,25 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from gridgis.categories import UNIT_KIND_PLATFORM
+from gridgis.categories import UNIT_KIND_NAMES, UNIT_KIND_PLATFORM
 from gridgis.sample._tessellation import Settlement
 
-__all__ = ["build_patrol_zones", "build_units", "points_of_interest"]
+__all__ = ["UNITS_STREAM", "build_patrol_zones", "build_units", "points_of_interest"]
 
-UNIT_LABEL = {
-    "police_station": "派出所", "judicial_office": "司法所",
-    "mediation_committee": "人民调解委员会",
-    "labour_inspection": "劳动保障监察大队", "health": "卫生院", "power_supply": "供电所",
-    "municipal_works": "市政管理所", "fire_station": "消防救援站",
-    "sanitation": "环卫所",
-    "enforcement_squad": "综合行政执法中队", "market_regulation": "市场监管所",
-    "community_service": "便民服务中心", "emergency": "应急管理局",
-}
+UNIT_LABEL = UNIT_KIND_NAMES
+"""How the sample names a unit of each kind (after its township)."""
 # kinds with one unit per township, and kinds with a few units for the district
 PER_TOWNSHIP = ("police_station", "judicial_office", "mediation_committee", "enforcement_squad",
                 "market_regulation", "community_service")
 DISTRICT_WIDE = {"labour_inspection": 3, "health": 8, "power_supply": 6, "municipal_works": 4,
-                 "fire_station": 6, "sanitation": 6, "emergency": 2}
+                 "fire_station": 6, "sanitation": 6, "emergency": 2,
+                 # the emergency plans' forces (应急预案): drawn last, from a generator of their
+                 # own, so that the units before them and every later layer stay as they were
+                 "special_police": 2, "volunteer_team": 6, "ambulance": 4}
+OWN_STREAM = frozenset({"special_police", "volunteer_team", "ambulance"})
+"""District-wide kinds placed with the generator of :data:`UNITS_STREAM`."""
+UNITS_STREAM = 17
+"""Second seed of the plans' units' generator (``default_rng([seed, UNITS_STREAM])``)."""
 
 
 def points_of_interest(buildings: gpd.GeoDataFrame, grids: gpd.GeoDataFrame,
@@ -90,9 +90,14 @@ def _near(rng: np.random.Generator, x: float, y: float, spread: float,
 
 
 def build_units(townships: gpd.GeoDataFrame, communities: gpd.GeoDataFrame,
-                grids: gpd.GeoDataFrame, city: Settlement, rng: np.random.Generator
-                ) -> gpd.GeoDataFrame:
-    """About 120 units: township-level offices at each seat, district units spread out."""
+                grids: gpd.GeoDataFrame, city: Settlement, rng: np.random.Generator,
+                own: np.random.Generator | None = None) -> gpd.GeoDataFrame:
+    """About 130 units: township-level offices at each seat, district units spread out.
+
+    The kinds of :data:`OWN_STREAM` are placed with ``own`` (None leaves them
+    out), after the others: adding them changed no other unit nor ``rng``'s
+    stream.
+    """
     hh = grids.groupby("community_code")["households"].sum()
     comm = communities.assign(hh=communities["code"].map(hh).fillna(0))
     rows = []
@@ -106,16 +111,19 @@ def build_units(townships: gpd.GeoDataFrame, communities: gpd.GeoDataFrame,
     # district units: at community seats chosen by households, spread over the district
     seats = comm.sort_values("hh", ascending=False)
     for kind, n in DISTRICT_WIDE.items():
-        if kind in ("labour_inspection", "emergency", "municipal_works"):
-            picks = seats.iloc[: max(n, 1) * 3].sample(n=min(n, len(seats)), random_state=rng)
+        r = rng if kind not in OWN_STREAM else own
+        if r is None:
+            continue
+        if kind in ("labour_inspection", "emergency", "municipal_works", "special_police"):
+            picks = seats.iloc[: max(n, 1) * 3].sample(n=min(n, len(seats)), random_state=r)
         else:
-            picks = comm.sample(n=n, weights=comm["hh"] + 1, replace=True, random_state=rng)
+            picks = comm.sample(n=n, weights=comm["hh"] + 1, replace=True, random_state=r)
         for k, c in enumerate(picks.itertuples(), start=1):
             town = townships.loc[townships["code"] == c.township_code].iloc[0]
             label = UNIT_LABEL[kind]
             name = f"{town['name']}{label}" if n <= 1 else f"{town['name']}{label}（{k}）"
             p = c.geometry.centroid
-            rows.append((kind, name, c.township_code, _near(rng, p.x, p.y, 150, c.geometry)))
+            rows.append((kind, name, c.township_code, _near(r, p.x, p.y, 150, c.geometry)))
     kinds, names, towns, geoms = zip(*rows, strict=True)
     ids = [f"U{i:04d}" for i in range(1, len(rows) + 1)]
     return gpd.GeoDataFrame(

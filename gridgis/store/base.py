@@ -67,8 +67,12 @@ class IncidentQuery:
     codes (a township, community or grid code): the jurisdiction filter.
     ``unit_ids`` keeps incidents dispatched to one of these units or whistled
     for them (unit staff see what their unit holds or was called to). Both
-    given, an incident passes either. ``whistled`` keeps incidents with
-    whistle calls (the supervision sweep looks for overdue report-ins).
+    given, an incident passes either (units see the matters their unit is in
+    the emergency force of, too). ``whistled`` keeps incidents with
+    whistle calls (the supervision sweep looks for overdue report-ins),
+    ``planned`` those that started an emergency plan (the plan board). The
+    ``light`` of a matter whose plan has a unit not on site past its arrival
+    limit is red.
     """
 
     now: dt.datetime
@@ -84,6 +88,7 @@ class IncidentQuery:
     reported_from: dt.datetime | None = None
     reported_to: dt.datetime | None = None
     whistled: bool = False
+    planned: bool = False
     sort: str = "light"  # "light" (red first), "-reported_at", "reported_at", "due_at"
     offset: int = 0
     limit: int = 50

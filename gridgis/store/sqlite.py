@@ -9,6 +9,7 @@ created and migrated by the package (table ``schema_version``).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import os
 import sqlite3
@@ -84,6 +85,10 @@ incidents = sa.Table(
     sa.Column("supervisions", sa.Integer, nullable=False),
     sa.Column("supervised_due_at", sa.DateTime),
     sa.Column("whistle_calls", sa.JSON, nullable=False),
+    sa.Column("plan_code", sa.String(16), index=True),
+    sa.Column("plan_started_at", sa.DateTime),
+    sa.Column("plan_limit_min", sa.Float),
+    sa.Column("emergency_forces", sa.JSON, nullable=False),
     sa.Column("callback_outcome", sa.String(16)),
     sa.Column("reopened", sa.Integer, nullable=False),
     sa.Column("returned", sa.Integer, nullable=False),
@@ -177,7 +182,7 @@ if _drift := columns_match_record(incidents):  # pragma: no cover - a programmin
 schema_version = sa.Table("schema_version", metadata,
                           sa.Column("version", sa.Integer, nullable=False))
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """Version of the schema this code writes; older files are migrated on open."""
 
 
@@ -218,7 +223,23 @@ def _migrate_to_3(conn: sa.Connection) -> None:
             conn.exec_driver_sql(f"ALTER TABLE incidents ADD COLUMN {name} {kind}")
 
 
-MIGRATIONS = {1: _migrate_to_1, 2: _migrate_to_2, 3: _migrate_to_3}
+V4_COLUMNS = {"plan_code": "VARCHAR(16)", "plan_started_at": "DATETIME",
+              "plan_limit_min": "FLOAT", "emergency_forces": "JSON NOT NULL DEFAULT '[]'"}
+"""The columns schema version 4 adds to ``incidents`` (the emergency plan a report started and
+its force, 应急预案), with the values an older incident takes: no plan."""
+
+
+def _migrate_to_4(conn: sa.Connection) -> None:
+    """Emergency plans: the plan a report started and the units of its force."""
+    have = {c["name"] for c in sa.inspect(conn).get_columns("incidents")}
+    for name, kind in V4_COLUMNS.items():
+        if name not in have:  # a file written by schema version 3 or before
+            conn.exec_driver_sql(f"ALTER TABLE incidents ADD COLUMN {name} {kind}")
+    conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS ix_incidents_plan_code "
+                         "ON incidents (plan_code)")
+
+
+MIGRATIONS = {1: _migrate_to_1, 2: _migrate_to_2, 3: _migrate_to_3, 4: _migrate_to_4}
 
 
 def store_path_for(layers_path: str | os.PathLike[str]) -> Path:
@@ -238,10 +259,25 @@ LIGHT_NAMES: dict[int, Light] = dict(enumerate((Light.RED, Light.YELLOW, Light.G
 _RANK = {light: rank for rank, light in LIGHT_NAMES.items()}
 
 
+def _force_overdue(now: dt.datetime) -> sa.ColumnElement[bool]:
+    """An open matter whose plan's force has a unit not on site past its limit (in SQL)."""
+    force = sa.func.json_each(incidents.c.emergency_forces).table_valued("value").alias("force")
+    field = functools.partial(sa.func.json_extract, force.c.value)
+    return sa.and_(incidents.c.status.notin_(sorted(CLOSED_STATES)), sa.exists(
+        sa.select(1).select_from(force).where(
+            field("$.arrived_at").is_(None), field("$.released_at").is_(None),
+            field("$.due_at") < now.isoformat(timespec="seconds"))))
+
+
 def _light_rank(now: dt.datetime) -> sa.ColumnElement[int]:
-    """The light of the stored stage as its rank (the rule of :func:`light_of`, in SQL)."""
+    """The light of the stored stage as its rank (the rule of :func:`light_of`, in SQL).
+
+    A matter whose emergency plan has a unit overdue on site is red whatever its stage
+    (:func:`gridgis.dispatch.forces.late_forces`).
+    """
     c = incidents.c
     return sa.case(
+        (_force_overdue(now), _RANK[Light.RED]),
         (c.due_at.is_(None), _RANK[Light.NONE]),
         (c.due_at < now, _RANK[Light.RED]),
         (c.yellow_at <= now, _RANK[Light.YELLOW]),
@@ -480,11 +516,14 @@ class SQLiteStore(IncidentStore):
                 where.append(column == value)
         scope = [c.grid_code.startswith(a, autoescape=True) for a in query.area_codes]
         if query.unit_ids:
-            scope += [c.unit_id.in_(query.unit_ids), _called(query.unit_ids)]
+            scope += [c.unit_id.in_(query.unit_ids), _called(query.unit_ids),
+                      _in_force(query.unit_ids)]
         if query.area_codes or query.unit_ids:
             where.append(sa.or_(*scope))
         if query.whistled:
             where.append(sa.func.json_array_length(c.whistle_calls) > 0)
+        if query.planned:
+            where.append(c.plan_code.is_not(None))
         if query.bbox:
             minx, miny, maxx, maxy = query.bbox
             where += [c.lon >= minx, c.lon <= maxx, c.lat >= miny, c.lat <= maxy]
@@ -579,6 +618,13 @@ def _called(unit_ids: tuple[str, ...]) -> sa.ColumnElement[bool]:
     calls = sa.func.json_each(incidents.c.whistle_calls).table_valued("value").alias("call")
     return sa.exists(sa.select(1).select_from(calls).where(
         sa.func.json_extract(calls.c.value, "$.unit_id").in_(unit_ids)))
+
+
+def _in_force(unit_ids: tuple[str, ...]) -> sa.ColumnElement[bool]:
+    """Incidents whose emergency plan's force holds one of ``unit_ids``."""
+    force = sa.func.json_each(incidents.c.emergency_forces).table_valued("value").alias("force")
+    return sa.exists(sa.select(1).select_from(force).where(
+        sa.func.json_extract(force.c.value, "$.unit_id").in_(unit_ids)))
 
 
 def _touch_incident(conn: sa.Connection, incident_id: str, at: dt.datetime) -> str:

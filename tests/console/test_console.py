@@ -182,9 +182,9 @@ def browser():
         b.close()
 
 
-def _new_page(browser, viewport=None):
+def _new_page(browser, viewport=None, **options):
     context = browser.new_context(viewport=viewport or {"width": 1400, "height": 900},
-                                  locale="zh-CN")
+                                  locale="zh-CN", **options)
     pg = context.new_page()
     # Every wait below is for a condition; this bounds each one generously, so that a
     # loaded machine (or kernels compiling in the server) slows the test but never fails it.
@@ -558,6 +558,9 @@ def test_console_names_are_the_librarys(page, server):
 
     _open(page, server)
     assert page.evaluate("ACTION_ZH") == ACTION_NAMES
+    from gridgis.categories import UNIT_KIND_NAMES
+
+    assert page.evaluate("KIND_ZH") == UNIT_KIND_NAMES
     assert set(page.evaluate("STAGE_ZH")) == {s.value for s in Stage}
     assert set(page.evaluate("OUTCOME_ZH")) == {o.value for o in Outcome}
     assert page.evaluate("ROLE_ZH") == {r.value: zh for r, zh in ROLE_NAMES.items()}
@@ -647,3 +650,64 @@ def test_the_devices_of_ones_jurisdiction_are_on_the_map(page, server, cast, dis
     page.wait_for_function(f"{count} === {len(mine)}")
     assert 0 < len(mine) < len(layers.sensors)  # the other township's devices are not drawn
     assert _script_errors(page) == [] and page.blocked == []
+
+
+@pytest.mark.parametrize(("viewport", "grid"), [
+    ({"width": 1400, "height": 900}, "loop_grid"), ({"width": 390, "height": 844}, "grid")],
+    ids=["desktop", "phone"])
+def test_the_plan_board_and_a_units_departure_and_arrival(browser, server, cast, district,
+                                                          viewport, grid):
+    layers, _ = district
+    lon, lat = _inside(layers, getattr(cast, grid))
+    context, page = _new_page(browser, viewport)
+    try:  # the county reports a mass gathering: its plan starts, the board shows the force
+        _open(page, server)
+        _sign_in(page, cast.county)
+        inc = page.evaluate("""([lon, lat]) => api("/incidents", {method: "POST",
+            body: JSON.stringify({lon, lat, category: "X01", source: "hotline",
+                                  description: "欠薪务工人员聚集讨薪"})})""", [lon, lat])
+        assert inc["plan_code"] == "YA01"
+        page.evaluate("refresh()")
+        entry = page.locator(f"#plan-list > li[data-id='{inc['incident_id']}']")
+        expect(entry).to_be_visible()
+        expect(entry).to_contain_text("群体性事件应急预案")
+        rows = entry.locator("table.forces tr")
+        expect(rows).to_have_count(len(inc["emergency_forces"]))
+        expect(rows.first).to_contain_text("待出发")
+        expect(entry.locator(".countdown").first).to_contain_text("剩")
+        expect(entry).to_contain_text("特警大队")
+        assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+        _shot(page, f"plans-{grid}")
+        assert _script_errors(page) == [] and page.blocked == []
+    finally:
+        context.close()
+    force = inc["emergency_forces"][0]
+    context, page = _new_page(browser, viewport, geolocation={"longitude": lon, "latitude": lat},
+                              permissions=["geolocation"])
+    try:  # the unit sent sees the matter, sets out and arrives (its phone at the site)
+        _open(page, server)
+        _sign_in(page, f"dw{force['unit_id']}")
+        expect(page.locator(f"#plan-list > li[data-id='{inc['incident_id']}']")).to_be_visible()
+        page.locator(f"#plan-list > li[data-id='{inc['incident_id']}']").click()
+        expect(page.locator("#panel-body")).to_have_attribute("data-id", inc["incident_id"])
+        expect(page.locator("#p-plan")).to_contain_text("群体性事件应急预案")
+        assert {"depart", "arrive"} <= set(_buttons(page))
+        assert "release" not in _buttons(page)
+        mine = page.locator(f"#p-forces table.forces tr[data-unit='{force['unit_id']}']")
+        page.locator("#panel button[data-action=depart]").click()
+        expect(mine).to_have_attribute("data-status", "departed")
+        expect(mine).to_contain_text("已出发")
+        page.locator("#panel button[data-action=arrive]").click()
+        expect(mine).to_have_attribute("data-status", "arrived")
+        expect(mine).to_contain_text("已到场")
+        assert _buttons(page) == []
+        # the panel keeps within the screen: the force's table wraps its names
+        assert page.evaluate("document.getElementById('panel').scrollWidth") <= \
+            page.evaluate("document.getElementById('panel').clientWidth")
+        last = page.locator(".timeline li").last
+        expect(last).to_contain_text("到场")
+        assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+        _shot(page, f"plans-unit-{grid}")
+        assert _script_errors(page) == [] and page.blocked == []
+    finally:
+        context.close()

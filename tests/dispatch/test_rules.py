@@ -84,7 +84,8 @@ def test_extension_pending_blocks_a_second_request():
 
 def test_allowed_actions_by_role():
     assert allowed_actions("dispatched", "unit") == ["return", "start", "progress",
-                                                     "request_extension", "report_in"]
+                                                     "request_extension", "report_in",
+                                                     "depart", "arrive"]
 
 
 @pytest.mark.parametrize("action", [a for a, rule in TRANSITIONS.items() if rule.needs])

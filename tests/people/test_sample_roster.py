@@ -76,7 +76,8 @@ def test_dispatchers_of_each_level(roster, sample_layers):
     assert areas("command_centre").to_dict() == {"330399": 3}
     for role in ("analyst", "planner", "admin"):
         assert areas(role).to_dict() == {"330399": 1}
-    assert len(roster) == (len(roster[roster["role"] == "grid_worker"]) + 2 * 119 + 154
+    assert len(roster) == (len(roster[roster["role"] == "grid_worker"])
+                           + 2 * len(sample_layers.units) + 154
                            + 2 * 14 + 3 + 3)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import geopandas as gpd
 import networkx as nx
 import numpy as np
@@ -208,3 +210,99 @@ def test_unit_finder_ranks_by_time_and_leaves_out_committed_units():
         UnitFinder(units).nearest(i[:, 0], i[:, 1], kinds=["fire_station"], by="time")
     with pytest.raises(InputError):
         finder.nearest(i[:, 0], i[:, 1], kinds=["fire_station"], by="crow")
+
+
+@pytest.fixture(scope="module")
+def long_roads():
+    """Long roads cut into pieces (one-way ones mid-road) crossing at shared vertices."""
+    rng = np.random.default_rng(5)
+    lines, speed, oneway = [], [], []
+    for fixed in (0.0, 400.0, 800.0, 1200.0):
+        for horizontal in (True, False):
+            steps = np.arange(0.0, 1250.0, 50.0)
+            pts = [(v, fixed) if horizontal else (fixed, v) for v in steps]
+            cut = 0
+            while cut < len(pts) - 1:
+                stop = min(len(pts) - 1, cut + int(rng.integers(1, 6)))
+                piece = pts[cut:stop + 1]
+                if rng.random() < 0.5:
+                    piece = piece[::-1]
+                lines.append(piece)
+                speed.append(float(rng.choice([10.0, 20.0, 50.0])))
+                oneway.append(bool(rng.random() < 0.25))
+                cut = stop
+    return lines, speed, oneway
+
+
+def _point_oracle(net, lines, speed, oneway, o_xy, t_xy):
+    """networkx on the pieces, with each origin and target joined where the network snaps it."""
+    g = _oracle([[p, q] for line in lines for p, q in itertools.pairwise(line)],
+                [v for line, v in zip(lines, speed, strict=True) for _ in line[1:]],
+                [o for line, o in zip(lines, oneway, strict=True) for _ in line[1:]])
+    o_snap, t_snap = net.snap(o_xy), net.snap(t_xy)
+
+    def key(xy):
+        return round(xy[0] - X0), round(xy[1] - Y0)
+
+    def joins(snap, i):
+        s = snap.segment[i]
+        a, b = key(net.node_xy[net.seg_a[s]]), key(net.node_xy[net.seg_b[s]])
+        w = net.seg_min[s]
+        t = snap.fraction[i]
+        return a, b, w, t, bool(net.seg_oneway[s]), s
+
+    out = np.full((len(o_xy), len(t_xy)), np.inf)
+    for i in range(len(o_xy)):
+        a, b, w, t, one, s = joins(o_snap, i)
+        h = g.copy()
+        h.add_edge("O", b, weight=(1 - t) * w)
+        if not one or t == 0.0:  # standing on the segment's first node: any way out
+            h.add_edge("O", a, weight=t * w)
+        for j in range(len(t_xy)):
+            a2, b2, w2, t2, one2, s2 = joins(t_snap, j)
+            k = ("T", j)
+            h.add_edge(a2, k, weight=t2 * w2)
+            if not one2 or t2 == 1.0:  # on the segment's last node: any way in
+                h.add_edge(b2, k, weight=(1 - t2) * w2)
+            if s2 == s and (t2 >= t or not one):
+                h.add_edge("O", k, weight=abs(t2 - t) * w)
+        lengths = nx.single_source_dijkstra_path_length(h, "O", weight="weight")
+        for j in range(len(t_xy)):
+            if ("T", j) in lengths:
+                out[i, j] = lengths[("T", j)] + (o_snap.offroad_m[i] + t_snap.offroad_m[j]) \
+                    / net.access_m_per_min
+    return out
+
+
+def test_points_anywhere_on_long_chains_equal_networkx(long_roads):
+    lines, speed, oneway = long_roads
+    net = RoadNetwork(_roads(lines, speed, oneway))
+    assert net.chains.n_junctions < net.n_nodes / 3  # long chains between few junctions
+    rng = np.random.default_rng(9)
+    o_xy = np.column_stack([X0, Y0]) + rng.uniform(-30, 1230, size=(12, 2))
+    t_xy = np.column_stack([X0, Y0]) + rng.uniform(-30, 1230, size=(150, 2))
+    # some points exactly on road vertices and on the same pieces as the origins
+    t_xy[:10] = o_xy[:10] + rng.uniform(-40, 40, size=(10, 2)) * [[1, 0]]
+    t_xy[10:20] = np.column_stack([X0, Y0]) + 50.0 * rng.integers(0, 25, size=(10, 2)) \
+        * [[1, 0]] + [[0, 400.0]]
+    lon_o, lat_o = TO_GEO.transform(o_xy[:, 0], o_xy[:, 1])
+    lon_t, lat_t = TO_GEO.transform(t_xy[:, 0], t_xy[:, 1])
+    got = net.travel_minutes(lon_o, lat_o, lon_t, lat_t)
+    # the oracle joins the points where the network snaps them (after the lon/lat round trip)
+    want = _point_oracle(net, lines, speed, oneway, net.plane(lon_o, lat_o),
+                         net.plane(lon_t, lat_t))
+    assert np.array_equal(np.isinf(got), np.isinf(want))
+    assert np.isfinite(want).sum() > 1000
+    assert np.allclose(got[np.isfinite(want)], want[np.isfinite(want)], atol=2e-4)
+
+
+def test_nearest_segment_equals_shapely(lattice):
+    lines, speed, oneway = lattice
+    net = RoadNetwork(_roads(lines, speed, oneway))
+    rng = np.random.default_rng(2)
+    xy = np.column_stack([X0, Y0]) + rng.uniform(-500, 2200, size=(2000, 2))
+    snap = net.snap(xy)
+    segs = shapely.linestrings(np.stack([net.node_xy[net.seg_a], net.node_xy[net.seg_b]], 1))
+    want = shapely.distance(shapely.points(xy)[:, None], segs[None, :]).min(axis=1)
+    assert np.allclose(snap.offroad_m, want, atol=1e-6)
+    assert np.allclose(np.hypot(*(snap.xy - xy).T), want, atol=1e-6)

@@ -10,7 +10,7 @@ SIGNED_IN = {
     ("post", "/incidents/{incident_id}/attachments"),
     ("get", "/incidents/{incident_id}/attachments"),
     ("get", "/attachments/{attachment_id}"), ("get", "/attachments/{attachment_id}/thumbnail"),
-    ("get", "/sensors"), ("post", "/sensors/maintenance-sweep"),
+    ("get", "/sensors"), ("post", "/sensors/maintenance-sweep"), ("get", "/emergencies"),
     ("post", "/patrols"), ("post", "/patrols/gpx"), ("get", "/patrols"),
     ("get", "/patrols/compliance"), ("get", "/patrols/{patrol_id}"), ("get", "/patrols/route"),
 }
@@ -60,6 +60,7 @@ ERRORS = {
     ("get", "/patrols/compliance"): {401, 403, 422, 503},
     ("get", "/patrols/{patrol_id}"): {401, 403, 404, 503},
     ("get", "/patrols/route"): {401, 403, 404, 422, 503},
+    ("get", "/emergencies"): {401, 403, 422, 503},
 }
 """Error statuses each operation can answer (at least)."""
 OPEN311_ERRORS = {("post", "/open311/v2/requests.json"): {400, 403},
