@@ -98,13 +98,41 @@ def test_zones_due_today():
     assert zones_due(table, now=now)["zone_id"].tolist() == ["H", "M2", "L2"]
 
 
-def test_no_road_layer_is_a_404_in_chinese(client, small_layers):
+def test_the_route_of_the_day_over_the_api(client, small_layers):
     grid = small_layers.grids["code"].iloc[0]
     r = client.get("/patrols/route", headers=client.desk.headers(f"wg{grid}"))
-    assert r.status_code == 404 and "道路" in r.json()["detail"]
+    assert r.status_code == 200, r.text
+    body = r.json()
+    mine = set(small_layers.patrol_zones.query("grid_code == @grid")["zone_id"])
+    assert set(body["zones_due"]) == mine and sorted(body["order"]) == sorted(mine)
+    assert body["geometry"]["type"] == "LineString" and body["total_min"] > 0
     other = small_layers.grids["code"].iloc[1]
     r = client.get(f"/patrols/route?person=wg{other}", headers=client.desk.headers(f"wg{grid}"))
     assert r.status_code == 403
+    community = client.get(f"/patrols/route?person=wg{grid}",
+                           headers=client.desk.headers(f"sq{grid[:12]}"))
+    assert community.status_code == 200 and community.json()["person"] == f"wg{grid}"
+    assert client.get("/patrols/route?lon=120.6",
+                      headers=client.desk.headers(f"wg{grid}")).status_code == 422
+
+
+def test_no_road_layer_is_a_404_in_chinese(small_layers, store, clock):
+    import dataclasses
+
+    from fastapi.testclient import TestClient
+
+    from api import create_app
+    from api.settings import Settings
+    from tests.service.conftest import Desk, district_roster
+
+    layers = dataclasses.replace(small_layers, roads=None)
+    store.staff.save_many(district_roster(layers))
+    app = create_app(Settings(), layers=layers, store=store, clock=clock)
+    desk = Desk(app, district_roster(layers))
+    grid = layers.grids["code"].iloc[0]
+    with TestClient(app, raise_server_exceptions=False) as c:
+        r = c.get("/patrols/route", headers=desk.headers(f"wg{grid}"))
+    assert r.status_code == 404 and "道路" in r.json()["detail"]
 
 
 def test_the_service_plans_a_workers_day_on_a_road_layer(small_layers, tmp_path):
