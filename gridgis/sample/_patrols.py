@@ -144,8 +144,10 @@ def sample_patrols(layers: Layers, *, seed: int = 2026, weeks: int = 13,
     weeks : int, default 13
         Length of the season, ending at :data:`SAMPLE_END`'s day.
     roads : geopandas.GeoDataFrame, optional
-        Lines to walk along (a road layer); default the fallback network of
-        zone boundaries and centroid links.
+        Lines to walk along (a road layer; default the district's ``roads``
+        layer), joined to the fallback network of zone boundaries and
+        centroid links that keeps each grid's zones connected; a round keeps
+        within 40 m of its grid.
     interval_s : (float, float), default (10, 30)
         Range of each terminal's sampling interval in seconds (an archive
         may be generated coarser).
@@ -173,10 +175,10 @@ def sample_patrols(layers: Layers, *, seed: int = 2026, weeks: int = 13,
         grids = layers.grids.sort_values("code").reset_index(drop=True).to_crs(PLANE_EPSG)
         zones = layers.patrol_zones.reset_index(drop=True).to_crs(PLANE_EPSG)
         roads = roads if roads is not None else getattr(layers, "roads", None)
-        if roads is not None and len(roads):
-            lines = np.asarray(roads.to_crs(PLANE_EPSG).geometry.values)
-        else:
-            lines = fallback_lines(grids, zones)
+        lines = fallback_lines(grids, zones)  # keeps every grid's zones connected
+        if roads is not None and len(roads):  # the roads, walked where they serve
+            lines = np.concatenate([np.asarray(roads.to_crs(PLANE_EPSG).geometry.values),
+                                    lines])
         network = LineNetwork.from_lines(lines)
         full = grid_rounds(network, grids, zones)
         no_low = grid_rounds(network, grids, zones, skip_levels=("low",))

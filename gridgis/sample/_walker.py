@@ -116,13 +116,14 @@ def _waypoints(zones: gpd.GeoDataFrame, inset: float, per_zone: int) -> np.ndarr
 
 
 def grid_rounds(network: LineNetwork, grids: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, *,
-                skip_levels: tuple[str, ...] = (), margin: float = 400.0, inset: float = 12.0,
+                skip_levels: tuple[str, ...] = (), margin: float = 40.0, inset: float = 12.0,
                 per_zone: int = 3) -> list[Round | None]:
     """For each grid, a round through its zones (nearest first, levels skipped) and back.
 
     Each zone is walked round: ``per_zone`` waypoints spread along its
     boundary ``inset`` metres inside, reached in turn along the network's
-    shortest paths (searched within ``margin`` metres of the grid); a
+    shortest paths over the lines within ``margin`` metres of the grid (a
+    worker keeps to their own grid); a
     waypoint joins the network at its nearest node by a short link. The
     round starts and ends at the first zone's first waypoint. A grid with
     no zone left has no round (None).
@@ -135,15 +136,14 @@ def grid_rounds(network: LineNetwork, grids: gpd.GeoDataFrame, zones: gpd.GeoDat
             by_grid.setdefault(g, []).append(i)
     edge_mid = (network.xy[network.a] + network.xy[network.b]) / 2
     edge_tree = shapely.STRtree(shapely.points(edge_mid))
-    bounds = shapely.bounds(np.asarray(grids.geometry.values))
+    near_grid = shapely.buffer(np.asarray(grids.geometry.values), margin)
     out: list[Round | None] = []
     for gi, code in enumerate(grids["code"]):
         members = by_grid.get(code, [])
         if not members:
             out.append(None)
             continue
-        box = shapely.box(*(bounds[gi] + np.array([-margin, -margin, margin, margin])))
-        edges = edge_tree.query(box)
+        edges = edge_tree.query(near_grid[gi], predicate="contains")
         pts = way[members].reshape(-1, 2)
         owner = np.repeat(members, per_zone)
         near = node_tree.query_nearest(shapely.points(pts), return_distance=False)[1]
