@@ -6,6 +6,7 @@
 - :mod:`~gridgis.patrols.records`: tracks to the store's rows, one or many;
 - :mod:`~gridgis.patrols.gpx`: GPX files (gpxpy);
 - :mod:`~gridgis.patrols.codec`: the compact ``GTK1`` track encoding;
+- :mod:`~gridgis.patrols.archive`: load an archive of patrols (the sample season) into a store;
 - :mod:`~gridgis.patrols.service`: record and read them as a signed-in person;
 - :mod:`~gridgis.patrols.route`: a day's patrol route over the zones due, on the roads.
 
