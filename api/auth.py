@@ -102,7 +102,7 @@ def current_person(request: Request,
 Person = Annotated[StaffMember | None, Depends(current_person)]
 
 
-def signed_in(person: Person) -> StaffMember:
+async def signed_in(person: Person) -> StaffMember:
     """The signed-in person; 401 for an anonymous request."""
     if person is None:
         raise _unauthorised("请先登录 / sign in first (POST /auth/token)")
@@ -116,7 +116,7 @@ def require_roles(*roles: Any) -> Any:
     """A dependency letting only these roles through (403 with the reason otherwise)."""
     allowed = frozenset(str(r) for r in roles)
 
-    def check(person: SignedIn) -> StaffMember:
+    async def check(person: SignedIn) -> StaffMember:
         if person.role.value not in allowed:
             raise AccessDeniedError(f"此操作仅限 {'、'.join(sorted(allowed))} / this is for "
                                     f"{', '.join(sorted(allowed))}")

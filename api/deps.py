@@ -14,8 +14,8 @@ __all__ = ["MAX_OFFSET", "BBox", "Offset", "comma_list", "get_dispatcher", "limi
            "parse_bbox"]
 
 
-def get_dispatcher(request: Request) -> Dispatcher:
-    """The service's dispatcher, built at start-up."""
+async def get_dispatcher(request: Request) -> Dispatcher:
+    """The service's dispatcher, built at start-up (async: no thread for a lookup)."""
     return request.app.state.dispatcher
 
 
@@ -24,7 +24,7 @@ def _bad(field: str, reason: str, value: object) -> RequestValidationError:
                                     "input": value}])
 
 
-def parse_bbox(bbox: Annotated[str | None, Query(
+async def parse_bbox(bbox: Annotated[str | None, Query(
         description="minlon,minlat,maxlon,maxlat in WGS84", examples=["120.6,27.9,120.7,28.0"])
         ] = None) -> tuple[float, float, float, float] | None:
     """Parse an OGC ``bbox`` parameter (lon/lat, WGS84)."""
@@ -62,7 +62,7 @@ def limit_query(*, default: int, maximum: int) -> Callable[..., int]:
     refused with 422 naming ``limit``.
     """
     # the bound goes in the default: annotations are strings read in the module's globals
-    def limit(limit: int = Query(default, ge=1, le=maximum,
+    async def limit(limit: int = Query(default, ge=1, le=maximum,
                                  description=f"items per page, at most {maximum}")) -> int:
         return limit
     return limit

@@ -31,6 +31,7 @@ from gridgis.errors import (
     ConflictError,
     CoordinateError,
     DeviceNotFoundError,
+    FilterError,
     GridGisError,
     IncidentNotFoundError,
     InputError,
@@ -80,6 +81,7 @@ ERROR_STATUS: list[tuple[type[Exception], int, str | None]] = [
     (MissingLayerError, 404, "collection"),
     (StoreBusyError, 503, None),
     (ConflictError, 409, "version"),
+    (FilterError, 400, None),  # a feature query's parameter: the error names it
     (MissingInputError, 422, None),  # an action's missing input: the error names it
     (TransitionError, 409, "action"),
     (InputError, 422, None),  # the error names its field

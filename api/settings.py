@@ -50,8 +50,10 @@ class Settings(BaseSettings):
     ``cors_origins`` the browser origins allowed to call the API from other
     sites (none by default: no ``Access-Control-Allow-Origin``). Both read a
     JSON list or a comma-separated list from the environment.
-    ``items_limit_*`` bound ``limit`` of the OGC API items, ``incidents_limit_*``
-    that of the incident listing (the default and the largest accepted).
+    ``items_limit_*`` bound ``limit`` of the OGC API items (``GRIDGIS_ITEMS_LIMIT_DEFAULT``,
+    1,000, and ``GRIDGIS_ITEMS_LIMIT_MAX``, 10,000: a larger ``limit`` is served as the
+    maximum, as OGC API Features asks), ``incidents_limit_*`` that of the incident
+    listing (the default and the largest accepted).
     ``secret_key`` signs the sign-in tokens (default: a random key per process,
     so a restart signs everyone out); tokens last ``token_minutes`` (a shift).
     ``signin_per_minute`` and ``intake_per_minute`` limit each client's sign-in
@@ -93,7 +95,7 @@ class Settings(BaseSettings):
     plan_speed_kmh: float = Field(30.0, gt=0.0, le=200.0)
     arrive_m: float = Field(300.0, gt=0.0, le=10_000.0)
     max_body_bytes: int = Field(64_000, ge=1_024, le=10_000_000)
-    items_limit_default: int = Field(10, ge=1, le=100_000)
+    items_limit_default: int = Field(1_000, ge=1, le=100_000)
     items_limit_max: int = Field(10_000, ge=1, le=100_000)
     incidents_limit_default: int = Field(50, ge=1, le=100_000)
     incidents_limit_max: int = Field(1_000, ge=1, le=100_000)

@@ -17,6 +17,7 @@ __all__ = [
     "ConflictError",
     "CoordinateError",
     "DeviceNotFoundError",
+    "FilterError",
     "GridGisError",
     "IncidentNotFoundError",
     "InputError",
@@ -149,6 +150,14 @@ class InputError(GridGisError, ValueError):
     def __init__(self, message: str, *, field: str) -> None:
         super().__init__(message)
         self.field = field
+
+
+class FilterError(InputError):
+    """A filter of a feature query is unknown or malformed (``field`` names the parameter).
+
+    OGC API Features answers these with 400 (``/req/core/query-param-unknown`` and
+    ``/req/core/query-param-invalid``).
+    """
 
 
 class MissingInputError(TransitionError, InputError):

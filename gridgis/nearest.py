@@ -76,6 +76,8 @@ class UnitFinder:
         })
         self._factors = {col: pd.factorize(self.units[col]) for col in ("unit_id", "name", "kind")}
         self._kind = self.units["kind"].to_numpy()
+        self._ids = self.units["unit_id"].to_numpy().astype(object)
+        self._names = self.units["name"].to_numpy().astype(object)
         self._township = self.units["township_code"].to_numpy()
         self._trees: dict[tuple[str, str | None], tuple[cKDTree, np.ndarray] | None] = {}
         if network is None and roads is not None:
@@ -266,16 +268,35 @@ class UnitFinder:
         xy = np.array(self._to_plane.transform(float(lon), float(lat))).reshape(1, 2)
         unit, dist, travel = self.query(xy, kinds=kinds, k=k, township_code=township_code,
                                         by=by, exclude=exclude)
-        rows = self.units
-        out = []
-        for u, d, t in zip(unit[0].tolist(), dist[0].tolist(), travel[0].tolist(), strict=True):
-            if u < 0:
-                continue
-            out.append({"unit_id": rows.iat[u, 0], "name": rows.iat[u, 1], "kind": rows.iat[u, 2],
-                        "distance_m": round(d, 1),
-                        "travel_min": round(t, 1) if np.isfinite(t) else None,
-                        "method": self.method})
-        return out
+        return [self._record(u, d, t) for u, d, t in
+                zip(unit[0].tolist(), dist[0].tolist(), travel[0].tolist(), strict=True)
+                if u >= 0]
+
+    def nearest_of_each_kind(self, lon: float, lat: float) -> list[dict]:
+        """The nearest unit of every kind to one point, nearest first (one query for all).
+
+        Returns
+        -------
+        list of dict
+            As :meth:`records`, one per kind, ordered by travel minutes with roads
+            (unreachable last) or by metres without.
+        """
+        xy = np.array(self._to_plane.transform(float(lon), float(lat))).reshape(1, 2)
+        dist = np.hypot(xy[0, 0] - self.xy[:, 0], xy[0, 1] - self.xy[:, 1])
+        if self._origins is not None:
+            travel = self._origins.minutes_to(xy)[:, 0]
+            order = np.lexsort((dist, travel))
+        else:
+            travel = np.full(len(dist), np.nan)
+            order = np.argsort(dist, kind="stable")
+        _, first = np.unique(self._kind[order], return_index=True)
+        best = np.sort(first)  # positions in `order`: nearest first
+        return [self._record(int(u), float(dist[u]), float(travel[u])) for u in order[best]]
+
+    def _record(self, u: int, d: float, t: float) -> dict:
+        return {"unit_id": self._ids[u], "name": self._names[u], "kind": self._kind[u],
+                "distance_m": round(d, 1), "travel_min": round(t, 1) if np.isfinite(t) else None,
+                "method": self.method}
 
 
 def _pad(unit: np.ndarray, dist: np.ndarray, travel: np.ndarray, k: int

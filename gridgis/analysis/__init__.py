@@ -19,13 +19,29 @@ straight back onto the layers:
   verification on time;
 - :mod:`~gridgis.analysis.assessment`: assessment (考核) of grid workers,
   grids, communities, townships and units, weighted scores and ranks;
+- :mod:`~gridgis.analysis.coverage`: emergency coverage by road (应急力量覆盖):
+  population, buildings and grids within reach of each unit kind, isochrones;
+- :mod:`~gridgis.analysis.uncovered`: the uncovered areas, where people live
+  beyond the limit;
+- :mod:`~gridgis.analysis.arrivals`: response and arrival (到场) of emergency
+  forces by township and unit kind: median, 90th percentile, share on time;
+- :mod:`~gridgis.analysis.siting`: where one more unit closes the largest gap
+  (spopt's maximal covering location, MCLP);
 - :mod:`~gridgis.analysis.seed_figures`: the seeds' headline figures
   (closure, four-platform handling, solved at township or below, satisfaction);
 - :mod:`~gridgis.analysis.emergency`: whether emergency plans (应急预案) can be
   met: each required kind's arrival time against its limit.
 """
 
+from gridgis.analysis.arrivals import ARRIVAL_LABELS, arrival_summary, force_arrivals
 from gridgis.analysis.assessment import Assessment, assess, load_weights
+from gridgis.analysis.coverage import (
+    Coverage,
+    emergency_coverage,
+    emergency_kinds,
+    kind_name,
+    unit_isochrones,
+)
 from gridgis.analysis.early_warning import early_warning, rate_increase_pvalue
 from gridgis.analysis.emergency import feasibility_summary, plan_feasibility
 from gridgis.analysis.hotspots import HOTSPOT_LABELS, HotspotModel, hotspots
@@ -38,24 +54,34 @@ from gridgis.analysis.patrol_compliance import (
 )
 from gridgis.analysis.rates import METRIC_COLUMNS, area_rates, counts_over_time, incident_metrics
 from gridgis.analysis.seed_figures import platform_rates, seed_figures
+from gridgis.analysis.siting import SiteProposal, propose_sites
+from gridgis.analysis.uncovered import uncovered_areas
 from gridgis.analysis.workload import grid_workload
 from gridgis.visits import DEFAULT_VISITS_PER_WEEK
 
 __all__ = [
+    "ARRIVAL_LABELS",
     "DEFAULT_VISITS_PER_WEEK",
     "HOTSPOT_LABELS",
     "METRIC_COLUMNS",
     "Assessment",
+    "Coverage",
     "HotspotModel",
+    "SiteProposal",
     "area_rates",
+    "arrival_summary",
     "assess",
     "compliance_summary",
     "counts_over_time",
     "early_warning",
+    "emergency_coverage",
+    "emergency_kinds",
     "feasibility_summary",
+    "force_arrivals",
     "grid_workload",
     "hotspots",
     "incident_metrics",
+    "kind_name",
     "load_weights",
     "patrol_coverage",
     "patrol_level_review",
@@ -63,8 +89,11 @@ __all__ = [
     "patrol_vs_incidents",
     "plan_feasibility",
     "platform_rates",
+    "propose_sites",
     "rate_increase_pvalue",
     "seed_figures",
+    "uncovered_areas",
+    "unit_isochrones",
     "worker_compliance",
     "zone_compliance",
 ]

@@ -17,6 +17,7 @@ __all__ = [
     "area_key",
     "as_datetime",
     "data_end",
+    "points_lonlat",
     "require_columns",
     "to_projected",
 ]
@@ -71,6 +72,15 @@ def data_end(incidents: pd.DataFrame) -> pd.Timestamp:
         raise LayerError("incidents hold no timestamp; pass now=... explicitly",
                          layer="incidents", column="reported_at")
     return pd.Timestamp(max(stamps))
+
+
+def points_lonlat(frame: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Lon/lat of a layer's features (points as they are, others' representative points)."""
+    frame = frame.to_crs(4326)
+    geom = frame.geometry
+    if not geom.geom_type.isin(["Point"]).all():
+        geom = geom.representative_point()
+    return geom.x.to_numpy(), geom.y.to_numpy()
 
 
 def to_projected(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

@@ -8,6 +8,7 @@ The outermost shell of the package, one module per area:
 - :mod:`gridgis.cli.staff`: ``staff add|import|list|disable|enable|password|export``;
 - :mod:`gridgis.cli.roads`: ``roads``, a road network from an OpenStreetMap extract;
 - :mod:`gridgis.cli.bulletin`: ``bulletin``, the half-monthly bulletin (通报);
+- :mod:`gridgis.cli.coverage`: ``coverage``, emergency coverage by road (应急力量覆盖);
 - :mod:`gridgis.cli.application`: the typer application that gathers them.
 
 Every command has ``--help``. A bad path or a bad file ends the command with

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from gridgis.cli import audit, bulletin, data, plan, roads, serve, staff
+from gridgis.cli import audit, bulletin, coverage, data, plan, roads, serve, staff
 
 __all__ = ["COMMANDS", "app", "main"]
 
@@ -18,7 +18,7 @@ app = typer.Typer(
 
 COMMANDS = (data.sample, data.info, data.assign, serve.serve, data.schema,
             plan.validate, plan.repair, plan.partition, plan.diff, plan.adopt,
-            roads.roads, bulletin.bulletin, data.compile_)
+            roads.roads, bulletin.bulletin, coverage.coverage, data.compile_)
 """Every command, in the order ``gridgis --help`` lists them."""
 
 for _command in COMMANDS:  # compile_ is named so as not to hide the built-in compile

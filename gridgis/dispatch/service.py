@@ -111,7 +111,6 @@ class Dispatcher(EmergencyDesk):
         self.finder = UnitFinder(layers.units, roads=roads if roads is not None and len(roads)
                                  else None)
         self.unit_ids = set(layers.units["unit_id"])
-        self._unit_kinds = sorted(set(layers.units["kind"]))
         self._names = {
             **dict(zip(layers.grids["code"], layers.grids["name"], strict=True)),
             **dict(zip(layers.communities["code"], layers.communities["name"], strict=True)),
@@ -214,12 +213,7 @@ class Dispatcher(EmergencyDesk):
             row = self._category(category)
             return self.finder.records(lon, lat, kinds=row["unit_kinds"],
                                        k=self.settings.nearest_k)
-        kinds = self._unit_kinds
-        hits = [r for kd in kinds for r in self.finder.records(lon, lat, kinds=[kd], k=1)]
-        if self.finder.network is None:
-            return sorted(hits, key=lambda r: r["distance_m"])
-        return sorted(hits, key=lambda r: (r["travel_min"] is None, r["travel_min"] or 0.0,
-                                           r["distance_m"]))
+        return self.finder.nearest_of_each_kind(lon, lat)
 
     def _category(self, code: str) -> pd.Series:
         if code not in self.categories.index:

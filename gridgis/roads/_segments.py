@@ -121,11 +121,11 @@ def _nearest(px, py, ax, ay, bx, by, cell_start, cell_items, x0, y0, cell, nx,
 
 
 @nb.njit(cache=True)
-def chain_minutes_to(rows_t, start, end, p, c_min, from_start, from_end, leg,
+def chain_minutes_to(rows_t, cols, start, end, p, c_min, from_start, from_end, leg,
                      out):  # pragma: no cover - compiled
-    """Minutes from every origin to every target over the junction table.
+    """Minutes from the origins ``cols`` to every target over the junction table.
 
-    ``rows_t`` is junctions × origins; ``out`` is targets × origins (filled).
+    ``rows_t`` is junctions × origins; ``out`` is targets × len(cols) (filled).
     """
     n_t, n_o = out.shape
     for j in range(n_t):
@@ -133,11 +133,12 @@ def chain_minutes_to(rows_t, start, end, p, c_min, from_start, from_end, leg,
         a, b = from_start[j], from_end[j]
         ps, pe = p[j], c_min[j] - p[j]
         for i in range(n_o):
+            o = cols[i]
             best = np.inf
             if a:
-                best = rows_t[cs, i] + ps
+                best = rows_t[cs, o] + ps
             if b:
-                v = rows_t[ce, i] + pe
+                v = rows_t[ce, o] + pe
                 if v < best:
                     best = v
             out[j, i] = best + leg[j]

@@ -427,18 +427,19 @@ class OriginTable:
         net, ch = self.network, self.network.chains
         if self._rows_t is None:  # junction-major: a target reads its junctions' rows at once
             self._rows_t = np.ascontiguousarray(self.rows.T, dtype=np.float64)
-        rows_t = self._rows_t if origins is None else \
-            np.ascontiguousarray(self._rows_t[:, np.asarray(origins)])
+        cols = np.arange(len(self.rows)) if origins is None \
+            else np.asarray(origins, dtype=np.int64)
         p, u = ch.position(seg, t, net.seg_min)
         way = ch.reach(seg, u)
         c = ch.chain[seg]
-        out = np.empty((len(seg), rows_t.shape[1]))
-        chain_minutes_to(rows_t, ch.chain_start[c], ch.chain_end[c], p, ch.chain_minutes[c],
+        out = np.empty((len(seg), len(cols)))
+        chain_minutes_to(self._rows_t, cols, ch.chain_start[c], ch.chain_end[c], p,
+                         ch.chain_minutes[c],
                          way["from_start"], way["from_end"], np.zeros(len(seg)) if leg is None
                          else leg, out)
         best = out.T
         # an origin and a target on the same chain: straight along it where allowed
-        src = np.arange(len(self.rows)) if origins is None else np.asarray(origins)
+        src = cols
         o_seg = self.snap.segment[src]
         i, j = np.nonzero(ch.chain[o_seg][:, None] == c[None, :])
         if len(i):

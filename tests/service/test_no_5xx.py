@@ -92,10 +92,12 @@ def test_the_default_bound_admits_five_years(client, inside_point, clock):
     assert_problem(old, 422, "reported_at")
 
 
-@pytest.mark.parametrize("path", ["/incidents", "/collections/grids/items"])
-def test_offset_is_bounded_on_every_listing(client, path):
+@pytest.mark.parametrize(("path", "status"), [("/incidents", 422),
+                                              ("/collections/grids/items", 400)])
+def test_offset_is_bounded_on_every_listing(client, path, status):
+    # OGC API Features answers a malformed parameter with 400, the service's own listing 422
     for offset in (2**63, 2**64, MAX_OFFSET + 1):
-        assert_problem(client.get(path, params={"offset": offset}), 422, "offset")
+        assert_problem(client.get(path, params={"offset": offset}), status, "offset")
     r = client.get(path, params={"offset": MAX_OFFSET})
     assert r.status_code == 200, r.text
     assert r.json()["numberReturned" if "collections" in path else "returned"] == 0
@@ -150,7 +152,11 @@ def test_report_and_transition_numbers_must_be_finite(client, inside_point, valu
 
 
 def test_huge_bbox_and_limit_name_their_field(client):
-    for path in ("/incidents", "/collections/grids/items"):
-        assert_problem(client.get(path, params={"bbox": "-1e400,-90,1e400,90"}), 422, "bbox")
-        assert_problem(client.get(path, params={"bbox": "nan,nan,nan,nan"}), 422, "bbox")
-        assert_problem(client.get(path, params={"limit": 2**70}), 422, "limit")
+    for path, status in (("/incidents", 422), ("/collections/grids/items", 400)):
+        assert_problem(client.get(path, params={"bbox": "-1e400,-90,1e400,90"}), status,
+                       "bbox")
+        assert_problem(client.get(path, params={"bbox": "nan,nan,nan,nan"}), status, "bbox")
+    assert_problem(client.get("/incidents", params={"limit": 2**70}), 422, "limit")
+    # OGC API Features serves a limit above the maximum as the maximum
+    r = client.get("/collections/grids/items", params={"limit": 2**70})
+    assert r.status_code == 200 and r.json()["numberReturned"] > 0

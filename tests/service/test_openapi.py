@@ -22,6 +22,7 @@ SENSOR_KEY = {("post", "/sensors/{device_id}/alarms"), ("post", "/sensors/{devic
 """Operations of the sensor gateway, with the sensor channel's key (X-Api-Key), no sign-in."""
 SIGN_IN_OPTIONAL = {
     ("get", "/collections"), ("get", "/collections/{collection_id}"),
+    ("get", "/collections/{collection_id}/queryables"),
     ("get", "/collections/{collection_id}/items"),
     ("get", "/collections/{collection_id}/items/{feature_id}"),
     ("get", "/open311/v2/requests.json"), ("get", "/open311/v2/requests/{request_id}.json"),
@@ -44,7 +45,8 @@ ERRORS = {
     ("get", "/statistics"): {401, 422, 503},
     ("get", "/collections"): {401, 503},
     ("get", "/collections/{collection_id}"): {401, 404, 503},
-    ("get", "/collections/{collection_id}/items"): {401, 404, 422, 503},
+    ("get", "/collections/{collection_id}/queryables"): {401, 404, 503},
+    ("get", "/collections/{collection_id}/items"): {400, 401, 404, 503},
     ("get", "/collections/{collection_id}/items/{feature_id}"): {401, 404, 503},
     ("post", "/open311/v2/requests.json"): {400, 403, 413, 429, 503},
     ("get", "/open311/v2/requests.json"): {400, 401, 422, 503},
