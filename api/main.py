@@ -26,6 +26,7 @@ from api.routes import (
     health,
     incidents,
     open311,
+    patrols,
     sensors,
     statistics,
 )
@@ -34,6 +35,7 @@ from api.settings import Settings
 from gridgis.dispatch import Dispatcher, DispatchSettings, WorkingCalendar, china_now
 from gridgis.index.cache import cached_index
 from gridgis.layers import Layers, read_layers
+from gridgis.patrols.service import PatrolService
 from gridgis.sensors import SensorService, SensorSettings
 from gridgis.store import IncidentStore, SQLiteStore, store_path_for
 
@@ -113,6 +115,10 @@ def create_app(settings: Settings | None = None, *, layers: Layers | None = None
     app.state.dispatcher = dispatcher
     app.state.sensors = SensorService(dispatcher, settings=SensorSettings(
         fold_window=dt.timedelta(minutes=settings.sensor_fold_minutes)))
+    app.state.patrols = PatrolService(layers.patrol_zones, store.patrols,
+                                      clock=dispatcher.clock,
+                                      network=getattr(dispatcher.finder, "network", None),
+                                      grids=layers.grids)
     app.state.settings = settings
     app.state.tokens = TokenIssuer(
         settings.secret_key.get_secret_value() if settings.secret_key else None,
@@ -133,6 +139,7 @@ def create_app(settings: Settings | None = None, *, layers: Layers | None = None
     app.include_router(features.create_router(settings))
     app.include_router(open311.create_router(settings, app.state.limits))
     app.include_router(sensors.create_router(settings))
+    app.include_router(patrols.create_router(settings))
     app.include_router(statistics.create_router(settings))
     app.include_router(health.create_router())
     app.include_router(docs.create_router(title=settings.title))

@@ -26,6 +26,7 @@ __all__ = [
     "MissingLayerError",
     "OsmExtractError",
     "OutsideDistrictError",
+    "PatrolNotFoundError",
     "PlanError",
     "RosterError",
     "SignInError",
@@ -113,6 +114,13 @@ class IncidentNotFoundError(GridGisError, LookupError):
 
 class DeviceNotFoundError(GridGisError, LookupError):
     """No IoT device of the district's sensor registry has the given identifier."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class PatrolNotFoundError(GridGisError, LookupError):
+    """No patrol has the given identifier (or none the reader may see)."""
 
     def __str__(self) -> str:
         return str(self.args[0])

@@ -55,11 +55,18 @@ const NEEDS_NOTE = new Set(["reject", "return", "request_extension", "deny_exten
   "reopen", "escalate", "progress", "whistle", "review"]);
 const LIGHT_COLOUR = { red: "#d7301f", yellow: "#e6a700", green: "#2c9f45", none: "#999999" };
 const PATROL_COLOUR = { high: "#d7301f", medium: "#fc8d59", low: "#91cf60" };
+// a zone's patrol compliance (gridgis.analysis.patrol_compliance): missed, behind, on track
+const COMPLIANCE_COLOUR = { missed: "#d7301f", behind: "#e6a700", on_track: "#2c9f45" };
+const COMPLIANCE_ZH = { missed: "漏巡", behind: "滞后", on_track: "达标" };
+const PATROL_LEVEL_ZH = { high: "高频", medium: "中频", low: "低频" };
+// who reads patrols (gridgis.people.access patrol_scope): everyone but units' staff
+const PATROL_READERS = new Set(["grid_worker", "community", "township", "command_centre",
+  "analyst", "planner", "admin"]);
 const OPEN = "reported,accepted,dispatched,in_progress,resolved,reopened,verified,shelved";
 
 const state = {
   categories: {}, names: {}, units: {}, unitInfo: {}, townships: [], lightFilter: "", selected: null,
-  me: null, timer: null, place: null,
+  me: null, timer: null, place: null, compliance: {}, zoneData: null, patrol: null,
 };
 const $ = (sel) => document.querySelector(sel);
 
@@ -129,8 +136,15 @@ const layers = {
     style: { color: "#12355b", weight: 2.2, fill: false }, interactive: false,
   }),
   patrol: L.geoJSON(null, {
-    style: (f) => ({ color: PATROL_COLOUR[f.properties.level], weight: 0.4,
-      fillColor: PATROL_COLOUR[f.properties.level], fillOpacity: 0.18 }),
+    style: (f) => {
+      const how = state.compliance[f.properties.zone_id];
+      if (how) {
+        return { color: COMPLIANCE_COLOUR[how], weight: 1, fillColor: COMPLIANCE_COLOUR[how],
+          fillOpacity: how === "on_track" ? 0.15 : 0.4, className: `zone ${how}` };
+      }
+      return { color: PATROL_COLOUR[f.properties.level], weight: 0.4,
+        fillColor: PATROL_COLOUR[f.properties.level], fillOpacity: 0.18 };
+    },
     interactive: false,
   }),
   units: L.geoJSON(null, {
@@ -176,7 +190,8 @@ async function loadDistrict() {
   await loadCollection("grids", layers.grids);
   map.fitBounds(layers.grids.getBounds(), { padding: [8, 8] });
   await Promise.all([loadCollection("units", layers.units),
-    loadCollection("patrol_zones", layers.patrol), loadCollection("communities", null)]);
+    loadCollection("patrol_zones", layers.patrol).then((d) => { state.zoneData = d; }),
+    loadCollection("communities", null)]);
 }
 
 // -- the place on the board: kept for the browser session, through a sign-in again ------
@@ -300,7 +315,7 @@ async function enter(me) {
   }
   select.value = [...select.options].some((o) => o.value === chosen) ? chosen : "";
   fitJurisdiction(me);
-  await Promise.all([refresh(), loadSensors()]);
+  await Promise.all([refresh(), loadSensors(), loadPatrols()]);
   if (state.selected) {
     // back where the person was, if the incident is still theirs to see
     await openIncident(state.selected).catch((err) => {
@@ -321,6 +336,12 @@ function clearBoard() {
   $("#list").replaceChildren();
   layers.incidents.clearLayers();
   layers.sensors.clearLayers();
+  stopWatching();
+  state.compliance = {};
+  if (state.zoneData) { layers.patrol.clearLayers(); layers.patrol.addData(state.zoneData); }
+  $("#patrols").hidden = true;
+  for (const id of ["#patrol-levels", "#patrol-list"]) $(id).replaceChildren();
+  $("#patrol-status").textContent = "";
   for (const light of ["red", "yellow", "green"]) $(`#n-${light}`).textContent = "0";
   $("#matched").textContent = "";
   $("#board-message").textContent = "";
@@ -460,6 +481,98 @@ async function loadSensors() {
     offset += page.returned;
     if (!page.returned || offset >= page.matched) break;
   }
+}
+
+// -- patrols (巡查) --------------------------------------------------------------------------
+/**
+ * The patrol compliance of one's zones over the last seven days (GET /patrols/compliance):
+ * the zones drawn red (missed), yellow (behind) or green (on track), a line per level;
+ * a grid worker also sees their own latest patrols and the start / end patrol control.
+ */
+async function loadPatrols() {
+  const box = $("#patrols");
+  box.hidden = !PATROL_READERS.has(state.me.role);
+  if (box.hidden) return;
+  const c = await api("/patrols/compliance");
+  state.compliance = Object.fromEntries(c.zones.map((z) => [z.zone_id, z.status]));
+  if (state.zoneData) {
+    layers.patrol.clearLayers();
+    layers.patrol.addData(state.zoneData);
+  }
+  layers.patrol.addTo(map);
+  $("#patrol-period").textContent = `${when(c.start)} — ${when(c.end)}`;
+  const rows = c.levels.map((lv) => `<tr data-level="${esc(lv.level)}">
+    <td>${esc(lv.level_name)}</td><td>${lv.zones} 个区域</td>
+    <td>达标率 <b>${lv.compliance === null ? "—" : Math.round(lv.compliance * 100) + "%"}</b></td>
+    <td class="missed">漏巡 ${lv.missed}</td><td>滞后 ${lv.behind}</td></tr>`);
+  $("#patrol-levels").innerHTML = rows.join("");
+  const list = $("#patrol-list");
+  list.replaceChildren();
+  for (const z of c.zones.filter((z) => z.status === "missed")) {
+    const li = document.createElement("li");
+    li.className = "zone-missed";
+    li.dataset.zone = z.zone_id;
+    li.textContent = `${COMPLIANCE_ZH.missed} ${PATROL_LEVEL_ZH[z.level] || z.level} ${z.zone_id}` +
+      ` · 近7日 ${z.visits_last_7d} 次` + (z.last_visit_at ? ` · 最近 ${when(z.last_visit_at)}` : " · 未巡查");
+    list.appendChild(li);
+  }
+  $("#patrol-toggle").hidden = state.me.role !== "grid_worker";
+  if (state.me.role === "grid_worker") {
+    const page = await api("/patrols?limit=20");
+    for (const p of page.items) {
+      const li = document.createElement("li");
+      li.className = "own-patrol";
+      li.dataset.id = p.patrol_id;
+      li.textContent = `${when(p.started_at)} ${p.kind === "checkin" ? "签到" : "轨迹"}` +
+        ` ${(p.length_m / 1000).toFixed(2)} 公里 · 巡查区域 ${p.zones_visited} 个` +
+        (p.jumps ? ` · 跳点 ${p.jumps}` : "");
+      list.appendChild(li);
+    }
+  }
+}
+
+function stopWatching() {
+  if (state.patrol && state.patrol.watch !== null) {
+    navigator.geolocation.clearWatch(state.patrol.watch);
+  }
+  state.patrol = null;
+  $("#patrol-toggle").textContent = "开始巡查 / Start patrol";
+  document.body.dataset.patrolling = "false";
+}
+
+/** 开始巡查: record the phone's positions; 结束巡查: post them as one patrol (or a check-in). */
+async function togglePatrol() {
+  const status = $("#patrol-status");
+  if (!state.patrol) {
+    if (!navigator.geolocation) {
+      status.textContent = "本设备不能定位 / this device has no geolocation";
+      return;
+    }
+    state.patrol = { points: [], watch: null };
+    state.patrol.watch = navigator.geolocation.watchPosition((pos) => {
+      if (!state.patrol) return;
+      state.patrol.points.push({ lon: pos.coords.longitude, lat: pos.coords.latitude,
+        at: new Date(pos.timestamp).toISOString() });
+      status.textContent = `巡查中：已记录 ${state.patrol.points.length} 个轨迹点 / recording`;
+      document.body.dataset.points = String(state.patrol.points.length);
+    }, (err) => { status.textContent = `定位失败 / no position: ${err.message}`; },
+    { enableHighAccuracy: true, maximumAge: 0 });
+    $("#patrol-toggle").textContent = "结束巡查 / End patrol";
+    document.body.dataset.patrolling = "true";
+    status.textContent = "巡查中：等待定位 / waiting for a position";
+    return;
+  }
+  const points = state.patrol.points;
+  stopWatching();
+  if (!points.length) {
+    status.textContent = "没有记录到定位点，未上报 / no position recorded: nothing sent";
+    return;
+  }
+  const saved = await api("/patrols", { method: "POST",
+    body: JSON.stringify({ points, crs: "wgs84" }) });
+  status.textContent = `已上报${saved.kind === "checkin" ? "签到" : "巡查"} ${saved.patrol_id}：` +
+    `${(saved.length_m / 1000).toFixed(2)} 公里，巡查区域 ${saved.zones_visited} 个`;
+  await loadPatrols();
 }
 
 // the levels that receive supervision notices (gridgis.people.roles DISPATCHER_LEVEL above 0)
@@ -889,6 +1002,9 @@ $("#signin-form").addEventListener("submit", (e) => signIn(e).catch((err) => {
 $("#sign-out").addEventListener("click", signOut);
 $("#supervise").addEventListener("click", guarded(supervise));
 $("#statistics").addEventListener("click", guarded(showStatistics));
+$("#patrol-toggle").addEventListener("click", () => togglePatrol().catch((err) => {
+  if (!(err instanceof SignInNeeded)) $("#patrol-status").textContent = err.message;
+}));
 $("#panel-close").addEventListener("click", closePanel);
 for (const id of ["#f-township", "#f-category", "#f-status"]) {
   $(id).addEventListener("change", guarded(refresh));

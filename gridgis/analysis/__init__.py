@@ -12,6 +12,9 @@ straight back onto the layers:
   against its own history;
 - :mod:`~gridgis.analysis.patrol`: incidents and patrol effort in the
   high / medium / low patrol zones, and zones whose level should change;
+- :mod:`~gridgis.analysis.patrol_compliance`: patrol visits against each
+  zone's required frequency (达标率), missed high zones, per worker and grid,
+  and patrol effort against incident density;
 - :mod:`~gridgis.analysis.workload`: grid-worker workload and on-site
   verification on time;
 - :mod:`~gridgis.analysis.assessment`: assessment (考核) of grid workers,
@@ -43,6 +46,12 @@ from gridgis.analysis.early_warning import early_warning, rate_increase_pvalue
 from gridgis.analysis.emergency import feasibility_summary, plan_feasibility
 from gridgis.analysis.hotspots import HOTSPOT_LABELS, HotspotModel, hotspots
 from gridgis.analysis.patrol import patrol_coverage, patrol_level_review, patrol_summary
+from gridgis.analysis.patrol_compliance import (
+    compliance_summary,
+    patrol_vs_incidents,
+    worker_compliance,
+    zone_compliance,
+)
 from gridgis.analysis.rates import METRIC_COLUMNS, area_rates, counts_over_time, incident_metrics
 from gridgis.analysis.seed_figures import platform_rates, seed_figures
 from gridgis.analysis.siting import SiteProposal, propose_sites
@@ -62,6 +71,7 @@ __all__ = [
     "area_rates",
     "arrival_summary",
     "assess",
+    "compliance_summary",
     "counts_over_time",
     "early_warning",
     "emergency_coverage",
@@ -76,6 +86,7 @@ __all__ = [
     "patrol_coverage",
     "patrol_level_review",
     "patrol_summary",
+    "patrol_vs_incidents",
     "plan_feasibility",
     "platform_rates",
     "propose_sites",
@@ -83,4 +94,6 @@ __all__ = [
     "seed_figures",
     "uncovered_areas",
     "unit_isochrones",
+    "worker_compliance",
+    "zone_compliance",
 ]

@@ -38,7 +38,8 @@ def _weeks(incidents: pd.DataFrame, weeks: float | None) -> float:
 
 def patrol_coverage(zones: gpd.GeoDataFrame, incidents: gpd.GeoDataFrame, *,
                     visits_per_week: Mapping[str, float] | None = None,
-                    weeks: float | None = None) -> gpd.GeoDataFrame:
+                    weeks: float | None = None,
+                    visits: pd.DataFrame | None = None) -> gpd.GeoDataFrame:
     """Incidents, incident density and patrol effort of every patrol zone.
 
     Parameters
@@ -53,12 +54,19 @@ def patrol_coverage(zones: gpd.GeoDataFrame, incidents: gpd.GeoDataFrame, *,
     weeks : float, optional
         Length of the period the incidents cover, in weeks; default the span
         of their ``reported_at`` (at least one week).
+    visits : pandas.DataFrame, optional
+        Real zone visits from the patrol log (``zone_id``, ``entered_at``;
+        :meth:`gridgis.store.patrols.PatrolLog.visits`). Given, the effort is
+        what was walked: ``visits_per_week`` is each zone's visits over the
+        span of the visits (whole weeks, at least one); without it, each
+        level's required frequency is assumed (the old behaviour).
 
     Returns
     -------
     geopandas.GeoDataFrame
         ``zones`` (same index) with ``area_km2``, ``incidents``,
-        ``incidents_per_km2``, ``visits_per_week``, ``patrol_km2_per_week``
+        ``incidents_per_km2``, ``visits_per_week`` (assumed, or measured
+        when ``visits`` are given), ``patrol_km2_per_week``
         (area × visits), ``patrol_visits`` (visits made in the period) and
         ``incidents_per_visit``.
 
@@ -80,6 +88,7 @@ def patrol_coverage(zones: gpd.GeoDataFrame, incidents: gpd.GeoDataFrame, *,
     """
     require_columns(zones, ("level",), layer="patrol_zones", what="patrol_coverage")
     require_columns(incidents, ("reported_at",), layer="incidents", what="patrol_coverage")
+    made_visits = visits
     visits = weekly_visits(visits_per_week)
     unknown = sorted(set(zones["level"].astype(str)) - set(visits))
     if unknown:
@@ -98,6 +107,16 @@ def patrol_coverage(zones: gpd.GeoDataFrame, incidents: gpd.GeoDataFrame, *,
     area = out["area_km2"].where(out["area_km2"] > 0)
     out["incidents_per_km2"] = out["incidents"] / area
     out["visits_per_week"] = out["level"].astype(str).map(visits).astype(float)
+    if made_visits is not None:
+        require_columns(made_visits, ("zone_id", "entered_at"), layer="patrol visits",
+                        what="patrol_coverage")
+        require_columns(zones, ("zone_id",), layer="patrol_zones", what="patrol_coverage")
+        entered = as_datetime(made_visits["entered_at"])
+        span = (entered.max() - entered.min()) / pd.Timedelta(weeks=1) if len(entered) else 1.0
+        walked = np.ceil(max(float(span), 1.0))
+        count = made_visits.groupby(made_visits["zone_id"].astype(str)).size()
+        out["visits_per_week"] = (zones["zone_id"].astype(str).map(count).fillna(0)
+                                  .to_numpy(float) / walked)
     out["patrol_km2_per_week"] = out["area_km2"] * out["visits_per_week"]
     out["patrol_visits"] = out["visits_per_week"] * n_weeks
     made = out["patrol_visits"]

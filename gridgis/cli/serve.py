@@ -120,6 +120,7 @@ def serve(
                     dispatcher, dispatcher.layers.incidents,
                     progress=lambda done, total: bar.update(task, completed=done, total=total))
             err.print(f"loaded {n} open incidents of the archive", highlight=False)
+        _demo_patrols(dispatcher, err)
         _demo_staff(dispatcher)
         if "open311_keys" in extra:
             err.print("演示用 Open311 接入密钥 / Open311 api_key of each intake channel: " +
@@ -173,3 +174,25 @@ def _worker_environment(settings: Any, store_file: str) -> None:
             {str(getattr(c, "value", c)): k.get_secret_value()
              for c, k in settings.open311_keys.items()})
     os.environ.update(env)
+
+
+def _demo_patrols(dispatcher: Any, err: Any) -> int:
+    """Load the sample's season of patrols into an empty patrol log, with a progress bar."""
+    if dispatcher.layers.patrol_zones is None or dispatcher.store.patrols.count():
+        return 0
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from gridgis.patrols.archive import load_patrols
+    from gridgis.sample import sample_patrols
+
+    with Progress(TextColumn("载入巡查记录 / loading a season of patrols"), BarColumn(),
+                  MofNCompleteColumn(), console=err, transient=True) as bar:
+        task = bar.add_task("patrols", total=None)
+        # a fix every 30-60 s (not 10-30 s) keeps the demonstration's start short
+        season = sample_patrols(dispatcher.layers, interval_s=(30.0, 60.0))
+        n = load_patrols(dispatcher.store.patrols, dispatcher.layers.patrol_zones, season,
+                         progress=lambda done, total: bar.update(task, completed=done,
+                                                                 total=total))
+    err.print(f"loaded {n} patrols of the sample's season", highlight=False)
+    return n
+

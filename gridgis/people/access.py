@@ -37,16 +37,20 @@ from gridgis.people.staff import StaffMember
 __all__ = [
     "ACCESS",
     "CALLBACK",
+    "PATROLLERS",
     "REPORTERS",
     "SUPERVISION",
+    "PatrolScope",
     "Relation",
     "Scope",
     "called_units",
     "check_action",
+    "check_patrol",
     "check_report",
     "contact_details",
     "force_units",
     "in_scope",
+    "patrol_scope",
     "permitted_actions",
     "scope_of",
 ]
@@ -316,3 +320,64 @@ def contact_details(person: StaffMember | None, reporter: Mapping[str, Any] | No
     return {"name": mask_name(reporter.get("name")), "phone": mask_phone(reporter.get("phone")),
             "email": mask_email(reporter.get("email")), "channel": reporter.get("channel"),
             "masked": True}
+
+
+PATROLLERS = frozenset({W})
+"""Roles that record patrols (巡查) and check-ins (签到): grid workers, on their terminals."""
+
+
+@dataclass(frozen=True)
+class PatrolScope:
+    """Which patrols a person may read: only their own (``person``) or their area's.
+
+    ``zone_areas`` are the area codes whose patrol zones they see in the
+    compliance figures (a grid worker's grids, a dispatcher's area).
+    """
+
+    person: str | None
+    area_codes: tuple[str, ...]
+    zone_areas: tuple[str, ...]
+
+
+def check_patrol(person: StaffMember) -> None:
+    """Refuse a patrol record by anyone but an active grid worker.
+
+    Raises
+    ------
+    AccessDeniedError
+    """
+    if not person.active:
+        raise AccessDeniedError("账号已停用 / this account is disabled")
+    if person.role not in PATROLLERS:
+        raise AccessDeniedError(f"{ROLE_NAMES[person.role]}不记录巡查，巡查由网格员在终端上报 / "
+                                f"a {person.role.value} does not record patrols; grid workers "
+                                "do, from their terminals")
+
+
+def patrol_scope(person: StaffMember) -> PatrolScope:
+    """The patrols a person may read.
+
+    A grid worker reads their own patrols (and sees their grids' zones);
+    community, township and county staff, analysts, planners and
+    administrators the patrols in their area. Unit staff read none.
+
+    Raises
+    ------
+    AccessDeniedError
+        For a disabled account or unit staff.
+
+    Examples
+    --------
+    >>> patrol_scope(StaffMember("sq01", "李敏", "community", "330399001001")).area_codes
+    ('330399001001',)
+    """
+    if not person.active:
+        raise AccessDeniedError("账号已停用 / this account is disabled")
+    if person.role is StaffRole.GRID_WORKER:
+        return PatrolScope(person=person.staff_id, area_codes=person.grids,
+                           zone_areas=person.grids)
+    if person.role is StaffRole.UNIT or not person.area_code:
+        raise AccessDeniedError(f"{ROLE_NAMES[person.role]}无权查看巡查记录 / a "
+                                f"{person.role.value} does not read patrols")
+    return PatrolScope(person=None, area_codes=(person.area_code,),
+                       zone_areas=(person.area_code,))

@@ -16,7 +16,8 @@ restaurant streets and fumes at restaurants. A connected road network joins
 the township seats by arterials, runs streets along the urban grids' edges
 and village roads to every hamlet, with a lane to every house.
 :func:`sample_roster` gives the district's staff: grid workers of every grid,
-dispatchers of each level, units' staff.
+dispatchers of each level, units' staff;
+:func:`sample_patrols` a season of their patrol tracks (巡查) with realistic gaps.
 
 Everything is generated in metres on the CGCS2000 Gauss-Krüger plane and
 converted once to lon/lat, so neighbouring grids share identical vertices.
@@ -41,6 +42,7 @@ from gridgis.roads.classes import default_speeds
 from gridgis.sample._admin import build_admin
 from gridgis.sample._buildings import build_buildings
 from gridgis.sample._incidents import SAMPLE_END, SAMPLE_START, build_incidents
+from gridgis.sample._patrols import PatrolArchive, sample_patrols
 from gridgis.sample._roads import ROAD_STREAM, build_roads
 from gridgis.sample._roster import DEMO_PASSWORD, demo_accounts, load_sample_staff, sample_roster
 from gridgis.sample._sensors import SENSOR_STREAM, build_sensors
@@ -57,9 +59,11 @@ __all__ = [
     "SAMPLE_DISTRICT_CODE",
     "SAMPLE_END",
     "SAMPLE_START",
+    "PatrolArchive",
     "demo_accounts",
     "load_sample_staff",
     "sample_district",
+    "sample_patrols",
     "sample_roster",
 ]
 

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from gridgis.incidents.record import IncidentRecord
     from gridgis.store.attachments import AttachmentStore
     from gridgis.store.audit import AuditBreak
+    from gridgis.store.patrols import PatrolLog
     from gridgis.store.sensors import SensorLog
     from gridgis.store.staff import StaffDirectory
 
@@ -107,12 +108,13 @@ class IncidentStore(ABC):
 
     ``staff`` is the directory of people who sign in (kept in the same database);
     ``attachments`` the incidents' photos and videos; ``sensors`` the IoT devices'
-    state and readings.
+    state and readings; ``patrols`` the grid workers' patrols and zone visits.
     """
 
     staff: StaffDirectory
     attachments: AttachmentStore
     sensors: SensorLog
+    patrols: PatrolLog
 
     @abstractmethod
     def create(self, record: IncidentRecord, event: Event, *,

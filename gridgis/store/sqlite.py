@@ -32,6 +32,7 @@ from gridgis.store.attachments import (
 )
 from gridgis.store.audit import AuditBreak, chain_breaks, event_hash
 from gridgis.store.base import Event, IncidentQuery, IncidentStore, Page, Reporter
+from gridgis.store.patrols import PatrolLog, create_patrol_tables, patrol_metadata
 from gridgis.store.reading import READ_ONLY, reading
 from gridgis.store.sensors import SensorLog, create_sensor_tables, sensor_metadata
 from gridgis.store.staff import StaffDirectory, create_staff_tables, staff_metadata
@@ -361,6 +362,7 @@ class SQLiteStore(IncidentStore):
             self.engine, None if self.path is None else attachment_folder_for(self.path),
             write_event=_append_event, touch=_touch_incident)
         self.sensors = SensorLog(self.engine)
+        self.patrols = PatrolLog(self.engine)
 
     # -- schema ------------------------------------------------------------------------
     def _migrate(self) -> None:
@@ -379,6 +381,7 @@ class SQLiteStore(IncidentStore):
                 conn.execute(sa.insert(schema_version).values(version=version))
             create_attachment_tables(conn)  # tables of their own, made where missing
             create_sensor_tables(conn)
+            create_patrol_tables(conn)
 
     def check(self, *, writable: bool = False) -> None:
         """One cheap read of the schema; raise if a table or column is missing.
@@ -400,7 +403,7 @@ class SQLiteStore(IncidentStore):
             try:
                 cursor = raw.cursor()
                 missing = [m for meta in (metadata, staff_metadata, attachments_metadata,
-                                          sensor_metadata)
+                                          sensor_metadata, patrol_metadata)
                            for m in missing_schema(cursor, meta)]
                 if writable and not missing:  # a write statement that changes nothing
                     cursor.execute("BEGIN IMMEDIATE")

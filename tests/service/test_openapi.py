@@ -11,6 +11,8 @@ SIGNED_IN = {
     ("get", "/incidents/{incident_id}/attachments"),
     ("get", "/attachments/{attachment_id}"), ("get", "/attachments/{attachment_id}/thumbnail"),
     ("get", "/sensors"), ("post", "/sensors/maintenance-sweep"), ("get", "/emergencies"),
+    ("post", "/patrols"), ("post", "/patrols/gpx"), ("get", "/patrols"),
+    ("get", "/patrols/compliance"), ("get", "/patrols/{patrol_id}"), ("get", "/patrols/route"),
 }
 """Operations for signed-in staff only."""
 NOT_DISCLOSED = {("get", "/attachments/{attachment_id}"),
@@ -54,6 +56,12 @@ ERRORS = {
     ("post", "/sensors/{device_id}/heartbeat"): {400, 403, 404, 413, 422, 503},
     ("get", "/sensors"): {401, 422, 503},
     ("post", "/sensors/maintenance-sweep"): {401, 403, 503},
+    ("post", "/patrols"): {400, 401, 403, 413, 422, 503},
+    ("post", "/patrols/gpx"): {400, 401, 403, 413, 422, 503},
+    ("get", "/patrols"): {401, 403, 422, 503},
+    ("get", "/patrols/compliance"): {401, 403, 422, 503},
+    ("get", "/patrols/{patrol_id}"): {401, 403, 404, 503},
+    ("get", "/patrols/route"): {401, 403, 404, 422, 503},
     ("get", "/emergencies"): {401, 403, 422, 503},
 }
 """Error statuses each operation can answer (at least)."""
