@@ -16,12 +16,13 @@ from typing import Annotated, Any
 import pandas as pd
 from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
 
 from api.auth import SignedIn
 from api.deps import Offset, limit_query
 from api.errors import problem_responses
-from api.models import CrsName, CstIn, CstOut, Link, to_cst_naive
+from api.models import CrsName, CstOut, Link, to_cst_naive
 from api.paging import page_links
 from api.settings import Settings
 from gridgis.analysis.patrol_compliance import STATUS_NAMES, compliance_summary, zone_compliance
@@ -34,6 +35,23 @@ __all__ = ["PatrolIn", "PatrolOut", "create_router", "get_patrols"]
 
 MAX_POINTS = 20000
 MAX_GPX_BYTES = 5 * 1024 * 1024
+
+FIRST_YEAR, LAST_YEAR = 1970, 2200  # patrol times live in pandas' nanosecond calendar
+
+
+def patrol_time(value: dt.datetime) -> dt.datetime:
+    """Naive China Standard Time within the years patrols may carry.
+
+    Raises
+    ------
+    ValueError
+        Outside 1970–2200 (after conversion to UTC+8).
+    """
+    value = to_cst_naive(value)
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise ValueError(f"时间须在 {FIRST_YEAR} 至 {LAST_YEAR} 年之间 / times lie between the "
+                         f"years {FIRST_YEAR} and {LAST_YEAR}")
+    return value
 
 
 def get_patrols(request: Request) -> PatrolService:
@@ -51,7 +69,8 @@ class PointIn(BaseModel):
 
     lon: float = Field(ge=-180, le=180)
     lat: float = Field(ge=-90, le=90)
-    at: CstIn = Field(description="定位时间；无时区按北京时间 / when; naive means UTC+8")
+    at: Annotated[dt.datetime, AfterValidator(patrol_time)] = Field(
+        description="定位时间；无时区按北京时间 / when; naive means UTC+8")
 
 
 class PatrolIn(BaseModel):
@@ -171,7 +190,7 @@ def _cst(field: str, value: dt.datetime | None) -> dt.datetime | None:
     if value is None:
         return None
     try:
-        return to_cst_naive(value)
+        return patrol_time(value)
     except ValueError as exc:
         raise _bad(field, str(exc)) from None
 
@@ -215,7 +234,8 @@ def create_router(settings: Settings) -> APIRouter:
         if len(data) > MAX_GPX_BYTES:
             raise InputError(f"GPX 文件超过 {MAX_GPX_BYTES // 1024 // 1024} MB / the file is "
                              "larger than 5 MB", field="file")
-        return [PatrolOut(**p) for p in patrols.record_gpx(person, data)]
+        stored = await run_in_threadpool(patrols.record_gpx, person, data)  # the store waits
+        return [PatrolOut(**p) for p in stored]
 
     @router.get("", response_model=PatrolPage, responses=problem_responses(401, 403, 422, 503))
     def list_patrols(

@@ -147,3 +147,65 @@ def test_compliance_lights_a_missed_high_zone(client, zone):
     assert {lv["level_name"] for lv in county["levels"]} <= {"高频"}
     assert client.get("/patrols/compliance?level=often").status_code == 422
     assert client.get("/patrols/compliance?from=2026-11-02&to=2026-11-01").status_code == 422
+
+
+def test_times_outside_the_calendar_are_refused_in_chinese(client, zone):
+    worker = f"wg{zone['grid_code']}"
+    for query in ("to=0070-12-05T02:12:46Z", "from=2300-01-01T00:00:00"):
+        r = client.get(f"/patrols/compliance?{query}", headers=client.desk.headers(worker))
+        assert r.status_code == 422 and "1970" in r.json()["detail"], r.text
+    old = points(zone["lon"][:2], zone["lat"][:2], start=dt.datetime(1066, 10, 14, 9, 0))
+    r = post(client, worker, {"points": old})
+    assert r.status_code == 422 and "1970" in r.text, r.text
+
+
+def test_a_gpx_upload_waiting_for_the_store_leaves_other_requests_alone(
+        small_layers, tmp_path, clock, zone):
+    import threading
+
+    import sqlalchemy as sa
+    from fastapi.testclient import TestClient
+
+    from api import create_app
+    from api.settings import Settings
+    from gridgis.store import SQLiteStore
+    from tests.service.conftest import Desk, district_roster
+    from tests.test_store_limits import write_lock
+
+    path = tmp_path / "busy.sqlite"
+    store = SQLiteStore(path, busy_timeout=600)  # waits far longer than this test does
+    store.staff.save_many(district_roster(small_layers))
+    app = create_app(Settings(), layers=small_layers, store=store, clock=clock)
+    desk = Desk(app, district_roster(small_layers))
+    worker = f"wg{zone['grid_code']}"
+    entered, answers = threading.Event(), {}
+
+    @sa.event.listens_for(store.engine, "before_cursor_execute")
+    def _signal(conn, cursor, statement, *args):
+        if statement.startswith("BEGIN"):
+            entered.set()
+
+    start = dt.datetime(2026, 11, 1, 23, 0)
+    pts = "".join(f'<trkpt lat="{y}" lon="{x}"><time>'
+                  f'{(start + dt.timedelta(minutes=i)):%Y-%m-%dT%H:%M:%S}Z</time></trkpt>'
+                  for i, (x, y) in enumerate(zip(zone["lon"], zone["lat"], strict=True)))
+    with TestClient(app, raise_server_exceptions=False) as c:
+        def upload():
+            answers["gpx"] = c.post("/patrols/gpx", headers=desk.headers(worker), files={
+                "file": ("walk.gpx", GPX.format(pts=pts).encode(), "application/gpx+xml")})
+
+        with write_lock(path):
+            writer = threading.Thread(target=upload)
+            writer.start()
+            assert entered.wait(60)
+            reader = threading.Thread(target=lambda: answers.setdefault(
+                "categories", c.get("/categories", headers=desk.headers(worker))))
+            reader.start()
+            reader.join(60)
+            assert not reader.is_alive(), "GET /categories stalled behind the GPX upload"
+            assert answers["categories"].status_code == 200
+            assert writer.is_alive()  # still waiting for the lock we hold
+        writer.join(60)
+        assert not writer.is_alive()
+        assert answers["gpx"].status_code == 201, answers["gpx"].text
+    store.close()
