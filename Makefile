@@ -53,7 +53,7 @@ lint: $(STAMP)
 
 test: $(STAMP) browser tools kernels
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache artifacts $(SAMPLE)
