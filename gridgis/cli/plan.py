@@ -32,6 +32,9 @@ def validate(
         help="Households per urban grid, MIN MAX.")] = (300, 500),
     rural_households: Annotated[tuple[int, int], typer.Option(
         help="Households per rural grid, MIN MAX (0 0: do not check).")] = (200, 800),
+    width_tolerance: Annotated[float, typer.Option(
+        min=0.0, help="Gaps, overlaps and overhangs narrower than this many metres are not "
+                      "defects (宽度容差).")] = 0.05,
 ) -> None:
     """Check FILE's grid plan; exit code 1 when it has errors, 2 when FILE is unreadable."""
     from gridgis.layers import read_layers
@@ -39,20 +42,21 @@ def validate(
 
     layers = read_layers(path, strict=False)
     rural = tuple(rural_households) if any(rural_households) else None
-    report = run(layers, households=tuple(households), rural_households=rural)
+    report = run(layers, households=tuple(households), rural_households=rural,
+                 width_tolerance_m=width_tolerance)
     if len(report.findings):
         out.print(report.table())
         counts = report.counts()
-        out.print(frame_table(counts[counts.sum(axis=1) > 0], "Findings per rule"))
+        out.print(frame_table(counts[counts.sum(axis=1) > 0], "各规则的问题数 Findings per rule"))
     else:
-        out.print(f"Validation: no errors, no warnings; all {len(report.rules)} rules passed",
-                  highlight=False)
+        out.print(f"校验通过：无错误、无警告，{len(report.rules)} 条规则全部通过 "
+                  f"(Validation: no errors, no warnings)", highlight=False)
     if findings is not None:
         report.write(findings)
-        err.print(f"wrote {len(report.findings)} finding(s) to {findings}", highlight=False)
+        err.print(f"已写出 {len(report.findings)} 条问题到 {findings}", highlight=False)
     if map_path is not None:
         report.map(map_path, layers)
-        err.print(f"wrote the map {map_path}", highlight=False)
+        err.print(f"已写出地图 {map_path}", highlight=False)
     if not report.ok:
         raise typer.Exit(code=1)
 
