@@ -73,6 +73,14 @@ def repair(
     fill_gaps: Annotated[bool, typer.Option(
         "--fill-gaps", help="Give gaps and slivers to the neighbour with the longest "
                             "shared edge.")] = False,
+    clean: Annotated[bool, typer.Option(
+        "--clean", help="Make each community's grids an exact coverage (GEOS coverage_clean): "
+                        "clip to the community, resolve overlaps, merge narrow gaps.")] = False,
+    gap_width: Annotated[float, typer.Option(
+        min=0.0, help="With --clean: merge gaps up to this width in metres (缝隙宽度).")] = 2.0,
+    overlap_rule: Annotated[str, typer.Option(
+        help="With --clean: who keeps an overlap: longest_border, max_area, min_area or "
+             "min_index (lower code).")] = "longest_border",
 ) -> None:
     """Repair FILE's grid plan mechanically and write the result to OUT (never FILE)."""
     from gridgis.layers import read_layers, write_layers
@@ -82,20 +90,34 @@ def repair(
     if out_path.resolve() == path.resolve() or (
             out_path.exists() and path.exists() and out_path.samefile(path)):
         raise PlanError(f"{out_path} is the input; write the repaired plan to a new file")
-    if not (make_valid or fill_gaps or snap is not None):
-        raise PlanError("choose at least one repair: --make-valid, --snap M, --fill-gaps")
+    from gridgis.planning.clean import OVERLAP_RULES
+    from gridgis.planning.clean import clean as run_clean
+
+    if not (make_valid or fill_gaps or clean or snap is not None):
+        raise PlanError("请至少选择一种修复：--clean、--make-valid、--snap M、--fill-gaps "
+                        "(choose at least one repair)")
+    if overlap_rule not in OVERLAP_RULES:
+        raise PlanError(f"未知的重叠规则 {overlap_rule!r}，可选 {'、'.join(OVERLAP_RULES)} "
+                        f"(unknown --overlap-rule)")
     layers = read_layers(path, strict=False)
     fixed, report = run(layers, make_valid=make_valid, snap_m=snap, fill_gaps=fill_gaps)
+    if clean:
+        import pandas as pd
+
+        fixed, cleaned = run_clean(fixed, gap_width_m=gap_width, overlap_rule=overlap_rule)
+        report = pd.concat([report, cleaned], ignore_index=True) if len(report) else cleaned
     write_layers(fixed, out_path, strict=False)
     err.print(f"wrote {out_path}", highlight=False)
     if len(report):
         report.index = report.index + 1
-        out.print(frame_table(report, "Repairs"))
+        out.print(frame_table(report, "修复 Repairs"))
     else:
-        out.print("nothing to repair")
+        out.print("无需修复 (nothing to repair)")
     left = check(fixed)
-    out.print(f"after repair: {len(left.errors)} error(s), "
-              f"{len(left.findings) - len(left.errors)} warning(s)", highlight=False)
+    warnings = len(left.findings) - len(left.errors)
+    out.print(f"修复后：{len(left.errors)} 个错误、{warnings} 个警告 "
+              f"(after repair: {len(left.errors)} error(s), {warnings} warning(s))",
+              highlight=False)
 
 
 def _refuse_overwrite(out_path: Path, *inputs: Path) -> None:
