@@ -134,10 +134,17 @@ def partition(
     out_path: Annotated[Path, typer.Option("-o", "--out", help="New plan to write.")],
     households: Annotated[tuple[int, int], typer.Option(
         help="Households per grid, MIN MAX.")] = (300, 500),
+    objective: Annotated[str, typer.Option(
+        help="Refuse a redraw that is worse than the current grids on this: balance "
+             "(household deviation), compactness (Polsby-Popper) or bounds (share within "
+             "the household range).")] = "balance",
+    force: Annotated[bool, typer.Option(
+        "--force", help="Write the redraw even when it is worse on the objective.")] = False,
 ) -> None:
     """Redraw the grids of communities with spopt max-p; write the new plan to OUT."""
     import pandas as pd
 
+    from gridgis.errors import PlanWorseError
     from gridgis.layers import read_layers, write_layers
     from gridgis.planning.metrics import plan_metrics, plan_summary
     from gridgis.planning.partition import partition_layers
@@ -146,14 +153,23 @@ def partition(
     layers = read_layers(path)
     plan = layers
     for code in community:
-        plan = partition_layers(plan, code, households=tuple(households))
+        try:
+            plan = partition_layers(plan, code, households=tuple(households),
+                                    objective=objective, force=force)
+        except PlanWorseError as exc:
+            table = pd.DataFrame({"现行 current": exc.current, "方案 proposed": exc.proposed})
+            out.print(frame_table(table, f"社区 {code}：现行方案与新方案 (not written)"))
+            raise
     write_layers(plan, out_path)
-    err.print(f"wrote {out_path}", highlight=False)
+    err.print(f"已写出 {out_path}", highlight=False)
     rows = {}
-    for name, frame in (("before", layers.grids), ("after", plan.grids)):
+    for name, frame in (("现行 current", layers.grids), ("方案 proposed", plan.grids)):
         mine = frame[frame["community_code"].isin(community)]
         rows[name] = plan_summary(plan_metrics(mine, households=tuple(households)))
-    out.print(frame_table(pd.DataFrame(rows), "Plan metrics of the redrawn communities"))
+    title = "重划社区的方案指标 Plan metrics of the redrawn communities"
+    if force:
+        title += "（--force：未与现行方案比较把关）"
+    out.print(frame_table(pd.DataFrame(rows), title))
 
 
 _DIFF_HEADERS = ("grid", "status", "area from (←) / to (→)", "Δ area m²", "hh old", "hh new",
