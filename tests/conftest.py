@@ -97,3 +97,30 @@ def county_headers(app) -> dict[str, str]:
     person = StaffMember(f"qx{county}", "县指挥中心", "command_centre", county)
     dispatcher.store.staff.save(person)
     return {"Authorization": f"Bearer {app.state.tokens.issue(person)}"}
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster():
+    """A PostgreSQL server with PostGIS for the session (Debian's packages; `make postgres`)."""
+    from tests.pgcluster import MISSING, Cluster, postgres_bin
+
+    bin_dir = postgres_bin()
+    if bin_dir is None:
+        pytest.skip(MISSING)
+    cluster = Cluster(bin_dir)
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgis"])
+def backend(request, tmp_path):
+    """Each store backend in turn: a SQLite file, then a fresh PostGIS database."""
+    from tests.pgcluster import Backend
+
+    if request.param == "sqlite":
+        yield Backend("sqlite", str(tmp_path / "district.incidents.sqlite"), tmp_path)
+        return
+    cluster = request.getfixturevalue("postgres_cluster")
+    url = cluster.new_database()
+    yield Backend("postgis", url, tmp_path)
+    cluster.drop_database(url)
