@@ -112,15 +112,22 @@ def postgres_cluster():
     cluster.stop()
 
 
+@pytest.fixture
+def postgis(request, tmp_path):
+    """The PostGIS backend alone: a fresh database on the session's server."""
+    from tests.pgcluster import Backend
+
+    cluster = request.getfixturevalue("postgres_cluster")
+    url = cluster.new_database()
+    yield Backend("postgis", url, tmp_path)
+    cluster.drop_database(url)
+
+
 @pytest.fixture(params=["sqlite", "postgis"])
 def backend(request, tmp_path):
     """Each store backend in turn: a SQLite file, then a fresh PostGIS database."""
     from tests.pgcluster import Backend
 
     if request.param == "sqlite":
-        yield Backend("sqlite", str(tmp_path / "district.incidents.sqlite"), tmp_path)
-        return
-    cluster = request.getfixturevalue("postgres_cluster")
-    url = cluster.new_database()
-    yield Backend("postgis", url, tmp_path)
-    cluster.drop_database(url)
+        return Backend("sqlite", str(tmp_path / "district.incidents.sqlite"), tmp_path)
+    return request.getfixturevalue("postgis")
