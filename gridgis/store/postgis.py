@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 import os
+import weakref
 import zlib
 from pathlib import Path
 from typing import Any
@@ -112,6 +113,8 @@ class PostGISStore(SQLiteStore):
             self.url, pool_size=pool_size, max_overflow=2 * pool_size, pool_pre_ping=True,
             connect_args={"options": f"-c lock_timeout={timeout_ms} -c timezone=UTC",
                           "connect_timeout": 10})
+        # a store dropped without close() (a command's) still ends its connections
+        weakref.finalize(self.engine, self.engine.pool.dispose)
 
         @sa_event.listens_for(self.engine, "begin")
         def _on_begin(conn: sa.Connection) -> None:
