@@ -17,9 +17,10 @@ it. Optimistic concurrency is the incident's ``version``, unchanged. A
 writer that waits longer than ``busy_timeout`` gets
 :class:`~gridgis.errors.StoreBusyError`, as on SQLite.
 
-The schema is created on first open and versioned in ``schema_version`` like
-the SQLite file (no Alembic yet: the PostGIS schema starts at today's
-version, :data:`~gridgis.store.sqlite.SCHEMA_VERSION`).
+The schema is made and migrated by Alembic (:mod:`gridgis.store.migrations`,
+``upgrade head`` on every open, under the write lock); ``schema_version``
+records the SQLite file's version number too
+(:data:`~gridgis.store.sqlite.SCHEMA_VERSION`), so both say what they hold.
 """
 
 from __future__ import annotations
@@ -42,13 +43,13 @@ from gridgis.store.sensors import create_sensor_tables, sensor_metadata
 from gridgis.store.sqlite import (
     SCHEMA_VERSION,
     SQLiteStore,
-    incident_counters,
     metadata,
     schema_version,
 )
-from gridgis.store.staff import create_staff_tables, staff_metadata
+from gridgis.store.staff import staff_metadata
 
-__all__ = ["SRID", "WRITE_LOCK", "PostGISStore", "missing_tables", "postgis_metadata"]
+__all__ = ["ALL_METADATA", "SRID", "WRITE_LOCK", "PostGISStore", "missing_tables",
+           "postgis_metadata", "upgrade"]
 
 SRID = 4490
 """CGCS2000 geographic: the incidents' ``lon``/``lat`` as a PostGIS point."""
@@ -152,23 +153,29 @@ class PostGISStore(SQLiteStore):
 
     # -- schema ------------------------------------------------------------------------
     def _migrate(self) -> None:
+        from alembic.util.exc import CommandError
+
         with self.engine.begin() as conn:  # holds the write lock: one process migrates
             conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS postgis")
-            postgis_metadata.create_all(conn, tables=[
-                postgis_metadata.tables[t.name] for t in (schema_version, incident_counters)])
-            current = conn.execute(sa.select(sa.func.max(schema_version.c.version))).scalar()
+            current = None
+            if sa.inspect(conn).has_table(schema_version.name):
+                current = conn.execute(sa.select(sa.func.max(schema_version.c.version))
+                                       ).scalar()
             if current is not None and current > SCHEMA_VERSION:
-                raise StoreError(
-                    f"事件库 {self.location} 的表结构版本 {current} 新于本程序 / the incident "
-                    f"store {self.location} has schema version {current}, newer than this "
-                    f"gridgis ({SCHEMA_VERSION}); upgrade gridgis", path=self.location)
-            if current is None:  # a new database: today's schema at once
-                postgis_metadata.create_all(conn)
-                create_staff_tables(conn)
-                conn.execute(sa.insert(schema_version).values(version=SCHEMA_VERSION))
+                raise self._newer(current)
+            try:
+                upgrade(conn)
+            except CommandError as exc:  # a revision this gridgis does not know
+                raise self._newer(str(exc)) from None
             create_attachment_tables(conn)  # tables of their own, made where missing
             create_sensor_tables(conn)
             create_patrol_tables(conn)
+
+    def _newer(self, version: object) -> StoreError:
+        return StoreError(
+            f"事件库 {self.location} 的表结构版本 {version} 新于本程序 / the incident store "
+            f"{self.location} has schema version {version}, newer than this gridgis "
+            f"({SCHEMA_VERSION}); upgrade gridgis", path=self.location)
 
     def check(self, *, writable: bool = False) -> None:
         """One cheap read of the schema; raise if a table or column is missing.
@@ -215,6 +222,17 @@ class PostGISStore(SQLiteStore):
         minx, miny, maxx, maxy = (float(v) for v in bbox)
         geom = sa.literal_column("incidents.geom", Geometry("POINT", srid=SRID))
         return geom.op("&&")(sa.func.ST_MakeEnvelope(minx, miny, maxx, maxy, SRID))
+
+
+def upgrade(conn: sa.Connection, revision: str = "head") -> None:
+    """Run the Alembic migrations (:mod:`gridgis.store.migrations`) on ``conn``."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", "gridgis.store:migrations")
+    config.attributes["connection"] = conn
+    command.upgrade(config, revision)
 
 
 def missing_tables(conn: sa.Connection) -> list[str]:
