@@ -37,7 +37,7 @@ from gridgis.index.cache import cached_index
 from gridgis.layers import Layers, read_layers
 from gridgis.patrols.service import PatrolService
 from gridgis.sensors import SensorService, SensorSettings
-from gridgis.store import IncidentStore, SQLiteStore, store_path_for
+from gridgis.store import IncidentStore, SQLiteStore, open_store, store_path_for
 
 __all__ = ["create_app"]
 
@@ -74,7 +74,8 @@ def create_app(settings: Settings | None = None, *, layers: Layers | None = None
         The district; default read from ``settings.layers`` or the built-in
         sample district.
     store : IncidentStore, optional
-        Default: SQLite beside the layers file (in memory for a generated sample).
+        Default: ``settings.store`` (a SQLite file or a ``postgresql://…`` URL), else
+        SQLite beside the layers file (in memory for a generated sample).
     clock : callable, optional
         "now" for the service (tests and replays).
     """
@@ -90,8 +91,8 @@ def create_app(settings: Settings | None = None, *, layers: Layers | None = None
 
             layers = sample_district()
     if store is None:
-        if settings.store:
-            store = SQLiteStore(settings.store)
+        if settings.store:  # a SQLite file, or postgresql://… (PostGIS)
+            store = open_store(settings.store, layers=settings.layers)
         elif settings.layers is not None:
             store = SQLiteStore(store_path_for(settings.layers))
         else:

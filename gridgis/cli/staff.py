@@ -23,7 +23,7 @@ from gridgis.errors import GridGisError, StaffError
 if TYPE_CHECKING:
     from gridgis.layers import Layers
     from gridgis.people.staff import StaffMember
-    from gridgis.store import SQLiteStore
+    from gridgis.store import IncidentStore
 
 __all__ = ["add", "app", "disable", "enable", "export", "import_", "list_", "password"]
 
@@ -39,22 +39,25 @@ app = typer.Typer(
 PROGRESS_FROM = 1000
 """Rosters of at least this many rows show a progress bar."""
 
-StoreArg = Annotated[Path, typer.Argument(
-    metavar="STORE", help="事件数据库（SQLite），或区县 GeoPackage（用其旁的数据库）/ The incident "
-    "database (SQLite), or a district GeoPackage (its database beside it).")]
+StoreArg = Annotated[str, typer.Argument(
+    metavar="STORE", help="事件数据库（SQLite 文件或 postgresql://…），或区县 GeoPackage（用其旁的"
+    "数据库）/ The incident database (a SQLite file or postgresql://…), or a district "
+    "GeoPackage (its database beside it).")]
 IdArg = Annotated[str, typer.Argument(metavar="ID", help="工号 / Staff id.")]
 PasswordStdin = Annotated[bool, typer.Option(
     "--password-stdin", help="从标准输入读一行作为密码 / Read the password from one line of "
     "standard input.")]
 
 
-def _open_store(path: Path, *, create: bool) -> SQLiteStore:
+def _open_store(spec: str, *, create: bool) -> IncidentStore:
     """The store named by STORE; ``create`` allows a new database file."""
     import sqlalchemy as sa
 
-    from gridgis.store import SQLiteStore, store_path_for
+    from gridgis.store import SQLiteStore, is_postgres_url, open_store, store_path_for
 
-    database = path
+    if is_postgres_url(spec):
+        return open_store(spec)  # a database that cannot be used: StoreError, one line
+    database = path = Path(spec)
     if path.suffix.lower() == ".gpkg":
         if not path.is_file():
             raise FileNotFoundError(f"{path}: 没有这个文件 / no such file")
@@ -71,11 +74,11 @@ def _open_store(path: Path, *, create: bool) -> SQLiteStore:
                            f"incident store ({reason})") from None
 
 
-def _district(store: Path, layers: Path | None) -> Layers | None:
+def _district(store: str, layers: Path | None) -> Layers | None:
     """The layers to check codes against: --layers, or STORE when it is a GeoPackage."""
     from gridgis.layers import read_layers
 
-    source = layers or (store if store.suffix.lower() == ".gpkg" else None)
+    source = layers or (Path(store) if store.lower().endswith(".gpkg") else None)
     return None if source is None else read_layers(source, strict=False)
 
 
@@ -226,7 +229,7 @@ def list_(
     out.print(table)
 
 
-def _set_active(store: Path, staff_id: str, active: bool) -> None:
+def _set_active(store: str, staff_id: str, active: bool) -> None:
     directory = _open_store(store, create=False).staff
     member = directory.find(staff_id)
     if member is None:
