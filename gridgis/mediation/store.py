@@ -110,6 +110,31 @@ class MediationStore:
             conn.execute(sa.insert(t.referrals).values(**row))
         return row
 
+    def words(self) -> dict[str, list[str]]:
+        """The stored search words of each case that has them."""
+        with reading(self.engine) as conn:
+            rows = conn.execute(sa.select(t.case_words.c.case_id, t.case_words.c.words)).all()
+        return {c: w.split(" ") if w else [] for c, w in rows}
+
+    def save_words(self, words: Mapping[str, Sequence[str]]) -> int:
+        """Store the search words of cases (segmented once, read by every index build)."""
+        rows = [{"case_id": c, "words": " ".join(w)} for c, w in words.items()]
+        with self.engine.begin() as conn:
+            conn.execute(sa.delete(t.case_words).where(t.case_words.c.case_id.in_(list(words))))
+            for start in range(0, len(rows), CHUNK):
+                conn.execute(sa.insert(t.case_words), rows[start:start + CHUNK])
+        return len(rows)
+
+    def referred_units(self) -> dict[str, tuple[str, ...]]:
+        """The units each case was referred to (by case id)."""
+        with reading(self.engine) as conn:
+            rows = conn.execute(sa.select(t.referrals.c.case_id, t.referrals.c.to_unit).where(
+                t.referrals.c.to_unit.is_not(None))).all()
+        out: dict[str, tuple[str, ...]] = {}
+        for case_id, unit in rows:
+            out[case_id] = (*out.get(case_id, ()), unit)
+        return out
+
     def save_alerts(self, rows: Sequence[Mapping[str, Any]]) -> int:
         """Record warning notices (those already recorded under the same id are kept)."""
         with self.engine.begin() as conn:

@@ -4,7 +4,8 @@ Registries: ``mediation_organisations`` (调解组织), ``mediators`` (调解员
 ``mediation_experts`` (专家库). Cases: ``mediation_cases`` (one row a case,
 linked to the incident it came from where there is one), ``mediation_parties``
 (当事人), ``mediation_case_experts`` (专家意见), ``mediation_sessions`` (调解过程),
-``mediation_referrals`` (移交), ``mediation_followups`` (回访/跟踪任务) and
+``mediation_referrals`` (移交), ``mediation_followups`` (回访/跟踪任务), ``mediation_case_words`` (a
+case's words for the similar-case search, segmented once) and
 ``mediation_alerts`` (预警通报). Times are naive China time, as in the rest of
 the store; amounts are yuan.
 """
@@ -16,6 +17,7 @@ import sqlalchemy as sa
 __all__ = [
     "alerts",
     "case_experts",
+    "case_words",
     "cases",
     "create_mediation_tables",
     "experts",
@@ -125,6 +127,11 @@ followups = sa.Table(
     sa.Column("due_at", sa.DateTime, nullable=False, index=True),
     sa.Column("done_at", sa.DateTime),
     sa.Column("assignee", sa.String(32), nullable=False),
+)
+case_words = sa.Table(
+    "mediation_case_words", mediation_metadata,
+    sa.Column("case_id", sa.String(32), primary_key=True),
+    sa.Column("words", sa.Text, nullable=False),  # the case's search words, space-separated
 )
 alerts = sa.Table(
     "mediation_alerts", mediation_metadata,

@@ -25,3 +25,11 @@ def mediation_store(mediation_sample, tmp_path_factory: pytest.TempPathFactory
     store = MediationStore(SQLiteStore(path).engine)
     store.load(mediation_sample.frames())
     return store
+
+
+@pytest.fixture(scope="session")
+def case_index(mediation_store):
+    """The similar-case index of the stored cases."""
+    from gridgis.mediation.search import index_of_store
+
+    return index_of_store(mediation_store)
