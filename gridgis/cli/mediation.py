@@ -55,6 +55,8 @@ def sample(
                                           "Cases a year (before the medical rise).")] = 2000,
     replace: Annotated[bool, typer.Option(help="先清空调解数据 / Empty the mediation tables "
                                           "first.")] = True,
+    words: Annotated[bool, typer.Option(help="同时为类案检索分词 / Segment the cases' words "
+                                        "for the similar-case search now.")] = True,
 ) -> None:
     """写入三年的样例调解案件 / Write three years of sample mediation cases to the store."""
     from gridgis.layers import read_layers
@@ -67,6 +69,14 @@ def sample(
     written = store.load(made.frames(), replace=replace)
     err.print(f"已写入 {written} 件调解案件，用时 {time.perf_counter() - started:.1f} 秒 / wrote "
               f"{written} cases", highlight=False)
+    if words:
+        from gridgis.mediation.search import index_of_store
+
+        started = time.perf_counter()
+        index = index_of_store(store)
+        err.print(f"已为类案检索分词 {len(index.new_words)} 件，用时 "
+                  f"{time.perf_counter() - started:.1f} 秒 / segmented the words of "
+                  f"{len(index.new_words)} cases", highlight=False)
     cases = made.cases
     import pandas as pd
 

@@ -9,6 +9,14 @@ import pytest
 from gridgis.mediation import MediationStore
 from gridgis.mediation.sample import MediationSample, sample_mediation
 from gridgis.store import SQLiteStore
+from tests.service.conftest import (  # noqa: F401 - the service's fixtures
+    anonymous,
+    app,
+    client,
+    clock,
+    desk,
+    store,
+)
 
 
 @pytest.fixture(scope="session")
@@ -22,9 +30,9 @@ def mediation_store(mediation_sample, tmp_path_factory: pytest.TempPathFactory
                     ) -> MediationStore:
     """The cases loaded in a SQLite store."""
     path: Path = tmp_path_factory.mktemp("mediation") / "store.sqlite"
-    store = MediationStore(SQLiteStore(path).engine)
-    store.load(mediation_sample.frames())
-    return store
+    cases = MediationStore(SQLiteStore(path).engine)
+    cases.load(mediation_sample.frames())
+    return cases
 
 
 @pytest.fixture(scope="session")

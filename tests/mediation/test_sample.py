@@ -66,7 +66,8 @@ def test_cli_writes_the_sample_into_the_store(small_gpkg, tmp_path):
     from gridgis.store import SQLiteStore, store_path_for
 
     gpkg = shutil.copy(small_gpkg, tmp_path / "d.gpkg")
-    result = CliRunner().invoke(app, ["mediation", "sample", str(gpkg), "--per-year", "100"])
+    result = CliRunner().invoke(app, ["mediation", "sample", str(gpkg), "--per-year", "100",
+                                       "--no-words"])
     assert result.exit_code == 0, result.output
     assert "医疗纠纷" in result.output
     store = MediationStore(SQLiteStore(store_path_for(gpkg)).engine)
