@@ -88,3 +88,63 @@ def sample(
         "cases": groups.size().astype(str),
         "调解成功率": groups["outcome"].apply(lambda s: f"{(s == 'agreement').mean():.1%}")})
     out.print(frame_table(table, "调解案件 / mediation cases"))
+
+
+@app.command()
+@clear_errors
+def warn(
+    district: DistrictArg,
+    start: Annotated[str | None, typer.Option("--from", help="首月 YYYY-MM（默认有一年基线后）/ "
+                                              "first month")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="末月 YYYY-MM（含）/ last month")
+                   ] = None,
+    record: Annotated[bool, typer.Option(help="记录预警通报 / Record the notices in the "
+                                         "store.")] = False,
+) -> None:
+    """多维预警：区域×类型×月份、当事人类别、大额、调解组织 / Early warning."""
+    import re
+
+    import pandas as pd
+
+    from gridgis.dispatch import china_now
+    from gridgis.layers import read_layers
+    from gridgis.mediation.names import DISPUTE_TYPES
+    from gridgis.mediation.warning import scan
+
+    for name, value in (("--from", start), ("--to", end)):
+        if value is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value):
+            raise GridGisError(f"{name}: 月份须为 YYYY-MM / a month is YYYY-MM, not {value!r}")
+    store = _open(district)
+    cases = store.cases()
+    if cases.empty:
+        raise GridGisError(f"{district}: 没有调解案件（先运行 gridgis mediation sample）/ no "
+                           "mediation cases")
+    layers = read_layers(district, strict=False)
+    names = {**dict(zip(layers.townships["code"], layers.townships["name"], strict=True)),
+             **dict(zip(store.table("organisations")["org_id"],
+                        store.table("organisations")["name"], strict=True))}
+    alerts = scan(cases, start=start, end=end, names=names)
+    if alerts.empty:
+        err.print("没有预警 / no alerts", highlight=False)
+        return
+    shown = pd.DataFrame({
+        "月份": alerts["month"], "维度": alerts["dimension"],
+        "对象": [names.get(str(k).split("×")[0], str(k).split("×")[0]) + (
+            f"×{DISPUTE_TYPES[t].name}" if isinstance(t, str) else "")
+            for k, t in zip(alerts["key"], alerts["dispute_type"], strict=True)],
+        "observed": alerts["observed"].astype(str),
+        "expected": alerts["expected"].map("{:.1f}".format),
+        "p(BH)": alerts["p_adjusted"].map("{:.2g}".format),
+        "致": alerts["authority"]})
+    out.print(frame_table(shown.set_index("月份"), "预警 / alerts"))
+    if record:
+        now = china_now()
+        rows = [{**{k: r[k] for k in ("alert_id", "dimension", "key", "dispute_type",
+                                      "area_code", "month", "observed", "expected", "test",
+                                      "p_value", "p_adjusted", "authority", "notice")},
+                 "raised_at": now, "recorded_by": "cli"} for r in alerts.to_dict("records")]
+        for r in rows:
+            r["area_code"] = r["area_code"] if isinstance(r["area_code"], str) else None
+            r["observed"] = int(r["observed"])
+        written = store.save_alerts(rows)
+        err.print(f"已记录预警通报 {written} 条 / recorded {written} notices", highlight=False)

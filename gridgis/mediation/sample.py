@@ -31,11 +31,11 @@ SAMPLE_FIRST_MONTH = dt.date(2023, 11, 1)
 SAMPLE_MONTHS = 36
 """Months of cases: 2023-11 to 2026-10 (the incidents' year is the last of them)."""
 MEDICAL_SURGE = {"first_month": "2024-11", "peak_month": "2025-04", "warned_month": "2025-07",
-                 "peak": 3.2, "after": 0.4}
+                 "peak": 3.2, "after": 0.5}
 """The planted medical-dispute rise in one township: it starts, reaches ``peak`` × the
 township's usual rate, stays there until the warning, then settles within half a year at
 ``after`` × the peak."""
-SHARES = {"M01": .22, "M02": .12, "M03": .08, "M04": .13, "M05": .09, "M06": .05,
+SHARES = {"M01": .21, "M02": .11, "M03": .08, "M04": .13, "M05": .09, "M06": .07,
           "M07": .11, "M08": .09, "M09": .07, "M10": .04}
 SUCCESS = {"M01": .93, "M02": .86, "M03": .84, "M04": .88, "M05": .9, "M06": .78, "M07": .92,
            "M08": .9, "M09": .8, "M10": .92}
@@ -260,7 +260,9 @@ def sample_mediation(layers: Any, *, seed: int = 2026, per_year: int = 2000
             extra = 0
             if dtype == "M06":
                 factor = _surge(m)
-                extra = int(rng.poisson(lam * hot_share * (factor - 1))) if factor > 1 else 0
+                # the rise comes from one hospital: its disputes lie where it stands
+                extra = int(rng.poisson(lam * max(hot_share, .6) * (factor - 1))) \
+                    if factor > 1 else 0
             for k in range(n + extra):
                 hot = k >= n
                 scen_list = scen_by_type[dtype]

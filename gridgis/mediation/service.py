@@ -28,7 +28,7 @@ class MediationService:
     def __init__(self, engine: sa.Engine) -> None:
         self.store = MediationStore(engine)
         self._index: CaseIndex | None = None
-        self._version: tuple[int, str | None] | None = None
+        self._version: tuple[object, ...] | None = None
         self._lock = threading.Lock()
 
     def index(self) -> CaseIndex:

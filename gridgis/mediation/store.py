@@ -151,12 +151,19 @@ class MediationStore:
         with reading(self.engine) as conn:
             return int(conn.execute(sa.select(sa.func.count()).select_from(t.cases)).scalar_one())
 
-    def version(self) -> tuple[int, str | None]:
-        """A cheap fingerprint of the cases (count, last id): an index is stale when it changes."""
+    def version(self) -> tuple[Any, ...]:
+        """A cheap fingerprint of the cases: an index is stale when it changes.
+
+        The count and last id (cases added), the referrals and the sensitive
+        cases (a failure referred to the petition office changes who reads it).
+        """
         with reading(self.engine) as conn:
-            n, last = conn.execute(sa.select(sa.func.count(), sa.func.max(t.cases.c.case_id))
-                                   ).one()
-        return int(n), last
+            n, last, sensitive = conn.execute(sa.select(
+                sa.func.count(), sa.func.max(t.cases.c.case_id),
+                sa.func.sum(sa.cast(t.cases.c.sensitive, sa.Integer)))).one()
+            referred = conn.execute(sa.select(sa.func.count()).select_from(t.referrals)
+                                    ).scalar_one()
+        return int(n), last, int(sensitive or 0), int(referred)
 
     def cases(self, *, scope: CaseScope | None = None, dispute_type: str | None = None,
               area: str | None = None, start: dt.datetime | None = None,

@@ -66,11 +66,18 @@ def test_cli_writes_the_sample_into_the_store(small_gpkg, tmp_path):
     from gridgis.store import SQLiteStore, store_path_for
 
     gpkg = shutil.copy(small_gpkg, tmp_path / "d.gpkg")
-    result = CliRunner().invoke(app, ["mediation", "sample", str(gpkg), "--per-year", "100",
+    result = CliRunner().invoke(app, ["mediation", "sample", str(gpkg), "--per-year", "600",
                                        "--no-words"])
     assert result.exit_code == 0, result.output
     assert "医疗纠纷" in result.output
     store = MediationStore(SQLiteStore(store_path_for(gpkg)).engine)
-    assert store.count() > 300
+    assert store.count() > 1500
+    warned = CliRunner().invoke(app, ["mediation", "warn", str(gpkg), "--record"])
+    assert warned.exit_code == 0, warned.output
+    assert store.table("alerts").shape[0] > 0 and "卫生健康局" in warned.output
+    again = CliRunner().invoke(app, ["mediation", "warn", str(gpkg), "--record"])
+    assert "已记录预警通报 0 条" in again.output  # a notice is recorded once
+    month = CliRunner().invoke(app, ["mediation", "warn", str(gpkg), "--from", "2025-13"])
+    assert month.exit_code == 2 and "YYYY-MM" in month.output
     bad = CliRunner().invoke(app, ["mediation", "sample", str(tmp_path / "none.gpkg")])
     assert bad.exit_code == 2 and "没有这个文件" in bad.output
