@@ -25,6 +25,7 @@ from api.routes import (
     features,
     health,
     incidents,
+    mediation,
     open311,
     patrols,
     sensors,
@@ -141,6 +142,7 @@ def create_app(settings: Settings | None = None, *, layers: Layers | None = None
     app.include_router(open311.create_router(settings, app.state.limits))
     app.include_router(sensors.create_router(settings))
     app.include_router(patrols.create_router(settings))
+    app.include_router(mediation.create_router(settings))
     app.include_router(statistics.create_router(settings))
     app.include_router(health.create_router())
     app.include_router(docs.create_router(title=settings.title))
