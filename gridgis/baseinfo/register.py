@@ -214,6 +214,7 @@ class BaseInfoStore:
             check_keep(person, fields.get("grid_code"))
             if kind == "addresses":
                 fields.update(self._address_codes(conn, fields))
+            self._check_duplicate(conn, kind, fields, None)
             if kind == "people" and fields.get("house_id"):
                 self._check_house(conn, fields)
             rid = record_id or fields.get(key) or f"{_PREFIX[kind]}{secrets.token_hex(6)}"
@@ -240,6 +241,25 @@ class BaseInfoStore:
         code = f"{community}{seq:06d}"
         return {"door_code": code, "address_id": f"A{code}",
                 "full_text": f"{fields['road']}{fields['door_no']}"}
+
+    @staticmethod
+    def _check_duplicate(conn: sa.Connection, kind: str, fields: Mapping[str, Any],
+                         record_id: str | None) -> None:
+        """Refuse a person whose identity number, or an address whose text, is on file."""
+        from gridgis.baseinfo.duplicates import same_address, same_id_number
+
+        if kind == "people" and fields.get("id_number"):
+            found = same_id_number(conn, fields["id_number"], other_than=record_id)
+            if found:
+                raise ConflictError(f"身份证号已登记为 {found}，请变更该记录而不是新增 / the "
+                                    f"identity number is registered as {found}; change that "
+                                    "record instead")
+        if kind == "addresses" and fields.get("full_text"):
+            found = same_address(conn, fields.get("community_code"), fields["full_text"],
+                                 other_than=record_id)
+            if found:
+                raise ConflictError(f"地址「{fields['full_text']}」已登记为 {found} / the "
+                                    f"address {fields['full_text']} is registered as {found}")
 
     @staticmethod
     def _check_house(conn: sa.Connection, fields: Mapping[str, Any]) -> None:
@@ -307,6 +327,9 @@ class BaseInfoStore:
                 if kind == "addresses" and ({"road", "door_no"} & set(fields)):
                     fields["full_text"] = (f"{fields.get('road', old['road'])}"
                                            f"{fields.get('door_no', old['door_no'])}")
+            if action == "change":
+                self._check_duplicate(conn, kind, {**old, **fields} if kind == "addresses"
+                                      else fields, record_id)
             diff = {k: (old.get(k), v) for k, v in fields.items() if old.get(k) != v}
             if not diff and action == "change":
                 return old

@@ -49,9 +49,9 @@ def _inside(grid) -> tuple[float, float]:
     return p.x, p.y
 
 
-def _address(register, worker, grid):
+def _address(register, worker, grid, door_no="12号"):
     lon, lat = _inside(grid)
-    return register.add("addresses", {"road": "瓯江路", "door_no": "12号", "lon": lon,
+    return register.add("addresses", {"road": "瓯江路", "door_no": door_no, "lon": lon,
                                       "lat": lat}, worker)
 
 
@@ -59,8 +59,10 @@ def test_an_address_is_located_and_coded(register, worker, grid):
     a = _address(register, worker, grid)
     assert a["grid_code"] == grid["code"] and a["community_code"] == grid["community_code"]
     assert a["door_code"] == f"{grid['community_code']}000001" and a["full_text"] == "瓯江路12号"
-    b = _address(register, worker, grid)
+    b = _address(register, worker, grid, "14号")
     assert b["door_code"].endswith("000002")
+    with pytest.raises(ConflictError, match=a["address_id"]):  # 查重: the same plate again
+        _address(register, worker, grid, " １２ 号")
     [h] = register.history("addresses", a["address_id"])
     assert h["action"] == "add" and h["actor"] == "wg1" and h["changes"]["road"] == [None, "瓯江路"]
 
@@ -93,6 +95,13 @@ def test_a_household_is_kept_with_its_history(register, worker, grid):
     assert register.history("people", person["person_id"])[1]["changes"] == {
         "phone": [None, "13812345678"]}
     assert register.list("people")[1] == 0 and register.list("people", status=None)[1] == 1
+    again = register.add("people", {"name": "赵小明", "id_number": _id("19800101"),
+                                    "residence": "registered", "address_id": a["address_id"]},
+                         worker)  # a cancelled person may be registered anew
+    with pytest.raises(ConflictError, match=again["person_id"]):  # 查重 by identity number
+        register.add("people", {"name": "赵晓明", "id_number": _id("19800101"),
+                                "residence": "registered", "address_id": a["address_id"]},
+                     worker)
 
 
 def test_bad_fields_are_named(register, worker, grid):
