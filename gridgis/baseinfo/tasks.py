@@ -211,8 +211,8 @@ def task_summary(tasks: pd.DataFrame) -> pd.DataFrame:
     Examples
     --------
     >>> t = pd.DataFrame({"grid_code": ["g1", "g1", "g2"], "state": ["done", "overdue", "due"]})
-    >>> task_summary(t).loc["g1"].to_dict()
-    {'done': 1, 'due': 0, 'overdue': 1, 'total': 2, 'done_share': 0.5}
+    >>> task_summary(t).loc["g1", ["done", "due", "overdue", "total"]].tolist()
+    [1, 0, 1, 2]
     """
     table = pd.crosstab(tasks["grid_code"], tasks["state"]).reindex(
         columns=["done", "due", "overdue"], fill_value=0)

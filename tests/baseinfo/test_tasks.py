@@ -96,7 +96,7 @@ def test_due_done_and_overdue(setup, small_layers):
 
 
 def test_visits_are_kept_by_the_keepers(setup, small_layers):
-    register, worker, grid, clock, old, key = setup
+    register, worker, grid, clock, old, _key = setup
     other = StaffMember("wg2", "赵", "grid_worker", grid["community_code"], grade="part_time",
                         grids=(grid["code"][:-3] + "999",))
     with pytest.raises(AccessDeniedError):
