@@ -16,13 +16,16 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
+import pandas as pd
+
 from gridgis.errors import AccessDeniedError
 from gridgis.people.privacy import mask_name, mask_phone
 from gridgis.people.roles import ROLE_NAMES, StaffRole
 from gridgis.people.staff import StaffMember
 
-__all__ = ["KEEPERS", "check_keep", "mask_id_number", "present_person", "read_areas",
-           "sees_personal_data"]
+__all__ = ["KEEPERS", "check_keep", "mask_id_number", "mask_people", "present_person",
+           "read_areas", "sees_personal_data"]
 
 KEEPERS = frozenset({StaffRole.GRID_WORKER, StaffRole.COMMUNITY})
 """Roles that keep the registers (and so see personal data whole, in their area)."""
@@ -129,4 +132,33 @@ def present_person(person: StaffMember, record: Mapping[str, Any], *,
     out.update(name=mask_name(record.get("name")), phone=mask_phone(record.get("phone")),
                id_number=mask_id_number(record.get("id_number")), birth_date=None,
                masked=True)
+    return out
+
+
+def mask_people(person: StaffMember, frame: pd.DataFrame, *, today: dt.date) -> pd.DataFrame:
+    """:func:`present_person` over a frame of people (vectorised: exports of a township).
+
+    Adds ``age`` and ``masked``; masks the rows ``person`` does not keep.
+    """
+    out = frame.copy()
+    birth = pd.to_datetime(out["birth_date"])
+    t = pd.Timestamp(today)
+    before = (birth.dt.month > t.month) | ((birth.dt.month == t.month) & (birth.dt.day > t.day))
+    out["age"] = (t.year - birth.dt.year - before.astype(int)).astype("Int64")
+    grid = out["grid_code"].fillna("").astype(str)
+    if not person.active or person.role not in KEEPERS:
+        keeps = np.zeros(len(out), dtype=bool)
+    elif person.role is StaffRole.GRID_WORKER:
+        keeps = grid.isin(person.grids).to_numpy()
+    else:
+        keeps = grid.str.startswith(person.area_code or "\0").to_numpy()
+    hide = ~keeps
+    out["masked"] = hide
+    out["name"] = out["name"].astype(object)
+    out.loc[hide, "name"] = [mask_name(v) for v in out.loc[hide, "name"]]
+    out.loc[hide, "phone"] = [mask_phone(v) if isinstance(v, str) else None
+                              for v in out.loc[hide, "phone"]]
+    out.loc[hide, "id_number"] = [mask_id_number(v) for v in out.loc[hide, "id_number"]]
+    out["birth_date"] = out["birth_date"].astype(object)
+    out.loc[hide, "birth_date"] = None
     return out

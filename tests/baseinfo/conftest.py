@@ -16,3 +16,15 @@ def small_index(small_layers) -> GridIndex:
 @pytest.fixture(scope="session")
 def small_baseinfo(small_layers, small_index):
     return sample_baseinfo(small_layers, index=small_index)
+
+
+@pytest.fixture(scope="session")
+def loaded_store(small_baseinfo, tmp_path_factory):
+    """A store holding the small district's base information (read-only tests share it)."""
+    from gridgis.baseinfo import load_sample
+    from gridgis.store import SQLiteStore
+
+    store = SQLiteStore(tmp_path_factory.mktemp("baseinfo") / "s.sqlite")
+    load_sample(store.engine, small_baseinfo)
+    yield store
+    store.close()
