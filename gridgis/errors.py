@@ -29,6 +29,7 @@ __all__ = [
     "PatrolNotFoundError",
     "PlanError",
     "PlanWorseError",
+    "RecordNotFoundError",
     "RosterError",
     "SignInError",
     "StaffError",
@@ -125,6 +126,14 @@ class PatrolNotFoundError(GridGisError, LookupError):
 
     def __str__(self) -> str:
         return str(self.args[0])
+
+
+class RecordNotFoundError(GridGisError, LookupError):
+    """No record of the base information (一标三实) has this id (``field`` names the key)."""
+
+    def __init__(self, message: str, *, field: str) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class PlanError(GridGisError, ValueError):
