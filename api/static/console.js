@@ -66,6 +66,7 @@ const OPEN = "reported,accepted,dispatched,in_progress,resolved,reopened,verifie
 
 const state = {
   categories: {}, names: {}, units: {}, unitInfo: {}, townships: [], lightFilter: "", selected: null,
+  pendingView: null,
   me: null, timer: null, place: null, compliance: {}, zoneData: null, patrol: null,
 };
 const $ = (sel) => document.querySelector(sel);
@@ -124,6 +125,45 @@ function when(iso) {
 }
 
 const map = L.map("map", { zoomControl: true });
+// a phone (≤ 440 px) shows the map and the board as two tabs
+const PHONE = window.matchMedia("(max-width: 440px)");
+
+/**
+ * Fit the map to ``bounds`` when it can be: a hidden map (the board's tab on a phone) has no
+ * size, and Leaflet would compute a NaN view from it; the fit waits until the map is shown.
+ */
+function mapShown() {
+  // the container's own size: Leaflet's getSize() would cache the hidden map's 0 × 0
+  const box = map.getContainer();
+  return box.clientWidth > 0 && box.clientHeight > 0;
+}
+
+function fitTo(bounds, options = {}) {
+  if (!bounds || !bounds.isValid()) return;
+  if (!mapShown()) { state.pendingView = { bounds, options }; return; }
+  state.pendingView = null;
+  map.fitBounds(bounds, { padding: [8, 8], ...options });
+}
+
+/** Centre the map on a point at ``zoom`` (at least), now or once the map is shown. */
+function viewAt(latlng, zoom) {
+  if (!mapShown()) { state.pendingView = { latlng, zoom }; return; }
+  state.pendingView = null;
+  map.setView(latlng, Math.max(map.getZoom() || 0, zoom), { animate: false });
+}
+
+/** Show the map's or the board's tab (a phone); the map learns its size when it is shown. */
+function showTab(tab) {
+  document.body.dataset.tab = tab;
+  for (const b of document.querySelectorAll("#tabs button")) {
+    b.setAttribute("aria-selected", String(b.dataset.tab === tab));
+  }
+  if (tab !== "map") return;
+  map.invalidateSize({ animate: false });
+  const pending = state.pendingView;
+  if (pending && pending.bounds) fitTo(pending.bounds, pending.options);
+  else if (pending) viewAt(pending.latlng, pending.zoom);
+}
 L.control.scale({ imperial: false }).addTo(map);
 const layers = {
   grids: L.geoJSON(null, {
@@ -188,7 +228,7 @@ async function loadDistrict() {
   const towns = await loadCollection("townships", layers.townships);
   state.townships = towns.features.map((f) => f.properties);
   await loadCollection("grids", layers.grids);
-  map.fitBounds(layers.grids.getBounds(), { padding: [8, 8] });
+  fitTo(layers.grids.getBounds());
   await Promise.all([loadCollection("units", layers.units),
     loadCollection("patrol_zones", layers.patrol).then((d) => { state.zoneData = d; }),
     loadCollection("communities", null)]);
@@ -284,9 +324,7 @@ function fitJurisdiction(me) {
     const code = l.feature.properties.code;
     return me.role === "grid_worker" ? me.grids.includes(code) : code.startsWith(area);
   });
-  if (mine.length) {
-    map.fitBounds(L.featureGroup(mine).getBounds(), { padding: [8, 8], animate: false });
-  }
+  if (mine.length) fitTo(L.featureGroup(mine).getBounds(), { animate: false });
 }
 
 /** Show the board for ``me``: who they are, their townships, what they may do. */
@@ -351,7 +389,7 @@ function clearBoard() {
   $("#plan-list").replaceChildren();
   $("#panel").hidden = true;
   $("#panel-body").replaceChildren();
-  map.closePopup();
+  closeReport();
 }
 
 function signOut() {
@@ -397,8 +435,10 @@ async function refresh() {
       <span class="due">${inc.due_at ? "限 " + when(inc.due_at) : ""}</span>`;
     li.addEventListener("click", guarded(() => openIncident(inc.incident_id)));
     list.appendChild(li);
+    // a marker's click opens its incident only: it never reaches the map (no report form)
     L.circleMarker([inc.lat, inc.lon], { radius: 6, color: "#222", weight: 1,
-      fillColor: LIGHT_COLOUR[inc.light], fillOpacity: 0.95 })
+      fillColor: LIGHT_COLOUR[inc.light], fillOpacity: 0.95, bubblingMouseEvents: false,
+      incidentId: inc.incident_id })
       .bindTooltip(`${esc(inc.incident_id)} ${esc(cat ? cat.name_zh : inc.category)}`)
       .on("click", guarded(() => openIncident(inc.incident_id)))
       .addTo(layers.incidents);
@@ -689,7 +729,7 @@ function reportForm(loc, lng, lat) {
     if (name || phone) body.reporter = { name: name || null, phone: phone || null };
     try {
       const inc = await api("/incidents", { method: "POST", body: JSON.stringify(body) });
-      map.closePopup();
+      closeReport();
       await refresh();
       await openIncident(inc.incident_id);
     } catch (err) {
@@ -699,22 +739,51 @@ function reportForm(loc, lng, lat) {
   return form;
 }
 
+/**
+ * Where a point's report form shows: a popup at the point on a desktop, the whole screen
+ * on a phone (a popup would not fit beside a finger).
+ */
+function reportSurface(latlng) {
+  if (PHONE.matches) {
+    const body = $("#sheet-body");
+    $("#sheet").hidden = false;
+    const set = (content) => {
+      if (typeof content === "string") body.innerHTML = content;
+      else body.replaceChildren(content);
+    };
+    return { set };
+  }
+  const popup = L.popup({ maxWidth: 360 }).setLatLng(latlng).openOn(map);
+  return { set: (content) => popup.setContent(content) };
+}
+
+function closeSheet() {
+  $("#sheet").hidden = true;
+  $("#sheet-body").replaceChildren();
+}
+
+function closeReport() {
+  map.closePopup();
+  closeSheet();
+}
+
 map.on("click", async (event) => {
   if (!state.me) return;
   const { lat, lng } = event.latlng;
-  const popup = L.popup({ maxWidth: 360 }).setLatLng(event.latlng).setContent("定位中…").openOn(map);
+  const surface = reportSurface(event.latlng);
+  surface.set("定位中…");
   let loc;
   try {
     loc = await api(`/locate?lon=${lng}&lat=${lat}`);
   } catch (err) {
-    if (err instanceof SignInNeeded) map.closePopup();
-    else popup.setContent(`<div class="error">${esc(err.message)}</div>`);
+    if (err instanceof SignInNeeded) closeReport();
+    else surface.set(`<div class="error">${esc(err.message)}</div>`);
     return;
   }
   if (state.me && REPORTERS.has(state.me.role)) {
-    popup.setContent(reportForm(loc, lng, lat));
+    surface.set(reportForm(loc, lng, lat));
   } else {
-    popup.setContent(`${locateTable(loc)}<div class="meta">${esc(state.me ? state.me.title : "")}不上报事件 / your role does not report incidents</div>`);
+    surface.set(`${locateTable(loc)}<div class="meta">${esc(state.me ? state.me.title : "")}不上报事件 / your role does not report incidents</div>`);
   }
 });
 
@@ -985,7 +1054,7 @@ async function openIncident(id) {
   tickCountdowns();
   document.querySelectorAll("#list li").forEach((li) =>
     li.classList.toggle("selected", li.dataset.id === id));
-  map.panTo([inc.lat, inc.lon]);
+  viewAt([inc.lat, inc.lon], 15);
 }
 
 function tick() {
@@ -1006,6 +1075,11 @@ $("#patrol-toggle").addEventListener("click", () => togglePatrol().catch((err) =
   if (!(err instanceof SignInNeeded)) $("#patrol-status").textContent = err.message;
 }));
 $("#panel-close").addEventListener("click", closePanel);
+$("#sheet-close").addEventListener("click", closeSheet);
+for (const b of document.querySelectorAll("#tabs button")) {
+  b.addEventListener("click", () => showTab(b.dataset.tab));
+}
+showTab("board");
 for (const id of ["#f-township", "#f-category", "#f-status"]) {
   $(id).addEventListener("change", guarded(refresh));
 }

@@ -475,10 +475,14 @@ def test_phone_signs_in_and_the_board_fits(phone, server, cast):
     _sign_in(phone, cast.township_head)
     expect(phone.locator("#list li").first).to_be_visible()
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
-    for part in ("#map", "#lights", "#filters", "#list", "#sign-out"):
+    for part in ("#lights", "#filters", "#list", "#sign-out"):
         box = phone.locator(part).bounding_box()
         assert box and box["width"] > 0 and box["x"] >= 0 and box["x"] + box["width"] <= 390
     _shot(phone, "phone-board")
+    phone.locator("#tab-map").click()  # the map is the other tab, the whole width
+    box = phone.locator("#map").bounding_box()
+    assert box and box["width"] == 390
+    phone.locator("#tab-board").click()
     _open_incident(phone, cast.elsewhere_a)
     accept = phone.locator("#panel button[data-action=accept]")
     expect(accept).to_be_visible()
