@@ -299,7 +299,7 @@ def test_console_loads_offline_and_draws_the_district(page, server, district, ca
     expect(who).to_be_visible()
     expect(who).to_contain_text(cast.people[cast.county].name)
     expect(who).to_contain_text("县(区)综治中心")
-    expect(who.locator("#sign-out")).to_have_text("退出登录 / Sign out")
+    expect(who.locator("#sign-out")).to_have_text("退出登录")
     # the county runs the supervision sweep
     expect(page.locator("#supervise")).to_be_visible()
     page.locator("#supervise").click()
@@ -427,6 +427,7 @@ def test_a_refusal_shows_the_servers_reason(page, server, cast, district):
     _settle_at(page, lon, lat)
     popup = page.locator(".leaflet-popup-content")
     popup.locator(".locate-result").wait_for()
+    popup.locator("select[name=category]").select_option("E02")
     popup.locator("textarea[name=description]").fill("别处的事")
     popup.locator("button[type=submit]").click()
     # 403: the point lies outside the grid worker's jurisdiction, and the form says so
