@@ -31,6 +31,7 @@ from api.routes import (
     statistics,
 )
 from api.routes.clock import create_router as clock_router
+from api.routes.export import create_router as export_router
 from api.security import install_security
 from api.settings import Settings
 from gridgis.dispatch import Dispatcher, DispatchSettings, WorkingCalendar, china_now
@@ -144,6 +145,7 @@ def create_app(settings: Settings | None = None, *, layers: Layers | None = None
     app.include_router(statistics.create_router(settings))
     app.include_router(health.create_router())
     app.include_router(clock_router())
+    app.include_router(export_router())
     app.include_router(docs.create_router(title=settings.title))
 
     app.mount("/static/leaflet", StaticFiles(directory=leaflet.BASE_DIR), name="leaflet")
