@@ -32,6 +32,8 @@ from api.routes import (
     sensors,
     statistics,
 )
+from api.routes.clock import create_router as clock_router
+from api.routes.export import create_router as export_router
 from api.security import install_security
 from api.settings import Settings
 from gridgis.baseinfo.register import BaseInfoStore, locator_of
@@ -151,6 +153,8 @@ def create_app(settings: Settings | None = None, *, layers: Layers | None = None
     app.include_router(statistics.create_router(settings))
     app.include_router(baseinfo.create_router(settings))
     app.include_router(health.create_router())
+    app.include_router(clock_router())
+    app.include_router(export_router())
     app.include_router(docs.create_router(title=settings.title))
 
     app.mount("/static/leaflet", StaticFiles(directory=leaflet.BASE_DIR), name="leaflet")
