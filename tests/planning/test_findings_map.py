@@ -35,3 +35,19 @@ def test_the_map_opens_on_the_findings(small_layers, tmp_path):
         assert minx <= x <= maxx and miny <= y <= maxy
     clean = validate(small_layers).map(tmp_path / "clean.html").read_text(encoding="utf-8")
     assert "无错误" in clean and has(clean, "无问题 none")
+
+
+def test_the_diff_map_shows_figures_on_hover_and_only_drawn_entries(small_layers, tmp_path):
+    from tests.planning.test_diff import redraw as build
+
+    plan = build.__wrapped__(small_layers).plan
+    from gridgis.planning.diff import STATUS_ZH, diff_plans
+
+    result = diff_plans(small_layers, plan, as_of="2026-06-30")
+    page = result.map(tmp_path / "diff.html").read_text(encoding="utf-8")
+    assert "网格调整对比" in page and has(page, "新户数 hh new")
+    assert '"type": "LineString"' in page or '"type": "MultiLineString"' in page  # old: lines
+    shown = result.grids[result.grids["status"] != "removed"]["status"]
+    for status, label in STATUS_ZH.items():
+        drawn = status in set(shown)
+        assert has(page, f"{label} {status}（") == drawn, status
