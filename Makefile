@@ -60,7 +60,7 @@ lint: $(STAMP)
 
 test: $(STAMP) browser tools postgres kernels
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache artifacts $(SAMPLE)

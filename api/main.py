@@ -20,18 +20,23 @@ from api.ratelimit import RateLimits
 from api.routes import (
     attachments,
     auth,
+    baseinfo,
     docs,
     emergencies,
     features,
     health,
     incidents,
+    mediation,
     open311,
     patrols,
     sensors,
     statistics,
 )
+from api.routes.clock import create_router as clock_router
+from api.routes.export import create_router as export_router
 from api.security import install_security
 from api.settings import Settings
+from gridgis.baseinfo.register import BaseInfoStore, locator_of
 from gridgis.dispatch import Dispatcher, DispatchSettings, WorkingCalendar, china_now
 from gridgis.index.cache import cached_index
 from gridgis.layers import Layers, read_layers
@@ -121,6 +126,9 @@ def create_app(settings: Settings | None = None, *, layers: Layers | None = None
                                       network=getattr(dispatcher.finder, "network", None),
                                       grids=layers.grids)
     app.state.settings = settings
+    engine = getattr(store, "engine", None)  # the registers of 一标三实 live in the SQL store
+    app.state.baseinfo = None if engine is None else BaseInfoStore(
+        engine, locate=locator_of(dispatcher.index), clock=dispatcher.clock)
     app.state.tokens = TokenIssuer(
         settings.secret_key.get_secret_value() if settings.secret_key else None,
         minutes=settings.token_minutes)
@@ -141,8 +149,12 @@ def create_app(settings: Settings | None = None, *, layers: Layers | None = None
     app.include_router(open311.create_router(settings, app.state.limits))
     app.include_router(sensors.create_router(settings))
     app.include_router(patrols.create_router(settings))
+    app.include_router(mediation.create_router(settings))
     app.include_router(statistics.create_router(settings))
+    app.include_router(baseinfo.create_router(settings))
     app.include_router(health.create_router())
+    app.include_router(clock_router())
+    app.include_router(export_router())
     app.include_router(docs.create_router(title=settings.title))
 
     app.mount("/static/leaflet", StaticFiles(directory=leaflet.BASE_DIR), name="leaflet")

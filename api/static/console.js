@@ -1,48 +1,7 @@
 /* gridgis dispatcher console: plain JavaScript on the service's JSON endpoints. */
 "use strict";
 
-const STATUS_ZH = {
-  reported: "待受理", accepted: "已受理", rejected: "不受理", dispatched: "已派遣",
-  in_progress: "处置中", resolved: "待核查", reopened: "重新办理", verified: "待回访",
-  closed: "已办结", shelved: "挂账",
-};
-// the names the library gives (gridgis.dispatch.rules and gridgis.people.roles)
-const ACTION_ZH = {
-  accept: "受理", reject: "不予受理", dispatch: "派遣", return: "退回", start: "开始处置",
-  progress: "进展反馈", request_extension: "申请延期", grant_extension: "批准延期",
-  deny_extension: "驳回延期", shelve: "挂账", unshelve: "解除挂账", review: "挂账复核",
-  resolve: "处置完毕",
-  reopen: "重新办理", verify: "核查", callback: "回访", close: "结案", escalate: "上报升级",
-  whistle: "吹哨", report_in: "报到", supervise: "督办", depart: "出发", arrive: "到场",
-  release: "收队", reinforce: "增派",
-};
-// unit kinds (gridgis.categories UNIT_KIND_NAMES)
-const KIND_ZH = {
-  police_station: "派出所", judicial_office: "司法所", mediation_committee: "人民调解委员会",
-  labour_inspection: "劳动保障监察大队", health: "卫生院", power_supply: "供电所",
-  municipal_works: "市政管理所", fire_station: "消防救援站", sanitation: "环卫所",
-  enforcement_squad: "综合行政执法中队", market_regulation: "市场监管所",
-  community_service: "便民服务中心", emergency: "应急管理局", special_police: "特警大队",
-  volunteer_team: "志愿者服务队", ambulance: "120急救站",
-};
-// the limit the light watches (gridgis.incidents.names.Stage): 1-3-0 and after
-const STAGE_ZH = { deploy: "部署（1日内派遣）", progress: "进展反馈（3日内）", resolve: "办结（跟踪至销号）",
-  verify: "核查", callback: "回访", review: "挂账复核", done: "已结束" };
-const OUTCOME_ZH = { reached: "已回访", unreachable: "回访未接通" };
-// the stages a photo documents (gridgis.attachments.stages STAGE_NAMES)
-const PHOTO_STAGE_ZH = { report: "上报", before: "处置前", progress: "处置进展", after: "处置后",
-  verify: "核查" };
-const EVENT_ZH = { ...ACTION_ZH, report: "上报", attach: "上传照片" };
-// the four platforms, priorities and holding levels (gridgis.categories, gridgis.incidents.names)
-const PLATFORM_ZH = { comprehensive_governance: "综治工作", market_regulation: "市场监管",
-  law_enforcement: "综合执法", public_service: "便民服务" };
-const PRIORITY_ZH = { urgent: "紧急", high: "较急", normal: "一般" };
-const LEVEL_ZH = { community: "社区(村)", township: "乡镇(街道)", county: "县(区)" };
-const ROLE_ZH = {
-  grid_worker: "网格员", community: "社区(村)综治中心", township: "乡镇(街道)综治中心",
-  command_centre: "县(区)综治中心", unit: "承办单位", analyst: "分析员", planner: "网格规划员",
-  admin: "系统管理员",
-};
+// the names of the field's things come from the catalogue (i18n.js): name("status", key)
 // who may report and who may run the supervision sweep (gridgis.people.access REPORTERS, SUPERVISION)
 const REPORTERS = new Set(["grid_worker", "community", "township", "command_centre"]);
 const SUPERVISORS = new Set(["command_centre", "admin"]);
@@ -57,8 +16,6 @@ const LIGHT_COLOUR = { red: "#d7301f", yellow: "#e6a700", green: "#2c9f45", none
 const PATROL_COLOUR = { high: "#d7301f", medium: "#fc8d59", low: "#91cf60" };
 // a zone's patrol compliance (gridgis.analysis.patrol_compliance): missed, behind, on track
 const COMPLIANCE_COLOUR = { missed: "#d7301f", behind: "#e6a700", on_track: "#2c9f45" };
-const COMPLIANCE_ZH = { missed: "漏巡", behind: "滞后", on_track: "达标" };
-const PATROL_LEVEL_ZH = { high: "高频", medium: "中频", low: "低频" };
 // who reads patrols (gridgis.people.access patrol_scope): everyone but units' staff
 const PATROL_READERS = new Set(["grid_worker", "community", "township", "command_centre",
   "analyst", "planner", "admin"]);
@@ -66,6 +23,7 @@ const OPEN = "reported,accepted,dispatched,in_progress,resolved,reopened,verifie
 
 const state = {
   categories: {}, names: {}, units: {}, unitInfo: {}, townships: [], lightFilter: "", selected: null,
+  pendingView: null, offset: 0, markers: {}, seenUrgent: new Set(), urgent: [], clockOffset: 0,
   me: null, timer: null, place: null, compliance: {}, zoneData: null, patrol: null,
 };
 const $ = (sel) => document.querySelector(sel);
@@ -79,8 +37,8 @@ function esc(text) {
 }
 
 function problemText(body, response) {
-  return body.detail || (Array.isArray(body) && body[0] && body[0].description)
-    || `${response.status} ${response.statusText}`;
+  const detail = body.detail || (Array.isArray(body) && body[0] && body[0].description) || "";
+  return localReason(detail, response.status, body.field);
 }
 
 /**
@@ -94,7 +52,12 @@ async function api(path, options = {}) {
   if (typeof init.body === "string") headers["content-type"] = "application/json";
   const token = sessionStorage.getItem(TOKEN_KEY);
   if (token && !signIn) headers.authorization = `Bearer ${token}`;
-  const response = await fetch(path, { ...init, headers });
+  let response;
+  try {
+    response = await fetch(path, { ...init, headers });
+  } catch {
+    throw new Error(t("error.network"));  // the browser's words ("Failed to fetch") are English
+  }
   const body = await response.json().catch(() => ({}));
   if (!response.ok) {
     const detail = problemText(body, response);
@@ -118,18 +81,86 @@ function guarded(fn) {
   });
 }
 
+/** A category's name in the console's language (its code when it is unknown). */
+function categoryName(cat, code) {
+  if (!cat) return code || "";
+  return LANG === "en" && cat.name ? cat.name : cat.name_zh;
+}
+
+/** A unit's name (never its id, unless the district does not know it). */
+function unitName(id) {
+  return state.units[id] || id || "";
+}
+
+function shortfall(list) {
+  return list.map((x) => t("plans.short.item", { kind: name("kind", x.kind), n: x.count })).join("、");
+}
+
+function eventName(action) {
+  return MESSAGES[LANG].event[action] || name("action", action);
+}
+
+/** The unit(s) an event names: the unit dispatched to, the departments called in. */
+function eventUnits(e) {
+  const data = e.data || {};
+  const ids = [data.unit_id, ...(data.unit_ids || [])].filter(Boolean);
+  if (!ids.length) return "";
+  return ` <span class="to-unit">${esc(t("panel.event.unit", { unit: ids.map(unitName).join("、") }))}</span>`;
+}
+
 function when(iso) {
   if (!iso) return "";
   return iso.slice(5, 16).replace("T", " ");
 }
 
-const map = L.map("map", { zoomControl: true });
+const map = L.map("map", { zoomControl: false, attributionControl: false });
+L.control.zoom({ zoomInTitle: t("map.zoomin"), zoomOutTitle: t("map.zoomout") }).addTo(map);
+L.control.attribution({ prefix: esc(t("map.prefix")) }).addTo(map);
+// a phone (≤ 440 px) shows the map and the board as two tabs
+const PHONE = window.matchMedia("(max-width: 440px)");
+
+/**
+ * Fit the map to ``bounds`` when it can be: a hidden map (the board's tab on a phone) has no
+ * size, and Leaflet would compute a NaN view from it; the fit waits until the map is shown.
+ */
+function mapShown() {
+  // the container's own size: Leaflet's getSize() would cache the hidden map's 0 × 0
+  const box = map.getContainer();
+  return box.clientWidth > 0 && box.clientHeight > 0;
+}
+
+function fitTo(bounds, options = {}) {
+  if (!bounds || !bounds.isValid()) return;
+  if (!mapShown()) { state.pendingView = { bounds, options }; return; }
+  state.pendingView = null;
+  map.fitBounds(bounds, { padding: [8, 8], ...options });
+}
+
+/** Centre the map on a point at ``zoom`` (at least), now or once the map is shown. */
+function viewAt(latlng, zoom) {
+  if (!mapShown()) { state.pendingView = { latlng, zoom }; return; }
+  state.pendingView = null;
+  map.setView(latlng, Math.max(map.getZoom() || 0, zoom), { animate: false });
+}
+
+/** Show the map's or the board's tab (a phone); the map learns its size when it is shown. */
+function showTab(tab) {
+  document.body.dataset.tab = tab;
+  for (const b of document.querySelectorAll("#tabs button")) {
+    b.setAttribute("aria-selected", String(b.dataset.tab === tab));
+  }
+  if (tab !== "map") return;
+  map.invalidateSize({ animate: false });
+  const pending = state.pendingView;
+  if (pending && pending.bounds) fitTo(pending.bounds, pending.options);
+  else if (pending) viewAt(pending.latlng, pending.zoom);
+}
 L.control.scale({ imperial: false }).addTo(map);
 const layers = {
   grids: L.geoJSON(null, {
     style: { color: "#4a5a70", weight: 0.8, fillColor: "#9ecae1", fillOpacity: 0.12 },
     onEachFeature: (f, layer) => layer.bindTooltip(
-      `${esc(f.properties.name)}<br>${esc(f.properties.code)} · ${f.properties.households} 户`,
+      `${esc(f.properties.name)}<br>${esc(f.properties.code)} · ${esc(t("layer.households", { n: f.properties.households }))}`,
       { sticky: true }),
   }),
   townships: L.geoJSON(null, {
@@ -151,7 +182,7 @@ const layers = {
     pointToLayer: (f, latlng) => L.circleMarker(latlng, { radius: 5, color: "#12355b",
       weight: 2, fillColor: "#fff", fillOpacity: 1 }),
     onEachFeature: (f, layer) => layer.bindTooltip(
-      `${esc(f.properties.name)} (${esc(KIND_ZH[f.properties.kind] || f.properties.kind)})`),
+      `${esc(f.properties.name)}（${esc(name("kind", f.properties.kind))}）`),
   }),
   incidents: L.layerGroup(),
   sensors: L.layerGroup(),
@@ -160,11 +191,12 @@ layers.grids.addTo(map);
 layers.townships.addTo(map);
 layers.units.addTo(map);
 layers.incidents.addTo(map);
-L.control.layers(null, {
-  "网格 grids": layers.grids, "乡镇 townships": layers.townships,
-  "巡查区域 patrol zones": layers.patrol, "责任单位 units": layers.units,
-  "事件 incidents": layers.incidents, "物联感知设备 sensors": layers.sensors,
+const layerControl = L.control.layers(null, {
+  [t("layer.grids")]: layers.grids, [t("layer.townships")]: layers.townships,
+  [t("layer.patrol")]: layers.patrol, [t("layer.units")]: layers.units,
+  [t("layer.incidents")]: layers.incidents, [t("layer.sensors")]: layers.sensors,
 }, { collapsed: window.matchMedia("(max-width: 720px)").matches }).addTo(map);
+layerControl.getContainer().querySelector(".leaflet-control-layers-toggle").title = t("map.layers");
 
 async function loadCollection(name, layer) {
   const data = await api(`/collections/${name}/items?limit=10000`);
@@ -180,15 +212,21 @@ async function loadCollection(name, layer) {
 }
 
 /** The district's public layers and categories: drawn before anyone signs in. */
+/** Bring a township into view (the township filter moves the map), or the district. */
+function fitTownship(code) {
+  const shapes = layers.townships.getLayers().filter((l) => !code || l.feature.properties.code === code);
+  if (shapes.length) fitTo(L.featureGroup(shapes).getBounds(), { animate: false });
+}
+
 async function loadDistrict() {
   const cats = await api("/categories");
   for (const c of cats) state.categories[c.code] = c;
   const catSelect = $("#f-category");
-  for (const c of cats) catSelect.add(new Option(`${c.code} ${c.name_zh}`, c.code));
+  for (const c of cats) catSelect.add(new Option(`${c.code} ${categoryName(c)}`, c.code));
   const towns = await loadCollection("townships", layers.townships);
   state.townships = towns.features.map((f) => f.properties);
   await loadCollection("grids", layers.grids);
-  map.fitBounds(layers.grids.getBounds(), { padding: [8, 8] });
+  fitTo(layers.grids.getBounds());
   await Promise.all([loadCollection("units", layers.units),
     loadCollection("patrol_zones", layers.patrol).then((d) => { state.zoneData = d; }),
     loadCollection("communities", null)]);
@@ -236,7 +274,7 @@ function holdSignIn(button, seconds) {
   const label = button.dataset.label || (button.dataset.label = button.textContent);
   const tick = () => {
     if (left <= 0) { clearInterval(timer); button.disabled = false; button.textContent = label; return; }
-    button.textContent = `${label}（${left} 秒 / s）`;
+    button.textContent = t("signin.wait", { label, n: left });
     left -= 1;
   };
   const timer = setInterval(tick, 1000);
@@ -274,7 +312,7 @@ function areaName(me) {
   if (me.role === "grid_worker") return me.grids.map((g) => state.names[g] || g).join("、");
   if (me.role === "unit") return state.units[me.unit_id] || me.unit_id || "";
   const code = me.area_code || "";
-  return code.length === 6 ? `全区 / whole district ${code}` : (state.names[code] || code);
+  return code.length === 6 ? t("who.district", { code }) : (state.names[code] || code);
 }
 
 /** Bring the person's grids into view (the whole district for a county or a unit). */
@@ -284,9 +322,7 @@ function fitJurisdiction(me) {
     const code = l.feature.properties.code;
     return me.role === "grid_worker" ? me.grids.includes(code) : code.startsWith(area);
   });
-  if (mine.length) {
-    map.fitBounds(L.featureGroup(mine).getBounds(), { padding: [8, 8], animate: false });
-  }
+  if (mine.length) fitTo(L.featureGroup(mine).getBounds(), { animate: false });
 }
 
 /** Show the board for ``me``: who they are, their townships, what they may do. */
@@ -295,7 +331,7 @@ async function enter(me) {
   await district;
   $("#who-name").textContent = me.name;
   $("#who-title").textContent = me.title;
-  $("#who-area").textContent = `辖区 / Area: ${areaName(me)}`;
+  $("#who-area").textContent = t("who.area", { area: areaName(me) });
   $("#who").hidden = false;
   document.body.dataset.role = me.role;
   $("#supervise").hidden = !SUPERVISORS.has(me.role);
@@ -342,7 +378,14 @@ function clearBoard() {
   $("#patrols").hidden = true;
   for (const id of ["#patrol-levels", "#patrol-list"]) $(id).replaceChildren();
   $("#patrol-status").textContent = "";
-  for (const light of ["red", "yellow", "green"]) $(`#n-${light}`).textContent = "0";
+  for (const light of ["red", "yellow", "green", "none"]) $(`#n-${light}`).textContent = "0";
+  $("#states").replaceChildren();
+  $("#urgent").hidden = true;
+  $("#pager").hidden = true;
+  $("#f-search").value = "";
+  state.offset = 0;
+  state.seenUrgent = new Set();
+  highlight.clearLayers();
   $("#matched").textContent = "";
   $("#board-message").textContent = "";
   $("#notices").hidden = true;
@@ -351,7 +394,7 @@ function clearBoard() {
   $("#plan-list").replaceChildren();
   $("#panel").hidden = true;
   $("#panel-body").replaceChildren();
-  map.closePopup();
+  closeReport();
 }
 
 function signOut() {
@@ -359,52 +402,199 @@ function signOut() {
   sessionStorage.removeItem(TOKEN_KEY);
   sessionStorage.removeItem(PLACE_KEY);
   clearBoard();
-  askToSignIn("已退出登录 / signed out");
+  askToSignIn(t("signin.out"));
 }
 
 // -- the board -----------------------------------------------------------------------------
-async function refresh() {
-  if (!state.me) return;
-  const params = new URLSearchParams({ limit: "200" });
+// the board's page: a hundred rows at a time, the pager reaches every other one
+const PAGE = 100;
+// every state the board counts (shelved included), in the loop's order
+const STATES = ["reported", "accepted", "dispatched", "in_progress", "resolved", "reopened",
+  "verified", "shelved", "closed", "rejected"];
+// who accepts new reports (待受理): the dispatchers, alerted to the urgent ones
+const ACCEPTORS = new Set(["community", "township", "command_centre"]);
+
+/** The service's time now (its clock may be a demonstration's), from the offset read at start. */
+function serviceNow() {
+  return Date.now() + state.clockOffset;
+}
+
+/** "超时 N 小时/天" for work past its limit, else "限 …". */
+function dueText(inc) {
+  if (!inc.due_at) return "";
+  const late = serviceNow() - Date.parse(inc.due_at);
+  if (late <= 0) return t("list.due", { at: when(inc.due_at) });
+  const hours = late / 3600000;
+  return hours < 24 ? t("list.overdue.h", { n: Math.max(1, Math.floor(hours)) })
+    : t("list.overdue.d", { n: Math.floor(hours / 24) });
+}
+
+/** The filters of the board as the listing's query (no paging). */
+function boardQuery() {
+  const params = new URLSearchParams();
   const status = $("#f-status").value;
-  params.set("status", status === "open" ? OPEN : status);
-  if (!status) params.delete("status");
+  if (status) params.set("status", status === "open" ? OPEN : status);
   if ($("#f-township").value) params.set("township", $("#f-township").value);
   if ($("#f-category").value) params.set("category", $("#f-category").value);
+  const text = $("#f-search").value.trim();
+  // a grid, community or township code narrows by place (13 and more, 10 to 12, or 9 digits)
+  if (/^\d{13,}$/.test(text)) params.set("grid", text);
+  else if (/^\d{10,12}$/.test(text)) params.set("community", text);
+  else if (/^\d{9}$/.test(text)) params.set("township", text);
+  return params;
+}
+
+/** Rows that match the search's words (an incident id, an address, a description). */
+function matchesSearch(inc) {
+  const text = $("#f-search").value.trim().toLowerCase();
+  if (!text || /^\d{9,}$/.test(text)) return true;
+  return [inc.incident_id, inc.description, inc.grid_name, inc.community_name, inc.township_name,
+    inc.grid_code, inc.address].some((v) => v && String(v).toLowerCase().includes(text));
+}
+
+/** The count of every state under the board's place and category filters (挂账 included). */
+async function refreshStates() {
+  const base = boardQuery();
+  base.delete("status");
+  base.set("limit", "1");
+  const counts = await Promise.all(STATES.map((st) => {
+    const q = new URLSearchParams(base);
+    q.set("status", st);
+    return api(`/incidents?${q}`).then((p) => p.matched);
+  }));
+  const box = $("#states");
+  box.replaceChildren();
+  STATES.forEach((st, i) => {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.className = "state";
+    b.dataset.status = st;
+    b.classList.toggle("active", $("#f-status").value === st);
+    b.innerHTML = `${esc(name("status", st))} <b>${counts[i]}</b>`;
+    b.addEventListener("click", guarded(async () => {
+      $("#f-status").value = $("#f-status").value === st ? "open" : st;
+      state.offset = 0;
+      await refresh();
+    }));
+    box.appendChild(b);
+  });
+}
+
+async function refresh() {
+  if (!state.me) return;
+  const params = boardQuery();
   if (state.lightFilter) params.set("light", state.lightFilter);
+  const searching = $("#f-search").value.trim() && !/^\d{9,}$/.test($("#f-search").value.trim());
+  // a search by words reads the whole filtered board (up to the service's page limit)
+  params.set("limit", searching ? "1000" : String(PAGE));
+  params.set("offset", searching ? "0" : String(state.offset));
   savePlace();
   const page = await api(`/incidents?${params}`);
-  for (const light of ["red", "yellow", "green"]) {
+  if (!searching && page.matched && state.offset >= page.matched) {
+    state.offset = Math.max(0, Math.floor((page.matched - 1) / PAGE) * PAGE);
+    return refresh();
+  }
+  for (const light of ["red", "yellow", "green", "none"]) {
     $(`#n-${light}`).textContent = page.lights[light] || 0;
   }
-  $("#matched").textContent = `${page.returned} / ${page.matched}`;
+  const items = searching ? page.items.filter(matchesSearch) : page.items;
+  const matched = searching ? items.length : page.matched;
+  const from = searching ? 0 : state.offset;
+  $("#matched").textContent = matched ? t("list.matched", { from: from + 1,
+    to: from + items.length, matched }) : t("list.none");
+  const pages = Math.max(1, Math.ceil(matched / PAGE));
+  $("#pager").hidden = searching || pages <= 1;
+  $("#page-at").textContent = t("list.page", { page: Math.floor(from / PAGE) + 1, pages });
+  $("#page-prev").disabled = from === 0;
+  $("#page-next").disabled = from + PAGE >= matched;
   const list = $("#list");
-  list.innerHTML = "";
+  list.replaceChildren();
   layers.incidents.clearLayers();
-  for (const inc of page.items) {
+  state.markers = {};
+  for (const inc of items) {
     const cat = state.categories[inc.category];
     const li = document.createElement("li");
     li.dataset.id = inc.incident_id;
     li.dataset.light = inc.light;
     li.dataset.grid = inc.grid_code;
     li.dataset.township = inc.township_code;
+    li.dataset.status = inc.status;
+    li.dataset.priority = inc.priority;
+    li.tabIndex = 0;
+    li.setAttribute("role", "button");
     if (inc.light === "red") li.classList.add("pinned");
     if (inc.incident_id === state.selected) li.classList.add("selected");
+    const due = dueText(inc);
     li.innerHTML = `<span class="dot ${inc.light}"></span>
-      <div><b>${esc(cat ? cat.name_zh : inc.category)}</b> ${esc(inc.incident_id)}
-      <div class="meta">${esc(inc.grid_name || "")} · ${esc(STATUS_ZH[inc.status] || inc.status)}
-      ${inc.escalation_level ? ` · 已升级至${LEVEL_ZH[inc.escalated_to] || inc.escalated_to}` : ""}</div></div>
-      <span class="due">${inc.due_at ? "限 " + when(inc.due_at) : ""}</span>`;
+      <div><b>${esc(categoryName(cat, inc.category))}</b> ${esc(inc.incident_id)}
+      ${inc.priority === "urgent" ? `<span class="urgent-tag">${esc(name("priority", "urgent"))}</span>` : ""}
+      <div class="meta">${esc(inc.grid_name || "")} · ${esc(name("status", inc.status))}
+      ${inc.unit_id ? ` · ${esc(unitName(inc.unit_id))}` : ""}
+      ${inc.escalation_level ? ` · ${esc(t("list.escalated", { level: name("level", inc.escalated_to) }))}` : ""}</div></div>
+      <span class="due${serviceNow() > Date.parse(inc.due_at || "") ? " overdue" : ""}">${esc(due)}</span>`;
     li.addEventListener("click", guarded(() => openIncident(inc.incident_id)));
+    li.addEventListener("mouseenter", () => hoverMarker(inc.incident_id, true));
+    li.addEventListener("mouseleave", () => hoverMarker(inc.incident_id, false));
     list.appendChild(li);
-    L.circleMarker([inc.lat, inc.lon], { radius: 6, color: "#222", weight: 1,
-      fillColor: LIGHT_COLOUR[inc.light], fillOpacity: 0.95 })
-      .bindTooltip(`${esc(inc.incident_id)} ${esc(cat ? cat.name_zh : inc.category)}`)
+    // a marker's click opens its incident only: it never reaches the map (no report form)
+    state.markers[inc.incident_id] = L.circleMarker([inc.lat, inc.lon], { radius: 6, color: "#222",
+      weight: 1, fillColor: LIGHT_COLOUR[inc.light], fillOpacity: 0.95, bubblingMouseEvents: false,
+      incidentId: inc.incident_id })
+      .bindTooltip(`${esc(inc.incident_id)} ${esc(categoryName(cat, inc.category))}`)
       .on("click", guarded(() => openIncident(inc.incident_id)))
       .addTo(layers.incidents);
   }
-  await refreshNotices();
-  await refreshPlans();
+  await Promise.all([refreshStates(), refreshUrgent(), refreshNotices(), refreshPlans()]);
+}
+
+function hoverMarker(id, on) {
+  const m = state.markers[id];
+  if (m) m.setStyle(on ? { radius: 10, weight: 3, color: "#12355b" } : { radius: 6, weight: 1, color: "#222" });
+}
+
+/** The incident on the map: zoomed to, and ringed until another is opened. */
+const highlight = L.layerGroup().addTo(map);
+function showOnMap(inc) {
+  highlight.clearLayers();
+  L.circleMarker([inc.lat, inc.lon], { radius: 15, color: "#12355b", weight: 3, fill: false,
+    interactive: false, className: "highlight" }).addTo(highlight);
+  viewAt([inc.lat, inc.lon], 16);
+}
+
+/** A short tone (no file to fetch: the console works offline). */
+function beep() {
+  try {
+    const audio = new (window.AudioContext || window.webkitAudioContext)();
+    const tone = audio.createOscillator();
+    tone.frequency.value = 880;
+    tone.connect(audio.destination);
+    tone.start();
+    tone.stop(audio.currentTime + 0.4);
+  } catch { /* a browser without sound */ }
+}
+
+/**
+ * The queue of new reports awaiting acceptance (待受理): urgent ones (a 15-minute response)
+ * raise an alert on the board, a tone and a desktop notification when they are new.
+ */
+async function refreshUrgent() {
+  const box = $("#urgent");
+  if (!ACCEPTORS.has(state.me.role)) { box.hidden = true; return; }
+  const page = await api("/incidents?status=reported&limit=1000");
+  const urgent = page.items.filter((i) => i.priority === "urgent");
+  const fresh = urgent.filter((i) => !state.seenUrgent.has(i.incident_id));
+  state.urgent = urgent;
+  box.dataset.count = String(urgent.length);
+  if (!urgent.length) { box.hidden = true; return; }
+  $("#urgent-text").textContent = t("alert.urgent", { n: urgent.length });
+  if (fresh.length) {
+    box.hidden = false;
+    for (const i of fresh) state.seenUrgent.add(i.incident_id);
+    beep();
+    if (window.Notification && Notification.permission === "granted") {
+      try { new Notification(t("app.title"), { body: t("alert.urgent", { n: urgent.length }) }); } catch { /* none */ }
+    }
+  }
 }
 
 // -- the plan board (应急预案看板): open plans, each unit's status and countdown ------------------
@@ -416,7 +606,7 @@ function countdownText(el) {
   const m = Math.floor(Math.abs(left));
   const s = Math.floor((Math.abs(left) - m) * 60);
   const clock = `${m}:${String(s).padStart(2, "0")}`;
-  return left >= 0 ? `剩 ${clock}` : `超时 ${clock}`;
+  return t(left >= 0 ? "countdown.left" : "countdown.over", { clock });
 }
 
 function tickCountdowns() {
@@ -426,9 +616,9 @@ function tickCountdowns() {
 /** The force of a plan: one row per unit with its status and, while it is awaited, the countdown. */
 function forcesTable(forces, read) {
   const rows = forces.map((f) => `<tr data-unit="${esc(f.unit_id)}" data-status="${esc(f.status)}">
-    <td>${esc(f.kind_name || KIND_ZH[f.kind] || f.kind)}</td>
-    <td>${esc(f.name || state.units[f.unit_id] || f.unit_id)}${f.reinforced ? "（增派）" : ""}</td>
-    <td class="status">${esc(f.status_name)}${f.late ? "（迟到）" : ""}${f.supervised ? "（已督办）" : ""}</td>
+    <td>${esc(name("kind", f.kind))}</td>
+    <td>${esc(f.name || unitName(f.unit_id))}${f.reinforced ? esc(t("panel.reinforced")) : ""}</td>
+    <td class="status">${esc(f.status_name)}${f.late ? esc(t("panel.late")) : ""}${f.supervised ? esc(t("panel.supervised.once")) : ""}</td>
     <td>${f.minutes_left == null
       ? (f.arrived_at ? when(f.arrived_at) : "")
       : `<span class="countdown" data-left="${f.minutes_left}" data-read="${read}"></span>`}</td></tr>`).join("");
@@ -444,16 +634,16 @@ async function refreshPlans() {
   $("#n-plans").textContent = plans.length;
   const list = $("#plan-list");
   list.replaceChildren();
-  if (!plans.length) list.innerHTML = `<li class="meta">暂无启动的应急预案 / no plan running</li>`;
+  if (!plans.length) list.innerHTML = `<li class="meta">${esc(t("plans.none"))}</li>`;
   for (const p of plans) {
     const li = document.createElement("li");
     li.dataset.id = p.incident_id;
     li.dataset.light = p.light;
-    const short = p.plan_shortfall.map((s) => `${s.kind_name}缺 ${s.count}`).join("、");
+    const short = shortfall(p.plan_shortfall);
     li.innerHTML = `<div><span class="dot ${esc(p.light)}"></span> <b>${esc(p.plan_name)}</b>
-      ${esc(p.incident_id)} · ${esc(p.grid_name || "")} · 启动 ${when(p.plan_started_at)}</div>
+      ${esc(p.incident_id)} · ${esc(p.grid_name || "")} · ${esc(t("plans.started", { at: when(p.plan_started_at) }))}</div>
       ${forcesTable(p.emergency_forces, read)}
-      ${short ? `<div class="warn">力量不足：${esc(short)}</div>` : ""}`;
+      ${short ? `<div class="warn">${esc(t("plans.short", { list: short }))}</div>` : ""}`;
     li.tabIndex = 0;
     li.addEventListener("click", guarded(() => openIncident(p.incident_id)));
     list.appendChild(li);
@@ -472,7 +662,7 @@ async function loadSensors() {
     const page = await api(`/sensors?limit=1000&offset=${offset}`);
     for (const d of page.items) {
       const how = d.alarm_incident_id ? "alarm" : d.silent ? "silent" : "quiet";
-      const note = how === "alarm" ? `报警中 ${d.alarm_incident_id}` : how === "silent" ? "离线" : "正常";
+      const note = t(`sensor.${how}`, { id: d.alarm_incident_id });
       L.circleMarker([d.lat, d.lon], { radius: 3, color: SENSOR_COLOUR[how], weight: 1,
         fillColor: SENSOR_COLOUR[how], fillOpacity: 0.9, className: `sensor ${how}` })
         .bindTooltip(`${esc(d.kind_name)} ${esc(d.name)} · ${note}`)
@@ -502,9 +692,9 @@ async function loadPatrols() {
   layers.patrol.addTo(map);
   $("#patrol-period").textContent = `${when(c.start)} — ${when(c.end)}`;
   const rows = c.levels.map((lv) => `<tr data-level="${esc(lv.level)}">
-    <td>${esc(lv.level_name)}</td><td>${lv.zones} 个区域</td>
-    <td>达标率 <b>${lv.compliance === null ? "—" : Math.round(lv.compliance * 100) + "%"}</b></td>
-    <td class="missed">漏巡 ${lv.missed}</td><td>滞后 ${lv.behind}</td></tr>`);
+    <td>${esc(name("patrol", lv.level))}</td><td>${esc(t("patrols.zones", { n: lv.zones }))}</td>
+    <td>${esc(t("patrols.rate"))} <b>${lv.compliance === null ? "—" : Math.round(lv.compliance * 100) + "%"}</b></td>
+    <td class="missed">${esc(t("patrols.missed", { n: lv.missed }))}</td><td>${esc(t("patrols.behind", { n: lv.behind }))}</td></tr>`);
   $("#patrol-levels").innerHTML = rows.join("");
   const list = $("#patrol-list");
   list.replaceChildren();
@@ -512,8 +702,9 @@ async function loadPatrols() {
     const li = document.createElement("li");
     li.className = "zone-missed";
     li.dataset.zone = z.zone_id;
-    li.textContent = `${COMPLIANCE_ZH.missed} ${PATROL_LEVEL_ZH[z.level] || z.level} ${z.zone_id}` +
-      ` · 近7日 ${z.visits_last_7d} 次` + (z.last_visit_at ? ` · 最近 ${when(z.last_visit_at)}` : " · 未巡查");
+    li.textContent = `${name("compliance", "missed")} ${name("patrol", z.level)} ${z.zone_id}` +
+      t("patrols.visits", { n: z.visits_last_7d }) +
+      (z.last_visit_at ? t("patrols.last", { at: when(z.last_visit_at) }) : t("patrols.never"));
     list.appendChild(li);
   }
   $("#patrol-toggle").hidden = state.me.role !== "grid_worker";
@@ -523,9 +714,10 @@ async function loadPatrols() {
       const li = document.createElement("li");
       li.className = "own-patrol";
       li.dataset.id = p.patrol_id;
-      li.textContent = `${when(p.started_at)} ${p.kind === "checkin" ? "签到" : "轨迹"}` +
-        ` ${(p.length_m / 1000).toFixed(2)} 公里 · 巡查区域 ${p.zones_visited} 个` +
-        (p.jumps ? ` · 跳点 ${p.jumps}` : "");
+      li.textContent = t("patrols.own", { at: when(p.started_at),
+        kind: t(p.kind === "checkin" ? "patrols.checkin" : "patrols.track"),
+        km: (p.length_m / 1000).toFixed(2), zones: p.zones_visited }) +
+        (p.jumps ? t("patrols.jumps", { n: p.jumps }) : "");
       list.appendChild(li);
     }
   }
@@ -536,7 +728,7 @@ function stopWatching() {
     navigator.geolocation.clearWatch(state.patrol.watch);
   }
   state.patrol = null;
-  $("#patrol-toggle").textContent = "开始巡查 / Start patrol";
+  $("#patrol-toggle").textContent = t("patrols.start");
   document.body.dataset.patrolling = "false";
 }
 
@@ -545,7 +737,7 @@ async function togglePatrol() {
   const status = $("#patrol-status");
   if (!state.patrol) {
     if (!navigator.geolocation) {
-      status.textContent = "本设备不能定位 / this device has no geolocation";
+      status.textContent = t("patrols.nogeo");
       return;
     }
     state.patrol = { points: [], watch: null };
@@ -553,25 +745,26 @@ async function togglePatrol() {
       if (!state.patrol) return;
       state.patrol.points.push({ lon: pos.coords.longitude, lat: pos.coords.latitude,
         at: new Date(pos.timestamp).toISOString() });
-      status.textContent = `巡查中：已记录 ${state.patrol.points.length} 个轨迹点 / recording`;
+      status.textContent = t("patrols.recording", { n: state.patrol.points.length });
       document.body.dataset.points = String(state.patrol.points.length);
-    }, (err) => { status.textContent = `定位失败 / no position: ${err.message}`; },
+    }, (err) => { status.textContent = t("patrols.nofix", { reason: err.message }); },
     { enableHighAccuracy: true, maximumAge: 0 });
-    $("#patrol-toggle").textContent = "结束巡查 / End patrol";
+    $("#patrol-toggle").textContent = t("patrols.end");
     document.body.dataset.patrolling = "true";
-    status.textContent = "巡查中：等待定位 / waiting for a position";
+    status.textContent = t("patrols.waiting");
     return;
   }
   const points = state.patrol.points;
   stopWatching();
   if (!points.length) {
-    status.textContent = "没有记录到定位点，未上报 / no position recorded: nothing sent";
+    status.textContent = t("patrols.nothing");
     return;
   }
   const saved = await api("/patrols", { method: "POST",
     body: JSON.stringify({ points, crs: "wgs84" }) });
-  status.textContent = `已上报${saved.kind === "checkin" ? "签到" : "巡查"} ${saved.patrol_id}：` +
-    `${(saved.length_m / 1000).toFixed(2)} 公里，巡查区域 ${saved.zones_visited} 个`;
+  status.textContent = t("patrols.sent", { id: saved.patrol_id,
+    kind: t(saved.kind === "checkin" ? "patrols.kind.checkin" : "patrols.kind.track"),
+    km: (saved.length_m / 1000).toFixed(2), zones: saved.zones_visited });
   await loadPatrols();
 }
 
@@ -591,10 +784,10 @@ async function refreshNotices() {
     li.dataset.id = n.incident_id;
     const cat = state.categories[n.category];
     const late = [];
-    if (n.late_units.length) late.push(`${n.late_units.map((u) => state.units[u] || u).join("、")} 未按时报到`);
-    if ((n.late_forces || []).length) late.push(`${n.late_forces.map((u) => state.units[u] || u).join("、")} 未按时到场`);
-    const what = late.join("；") || `超期（限 ${when(n.due_at)}）`;
-    li.innerHTML = `<time>${when(n.at)}</time> ${esc(n.incident_id)} ${esc(cat ? cat.name_zh : n.category)} · ${esc(what)}`;
+    if (n.late_units.length) late.push(t("notices.late.report", { units: n.late_units.map(unitName).join("、") }));
+    if ((n.late_forces || []).length) late.push(t("notices.late.arrive", { units: n.late_forces.map(unitName).join("、") }));
+    const what = late.join("；") || t("notices.overdue", { at: when(n.due_at) });
+    li.innerHTML = `<time>${when(n.at)}</time> ${esc(n.incident_id)} ${esc(categoryName(cat, n.category))} · ${esc(what)}`;
     li.tabIndex = 0;
     li.addEventListener("click", guarded(() => openIncident(n.incident_id)));
     list.appendChild(li);
@@ -606,8 +799,7 @@ async function supervise() {
   button.disabled = true;
   try {
     const supervised = await api("/supervision", { method: "POST" });
-    $("#board-message").textContent =
-      `督办扫描完成，督办 ${supervised.length} 件 / sweep done: ${supervised.length} supervised`;
+    $("#board-message").textContent = t("supervise.done", { n: supervised.length });
     await refresh();
   } finally {
     button.disabled = false;
@@ -615,11 +807,9 @@ async function supervise() {
 }
 
 // the headline figures of GET /statistics the board shows (gridgis.analysis.seed_figures)
-const FIGURE_ZH = [["closure_rate", "办结率"], ["township_or_below_rate", "乡镇及以下解决率"],
-  ["satisfied_rate", "群众满意率"], ["satisfaction", "平均满意度"],
-  ["deploy_on_time_rate", "按时派遣率（1日）"], ["progress_on_time_rate", "按时反馈进展率（3日）"],
-  ["resolve_on_time_rate", "按时办结率"], ["report_in_rate", "吹哨按时报到率"],
-  ["overdue", "超期未结"], ["supervisions", "督办次数"]];
+const FIGURES = ["closure_rate", "township_or_below_rate", "satisfied_rate", "satisfaction",
+  "deploy_on_time_rate", "progress_on_time_rate", "resolve_on_time_rate", "report_in_rate",
+  "overdue", "supervisions"];
 
 function figure(value, key) {
   if (value === null || value === undefined) return "—";
@@ -630,13 +820,13 @@ function figure(value, key) {
 async function showStatistics() {
   const stats = await api("/statistics");
   const f = stats.figures;
-  const rows = FIGURE_ZH.map(([k, zh]) =>
-    `<tr data-figure="${k}"><td>${zh}</td><td>${figure(f[k], k)}</td></tr>`).join("");
+  const rows = FIGURES.map((k) =>
+    `<tr data-figure="${k}"><td>${esc(name("figure", k))}</td><td>${figure(f[k], k)}</td></tr>`).join("");
   const called = stats.units.filter((u) => u.calls).sort((a, b) =>
     (a.report_in_rate ?? 2) - (b.report_in_rate ?? 2));
   const units = called.map((u) => `<tr data-unit="${esc(u.unit_id)}"><td>${esc(u.name)}</td>
     <td>${u.calls}</td><td>${figure(u.report_in_rate, "report_in_rate")}</td>
-    <td>${u.report_in_hours == null ? "—" : u.report_in_hours.toFixed(1) + " 小时"}</td></tr>`).join("");
+    <td>${u.report_in_hours == null ? "—" : esc(t("stats.hours.n", { n: u.report_in_hours.toFixed(1) }))}</td></tr>`).join("");
   const areas = stats.townships.length > 1 ? stats.townships : stats.communities;
   const ranked = [...areas].sort((a, b) => (a.rank ?? 1e9) - (b.rank ?? 1e9)).map((a) =>
     `<tr><td>${a.rank ?? "—"}</td><td>${esc(a.name)}</td><td>${figure(a.score, "score")}</td>
@@ -645,51 +835,80 @@ async function showStatistics() {
   const body = $("#panel-body");
   body.dataset.id = "";
   body.dataset.view = "statistics";
-  body.innerHTML = `<h3>统计考核 <small>${esc(stats.label)}</small></h3>
+  body.innerHTML = `<h3>${esc(t("stats.title"))} <small>${esc(stats.label)}</small></h3>
     <table id="s-figures">${rows}</table>
-    <h4>部门吹哨报到 / Report-in by department</h4>
-    <table id="s-units"><tr><th>部门</th><th>吹哨</th><th>按时报到率</th><th>平均报到用时</th></tr>${
-      units || `<tr><td colspan="4">本期无吹哨</td></tr>`}</table>
-    <h4>考核排名 / Ranking</h4>
-    <table id="s-areas"><tr><th>名次</th><th>区域</th><th>得分</th><th>办结率</th></tr>${ranked}</table>`;
+    <h4>${esc(t("stats.units"))}</h4>
+    <table id="s-units"><tr><th>${esc(t("stats.unit"))}</th><th>${esc(t("stats.calls"))}</th><th>${esc(t("stats.rate"))}</th><th>${esc(t("stats.hours"))}</th></tr>${
+      units || `<tr><td colspan="4">${esc(t("stats.nocalls"))}</td></tr>`}</table>
+    <h4>${esc(t("stats.ranking"))}</h4>
+    <table id="s-areas"><tr><th>${esc(t("stats.rank"))}</th><th>${esc(t("stats.area"))}</th><th>${esc(t("stats.score"))}</th><th>${esc(t("stats.closure"))}</th></tr>${ranked}</table>`;
   $("#panel").hidden = false;
 }
 
 /** How far a unit is: minutes by road when the district has roads, and the straight line. */
 function unitReach(u) {
-  const metres = `直线 ${Math.round(u.distance_m)} m`;
-  return u.travel_min == null ? metres : `车程约 ${u.travel_min.toFixed(1)} 分钟 · ${metres}`;
+  const line = t("reach.line", { m: Math.round(u.distance_m) });
+  return u.travel_min == null ? line : t("reach.road", { min: u.travel_min.toFixed(1), line });
 }
 
-function locateTable(loc) {
-  const units = loc.units.slice(0, 5).map((u) =>
-    `<tr><td>${esc(u.name)}</td><td>${esc(unitReach(u))}</td></tr>`).join("");
-  const warn = loc.near_edge ? `<div class="warn">距网格边界仅 ${loc.edge_distance_m} m，请核实归属</div>` : "";
+function nearestUnits(loc, kinds) {
+  const rows = loc.units.slice(0, 5).map((u) => `<tr data-unit="${esc(u.unit_id)}" data-kind="${esc(u.kind)}">
+    <td>${esc(u.name)}</td><td>${esc(name("kind", u.kind))}</td><td>${esc(unitReach(u))}</td></tr>`).join("");
+  const title = kinds && kinds.length
+    ? t("report.units.kinds", { kinds: kinds.map((k) => name("kind", k)).join("、") }) : t("report.units");
+  return `<div class="units-near"><div class="meta">${esc(title)}</div><table>${rows}</table></div>`;
+}
+
+function locateTable(loc, withUnits = true) {
+  const warn = loc.near_edge
+    ? `<div class="warn">${esc(t("locate.edge", { m: loc.edge_distance_m }))}</div>` : "";
   return `<div class="locate-result"><table>
-    <tr><td>网格</td><td><b>${esc(loc.grid_name)}</b> ${esc(loc.grid_code)}</td></tr>
-    <tr><td>社区/村</td><td>${esc(loc.community_name)}</td></tr>
-    <tr><td>乡镇/街道</td><td>${esc(loc.township_name)}</td></tr>
-    <tr><td>巡查等级</td><td>${esc(loc.patrol_level || "")}</td></tr>
-    <tr><td>网格员</td><td>${esc(loc.worker_names || "")} (${loc.workers})</td></tr>
-    </table>${warn}<table>${units}</table></div>`;
+    <tr><td>${esc(t("locate.grid"))}</td><td><b>${esc(loc.grid_name)}</b> ${esc(loc.grid_code)}</td></tr>
+    <tr><td>${esc(t("locate.community"))}</td><td>${esc(loc.community_name)}</td></tr>
+    <tr><td>${esc(t("locate.township"))}</td><td>${esc(loc.township_name)}</td></tr>
+    <tr><td>${esc(t("locate.patrol"))}</td><td>${esc(name("patrol", loc.patrol_level))}</td></tr>
+    <tr><td>${esc(t("locate.workers"))}</td><td>${esc(loc.worker_names || "")}（${loc.workers ?? 0}）</td></tr>
+    </table>${warn}${withUnits ? nearestUnits(loc) : ""}</div>`;
 }
 
+/**
+ * The report form at a point: no category chosen at first; choosing one shows the nearest
+ * units of that category's kinds (GET /locate?category=), the ones a dispatch would offer.
+ */
 function reportForm(loc, lng, lat) {
   const form = $("#report-form").content.firstElementChild.cloneNode(true);
-  form.querySelector(".loc").innerHTML = locateTable(loc);
+  applyLanguage(form);
+  form.querySelector(".loc").innerHTML = locateTable(loc, false);
   const select = form.querySelector("select[name=category]");
-  for (const c of Object.values(state.categories)) select.add(new Option(`${c.code} ${c.name_zh}`, c.code));
+  for (const c of Object.values(state.categories)) select.add(new Option(`${c.code} ${categoryName(c)}`, c.code));
+  select.value = "";
+  const sources = form.querySelector("select[name=source]");
+  for (const key of ["grid_worker", "hotline", "app", "wechat", "web"]) {
+    sources.add(new Option(name("source", key), key));
+  }
+  const near = form.querySelector(".near");
+  select.addEventListener("change", async () => {
+    const code = select.value;
+    near.replaceChildren();
+    if (!code) return;
+    try {
+      const here = await api(`/locate?lon=${lng}&lat=${lat}&category=${encodeURIComponent(code)}`);
+      if (select.value === code) near.innerHTML = nearestUnits(here, state.categories[code].unit_kinds);
+    } catch (err) {
+      if (!(err instanceof SignInNeeded)) near.innerHTML = `<div class="error">${esc(err.message)}</div>`;
+    }
+  });
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     const data = new FormData(form);
     const body = { lon: lng, lat, crs: "wgs84", category: data.get("category"),
       description: data.get("description"), source: data.get("source") };
-    const name = data.get("reporter_name").trim();
+    const who = data.get("reporter_name").trim();
     const phone = data.get("reporter_phone").trim();
-    if (name || phone) body.reporter = { name: name || null, phone: phone || null };
+    if (who || phone) body.reporter = { name: who || null, phone: phone || null };
     try {
       const inc = await api("/incidents", { method: "POST", body: JSON.stringify(body) });
-      map.closePopup();
+      closeReport();
       await refresh();
       await openIncident(inc.incident_id);
     } catch (err) {
@@ -699,22 +918,57 @@ function reportForm(loc, lng, lat) {
   return form;
 }
 
+// Leaflet's popup names its close button in English: in the console's language instead
+map.on("popupopen", (e) => {
+  const close = e.popup.getElement() && e.popup.getElement().querySelector(".leaflet-popup-close-button");
+  if (close) { close.setAttribute("aria-label", t("panel.close")); close.title = t("panel.close"); }
+});
+
+/**
+ * Where a point's report form shows: a popup at the point on a desktop, the whole screen
+ * on a phone (a popup would not fit beside a finger).
+ */
+function reportSurface(latlng) {
+  if (PHONE.matches) {
+    const body = $("#sheet-body");
+    $("#sheet").hidden = false;
+    const set = (content) => {
+      if (typeof content === "string") body.innerHTML = content;
+      else body.replaceChildren(content);
+    };
+    return { set };
+  }
+  const popup = L.popup({ maxWidth: 360 }).setLatLng(latlng).openOn(map);
+  return { set: (content) => popup.setContent(content) };
+}
+
+function closeSheet() {
+  $("#sheet").hidden = true;
+  $("#sheet-body").replaceChildren();
+}
+
+function closeReport() {
+  map.closePopup();
+  closeSheet();
+}
+
 map.on("click", async (event) => {
   if (!state.me) return;
   const { lat, lng } = event.latlng;
-  const popup = L.popup({ maxWidth: 360 }).setLatLng(event.latlng).setContent("定位中…").openOn(map);
+  const surface = reportSurface(event.latlng);
+  surface.set(esc(t("report.locating")));
   let loc;
   try {
     loc = await api(`/locate?lon=${lng}&lat=${lat}`);
   } catch (err) {
-    if (err instanceof SignInNeeded) map.closePopup();
-    else popup.setContent(`<div class="error">${esc(err.message)}</div>`);
+    if (err instanceof SignInNeeded) closeReport();
+    else surface.set(`<div class="error">${esc(err.message)}</div>`);
     return;
   }
   if (state.me && REPORTERS.has(state.me.role)) {
-    popup.setContent(reportForm(loc, lng, lat));
+    surface.set(reportForm(loc, lng, lat));
   } else {
-    popup.setContent(`${locateTable(loc)}<div class="meta">${esc(state.me ? state.me.title : "")}不上报事件 / your role does not report incidents</div>`);
+    surface.set(`${locateTable(loc)}<div class="meta">${esc(t("report.role", { title: state.me ? state.me.title : "" }))}</div>`);
   }
 });
 
@@ -725,27 +979,27 @@ function actionControls(inc) {
   if (!inc.allowed_actions.length) {
     const none = document.createElement("p");
     none.className = "meta no-actions";
-    none.textContent = "您对此事项暂无可办理的操作 / nothing for you to do on this matter now";
+    none.textContent = t("actions.none");
     wrap.appendChild(none);
     return wrap;
   }
   const note = document.createElement("input");
   note.id = "a-note";
-  note.placeholder = "意见/原因 / note";
-  note.setAttribute("aria-label", "note");
+  note.placeholder = t("actions.note");
+  note.setAttribute("aria-label", t("actions.note"));
   wrap.appendChild(note);
   const error = document.createElement("div");
   error.className = "error";
   error.setAttribute("role", "alert");
   for (const action of inc.allowed_actions) {
     const button = document.createElement("button");
-    button.textContent = `${ACTION_ZH[action] || action} / ${action.replace(/_/g, " ")}`;
+    button.textContent = name("action", action);
     button.dataset.action = action;
     button.addEventListener("click", async () => {
       const body = { action, version: inc.version };
       const text = note.value.trim();
       if (text) body.note = text;
-      if (NEEDS_NOTE.has(action) && !text) { error.textContent = "请填写意见/原因 / a note is needed"; return; }
+      if (NEEDS_NOTE.has(action) && !text) { error.textContent = t("actions.note.needed"); return; }
       if (action === "dispatch") body.unit_id = $("#a-unit") ? $("#a-unit").value : null;
       if (action === "close" || action === "callback") body.satisfaction = Number($("#a-sat").value);
       if (action === "callback" && $("#a-unreached").checked) {
@@ -756,12 +1010,12 @@ function actionControls(inc) {
       if (action === "whistle") {
         body.unit_ids = [...$("#a-whistle").selectedOptions].map((o) => o.value);
         body.hours = Number($("#a-report-hours").value);
-        if (!body.unit_ids.length) { error.textContent = "请选择被吹哨的部门 / choose the departments"; return; }
+        if (!body.unit_ids.length) { error.textContent = t("actions.whistle.none"); return; }
       }
       if (action === "report_in") {
         body.place = $("#a-place").value.trim();
         body.staff = $("#a-staff").value.trim();
-        if (!body.place || !body.staff) { error.textContent = "请填写报到地点和人员 / place and staff are needed"; return; }
+        if (!body.place || !body.staff) { error.textContent = t("actions.place.needed"); return; }
       }
       if (action === "arrive") {
         // 到场: the phone's position, when the browser gives it, is checked near the site
@@ -770,7 +1024,7 @@ function actionControls(inc) {
           body.lon = here.coords.longitude;
           body.lat = here.coords.latitude;
         } catch (err) {
-          error.textContent = `未取得定位，按无位置到场记录 / arriving without a position: ${err.message}`;
+          error.textContent = t("actions.arrive.nofix", { reason: err.message });
         }
       }
       if (action === "reinforce") body.kind = $("#a-kind").value;
@@ -782,7 +1036,7 @@ function actionControls(inc) {
           body.lon = here.coords.longitude;
           body.lat = here.coords.latitude;
         } catch (err) {
-          error.textContent = `无法获取当前位置，核查须在现场开启定位 / position unavailable: ${err.message}`;
+          error.textContent = t("actions.verify.nofix", { reason: err.message });
           return;
         }
       }
@@ -800,53 +1054,55 @@ function actionControls(inc) {
   if (inc.allowed_actions.includes("dispatch")) {
     const s = document.createElement("select");
     s.id = "a-unit";
-    s.setAttribute("aria-label", "承办单位 / unit");
-    for (const u of inc.candidate_units) s.add(new Option(`${u.name} · ${unitReach(u)}`, u.unit_id));
+    s.setAttribute("aria-label", t("actions.unit"));
+    for (const u of inc.candidate_units) {
+      s.add(new Option(`${u.name}（${name("kind", u.kind)}）· ${unitReach(u)}`, u.unit_id));
+    }
     wrap.appendChild(s);
   }
   if (inc.allowed_actions.includes("close") || inc.allowed_actions.includes("callback")) {
-    wrap.insertAdjacentHTML("beforeend", `<label>满意度 / satisfaction <select id="a-sat">
+    wrap.insertAdjacentHTML("beforeend", `<label>${esc(t("actions.satisfaction"))} <select id="a-sat">
       <option>5</option><option>4</option><option>3</option><option>2</option><option>1</option></select></label>`);
   }
   if (inc.allowed_actions.includes("callback")) {
-    wrap.insertAdjacentHTML("beforeend", `<label><input id="a-unreached" type="checkbox"> 回访未接通 / not reached</label>`);
+    wrap.insertAdjacentHTML("beforeend", `<label><input id="a-unreached" type="checkbox"> ${esc(t("actions.unreached"))}</label>`);
   }
   if (inc.allowed_actions.includes("whistle")) {
     const s = document.createElement("select");
     s.id = "a-whistle";
     s.multiple = true;
     s.size = 4;
-    s.setAttribute("aria-label", "被吹哨的部门 / departments to call in");
+    s.setAttribute("aria-label", t("actions.whistle.units"));
     const mine = Object.values(state.unitInfo).filter((u) => u.township_code === inc.township_code);
     for (const u of mine) s.add(new Option(u.name, u.unit_id));
     wrap.appendChild(s);
-    wrap.insertAdjacentHTML("beforeend", `<label>报到时限(小时) / report in within <input id="a-report-hours" type="number" value="24" min="1" size="4"></label>`);
+    wrap.insertAdjacentHTML("beforeend", `<label>${esc(t("actions.whistle.hours"))} <input id="a-report-hours" type="number" value="24" min="1" size="4"></label>`);
   }
   if (inc.allowed_actions.includes("report_in")) {
-    wrap.insertAdjacentHTML("beforeend", `<label>报到地点 / place <input id="a-place" maxlength="200" value="社区综治中心"></label>
-      <label>报到人员 / staff <input id="a-staff" maxlength="500"></label>`);
+    wrap.insertAdjacentHTML("beforeend", `<label>${esc(t("actions.place"))} <input id="a-place" maxlength="200" value="${esc(t("actions.place.default"))}"></label>
+      <label>${esc(t("actions.staff"))} <input id="a-staff" maxlength="500"></label>`);
   }
   if (inc.allowed_actions.includes("reinforce")) {
     const s = document.createElement("select");
     s.id = "a-kind";
-    s.setAttribute("aria-label", "增派单位类型 / kind of unit to add");
+    s.setAttribute("aria-label", t("actions.reinforce"));
     const needed = inc.plan_shortfall.map((x) => x.kind);
     for (const kind of [...new Set([...needed, ...inc.emergency_forces.map((f) => f.kind),
-      ...Object.keys(KIND_ZH)])]) s.add(new Option(`增派 ${KIND_ZH[kind] || kind}`, kind));
+      ...Object.keys(KIND_ZH)])]) s.add(new Option(t("actions.reinforce.kind", { kind: name("kind", kind) }), kind));
     wrap.appendChild(s);
   }
   if (inc.allowed_actions.includes("release")) {
     const s = document.createElement("select");
     s.id = "a-release";
-    s.setAttribute("aria-label", "收队单位 / unit to release");
-    s.add(new Option("全部收队 / whole force", ""));
+    s.setAttribute("aria-label", t("actions.release"));
+    s.add(new Option(t("actions.release.all"), ""));
     for (const f of inc.emergency_forces.filter((x) => !x.released_at)) {
-      s.add(new Option(`${KIND_ZH[f.kind] || f.kind} ${f.name || f.unit_id}`, f.unit_id));
+      s.add(new Option(`${name("kind", f.kind)} ${f.name || unitName(f.unit_id)}`, f.unit_id));
     }
     wrap.appendChild(s);
   }
   if (inc.allowed_actions.includes("request_extension")) {
-    wrap.insertAdjacentHTML("beforeend", `<label>延期小时 / hours <input id="a-hours" type="number" value="48" min="1" size="4"></label>`);
+    wrap.insertAdjacentHTML("beforeend", `<label>${esc(t("actions.hours"))} <input id="a-hours" type="number" value="48" min="1" size="4"></label>`);
   }
   wrap.appendChild(error);
   return wrap;
@@ -855,7 +1111,7 @@ function actionControls(inc) {
 /** The device's position (the grid worker's phone), as the browser gives it (WGS84). */
 function position() {
   return new Promise((resolve, reject) => {
-    if (!navigator.geolocation) { reject(new Error("no geolocation")); return; }
+    if (!navigator.geolocation) { reject(new Error(t("geo.none"))); return; }
     navigator.geolocation.getCurrentPosition(resolve, reject,
       { enableHighAccuracy: true, timeout: 20000, maximumAge: 60000 });
   });
@@ -864,10 +1120,10 @@ function position() {
 function whistleTable(calls) {
   if (!calls.length) return "";
   const rows = calls.map((c) => `<tr data-unit="${esc(c.unit_id)}" data-light="${esc(c.light)}">
-    <td><span class="dot ${esc(c.light)}"></span> ${esc(state.units[c.unit_id] || c.unit_id)}</td>
-    <td>${c.reported_in_at ? `已报到 ${when(c.reported_in_at)} ${esc(c.place || "")} ${esc(c.staff || "")}${c.late ? "（迟到）" : ""}`
-      : `待报到，限 ${when(c.due_at)}${c.supervised ? "（已督办）" : ""}`}</td></tr>`).join("");
-  return `<tr><td>吹哨报到</td><td><table class="calls">${rows}</table></td></tr>`;
+    <td><span class="dot ${esc(c.light)}"></span> ${esc(unitName(c.unit_id))}</td>
+    <td>${c.reported_in_at ? esc(t("panel.reported.in", { at: when(c.reported_in_at), place: c.place || "", staff: c.staff || "" })) + (c.late ? esc(t("panel.late")) : "")
+      : esc(t("panel.await.report", { at: when(c.due_at) })) + (c.supervised ? esc(t("panel.supervised.once")) : "")}</td></tr>`).join("");
+  return `<tr><td>${esc(t("panel.whistle"))}</td><td><table class="calls">${rows}</table></td></tr>`;
 }
 
 /** The stage a new photo most likely documents, from the matter's state and the person's role. */
@@ -881,8 +1137,8 @@ function photoStage(inc) {
 /** A thumbnail fetched with the token (an <img src> could not send it) shown from a blob. */
 async function thumbnail(a) {
   const img = document.createElement("img");
-  img.alt = `${PHOTO_STAGE_ZH[a.stage] || a.stage} ${when(a.uploaded_at)}`;
-  img.title = `${a.stage_name} · ${when(a.uploaded_at)} · ${a.uploaded_by}${a.far ? " · 拍摄地点偏离" : ""}`;
+  img.alt = `${name("photo", a.stage)} ${when(a.uploaded_at)}`;
+  img.title = `${name("photo", a.stage)} · ${when(a.uploaded_at)} · ${a.uploaded_by}${a.far ? t("photos.far") : ""}`;
   img.dataset.stage = a.stage;
   const response = await fetch(a.thumbnail_href, {
     headers: { authorization: `Bearer ${sessionStorage.getItem(TOKEN_KEY)}` } });
@@ -898,22 +1154,22 @@ async function photoStrip(inc) {
   strip.className = "strip";
   for (const a of shown) {
     if (a.thumbnail_href) strip.appendChild(await thumbnail(a));
-    else strip.insertAdjacentHTML("beforeend", `<span class="video" data-stage="${esc(a.stage)}">${esc(a.stage_name)} 视频</span>`);
+    else strip.insertAdjacentHTML("beforeend", `<span class="video" data-stage="${esc(a.stage)}">${esc(t("photos.video", { stage: name("photo", a.stage) }))}</span>`);
   }
   wrap.appendChild(strip);
   if (inc.status === "closed" || inc.status === "rejected") return wrap;
   const form = document.createElement("form");
   form.className = "upload";
-  const stages = Object.entries(PHOTO_STAGE_ZH).map(([k, zh]) => `<option value="${k}">${zh}</option>`).join("");
-  form.innerHTML = `<label>照片/视频 / Photo <input id="a-photo" name="file" type="file"
+  const stages = Object.keys(PHOTO_STAGE_ZH).map((k) => `<option value="${k}">${esc(name("photo", k))}</option>`).join("");
+  form.innerHTML = `<label>${esc(t("photos.photo"))} <input id="a-photo" name="file" type="file"
       accept="image/jpeg,image/png,image/heic,image/heif,video/mp4" capture="environment"></label>
-    <select id="a-photo-stage" name="stage" aria-label="阶段 / stage">${stages}</select>
-    <button type="submit" id="a-upload">上传 / Upload</button><div class="error" role="alert"></div>`;
+    <select id="a-photo-stage" name="stage" aria-label="${esc(t("photos.stage"))}">${stages}</select>
+    <button type="submit" id="a-upload">${esc(t("photos.upload"))}</button><div class="error" role="alert"></div>`;
   form.querySelector("#a-photo-stage").value = photoStage(inc);
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     const error = form.querySelector(".error");
-    if (!form.querySelector("#a-photo").files.length) { error.textContent = "请选择照片 / choose a photo"; return; }
+    if (!form.querySelector("#a-photo").files.length) { error.textContent = t("photos.choose"); return; }
     try {
       await api(`/incidents/${inc.incident_id}/attachments`, { method: "POST", body: new FormData(form) });
       await openIncident(inc.incident_id);
@@ -928,11 +1184,35 @@ async function photoStrip(inc) {
 function reporterText(r) {
   // whole for the roles that call back, masked by the service for everyone else
   const parts = [r.name, r.phone, r.email].filter(Boolean).join(" · ");
-  return r.masked ? `${parts}（已遮蔽 / masked）` : parts;
+  return r.masked ? `${parts}${t("panel.masked")}` : parts;
+}
+
+function similarCases(inc) {
+  // 类案参考: earlier mediation cases like this dispute, filled in when the service answers
+  const box = document.createElement("section");
+  box.id = "p-similar";
+  box.className = "similar";
+  box.innerHTML = "<h4>类案参考 / similar mediation cases</h4><p>检索中…</p>";
+  api(`/mediation/similar?incident=${encodeURIComponent(inc.incident_id)}&limit=5`).then((page) => {
+    if ($("#panel-body").dataset.id !== inc.incident_id) return;  // another matter opened since
+    box.dataset.count = page.items.length;
+    box.innerHTML = `<h4>类案参考 / similar mediation cases（${page.indexed} 件中检索）</h4>` + (
+      page.items.length ? `<ol>${page.items.map((c) => `<li data-case="${esc(c.case_id)}">
+        ${c.model_case ? '<span class="model">典型案例</span> ' : ""}<b>${esc(c.title)}</b>
+        <small>${esc(c.case_id)} · ${esc(c.type_name)} · ${when(c.received_at)} · ${
+          esc(c.outcome_name || "调解中")}</small>
+        <div>${esc(c.facts)}</div>${c.terms ? `<div class="terms">协议：${esc(c.terms)}</div>` : ""}
+        </li>`).join("")}</ol>` : "<p>没有相似的调解案件 / none found</p>");
+  }).catch((err) => {
+    box.dataset.count = "0";
+    box.innerHTML = `<h4>类案参考</h4><p class="warn">${esc(err.message)}</p>`;
+  });
+  return box;
 }
 
 function closePanel() {
   state.selected = null;
+  highlight.clearLayers();
   $("#panel").hidden = true;
   document.querySelectorAll("#list li.selected").forEach((li) => li.classList.remove("selected"));
   savePlace();
@@ -948,49 +1228,71 @@ async function openIncident(id) {
   const body = $("#panel-body");
   body.dataset.id = inc.incident_id;
   body.dataset.view = "incident";
-  body.innerHTML = `<h3><span class="dot ${inc.light}"></span> ${esc(cat ? cat.name_zh : inc.category)}
+  const late = inc.plan_late.length ? ` · <span class="warn">${esc(t("panel.plan.late", {
+    kinds: inc.plan_late.map((k) => name("kind", k)).join("、") }))}</span>` : "";
+  const short = inc.plan_shortfall.length
+    ? `<div class="warn">${esc(t("plans.short", { list: shortfall(inc.plan_shortfall) }))}</div>` : "";
+  const duplicates = inc.duplicate_of.map((d) =>
+    `<a href="#" class="dup" data-open="${esc(d)}">${esc(d)}</a>`).join("、");
+  body.innerHTML = `<h3><span class="dot ${inc.light}"></span> ${esc(categoryName(cat, inc.category))}
     <small>${esc(inc.incident_id)}</small></h3>
     <table>
-      <tr><td>状态</td><td id="p-status" data-status="${esc(inc.status)}">${esc(STATUS_ZH[inc.status] || inc.status)}</td></tr>
-      <tr><td>描述</td><td>${esc(inc.description)}</td></tr>
-      <tr><td>网格</td><td>${esc(inc.grid_name)} (${esc(inc.grid_code)})</td></tr>
-      <tr><td>社区 / 乡镇</td><td>${esc(inc.community_name)} / ${esc(inc.township_name)}</td></tr>
-      <tr><td>平台</td><td>${esc(PLATFORM_ZH[inc.platform] || inc.platform)} · ${esc(
-        PRIORITY_ZH[inc.priority] || inc.priority)}</td></tr>
-      <tr><td>责任单位</td><td>${esc(state.units[inc.unit_id] || inc.unit_id || "—")}</td></tr>
-      <tr><td>期限</td><td>派遣 ${when(inc.respond_by)} · 进展 ${when(inc.progress_by)} · 办结 ${when(inc.resolve_by)}</td></tr>
-      <tr><td>当前环节</td><td id="p-stage" data-stage="${esc(inc.stage)}">${esc(STAGE_ZH[inc.stage] || inc.stage)}${
-        inc.due_at ? "，限 " + when(inc.due_at) : ""}${inc.supervisions ? `（已督办 ${inc.supervisions} 次）` : ""}</td></tr>
-      <tr><td>持有层级</td><td>${esc(LEVEL_ZH[inc.escalated_to] || inc.escalated_to)}</td></tr>
+      <tr><td>${esc(t("panel.status"))}</td><td id="p-status" data-status="${esc(inc.status)}">${esc(name("status", inc.status))}</td></tr>
+      <tr><td>${esc(t("panel.description"))}</td><td>${esc(inc.description)}</td></tr>
+      <tr><td>${esc(t("panel.grid"))}</td><td>${esc(inc.grid_name)}（${esc(inc.grid_code)}）</td></tr>
+      <tr><td>${esc(t("panel.area"))}</td><td>${esc(inc.community_name)} / ${esc(inc.township_name)}</td></tr>
+      <tr><td>${esc(t("panel.platform"))}</td><td>${esc(name("platform", inc.platform))} · ${esc(name("priority", inc.priority))}</td></tr>
+      <tr><td>${esc(t("panel.unit"))}</td><td id="p-unit" data-unit="${esc(inc.unit_id || "")}">${esc(inc.unit_id ? unitName(inc.unit_id) : "—")}</td></tr>
+      <tr><td>${esc(t("panel.limits"))}</td><td>${esc(t("panel.limits.text", { respond: when(inc.respond_by),
+        progress: when(inc.progress_by), resolve: when(inc.resolve_by) }))}</td></tr>
+      <tr><td>${esc(t("panel.stage"))}</td><td id="p-stage" data-stage="${esc(inc.stage)}">${esc(name("stage", inc.stage))}${
+        inc.due_at ? esc(t("panel.stage.due", { at: when(inc.due_at) })) : ""}${
+        inc.supervisions ? esc(t("panel.supervised", { n: inc.supervisions })) : ""}</td></tr>
+      <tr><td>${esc(t("panel.level"))}</td><td>${esc(name("level", inc.escalated_to))}</td></tr>
       ${whistleTable(inc.whistle_calls)}
-      ${inc.plan_code ? `<tr><td>应急预案</td><td id="p-plan" data-plan="${esc(inc.plan_code)}">${esc(inc.plan_name)}
-        · 启动 ${when(inc.plan_started_at)}${inc.plan_late.length ? ` · <span class="warn">${
-          inc.plan_late.map((k) => esc(KIND_ZH[k] || k)).join("、")}超时未到</span>` : ""}${inc.plan_shortfall.length
-          ? `<div class="warn">力量不足：${inc.plan_shortfall.map((x) => `${esc(x.kind_name)}缺 ${x.count}`).join("、")}</div>` : ""}</td></tr>
+      ${inc.plan_code ? `<tr><td>${esc(t("panel.plan"))}</td><td id="p-plan" data-plan="${esc(inc.plan_code)}">${esc(inc.plan_name)}
+        · ${esc(t("plans.started", { at: when(inc.plan_started_at) }))}${late}${short}</td></tr>
         <tr><td colspan="2" id="p-forces">${forcesTable(inc.emergency_forces, Date.now())}</td></tr>` : ""}
-      ${inc.callback_outcome ? `<tr><td>回访</td><td id="p-callback">${esc(OUTCOME_ZH[inc.callback_outcome] || inc.callback_outcome)} ${when(inc.callback_at)}${
-        inc.satisfaction ? ` · 满意度 ${inc.satisfaction}` : ""}</td></tr>` : ""}
-      ${inc.reporter ? `<tr><td>报事人</td><td id="p-reporter">${esc(reporterText(inc.reporter))}</td></tr>` : ""}
-      ${inc.duplicate_of.length ? `<tr><td class="warn">疑似重复</td><td>${inc.duplicate_of.map(esc).join(", ")}</td></tr>` : ""}
+      ${inc.callback_outcome ? `<tr><td>${esc(t("panel.callback"))}</td><td id="p-callback">${esc(name("outcome", inc.callback_outcome))} ${when(inc.callback_at)}${
+        inc.satisfaction ? esc(t("panel.satisfaction", { n: inc.satisfaction })) : ""}</td></tr>` : ""}
+      ${inc.reporter ? `<tr><td>${esc(t("panel.reporter"))}</td><td id="p-reporter">${esc(reporterText(inc.reporter))}</td></tr>` : ""}
+      ${inc.duplicate_of.length ? `<tr><td class="warn">${esc(t("panel.duplicates"))}</td><td id="p-duplicates">${duplicates}</td></tr>` : ""}
     </table>`;
+  for (const link of body.querySelectorAll("a[data-open]")) {
+    link.addEventListener("click", guarded(async (e) => {
+      e.preventDefault();
+      await openIncident(link.dataset.open);
+    }));
+  }
   body.appendChild(strip);
   body.appendChild(actionControls(inc));
+  if (inc.category.startsWith("D")) body.appendChild(similarCases(inc));  // disputes: 纠纷
   const timeline = document.createElement("ol");
   timeline.className = "timeline";
-  timeline.innerHTML = inc.events.map((e) => `<li><time>${when(e.at)}</time>
-    <b>${esc(EVENT_ZH[e.action] || e.action)}</b> ${esc(e.actor)} (${esc(ROLE_ZH[e.role] || e.role)})
+  timeline.innerHTML = inc.events.map((e) => `<li data-action="${esc(e.action)}"><time>${when(e.at)}</time>
+    <b>${esc(eventName(e.action))}</b>${eventUnits(e)} ${esc(e.actor)}（${esc(name("role", e.role))}）
     ${e.note ? "— " + esc(e.note) : ""}</li>`).join("");
   body.appendChild(timeline);
   panel.hidden = false;
   tickCountdowns();
   document.querySelectorAll("#list li").forEach((li) =>
     li.classList.toggle("selected", li.dataset.id === id));
-  map.panTo([inc.lat, inc.lon]);
+  showOnMap(inc);
+}
+
+/** The service's clock (GET /clock): the header shows it, and overdue times count from it. */
+async function readClock() {
+  try {
+    const sent = Date.now();
+    const c = await api("/clock");
+    state.clockOffset = Date.parse(c.now) - (sent + Date.now()) / 2;
+    tick();
+  } catch { /* an older service without /clock: the browser's time */ }
 }
 
 function tick() {
   // China Standard Time, as every time the service gives, whatever the browser's zone
-  $("#clock").textContent = new Date().toLocaleString("zh-CN",
+  $("#clock").textContent = new Date(serviceNow()).toLocaleString("zh-CN",
     { hour12: false, timeZone: "Asia/Shanghai" });
   tickCountdowns();
 }
@@ -1006,19 +1308,80 @@ $("#patrol-toggle").addEventListener("click", () => togglePatrol().catch((err) =
   if (!(err instanceof SignInNeeded)) $("#patrol-status").textContent = err.message;
 }));
 $("#panel-close").addEventListener("click", closePanel);
-for (const id of ["#f-township", "#f-category", "#f-status"]) {
-  $(id).addEventListener("change", guarded(refresh));
+$("#sheet-close").addEventListener("click", closeSheet);
+for (const b of document.querySelectorAll("#tabs button")) {
+  b.addEventListener("click", () => showTab(b.dataset.tab));
 }
+showTab("board");
+for (const id of ["#f-category", "#f-status"]) {
+  $(id).addEventListener("change", guarded(async () => { state.offset = 0; await refresh(); }));
+}
+$("#f-township").addEventListener("change", guarded(async () => {
+  state.offset = 0;
+  fitTownship($("#f-township").value);
+  await refresh();
+}));
+let searchTimer = null;
+$("#f-search").addEventListener("input", () => {
+  clearTimeout(searchTimer);
+  searchTimer = setTimeout(guarded(async () => { state.offset = 0; await refresh(); }), 300);
+});
+$("#f-search").addEventListener("keydown", guarded(async (e) => {
+  // an incident's id opens it at once, wherever it stands on the board
+  const text = $("#f-search").value.trim();
+  if (e.key === "Enter" && /^[A-Z]\d{8}-\d+$/i.test(text)) await openIncident(text.toUpperCase());
+}));
+$("#page-prev").addEventListener("click", guarded(async () => {
+  state.offset = Math.max(0, state.offset - PAGE);
+  await refresh();
+}));
+$("#page-next").addEventListener("click", guarded(async () => {
+  state.offset += PAGE;
+  await refresh();
+}));
+// the list by keyboard: arrows move between rows, Enter or Space opens one
+$("#list").addEventListener("keydown", (e) => {
+  const li = e.target.closest("#list li");
+  if (!li) return;
+  if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+    e.preventDefault();
+    const next = e.key === "ArrowDown" ? li.nextElementSibling : li.previousElementSibling;
+    if (next) next.focus();
+  } else if (e.key === "Enter" || e.key === " ") {
+    e.preventDefault();
+    guarded(() => openIncident(li.dataset.id))();
+  }
+});
 for (const el of document.querySelectorAll(".light")) {
-  el.addEventListener("click", guarded(async () => {
+  const choose = guarded(async () => {
     state.lightFilter = state.lightFilter === el.dataset.light ? "" : el.dataset.light;
+    state.offset = 0;
     markLight();
     await refresh();
-  }));
+  });
+  el.addEventListener("click", choose);
+  el.addEventListener("keydown", (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); choose(); } });
 }
+$("#urgent-dismiss").addEventListener("click", () => { $("#urgent").hidden = true; });
+$("#urgent-open").addEventListener("click", guarded(async () => {
+  $("#urgent").hidden = true;
+  $("#f-status").value = "reported";
+  state.offset = 0;
+  await refresh();
+  if (state.urgent.length) await openIncident(state.urgent[0].incident_id);
+}));
+$("#lang").addEventListener("click", () => {
+  // the language is kept for the tab's session; the page is drawn again in it
+  sessionStorage.setItem(LANG_KEY, LANG === "zh" ? "en" : "zh");
+  window.location.reload();
+});
+applyLanguage();
+$("#lang").lang = LANG === "zh" ? "en" : "zh-CN";  // the switch names the other language
+for (const st of STATES) $("#f-status").add(new Option(name("status", st), st));
 tick();
 setInterval(tick, 1000);
 restorePlace();
+readClock();
 const district = loadDistrict();
 
 async function start() {

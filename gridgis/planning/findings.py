@@ -95,9 +95,11 @@ class ValidationReport:
 
     def table(self, *, limit: int = 40) -> Table:
         """A terminal table of the findings (errors first), at most ``limit`` rows."""
+        warnings = len(self.findings) - len(self.errors)
+        zh = "无错误" if self.ok else f"{len(self.errors)} 个错误"
         verdict = "no errors" if self.ok else f"{len(self.errors)} error(s)"
-        table = Table(title=f"Validation: {verdict}, "
-                            f"{len(self.findings) - len(self.errors)} warning(s)",
+        table = Table(title=f"校验结果：{zh}，{warnings} 个警告 "
+                            f"(Validation: {verdict}, {warnings} warning(s))",
                       title_justify="left")
         for column in ("severity", "rule", "codes", "measure", "message"):
             table.add_column(column, overflow="fold")
@@ -106,7 +108,8 @@ class ValidationReport:
             table.add_row(f"[{style}]{row.severity}[/]", row.rule, row.codes,
                           f"{row.measure:,.1f} {row.unit}", row.message)
         if len(self.findings) > limit:
-            table.caption = f"… and {len(self.findings) - limit} more (write them with --findings)"
+            table.caption = (f"……另有 {len(self.findings) - limit} 条，用 --findings 写出 "
+                             f"(… and {len(self.findings) - limit} more)")
         return table
 
     def __rich__(self) -> Table:

@@ -299,7 +299,7 @@ def test_console_loads_offline_and_draws_the_district(page, server, district, ca
     expect(who).to_be_visible()
     expect(who).to_contain_text(cast.people[cast.county].name)
     expect(who).to_contain_text("县(区)综治中心")
-    expect(who.locator("#sign-out")).to_have_text("退出登录 / Sign out")
+    expect(who.locator("#sign-out")).to_have_text("退出登录")
     # the county runs the supervision sweep
     expect(page.locator("#supervise")).to_be_visible()
     page.locator("#supervise").click()
@@ -427,6 +427,7 @@ def test_a_refusal_shows_the_servers_reason(page, server, cast, district):
     _settle_at(page, lon, lat)
     popup = page.locator(".leaflet-popup-content")
     popup.locator(".locate-result").wait_for()
+    popup.locator("select[name=category]").select_option("E02")
     popup.locator("textarea[name=description]").fill("别处的事")
     popup.locator("button[type=submit]").click()
     # 403: the point lies outside the grid worker's jurisdiction, and the form says so
@@ -475,10 +476,14 @@ def test_phone_signs_in_and_the_board_fits(phone, server, cast):
     _sign_in(phone, cast.township_head)
     expect(phone.locator("#list li").first).to_be_visible()
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
-    for part in ("#map", "#lights", "#filters", "#list", "#sign-out"):
+    for part in ("#lights", "#filters", "#list", "#sign-out"):
         box = phone.locator(part).bounding_box()
         assert box and box["width"] > 0 and box["x"] >= 0 and box["x"] + box["width"] <= 390
     _shot(phone, "phone-board")
+    phone.locator("#tab-map").click()  # the map is the other tab, the whole width
+    box = phone.locator("#map").bounding_box()
+    assert box and box["width"] == 390
+    phone.locator("#tab-board").click()
     _open_incident(phone, cast.elsewhere_a)
     accept = phone.locator("#panel button[data-action=accept]")
     expect(accept).to_be_visible()

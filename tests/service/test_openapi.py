@@ -13,6 +13,12 @@ SIGNED_IN = {
     ("get", "/sensors"), ("post", "/sensors/maintenance-sweep"), ("get", "/emergencies"),
     ("post", "/patrols"), ("post", "/patrols/gpx"), ("get", "/patrols"),
     ("get", "/patrols/compliance"), ("get", "/patrols/{patrol_id}"), ("get", "/patrols/route"),
+    *{(m, f"/baseinfo{p}") for m, p in (
+        ("get", "/statistics"), ("get", "/export.xlsx"), ("get", "/tasks"), ("post", "/visits"),
+        ("get", "/duplicates"), ("get", "/{kind}"), ("post", "/{kind}"),
+        ("get", "/{kind}/{record_id}"), ("patch", "/{kind}/{record_id}"),
+        ("post", "/{kind}/{record_id}/cancel"))},
+    ("get", "/export/incidents"),
 }
 """Operations for signed-in staff only."""
 NOT_DISCLOSED = {("get", "/attachments/{attachment_id}"),
@@ -126,7 +132,7 @@ def test_refusals_are_documented_on_every_guarded_operation(document):
     # one's own notices, devices and statistics are never refused: a person reads their own
     for key in SIGNED_IN - {("get", "/auth/me"), ("get", "/locate"),
                             ("get", "/supervision/notices"), ("get", "/sensors"),
-                            ("get", "/statistics")} - NOT_DISCLOSED:
+                            ("get", "/statistics"), ("get", "/export/incidents")} - NOT_DISCLOSED:
         method, path = key
         assert "403" in document["paths"][path][method]["responses"], key
     for method, path in NOT_DISCLOSED:
