@@ -24,6 +24,7 @@ from gridgis.baseinfo.tables import REGISTERS, addresses, create_baseinfo_tables
 from gridgis.baseinfo.terms import KIND_NAMES, KINDS
 from gridgis.errors import ConflictError, InputError, RecordNotFoundError
 from gridgis.people.staff import StaffMember
+from gridgis.store.dialects import json_strings
 from gridgis.store.reading import reading
 
 __all__ = ["GRID_FIELDS", "BaseInfoStore", "Locator", "locator_of"]
@@ -137,7 +138,7 @@ class BaseInfoStore:
         for column, value in (where or {}).items():
             if column == "tag":
                 conds.append(sa.exists(sa.select(1).select_from(
-                    sa.func.json_each(table.c.tags).table_valued("value").alias("t"))
+                    json_strings(table.c.tags).table_valued("value").alias("t"))
                     .where(sa.literal_column("t.value") == value)))
             else:
                 conds.append(table.c[column] == value)

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from gridgis.baseinfo.tables import addresses, houses, orgs, people
 from gridgis.baseinfo.terms import HOUSE_USES, ORG_KINDS, PERSON_TAGS, RESIDENCE
+from gridgis.store.dialects import json_strings
 from gridgis.store.reading import reading
 
 __all__ = ["LEVELS", "STAT_NAMES", "baseinfo_statistics"]
@@ -54,7 +55,7 @@ def _grouped(conn: sa.Connection, table: sa.Table, level: str, areas: Sequence[s
 
 
 def _tags(conn: sa.Connection, level: str, areas: Sequence[str] | None) -> pd.DataFrame:
-    tag = sa.func.json_each(people.c.tags).table_valued("value").alias("tag")
+    tag = json_strings(people.c.tags).table_valued("value").alias("tag")
     area = people.c[LEVELS[level]].label("area")
     query = (sa.select(area, tag.c.value.label("what"), sa.func.count().label("n"))
              .select_from(people).join(tag, sa.true()).where(*_scope(people, areas))

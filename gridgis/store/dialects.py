@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
-__all__ = ["json_items", "json_list", "json_text"]
+__all__ = ["json_items", "json_list", "json_strings", "json_text"]
 
 
 class json_items(FunctionElement[Any]):  # noqa: N801 - an SQL function's name
@@ -35,6 +35,26 @@ def _items_sqlite(element: json_items, compiler: Any, **kw: Any) -> str:
 @compiles(json_items, "postgresql")
 def _items_postgresql(element: json_items, compiler: Any, **kw: Any) -> str:
     return f"json_array_elements({compiler.process(element.clauses, **kw)})"
+
+
+class json_strings(FunctionElement[Any]):  # noqa: N801 - an SQL function's name
+    """The strings of a JSON array of strings, one row each (column ``value``, text).
+
+    Use as ``json_strings(column).table_valued("value")``.
+    """
+
+    name = "json_strings"
+    inherit_cache = True
+
+
+@compiles(json_strings)
+def _strings_sqlite(element: json_strings, compiler: Any, **kw: Any) -> str:
+    return f"json_each({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(json_strings, "postgresql")
+def _strings_postgresql(element: json_strings, compiler: Any, **kw: Any) -> str:
+    return f"json_array_elements_text({compiler.process(element.clauses, **kw)})"
 
 
 class json_text(FunctionElement[str]):  # noqa: N801 - an SQL function's name

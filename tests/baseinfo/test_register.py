@@ -11,7 +11,6 @@ from gridgis.baseinfo import BaseInfoStore, locator_of, present_person, read_are
 from gridgis.baseinfo.records import id_check_char
 from gridgis.errors import AccessDeniedError, ConflictError, InputError, RecordNotFoundError
 from gridgis.people import StaffMember
-from gridgis.store import SQLiteStore
 
 NOW = dt.datetime(2026, 12, 2, 9, 30)
 
@@ -38,8 +37,9 @@ def worker(grid):
 
 
 @pytest.fixture
-def register(tmp_path, small_index):
-    store = SQLiteStore(tmp_path / "s.sqlite")
+def register(backend, small_index):
+    """The registers on each store backend (SQLite, PostGIS)."""
+    store = backend.open()
     yield BaseInfoStore(store.engine, locate=locator_of(small_index), clock=lambda: NOW)
     store.close()
 
