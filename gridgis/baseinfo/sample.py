@@ -30,7 +30,7 @@ import shapely
 from gridgis.baseinfo.records import _ID_CHECK, _ID_WEIGHTS, _LICENCE_CHARS, licence_check_char
 from gridgis.sample._names import person_names
 
-__all__ = ["SAMPLE_DAY", "BaseInfoSample", "load_sample", "sample_baseinfo"]
+__all__ = ["SAMPLE_DAY", "BaseInfoSample", "load_sample", "sample_baseinfo", "sample_visits"]
 
 SAMPLE_DAY = dt.date(2026, 12, 1)
 """The day the sample's ages are counted on."""
@@ -259,13 +259,82 @@ def sample_baseinfo(layers, *, index=None, seed: int = 2026) -> BaseInfoSample:
     return BaseInfoSample(addr, houses, people, orgs)
 
 
-def load_sample(engine, sample: BaseInfoSample, *, at: dt.datetime | None = None) -> dict[str, int]:
-    """Write a generated sample into a store's registers (empty ones); records per kind."""
+def load_sample(engine, sample: BaseInfoSample, *, at: dt.datetime | None = None,
+                visits: pd.DataFrame | None = None) -> dict[str, int]:
+    """Write a generated sample (and :func:`sample_visits`) into a store's empty registers.
+
+    Returns
+    -------
+    dict
+        Records written per kind (and ``visits``).
+    """
     from gridgis.baseinfo.bulk import load_records
     from gridgis.baseinfo.tables import baseinfo_metadata
 
     with engine.begin() as conn:
         baseinfo_metadata.create_all(conn, checkfirst=True)
     at = at or dt.datetime.combine(SAMPLE_DAY, dt.time(8))
-    return {kind: load_records(engine, kind, getattr(sample, kind), at=at, actor="sample")
-            for kind in ("addresses", "houses", "people", "orgs")}
+    counts = {kind: load_records(engine, kind, getattr(sample, kind), at=at, actor="sample")
+              for kind in ("addresses", "houses", "people", "orgs")}
+    if visits is not None and len(visits):
+        from gridgis.baseinfo.tables import visits as table
+
+        columns = list(visits.columns)
+        rows = [tuple(v.strftime("%Y-%m-%d %H:%M:%S.%f") if isinstance(v, pd.Timestamp)
+                      else v for v in row)
+                for row in visits.itertuples(index=False, name=None)]
+        with engine.begin() as conn:
+            conn.exec_driver_sql(f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES "
+                                 f"({', '.join('?' * len(columns))})", rows)
+        counts["visits"] = len(rows)
+    return counts
+
+
+def sample_visits(sample: BaseInfoSample, *, day: dt.date = SAMPLE_DAY, seed: int = 2026,
+                  catalogue: dict | None = None) -> pd.DataFrame:
+    """The last visit of every record a task of the catalogue applies to, by its grid head.
+
+    Each record was last visited between the day and 1.25 times its task's
+    interval before (so about a fifth of the tasks are overdue on ``day``), and
+    one in twelve never: a task list that looks like a grid worker's. Grid
+    heads are ``wg`` + the grid code's last nine digits + ``01``, as in
+    :func:`gridgis.sample.sample_roster`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of the ``bi_visits`` table, without ``visit_id``.
+    """
+    from gridgis.baseinfo.tasks import load_task_catalogue
+
+    catalogue = catalogue if catalogue is not None else load_task_catalogue()
+    rng = np.random.default_rng([seed, 24])
+    frames = []
+    for item in catalogue.values():
+        if item.target == "people":
+            p = sample.people
+            hit = (p["residence"] == item.match) if item.match in ("registered", "migrant") \
+                else p["tags"].map(lambda t, m=item.match: m in t)
+            targets, key = p[hit], "person_id"
+        elif item.target == "houses":
+            targets, key = sample.houses[sample.houses["use"] == item.match], "house_id"
+        elif item.target == "orgs":
+            targets = sample.orgs if item.match == "*" else \
+                sample.orgs[sample.orgs["kind"] == item.match]
+            key = "org_id"
+        else:
+            continue
+        visited = targets[rng.random(len(targets)) >= 1 / 12]
+        n = len(visited)
+        back = rng.uniform(0, 1.25 * item.every_days, n)
+        done = (pd.Timestamp(day) - pd.to_timedelta(np.floor(back), "D")
+                + pd.to_timedelta(rng.integers(9 * 60, 17 * 60, n), "min"))
+        frames.append(pd.DataFrame({
+            "task_code": item.code, "target_kind": item.target,
+            "target_id": visited[key].to_numpy(),
+            "staff_id": "wg" + visited["grid_code"].str[6:].to_numpy() + "01",
+            "grid_code": visited["grid_code"].to_numpy(), "done_at": done,
+            "note": "正常"}))
+    out = pd.concat(frames, ignore_index=True)
+    out["recorded_at"] = out["done_at"]
+    return out

@@ -72,6 +72,7 @@ def sample(district: DistrictArg, store: StoreOpt = None, seed: int = 2026) -> N
     import time
 
     from gridgis.baseinfo import load_sample, sample_baseinfo
+    from gridgis.baseinfo.sample import sample_visits
 
     layers, index, register = _open(district, store)
     if any(register.counts(status="active").values()):
@@ -79,7 +80,7 @@ def sample(district: DistrictArg, store: StoreOpt = None, seed: int = 2026) -> N
                            "already; no sample is added")
     began = time.perf_counter()
     made = sample_baseinfo(layers, index=index, seed=seed)
-    counts = load_sample(register.engine, made)
+    counts = load_sample(register.engine, made, visits=sample_visits(made, seed=seed))
     err.print(f"用时 {time.perf_counter() - began:.1f} 秒 / took "
               f"{time.perf_counter() - began:.1f} s")
     out.print(counts)

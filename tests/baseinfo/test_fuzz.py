@@ -56,11 +56,13 @@ def test_baseinfo_operations_answer_as_documented(service, who, capsys):
         operation = result.ok()
         if not operation.path.startswith("/baseinfo"):
             continue
+        if who == "county" and operation.path.endswith("export.xlsx"):
+            continue  # the whole district's workbook: tested for a grid, fuzzed as one below
         _fuzz_operation(operation, GenerationMode.POSITIVE, headers, known, tally)
         if list(operation.query) or list(operation.body):
             _fuzz_operation(operation, GenerationMode.NEGATIVE, headers, known, tally)
     with capsys.disabled():
         print(f"\n{_report(who, tally)}")
-    assert len(tally.requests) == 10
+    assert len(tally.requests) == (9 if who == "county" else 10)
     assert not tally.failures, "\n\n".join(
         f"{key} × {n}:\n{tally.samples[key]}" for key, n in tally.failures.items())

@@ -108,3 +108,23 @@ def test_visits_are_kept_by_the_keepers(setup, small_layers):
         record_visit(register, worker, task_code="V06", target_id=old["person_id"],
                      at=clock.now + dt.timedelta(days=1))
     assert err.value.field == "at"
+
+
+def test_the_sample_has_a_task_list_that_looks_kept(small_baseinfo, small_layers, tmp_path):
+    from gridgis.baseinfo import load_sample
+    from gridgis.baseinfo.sample import SAMPLE_DAY, sample_visits
+
+    visits = sample_visits(small_baseinfo)
+    store = SQLiteStore(tmp_path / "s.sqlite")
+    counts = load_sample(store.engine, small_baseinfo, visits=visits)
+    assert counts["visits"] == len(visits) > 0
+    grid = small_baseinfo.people["grid_code"].value_counts().index[0]
+    tasks = task_list(store.engine, [grid], SAMPLE_DAY, grids=small_layers.grids)
+    states = tasks["state"].value_counts()
+    kept = (visits["grid_code"] == grid).sum()  # records of the grid visited once at least
+    assert 0.05 < states["overdue"] / kept < 0.4 and states["due"] > 0
+    # a visit's grid head is the grid's, its target one the task applies to
+    v = visits.iloc[0]
+    assert v["staff_id"] == "wg" + v["grid_code"][6:] + "01"
+    assert v["done_at"] <= dt.datetime.combine(SAMPLE_DAY, dt.time(17))
+    store.close()
