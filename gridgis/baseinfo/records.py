@@ -18,15 +18,16 @@ from typing import Any
 from gridgis.baseinfo.terms import HOUSE_USES, ORG_KINDS, PERSON_TAGS, RESIDENCE, parse_term
 from gridgis.errors import InputError
 
-__all__ = ["EDITABLE", "REQUIRED", "birth_date_of", "clean_fields", "id_check_char",
-           "licence_check_char", "valid_id_number", "valid_licence_id"]
+__all__ = ["EDITABLE", "ID_CHECK", "ID_WEIGHTS", "LICENCE_CHARS", "REQUIRED", "birth_date_of",
+           "clean_fields", "id_check_char", "licence_check_char", "valid_id_number",
+           "valid_licence_id"]
 
-_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_ID_CHECK = "10X98765432"
+ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+ID_CHECK = "10X98765432"
 _ID = re.compile(r"^\d{17}[\dX]$")
-_LICENCE_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+LICENCE_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _LICENCE_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
-_LICENCE = re.compile(rf"^[{_LICENCE_CHARS}]{{18}}$")
+_LICENCE = re.compile(rf"^[{LICENCE_CHARS}]{{18}}$")
 _PHONE = re.compile(r"^\+?[0-9\-]{5,20}$")
 
 REQUIRED: dict[str, tuple[str, ...]] = {
@@ -53,7 +54,7 @@ def id_check_char(first17: str) -> str:
     >>> id_check_char("11010519491231002")
     'X'
     """
-    return _ID_CHECK[sum(int(c) * w for c, w in zip(first17, _ID_WEIGHTS, strict=True)) % 11]
+    return ID_CHECK[sum(int(c) * w for c, w in zip(first17, ID_WEIGHTS, strict=True)) % 11]
 
 
 def valid_id_number(value: str) -> bool:
@@ -86,9 +87,9 @@ def licence_check_char(first17: str) -> str:
     >>> licence_check_char("91350100M000100Y4")
     '3'
     """
-    total = sum(_LICENCE_CHARS.index(c) * w
+    total = sum(LICENCE_CHARS.index(c) * w
                 for c, w in zip(first17, _LICENCE_WEIGHTS, strict=True))
-    return _LICENCE_CHARS[(31 - total % 31) % 31]
+    return LICENCE_CHARS[(31 - total % 31) % 31]
 
 
 def valid_licence_id(value: str) -> bool:

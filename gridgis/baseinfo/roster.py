@@ -48,7 +48,7 @@ from gridgis.baseinfo.records import EDITABLE, clean_fields
 from gridgis.baseinfo.register import GRID_FIELDS, BaseInfoStore
 from gridgis.baseinfo.terms import KIND_NAMES, KINDS
 from gridgis.errors import AccessDeniedError, InputError, RosterError
-from gridgis.people.roster import _read_rows
+from gridgis.people.roster import read_rows
 from gridgis.people.staff import StaffMember
 
 __all__ = ["HEADERS", "ImportResult", "import_roster", "read_records"]
@@ -97,7 +97,7 @@ def read_records(path: str | Path, kind: str) -> pd.DataFrame:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path}: 没有这个文件 / no such file")
-    rows = _read_rows(path)
+    rows = read_rows(path)
     fields = EDITABLE[kind]
     header_at, columns = -1, {}
     for i, cells in enumerate(rows[:_SEARCH_ROWS]):

@@ -27,8 +27,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from gridgis.baseinfo.records import _ID_CHECK, _ID_WEIGHTS, _LICENCE_CHARS, licence_check_char
-from gridgis.sample._names import person_names
+from gridgis.baseinfo.records import ID_CHECK, ID_WEIGHTS, LICENCE_CHARS, licence_check_char
+from gridgis.sample import person_names
 
 __all__ = ["SAMPLE_DAY", "BaseInfoSample", "load_sample", "sample_baseinfo", "sample_visits"]
 
@@ -124,7 +124,7 @@ def _id_numbers(birth: pd.Series, male: np.ndarray) -> np.ndarray:
     seq = 2 * seq + male.astype(int)  # odd sequence for men, as GB 11643 has it
     first = "330399" + key["d"] + pd.Series(seq).map("{:03d}".format)
     digits = np.frombuffer("".join(first).encode(), dtype=np.uint8).reshape(-1, 17) - 48
-    check = np.array(list(_ID_CHECK))[(digits * np.array(_ID_WEIGHTS)).sum(axis=1) % 11]
+    check = np.array(list(ID_CHECK))[(digits * np.array(ID_WEIGHTS)).sum(axis=1) % 11]
     return (first + check).to_numpy()
 
 
@@ -173,7 +173,7 @@ def _people(addr: pd.DataFrame, houses: pd.DataFrame, urban: np.ndarray,
 
 
 def _licences(rng: np.random.Generator, prefix: np.ndarray) -> np.ndarray:
-    body = rng.choice(np.array(list(_LICENCE_CHARS)), size=(len(prefix), 9))
+    body = rng.choice(np.array(list(LICENCE_CHARS)), size=(len(prefix), 9))
     first = [f"{p}330399{''.join(r)}" for p, r in zip(prefix, body, strict=True)]
     return np.array([f + licence_check_char(f) for f in first])
 

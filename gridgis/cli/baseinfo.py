@@ -46,13 +46,13 @@ AsOpt = Annotated[str, typer.Option("--as", help="以此工号的身份 / As thi
 
 def _open(district: Path, store: Path | None) -> tuple[Layers, GridIndex, BaseInfoStore]:
     from gridgis.baseinfo import BaseInfoStore, locator_of
-    from gridgis.cli.staff import _open_store
+    from gridgis.cli.staff import open_cli_store
     from gridgis.index.cache import cached_index
     from gridgis.layers import read_layers
 
     layers = read_layers(district)
     index = cached_index(district, layers)
-    opened = _open_store(store or district, create=True)
+    opened = open_cli_store(store or district, create=True)
     return layers, index, BaseInfoStore(opened.engine, locate=locator_of(index))
 
 

@@ -25,7 +25,8 @@ if TYPE_CHECKING:
     from gridgis.people.staff import StaffMember
     from gridgis.store import IncidentStore
 
-__all__ = ["add", "app", "disable", "enable", "export", "import_", "list_", "password"]
+__all__ = ["add", "app", "disable", "enable", "export", "import_", "list_", "open_cli_store",
+           "password"]
 
 app = typer.Typer(
     name="staff",
@@ -49,7 +50,7 @@ PasswordStdin = Annotated[bool, typer.Option(
     "standard input.")]
 
 
-def _open_store(spec: str, *, create: bool) -> IncidentStore:
+def open_cli_store(spec: str, *, create: bool) -> IncidentStore:
     """The store named by STORE; ``create`` allows a new database file."""
     import sqlalchemy as sa
 
@@ -142,7 +143,7 @@ def add(
     district = _district(store, layers)
     if district is not None:
         check_in_district(member, district)
-    directory = _open_store(store, create=True).staff
+    directory = open_cli_store(store, create=True).staff
     if directory.find(member.staff_id) is not None:
         raise StaffError(f"工号 {member.staff_id} 已存在 / staff_id {member.staff_id} exists "
                          "already", field="staff_id")
@@ -169,7 +170,7 @@ def import_(
 
     frame = read_roster(roster)
     district = _district(store, layers)
-    directory = _open_store(store, create=True).staff
+    directory = open_cli_store(store, create=True).staff
     show = not quiet and len(frame) >= PROGRESS_FROM
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   console=err, disable=not show) as bar:
@@ -199,7 +200,7 @@ def list_(
     from gridgis.people.roster import parse_role
 
     the_role = None if role is None else parse_role(role).value
-    people = _open_store(store, create=False).staff.members(
+    people = open_cli_store(store, create=False).staff.members(
         role=the_role, area_code=area, active=True if active else None)
     rows = [{"staff_id": m.staff_id, "name": m.name, "role": m.role.value,
              "grade": m.grade.value if m.grade else None, "area_code": m.area_code,
@@ -230,7 +231,7 @@ def list_(
 
 
 def _set_active(store: str, staff_id: str, active: bool) -> None:
-    directory = _open_store(store, create=False).staff
+    directory = open_cli_store(store, create=False).staff
     member = directory.find(staff_id)
     if member is None:
         raise StaffError(f"没有工号 {staff_id} / no staff {staff_id!r}", field="staff_id")
@@ -256,7 +257,7 @@ def password(store: StoreArg, staff_id: IdArg, password_stdin: PasswordStdin = F
     """Set (reset) a person's password."""
     from gridgis.people.passwords import hash_password
 
-    directory = _open_store(store, create=False).staff
+    directory = open_cli_store(store, create=False).staff
     member = directory.find(staff_id)
     if member is None:
         raise StaffError(f"没有工号 {staff_id} / no staff {staff_id!r}", field="staff_id")
@@ -275,7 +276,7 @@ def export(
     """Write everyone (active or not) as a roster to edit and import again; no passwords."""
     from gridgis.people.roster import write_roster
 
-    people = _open_store(store, create=False).staff.members()
+    people = open_cli_store(store, create=False).staff.members()
     write_roster(people, out_path, chinese=not english)
     err.print(f"已写出 {len(people)} 人到 {out_path} / wrote {len(people)} people to "
               f"{out_path}", highlight=False)

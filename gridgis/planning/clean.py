@@ -42,7 +42,7 @@ import shapely
 
 from gridgis.layers import Layers
 from gridgis.planning.edges import METRES_PER_DEGREE, EdgeModel, polygonal
-from gridgis.planning.repair import _Edit
+from gridgis.planning.repair import PlanEdit
 
 __all__ = ["OVERLAP_RULES", "clean"]
 
@@ -91,7 +91,7 @@ def _longest_border(piece: Any, shapes: list[Any], candidates: list[int]) -> int
     return best
 
 
-def _clean_community(edit: _Edit, model: EdgeModel, members: list[int], community: Any,
+def _clean_community(edit: PlanEdit, model: EdgeModel, members: list[int], community: Any,
                      gap_width_m: float, rule: str) -> None:
     """Clean the grids ``members`` of one community in place (``edit.shapes``)."""
     code = edit.community[members[0]]
@@ -142,7 +142,7 @@ def _clean_community(edit: _Edit, model: EdgeModel, members: list[int], communit
             edit.changed.add(i)
 
 
-def _report_overlaps(edit: _Edit, alive: list[int], clipped: dict[int, Any],
+def _report_overlaps(edit: PlanEdit, alive: list[int], clipped: dict[int, Any],
                      shapes: dict[int, Any], rule: str) -> None:
     """One row per overlap resolved: the grid that gave it up, and who kept it."""
     geoms = np.array([clipped[i] for i in alive], dtype=object)
@@ -163,7 +163,7 @@ def _report_overlaps(edit: _Edit, alive: list[int], clipped: dict[int, Any],
                   float(size))
 
 
-def _one_piece_each(edit: _Edit, shapes: dict[int, Any], before: dict[int, Any]) -> None:
+def _one_piece_each(edit: PlanEdit, shapes: dict[int, Any], before: dict[int, Any]) -> None:
     """No grid ends with more parts than it had: detached pieces go to a neighbour."""
     for i in list(shapes):
         had = shapely.get_num_geometries(polygonal(before[i]))
@@ -224,7 +224,7 @@ def clean(layers: Layers, *, gap_width_m: float = 2.0,
                          f"(unknown overlap rule)")
     if gap_width_m < 0:
         raise ValueError(f"缝隙宽度必须 ≥ 0 m，收到 {gap_width_m} (gap width must be ≥ 0)")
-    edit = _Edit(layers)
+    edit = PlanEdit(layers)
     model = EdgeModel.of(layers.communities)
     for i, shape in enumerate(edit.shapes):
         if shape is not None and shapely.is_valid(shape):
