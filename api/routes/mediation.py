@@ -217,8 +217,9 @@ def case(
 def create_router(settings: Settings) -> APIRouter:
     """The mediation routes."""
     router = APIRouter(tags=["mediation"])
+    # outside one's jurisdiction a case or an incident is not found (404): never 403
     router.get("/mediation/similar", response_model=SimilarPage,
-               responses=problem_responses(401, 403, 404, 422))(similar)
+               responses=problem_responses(401, 404, 422, 503))(similar)
     router.get("/mediation/cases/{case_id}", response_model=CaseOut,
-               responses=problem_responses(401, 403, 404, 422))(case)
+               responses=problem_responses(401, 404, 422, 503))(case)
     return router

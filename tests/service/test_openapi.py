@@ -13,10 +13,12 @@ SIGNED_IN = {
     ("get", "/sensors"), ("post", "/sensors/maintenance-sweep"), ("get", "/emergencies"),
     ("post", "/patrols"), ("post", "/patrols/gpx"), ("get", "/patrols"),
     ("get", "/patrols/compliance"), ("get", "/patrols/{patrol_id}"), ("get", "/patrols/route"),
+    ("get", "/mediation/similar"), ("get", "/mediation/cases/{case_id}"),
 }
 """Operations for signed-in staff only."""
 NOT_DISCLOSED = {("get", "/attachments/{attachment_id}"),
-                 ("get", "/attachments/{attachment_id}/thumbnail")}
+                 ("get", "/attachments/{attachment_id}/thumbnail"),
+                 ("get", "/mediation/similar"), ("get", "/mediation/cases/{case_id}")}
 """Operations answering 404, not 403, outside one's jurisdiction (existence not disclosed)."""
 SENSOR_KEY = {("post", "/sensors/{device_id}/alarms"), ("post", "/sensors/{device_id}/heartbeat")}
 """Operations of the sensor gateway, with the sensor channel's key (X-Api-Key), no sign-in."""
@@ -62,6 +64,8 @@ ERRORS = {
     ("get", "/patrols/compliance"): {401, 403, 422, 503},
     ("get", "/patrols/{patrol_id}"): {401, 403, 404, 503},
     ("get", "/patrols/route"): {401, 403, 404, 422, 503},
+    ("get", "/mediation/similar"): {401, 404, 422, 503},
+    ("get", "/mediation/cases/{case_id}"): {401, 404, 422, 503},
     ("get", "/emergencies"): {401, 403, 422, 503},
 }
 """Error statuses each operation can answer (at least)."""
