@@ -14,6 +14,7 @@ SIGNED_IN = {
     ("post", "/patrols"), ("post", "/patrols/gpx"), ("get", "/patrols"),
     ("get", "/patrols/compliance"), ("get", "/patrols/{patrol_id}"), ("get", "/patrols/route"),
     ("get", "/mediation/similar"), ("get", "/mediation/cases/{case_id}"),
+    ("get", "/mediation/warnings"),
 }
 """Operations for signed-in staff only."""
 NOT_DISCLOSED = {("get", "/attachments/{attachment_id}"),
@@ -66,6 +67,7 @@ ERRORS = {
     ("get", "/patrols/route"): {401, 403, 404, 422, 503},
     ("get", "/mediation/similar"): {401, 404, 422, 503},
     ("get", "/mediation/cases/{case_id}"): {401, 404, 422, 503},
+    ("get", "/mediation/warnings"): {401, 422, 503},
     ("get", "/emergencies"): {401, 403, 422, 503},
 }
 """Error statuses each operation can answer (at least)."""
@@ -130,7 +132,8 @@ def test_refusals_are_documented_on_every_guarded_operation(document):
     # one's own notices, devices and statistics are never refused: a person reads their own
     for key in SIGNED_IN - {("get", "/auth/me"), ("get", "/locate"),
                             ("get", "/supervision/notices"), ("get", "/sensors"),
-                            ("get", "/statistics")} - NOT_DISCLOSED:
+                            ("get", "/statistics"), ("get", "/mediation/warnings")
+                            } - NOT_DISCLOSED:
         method, path = key
         assert "403" in document["paths"][path][method]["responses"], key
     for method, path in NOT_DISCLOSED:
