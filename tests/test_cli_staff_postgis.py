@@ -2,6 +2,7 @@
 
 import json
 
+import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from gridgis.cli import app
@@ -36,3 +37,24 @@ def test_staff_commands_on_a_postgis_store(postgis, small_layers, small_gpkg, tm
     assert verify_password(PASSWORD, store.staff.password_hash("wg01"))
     assert store.staff.password_hash("qx01") is None
     store.close()
+
+
+def test_baseinfo_and_mediation_commands_on_a_postgis_store(postgis, small_gpkg, tmp_path):
+    import shutil
+
+    district = shutil.copy(small_gpkg, tmp_path / "d.gpkg")
+    made = runner.invoke(app, ["baseinfo", "sample", str(district), "--store", postgis.spec])
+    assert made.exit_code == 0, made.output
+    shown = runner.invoke(app, ["baseinfo", "stats", str(district), "--store", postgis.spec])
+    assert shown.exit_code == 0 and "tag_elderly_alone" in shown.output, shown.output
+    cases = runner.invoke(app, ["mediation", "sample", str(district), "--per-year", "200",
+                                "--no-words", "--store", postgis.spec])
+    assert cases.exit_code == 0, cases.output
+    # nothing went to a SQLite file beside the district: both live in PostgreSQL
+    assert not (tmp_path / "d.incidents.sqlite").exists()
+    store = postgis.open()
+    with store.engine.connect() as conn:
+        people = conn.execute(sa.text("SELECT count(*) FROM bi_people")).scalar()
+        mediated = conn.execute(sa.text("SELECT count(*) FROM mediation_cases")).scalar()
+    store.close()
+    assert people > 0 and mediated > 0

@@ -11,6 +11,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from gridgis.baseinfo.tables import REGISTERS, history
+from gridgis.store.dialects import insert_sql
 
 __all__ = ["CHUNK", "load_records"]
 
@@ -72,8 +73,7 @@ def load_records(engine: sa.Engine, kind: str, frame: pd.DataFrame, *, at: dt.da
              "updated_at": _plain(at), "updated_by": actor}
     names = [*columns, *extra]
     # plain DB-API executemany: the sample's 700,000 people load in seconds
-    sql = (f"INSERT INTO {table.name} ({', '.join(names)}) "
-           f"VALUES ({', '.join('?' * len(names))})")
+    sql = insert_sql(engine, table.name, names)
     total = len(frame)
     with engine.begin() as conn:
         for start in range(0, total, CHUNK):

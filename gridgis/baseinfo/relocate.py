@@ -13,7 +13,6 @@ and organisations each grid gains or loses.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -50,31 +49,38 @@ def follow_addresses(conn: sa.Connection, address_ids: Sequence[str] | None, *,
     """
     staff_id, role = ((actor.staff_id, actor.role.value) if isinstance(actor, StaffMember)
                       else (str(actor), "system"))
+    postgres = conn.dialect.name == "postgresql"
+    # the same statements on both databases: only these spellings differ
+    pair = ("json_build_object('grid_code', json_build_array(r.grid_code, a.grid_code))"
+            if postgres else "json_object('grid_code', json_array(r.grid_code, a.grid_code))")
+    differs = "IS DISTINCT FROM" if postgres else "IS NOT"
+    params: dict[str, Any] = {
+        "at": at if postgres else at.strftime("%Y-%m-%d %H:%M:%S.%f"),
+        "actor": staff_id, "role": role, "note": note}
+    expanding: list[sa.BindParameter[Any]] = []
+    if address_ids is not None:
+        params["ids"] = list(address_ids)
+        expanding = [sa.bindparam("ids", expanding=True)]
     moved = {}
-    only = "" if address_ids is None else \
-        "AND r.address_id IN (SELECT value FROM json_each(:ids))"
-    params = {"at": at.strftime("%Y-%m-%d %H:%M:%S.%f"), "actor": staff_id, "role": role,
-              "note": note, "ids": json.dumps(list(address_ids or ()))}
     for kind, table in (("houses", houses), ("people", people)):
         key = REGISTERS[kind][1]
+        only = "" if address_ids is None else "AND r.address_id IN :ids"
         differ = (f"FROM {table.name} AS r JOIN {addresses.name} AS a "
                   f"ON a.address_id = r.address_id WHERE r.status = 'active' "
-                  f"AND r.grid_code IS NOT a.grid_code {only}")
+                  f"AND r.grid_code {differs} a.grid_code {only}")
         # in SQL, no row through Python: a plan change moves a hundred thousand people
         conn.execute(sa.text(
             f"INSERT INTO {history.name} (kind, record_id, action, at, actor, role, changes, "
-            f"note) SELECT '{kind}', r.{key}, 'reassign', :at, :actor, :role, "
-            f"json_object('grid_code', json_array(r.grid_code, a.grid_code)), :note "
-            f"{differ}"), params)
+            f"note) SELECT '{kind}', r.{key}, 'reassign', :at, :actor, :role, {pair}, :note "
+            f"{differ}").bindparams(*expanding), params)
         moved[kind] = conn.execute(sa.text(
             f"UPDATE {table.name} SET grid_code = a.grid_code, "
             f"community_code = a.community_code, township_code = a.township_code "
             f"FROM {addresses.name} AS a WHERE a.address_id = {table.name}.address_id "
             f"AND {table.name}.status = 'active' "
-            f"AND {table.name}.grid_code IS NOT a.grid_code "
-            + ("" if address_ids is None else
-               f"AND {table.name}.address_id IN (SELECT value FROM json_each(:ids))")),
-            params).rowcount
+            f"AND {table.name}.grid_code {differs} a.grid_code "
+            + ("" if address_ids is None else f"AND {table.name}.address_id IN :ids")
+        ).bindparams(*expanding), params).rowcount
     return moved
 
 

@@ -270,6 +270,7 @@ def load_sample(engine, sample: BaseInfoSample, *, at: dt.datetime | None = None
     """
     from gridgis.baseinfo.bulk import load_records
     from gridgis.baseinfo.tables import baseinfo_metadata
+    from gridgis.store.dialects import insert_sql
 
     with engine.begin() as conn:
         baseinfo_metadata.create_all(conn, checkfirst=True)
@@ -284,8 +285,7 @@ def load_sample(engine, sample: BaseInfoSample, *, at: dt.datetime | None = None
                       else v for v in row)
                 for row in visits.itertuples(index=False, name=None)]
         with engine.begin() as conn:
-            conn.exec_driver_sql(f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES "
-                                 f"({', '.join('?' * len(columns))})", rows)
+            conn.exec_driver_sql(insert_sql(engine, table.name, columns), rows)
         counts["visits"] = len(rows)
     return counts
 

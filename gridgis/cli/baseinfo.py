@@ -39,12 +39,13 @@ app = typer.Typer(
 
 DistrictArg = Annotated[Path, typer.Argument(metavar="DISTRICT", help="区县 GeoPackage / The "
                                              "district GeoPackage.")]
-StoreOpt = Annotated[Path | None, typer.Option("--store", help="事件数据库，默认在 DISTRICT 旁 / "
-                                               "The store; default beside DISTRICT.")]
+StoreOpt = Annotated[str | None, typer.Option(
+    "--store", help="事件数据库（文件或 postgresql://…），默认在 DISTRICT 旁 / The store (a file "
+                    "or postgresql://…); default beside DISTRICT.")]
 AsOpt = Annotated[str, typer.Option("--as", help="以此工号的身份 / As this member of staff.")]
 
 
-def _open(district: Path, store: Path | None) -> tuple[Layers, GridIndex, BaseInfoStore]:
+def _open(district: Path, store: str | None) -> tuple[Layers, GridIndex, BaseInfoStore]:
     from gridgis.baseinfo import BaseInfoStore, locator_of
     from gridgis.cli.staff import open_cli_store
     from gridgis.index.cache import cached_index
@@ -52,7 +53,7 @@ def _open(district: Path, store: Path | None) -> tuple[Layers, GridIndex, BaseIn
 
     layers = read_layers(district)
     index = cached_index(district, layers)
-    opened = open_cli_store(store or district, create=True)
+    opened = open_cli_store(store or str(district), create=True)
     return layers, index, BaseInfoStore(opened.engine, locate=locator_of(index))
 
 

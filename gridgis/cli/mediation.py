@@ -34,16 +34,21 @@ DistrictArg = Annotated[Path, typer.Argument(
     "GeoPackage (the mediation data sit in the database beside it).")]
 
 
-def _open(district: Path) -> MediationStore:
+StoreOpt = Annotated[str | None, typer.Option(
+    "--store", help="事件数据库（文件或 postgresql://…），默认在 DISTRICT 旁 / The store (a file "
+                    "or postgresql://…); default beside DISTRICT.")]
+
+
+def _open(district: Path, store: str | None = None) -> MediationStore:
+    from gridgis.cli.staff import open_cli_store
     from gridgis.mediation import MediationStore
-    from gridgis.store import SQLiteStore, store_path_for
 
     if district.suffix.lower() != ".gpkg":
         raise GridGisError(f"{district}: 须为区县 GeoPackage（.gpkg）/ a district GeoPackage "
                            "(.gpkg) is expected")
     if not district.is_file():
         raise GridGisError(f"{district}: 没有这个文件 / no such file")
-    return MediationStore(SQLiteStore(store_path_for(district)).engine)
+    return MediationStore(open_cli_store(store or str(district), create=True).engine)
 
 
 @app.command()
@@ -57,12 +62,13 @@ def sample(
                                           "first.")] = True,
     words: Annotated[bool, typer.Option(help="同时为类案检索分词 / Segment the cases' words "
                                         "for the similar-case search now.")] = True,
+    store_spec: StoreOpt = None,
 ) -> None:
     """写入三年的样例调解案件 / Write three years of sample mediation cases to the store."""
     from gridgis.layers import read_layers
     from gridgis.mediation.sample import sample_mediation
 
-    store = _open(district)
+    store = _open(district, store_spec)
     started = time.perf_counter()
     layers = read_layers(district, strict=False)
     made = sample_mediation(layers, seed=seed, per_year=per_year)
@@ -100,6 +106,7 @@ def warn(
                    ] = None,
     record: Annotated[bool, typer.Option(help="记录预警通报 / Record the notices in the "
                                          "store.")] = False,
+    store_spec: StoreOpt = None,
 ) -> None:
     """多维预警：区域×类型×月份、当事人类别、大额、调解组织 / Early warning."""
     import re
@@ -114,7 +121,7 @@ def warn(
     for name, value in (("--from", start), ("--to", end)):
         if value is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value):
             raise GridGisError(f"{name}: 月份须为 YYYY-MM / a month is YYYY-MM, not {value!r}")
-    store = _open(district)
+    store = _open(district, store_spec)
     cases = store.cases()
     if cases.empty:
         raise GridGisError(f"{district}: 没有调解案件（先运行 gridgis mediation sample）/ no "

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
-__all__ = ["json_items", "json_list", "json_strings", "json_text"]
+__all__ = ["insert_sql", "json_items", "json_list", "json_strings", "json_text"]
 
 
 class json_items(FunctionElement[Any]):  # noqa: N801 - an SQL function's name
@@ -111,3 +111,26 @@ def _list_postgresql(element: json_list, compiler: Any, **kw: Any) -> str:
     value, order = list(element.clauses)
     return (f"json_agg({compiler.process(value, **kw)} ORDER BY "
             f"{compiler.process(order, **kw)})")
+
+
+_MARKS = {"qmark": "?", "format": "%s", "pyformat": "%s", "numeric": ":{}"}
+
+
+def insert_sql(engine: Any, table: str, columns: list[str]) -> str:
+    """A plain DB-API ``INSERT`` of ``columns`` with the driver's own placeholders.
+
+    For bulk loads through ``exec_driver_sql`` (executemany without SQLAlchemy's
+    per-row work): SQLite's driver takes ``?``, psycopg ``%s``.
+
+    Examples
+    --------
+    >>> import sqlalchemy as sa
+    >>> insert_sql(sa.create_engine("sqlite://"), "t", ["a", "b"])
+    'INSERT INTO t (a, b) VALUES (?, ?)'
+    """
+    style = engine.dialect.paramstyle
+    if style not in _MARKS:
+        raise ValueError(f"unsupported DB-API paramstyle {style!r}")
+    mark = _MARKS[style]
+    marks = [mark.format(i + 1) for i in range(len(columns))]
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(marks)})"
