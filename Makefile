@@ -12,7 +12,7 @@ SAMPLE := layers/sample_district.gpkg
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: demo test lint venv clean browser tools kernels
+.PHONY: demo test lint venv clean browser tools kernels postgres
 
 venv: $(STAMP)
 
@@ -48,12 +48,19 @@ tools:
 	  echo "installing Debian's wrk for the service benchmark"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 
+# The PostGIS store's tests start their own PostgreSQL server from Debian's packages.
+postgres:
+	@ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1 || { \
+	  echo "installing Debian's postgresql and postgis for the PostGIS store tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    postgresql postgresql-15-postgis-3 >/dev/null; }
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-test: $(STAMP) browser tools kernels
+test: $(STAMP) browser tools postgres kernels
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache artifacts $(SAMPLE)

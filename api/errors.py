@@ -40,6 +40,7 @@ from gridgis.errors import (
     MissingLayerError,
     OutsideDistrictError,
     PatrolNotFoundError,
+    RecordNotFoundError,
     SignInError,
     StaffError,
     StoreBusyError,
@@ -74,6 +75,7 @@ ERROR_STATUS: list[tuple[type[Exception], int, str | None]] = [
     (IncidentNotFoundError, 404, "incident_id"),
     (DeviceNotFoundError, 404, "device_id"),
     (PatrolNotFoundError, 404, "patrol_id"),
+    (RecordNotFoundError, 404, None),  # the error names its key
     (AttachmentNotFoundError, 404, "attachment_id"),
     (AttachmentTooLargeError, 413, "file"),
     (UnsupportedMediaError, 415, "file"),

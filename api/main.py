@@ -20,11 +20,13 @@ from api.ratelimit import RateLimits
 from api.routes import (
     attachments,
     auth,
+    baseinfo,
     docs,
     emergencies,
     features,
     health,
     incidents,
+    mediation,
     open311,
     patrols,
     sensors,
@@ -34,12 +36,13 @@ from api.routes.clock import create_router as clock_router
 from api.routes.export import create_router as export_router
 from api.security import install_security
 from api.settings import Settings
+from gridgis.baseinfo.register import BaseInfoStore, locator_of
 from gridgis.dispatch import Dispatcher, DispatchSettings, WorkingCalendar, china_now
 from gridgis.index.cache import cached_index
 from gridgis.layers import Layers, read_layers
 from gridgis.patrols.service import PatrolService
 from gridgis.sensors import SensorService, SensorSettings
-from gridgis.store import IncidentStore, SQLiteStore, store_path_for
+from gridgis.store import IncidentStore, SQLiteStore, open_store, store_path_for
 
 __all__ = ["create_app"]
 
@@ -76,7 +79,8 @@ def create_app(settings: Settings | None = None, *, layers: Layers | None = None
         The district; default read from ``settings.layers`` or the built-in
         sample district.
     store : IncidentStore, optional
-        Default: SQLite beside the layers file (in memory for a generated sample).
+        Default: ``settings.store`` (a SQLite file or a ``postgresql://…`` URL), else
+        SQLite beside the layers file (in memory for a generated sample).
     clock : callable, optional
         "now" for the service (tests and replays).
     """
@@ -92,8 +96,8 @@ def create_app(settings: Settings | None = None, *, layers: Layers | None = None
 
             layers = sample_district()
     if store is None:
-        if settings.store:
-            store = SQLiteStore(settings.store)
+        if settings.store:  # a SQLite file, or postgresql://… (PostGIS)
+            store = open_store(settings.store, layers=settings.layers)
         elif settings.layers is not None:
             store = SQLiteStore(store_path_for(settings.layers))
         else:
@@ -122,6 +126,9 @@ def create_app(settings: Settings | None = None, *, layers: Layers | None = None
                                       network=getattr(dispatcher.finder, "network", None),
                                       grids=layers.grids)
     app.state.settings = settings
+    engine = getattr(store, "engine", None)  # the registers of 一标三实 live in the SQL store
+    app.state.baseinfo = None if engine is None else BaseInfoStore(
+        engine, locate=locator_of(dispatcher.index), clock=dispatcher.clock)
     app.state.tokens = TokenIssuer(
         settings.secret_key.get_secret_value() if settings.secret_key else None,
         minutes=settings.token_minutes)
@@ -142,7 +149,9 @@ def create_app(settings: Settings | None = None, *, layers: Layers | None = None
     app.include_router(open311.create_router(settings, app.state.limits))
     app.include_router(sensors.create_router(settings))
     app.include_router(patrols.create_router(settings))
+    app.include_router(mediation.create_router(settings))
     app.include_router(statistics.create_router(settings))
+    app.include_router(baseinfo.create_router(settings))
     app.include_router(health.create_router())
     app.include_router(clock_router())
     app.include_router(export_router())

@@ -109,7 +109,10 @@ class LocateResponse(BaseModel):
     worker_names: str | None
     grid_workers: list[GridWorker] = Field(
         default_factory=list, description="the grid's workers, grid heads first")
-    match: Literal["inside", "boundary", "snapped"]
+    match: Literal["inside", "boundary", "overlap", "snapped"]
+    overlap_codes: list[str] | None = Field(
+        default=None, description="every grid of the overlap the point lies in (重叠网格; "
+                                  "a data error of the layer), when match is overlap")
     edge_distance_m: float | None
     near_edge: bool
     units: list[UnitSuggestion]

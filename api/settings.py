@@ -40,8 +40,10 @@ class Settings(BaseSettings):
     """How the service runs; every number has bounds.
 
     ``layers`` is the district GeoPackage (default: the built-in sample
-    district, generated at start). ``store`` is the incident database
-    (default: beside the layers, or in memory for the generated sample).
+    district, generated at start). ``store`` is the incident database: a
+    SQLite file, or a PostgreSQL database with PostGIS as
+    ``GRIDGIS_STORE=postgresql://user:password@host/database`` (default: a
+    SQLite file beside the layers, or in memory for the generated sample).
     ``clock`` sets "now" for demonstrations and replays of past data: the
     service's clock runs on from it, started at ``clock_since`` (a real time;
     default when the service starts), so that several workers share one clock.

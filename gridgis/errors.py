@@ -28,6 +28,8 @@ __all__ = [
     "OutsideDistrictError",
     "PatrolNotFoundError",
     "PlanError",
+    "PlanWorseError",
+    "RecordNotFoundError",
     "RosterError",
     "SignInError",
     "StaffError",
@@ -126,8 +128,34 @@ class PatrolNotFoundError(GridGisError, LookupError):
         return str(self.args[0])
 
 
+class RecordNotFoundError(GridGisError, LookupError):
+    """No record of the base information (一标三实) has this id (``field`` names the key)."""
+
+    def __init__(self, message: str, *, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
 class PlanError(GridGisError, ValueError):
     """A grid plan cannot be built, edited or adopted as asked (the message says why)."""
+
+
+class PlanWorseError(PlanError):
+    """A proposed plan is worse than the plan in force on the chosen objective.
+
+    Attributes
+    ----------
+    objective : str
+        The objective compared (see :data:`gridgis.planning.metrics.OBJECTIVES`).
+    current, proposed : dict
+        :func:`gridgis.planning.metrics.plan_summary` of both plans.
+    """
+
+    def __init__(self, message: str, *, objective: str, current: dict, proposed: dict) -> None:
+        super().__init__(message)
+        self.objective = objective
+        self.current = current
+        self.proposed = proposed
 
 
 class StaffError(GridGisError, ValueError):

@@ -97,3 +97,37 @@ def county_headers(app) -> dict[str, str]:
     person = StaffMember(f"qx{county}", "县指挥中心", "command_centre", county)
     dispatcher.store.staff.save(person)
     return {"Authorization": f"Bearer {app.state.tokens.issue(person)}"}
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster():
+    """A PostgreSQL server with PostGIS for the session (Debian's packages; `make postgres`)."""
+    from tests.pgcluster import MISSING, Cluster, postgres_bin
+
+    bin_dir = postgres_bin()
+    if bin_dir is None:
+        pytest.skip(MISSING)
+    cluster = Cluster(bin_dir)
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def postgis(request, tmp_path):
+    """The PostGIS backend alone: a fresh database on the session's server."""
+    from tests.pgcluster import Backend
+
+    cluster = request.getfixturevalue("postgres_cluster")
+    url = cluster.new_database()
+    yield Backend("postgis", url, tmp_path)
+    cluster.drop_database(url)
+
+
+@pytest.fixture(params=["sqlite", "postgis"])
+def backend(request, tmp_path):
+    """Each store backend in turn: a SQLite file, then a fresh PostGIS database."""
+    from tests.pgcluster import Backend
+
+    if request.param == "sqlite":
+        return Backend("sqlite", str(tmp_path / "district.incidents.sqlite"), tmp_path)
+    return request.getfixturevalue("postgis")

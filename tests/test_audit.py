@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import sqlite3
 
 import pytest
@@ -19,11 +18,8 @@ NOW = dt.datetime(2026, 11, 2, 9)
 runner = CliRunner()
 
 
-@pytest.fixture
-def store_file(small_layers, tmp_path):
-    """A store with three incidents moved a few steps, and the path of its file."""
-    path = tmp_path / "trail.sqlite"
-    store = SQLiteStore(path)
+def _play(store, small_layers):
+    """Three incidents moved a few steps."""
     dispatcher = Dispatcher(small_layers, store, clock=lambda: NOW)
     unit = small_layers.units["unit_id"].iloc[0]
     for i in range(3):
@@ -35,28 +31,37 @@ def store_file(small_layers, tmp_path):
         dispatcher.transition(inc["incident_id"], action="dispatch", actor="sq01",
                               role="community", unit_id=unit)
     store.close()
+
+
+@pytest.fixture
+def store_file(small_layers, tmp_path):
+    """A store file with three incidents moved a few steps, and its path."""
+    path = tmp_path / "trail.sqlite"
+    _play(SQLiteStore(path), small_layers)
     return path
+
+
+@pytest.fixture
+def played(small_layers, backend):
+    """The store of three incidents on each backend."""
+    _play(backend.open(), small_layers)
+    return backend
 
 
 def _verify(path):
     return runner.invoke(app, ["audit", "verify", str(path)])
 
 
-def _sql(path, statement, *args):
-    with sqlite3.connect(path) as conn:
-        conn.execute(statement, args)
-
-
-def test_an_untouched_trail_holds(store_file):
-    result = _verify(store_file)
+def test_an_untouched_trail_holds(played):
+    result = _verify(played.spec)
     assert result.exit_code == 0, result.output
     assert "9 events of 3 incidents, no break" in result.stdout
-    report = verify_store_file(store_file)
+    report = verify_store_file(played.spec)
     assert report.intact and report.events == 9
 
 
-def test_each_event_records_its_client_and_a_hash_chained_to_the_one_before(store_file):
-    store = SQLiteStore(store_file)
+def test_each_event_records_its_client_and_a_hash_chained_to_the_one_before(played):
+    store = played.open()
     iid = store.query(IncidentQuery(now=NOW)).items[0]["incident_id"]
     events = store.events(iid)
     store.close()
@@ -67,33 +72,35 @@ def test_each_event_records_its_client_and_a_hash_chained_to_the_one_before(stor
         previous = e["hash"]
 
 
-def test_a_changed_note_is_found_and_named(store_file):
-    _sql(store_file, "UPDATE events SET actor = '区长' WHERE event_id = 2")
-    result = _verify(store_file)
+def test_a_changed_note_is_found_and_named(played):
+    played.sql("UPDATE events SET actor = '区长' WHERE event_id = 2")
+    result = _verify(played.spec)
     assert result.exit_code == 1
-    breaks = verify_store_file(store_file).breaks
+    breaks = verify_store_file(played.spec).breaks
     assert [(b.event_id, "content" in b.reason) for b in breaks] == [(2, True)]
+    store = played.open()  # the store's own check finds the same
+    assert [b.event_id for b in store.audit()[1]] == [2]
+    store.close()
 
 
-def test_a_removed_or_added_event_breaks_the_chain(store_file, tmp_path):
-    _sql(store_file, "DELETE FROM events WHERE event_id = (SELECT max(event_id) FROM events)")
-    breaks = verify_store_file(store_file).breaks
+def test_a_removed_or_added_event_breaks_the_chain(played):
+    played.sql("DELETE FROM events WHERE event_id = (SELECT max(event_id) FROM events)")
+    breaks = verify_store_file(played.spec).breaks
     assert len(breaks) == 1 and breaks[0].event_id is None and "removed" in breaks[0].reason
-    _sql(store_file, "DELETE FROM events WHERE event_id = 2")  # from the middle of a chain
-    assert any(b.event_id == 3 for b in verify_store_file(store_file).breaks)
+    played.sql("DELETE FROM events WHERE event_id = 2")  # from the middle of a chain
+    assert any(b.event_id == 3 for b in verify_store_file(played.spec).breaks)
 
 
-def test_a_rehashed_forgery_still_breaks_at_the_next_event(store_file):
-    with sqlite3.connect(store_file) as conn:
-        conn.row_factory = sqlite3.Row
-        row = dict(conn.execute("SELECT * FROM events WHERE event_id = 2").fetchone())
-        first = conn.execute("SELECT hash FROM events WHERE event_id = 1").fetchone()[0]
-        row["note"] = "改过的记录"
-        row["data"] = json.loads(row["data"])
-        row["at"] = dt.datetime.fromisoformat(row["at"])
-        conn.execute("UPDATE events SET note = ?, hash = ? WHERE event_id = 2",
-                     (row["note"], event_hash(first, row)))
-    breaks = verify_store_file(store_file).breaks
+def test_a_rehashed_forgery_still_breaks_at_the_next_event(played):
+    store = played.open()
+    first_incident = store.query(IncidentQuery(now=NOW, sort="reported_at")).items[0]
+    first, second = store.events(first_incident["incident_id"])[:2]
+    store.close()
+    assert second["event_id"] == 2
+    second["note"] = "改过的记录"
+    played.sql("UPDATE events SET note = :note, hash = :hash WHERE event_id = 2",
+               note=second["note"], hash=event_hash(first["hash"], second))
+    breaks = verify_store_file(played.spec).breaks
     assert [b.event_id for b in breaks] == [3]
 
 

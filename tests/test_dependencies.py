@@ -20,9 +20,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 FIRST_PARTY = {"gridgis", "api"}
 SERVE = "gridgis/cli/serve.py"
+POSTGIS = ("gridgis/store/postgis.py", "gridgis/store/migrations/")  # the ``postgis`` extra
 NOT_IMPORTED = {"pyarrow": "geopandas reads and writes Parquet through it",
                 "python-multipart": "FastAPI parses the sign-in form (OAuth2 password flow) "
-                                    "through it"}
+                                    "through it",
+                "psycopg": "SQLAlchemy's postgresql+psycopg driver (the PostGIS store)"}
 
 
 def _normalize(name: str) -> str:
@@ -36,7 +38,8 @@ def _declared() -> dict[str, set[str]]:
         return {_normalize(re.match(r"[A-Za-z0-9_.-]+", r).group()) for r in requirements}
 
     return {"core": names(project["dependencies"]),
-            "api": names(project["optional-dependencies"]["api"])}
+            "api": names(project["optional-dependencies"]["api"]),
+            "postgis": names(project["optional-dependencies"]["postgis"])}
 
 
 def _imports() -> dict[str, set[str]]:
@@ -75,6 +78,7 @@ def test_every_import_is_declared_in_its_group():
         for file in sorted(files):
             allowed = declared["core"] | (declared["api"] if file.startswith("api/")
                                           or file == SERVE else set())
+            allowed |= declared["postgis"] if file.startswith(POSTGIS) else set()
             if not provided & allowed:
                 wrong.append(f"{file} imports {top} ({', '.join(sorted(provided))})")
     assert not wrong, "imports not declared in pyproject.toml:\n" + "\n".join(wrong)
@@ -84,10 +88,11 @@ def test_every_declared_dependency_is_imported():
     distributions = importlib.metadata.packages_distributions()
     imported = {_normalize(d) for top in _third_party() for d in distributions.get(top, [])}
     declared = _declared()
-    unused = (declared["core"] | declared["api"]) - imported - set(NOT_IMPORTED)
+    every = declared["core"] | declared["api"] | declared["postgis"]
+    unused = every - imported - set(NOT_IMPORTED)
     assert not unused, f"declared but never imported: {sorted(unused)}"
     for name in NOT_IMPORTED:
-        assert name in declared["core"] | declared["api"] and name not in imported, name
+        assert name in every and name not in imported, name
 
 
 def test_only_the_serve_command_imports_the_api():

@@ -38,24 +38,34 @@ def ev(action="report", to="reported", at=T0, **kw):
 
 
 @pytest.fixture
-def store(tmp_path):
-    s = SQLiteStore(tmp_path / "d.incidents.sqlite")
+def store(backend):
+    """The store on each backend: SQLite, then PostgreSQL with PostGIS."""
+    s = backend.open()
     yield s
     s.close()
 
 
-def test_file_is_wal_and_versioned(store):
+def test_file_is_wal_and_versioned(tmp_path):
+    store = SQLiteStore(tmp_path / "d.incidents.sqlite")
     with sqlite3.connect(store.path) as db:
         assert db.execute("pragma journal_mode").fetchone()[0] == "wal"
     assert store.schema_version == SCHEMA_VERSION
     SQLiteStore(store.path).close()  # opening again migrates nothing and keeps the data
+    store.close()
 
 
-def test_newer_schema_is_refused(store):
-    with sqlite3.connect(store.path) as db:
-        db.execute("update schema_version set version = 99")
+def test_reopening_keeps_the_data_and_the_version(store, backend):
+    a, _ = store.create(record(), ev())
+    assert store.schema_version == SCHEMA_VERSION
+    again = backend.open()  # opening again migrates nothing and keeps the data
+    assert again.get(a["incident_id"]) == a and again.schema_version == SCHEMA_VERSION
+    again.close()
+
+
+def test_newer_schema_is_refused(store, backend):
+    backend.sql("update schema_version set version = 99")
     with pytest.raises(RuntimeError, match="newer than this gridgis"):
-        SQLiteStore(store.path)
+        backend.open()
 
 
 def test_create_assigns_daily_ids_and_writes_the_first_event(store):

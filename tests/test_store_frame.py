@@ -10,7 +10,7 @@ import pytest
 from gridgis.analysis.seed_figures import seed_figures
 from gridgis.dispatch import Dispatcher
 from gridgis.people import StaffMember
-from gridgis.store import IncidentStore, SQLiteStore
+from gridgis.store import IncidentStore
 from gridgis.store.frame import EVENT_COLUMNS, incident_frame
 
 NOW = dt.datetime(2026, 11, 2, 9)
@@ -21,9 +21,9 @@ def ago(hours: float) -> dt.datetime:
 
 
 @pytest.fixture
-def played(small_layers):
-    """Two matters: one through the whole loop with a return, one escalated."""
-    store = SQLiteStore(":memory:")
+def played(small_layers, backend):
+    """Two matters: one through the whole loop with a return, one escalated (each backend)."""
+    store = backend.open()
     d = Dispatcher(small_layers, store, clock=lambda: NOW)
     grid = small_layers.grids.iloc[3]
     worker = StaffMember("wg9", "网格员", "grid_worker", grid["community_code"],

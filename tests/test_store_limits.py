@@ -33,19 +33,19 @@ def _legacy_rows(store, n):
         conn.execute(sa.delete(incident_counters))
 
 
-def test_ids_stay_unique_past_9999_a_day(tmp_path):
-    store = SQLiteStore(tmp_path / "d.incidents.sqlite")
+def test_ids_stay_unique_past_9999_a_day(backend):
+    store = backend.open()
     _legacy_rows(store, 10_000)  # "-9999" is the largest as text, -10000 as a number
     store.close()
-    store = SQLiteStore(tmp_path / "d.incidents.sqlite")  # an existing store keeps working
+    store = backend.open()  # an existing store keeps working
     ids = [store.create(record(), ev())[0]["incident_id"] for _ in range(3)]
     assert ids == [f"E{T0:%Y%m%d}-{n}" for n in (10_001, 10_002, 10_003)]
     assert store.query(IncidentQuery(now=T0, limit=1)).matched == 10_003
     store.close()
 
 
-def test_the_day_counter_runs_on_from_a_small_start(tmp_path):
-    store = SQLiteStore(tmp_path / "d.incidents.sqlite")
+def test_the_day_counter_runs_on_from_a_small_start(backend):
+    store = backend.open()
     first = store.create(record(), ev())[0]["incident_id"]
     assert first == f"E{T0:%Y%m%d}-0001"
     with store.engine.begin() as conn:
@@ -69,7 +69,21 @@ def test_a_locked_store_says_so_and_recovers(tmp_path):
     store.close()
 
 
+def test_a_writer_held_up_on_postgis_says_so_and_recovers(postgis):
+    store = postgis.open(busy_timeout=0.2)
+    holder = postgis.open()
+    with holder.engine.begin() as conn:  # another writer holds the write lock
+        conn.execute(sa.select(1))
+        with pytest.raises(StoreBusyError, match="locked") as caught:
+            store.create(record(), ev())
+        assert caught.value.retry_after >= 1
+    created, _ = store.create(record(), ev())
+    assert created["incident_id"] == f"E{T0:%Y%m%d}-0001"  # the refused call took no number
+    holder.close()
+    store.close()
+
+
 @pytest.mark.parametrize("seconds", [-1, 3601])
-def test_busy_timeout_is_bounded(tmp_path, seconds):
+def test_busy_timeout_is_bounded(backend, seconds):
     with pytest.raises(ValueError, match="busy_timeout"):
-        SQLiteStore(tmp_path / "d.sqlite", busy_timeout=seconds)
+        backend.open(busy_timeout=seconds)

@@ -1,49 +1,40 @@
 """The sensors' tables: made on open where missing, checked with the rest, state kept right."""
 
 import datetime as dt
-import sqlite3
 
 import pytest
 
 from gridgis.errors import StoreError
 from gridgis.sensors import AlarmOutcome
-from gridgis.store import SQLiteStore
 
 T0 = dt.datetime(2026, 11, 2, 9)
 
 
-@pytest.fixture
-def path(tmp_path):
-    return tmp_path / "incidents.sqlite"
-
-
-def test_an_older_store_gains_the_tables_on_open(path):
-    SQLiteStore(path).close()
-    with sqlite3.connect(path) as db:  # a store written before the sensors existed
-        db.execute("DROP TABLE sensor_alarms")
-        db.execute("DROP TABLE sensor_state")
-    store = SQLiteStore(path)
+def test_an_older_store_gains_the_tables_on_open(backend):
+    backend.open().close()
+    backend.sql("DROP TABLE sensor_alarms")  # a store written before the sensors existed
+    backend.sql("DROP TABLE sensor_state")
+    store = backend.open()
     try:
         store.check(writable=True)
         store.sensors.heartbeat("YG0001", T0)
         assert store.sensors.state("YG0001").last_heartbeat_at == T0
     finally:
         store.close()
-    reopened = SQLiteStore(path)  # and opening again changes nothing
+    reopened = backend.open()  # and opening again changes nothing
     assert reopened.sensors.state("YG0001").last_heartbeat_at == T0
     reopened.close()
 
 
-def test_a_missing_column_is_named_by_the_check(path):
-    SQLiteStore(path).close()
-    with sqlite3.connect(path) as db:
-        db.execute("ALTER TABLE sensor_alarms DROP COLUMN category")
+def test_a_missing_column_is_named_by_the_check(backend):
+    backend.open().close()
+    backend.sql("ALTER TABLE sensor_alarms DROP COLUMN category")
     with pytest.raises(StoreError, match=r"sensor_alarms\.category"):
-        SQLiteStore(path)
+        backend.open()
 
 
-def test_late_messages_never_move_the_state_back(path):
-    store = SQLiteStore(path)
+def test_late_messages_never_move_the_state_back(backend):
+    store = backend.open()
     log = store.sensors
     log.heartbeat("SW0001", T0)
     log.heartbeat("SW0001", T0 - dt.timedelta(hours=1))  # delivered late
@@ -63,8 +54,8 @@ def test_late_messages_never_move_the_state_back(path):
     store.close()
 
 
-def test_racing_writers_count_an_episode_once_in_either_order(path):
-    store = SQLiteStore(path)
+def test_racing_writers_count_an_episode_once_in_either_order(backend):
+    store = backend.open()
     log = store.sensors
     # the writer that found the incident by its key records first, the creator second
     log.record("RQ0001", at=T0, reading=30.0, over=True, outcome=AlarmOutcome.FOLDED,

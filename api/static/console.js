@@ -1293,6 +1293,29 @@ function reporterText(r) {
   return r.masked ? `${parts}${t("panel.masked")}` : parts;
 }
 
+function similarCases(inc) {
+  // 类案参考: earlier mediation cases like this dispute, filled in when the service answers
+  const box = document.createElement("section");
+  box.id = "p-similar";
+  box.className = "similar";
+  box.innerHTML = "<h4>类案参考 / similar mediation cases</h4><p>检索中…</p>";
+  api(`/mediation/similar?incident=${encodeURIComponent(inc.incident_id)}&limit=5`).then((page) => {
+    if ($("#panel-body").dataset.id !== inc.incident_id) return;  // another matter opened since
+    box.dataset.count = page.items.length;
+    box.innerHTML = `<h4>类案参考 / similar mediation cases（${page.indexed} 件中检索）</h4>` + (
+      page.items.length ? `<ol>${page.items.map((c) => `<li data-case="${esc(c.case_id)}">
+        ${c.model_case ? '<span class="model">典型案例</span> ' : ""}<b>${esc(c.title)}</b>
+        <small>${esc(c.case_id)} · ${esc(c.type_name)} · ${when(c.received_at)} · ${
+          esc(c.outcome_name || "调解中")}</small>
+        <div>${esc(c.facts)}</div>${c.terms ? `<div class="terms">协议：${esc(c.terms)}</div>` : ""}
+        </li>`).join("")}</ol>` : "<p>没有相似的调解案件 / none found</p>");
+  }).catch((err) => {
+    box.dataset.count = "0";
+    box.innerHTML = `<h4>类案参考</h4><p class="warn">${esc(err.message)}</p>`;
+  });
+  return box;
+}
+
 function closePanel() {
   state.selected = null;
   highlight.clearLayers();
@@ -1358,6 +1381,7 @@ async function openIncident(id) {
   }
   body.appendChild(strip);
   body.appendChild(actionControls(inc));
+  if (inc.category.startsWith("D")) body.appendChild(similarCases(inc));  // disputes: 纠纷
   const timeline = document.createElement("ol");
   timeline.className = "timeline";
   timeline.innerHTML = inc.events.map((e) => `<li data-action="${esc(e.action)}"><time>${when(e.at)}</time>

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import typer
 
-from gridgis.cli import audit, bulletin, coverage, data, plan, roads, serve, staff
+from gridgis.cli import (
+    audit,
+    baseinfo,
+    bulletin,
+    coverage,
+    data,
+    mediation,
+    plan,
+    roads,
+    serve,
+    staff,
+)
 
 __all__ = ["COMMANDS", "app", "main"]
 
@@ -25,6 +36,8 @@ for _command in COMMANDS:  # compile_ is named so as not to hide the built-in co
     app.command(name=_command.__name__.rstrip("_").replace("_", "-"))(_command)
 app.add_typer(staff.app, name="staff")
 app.add_typer(audit.app, name="audit")
+app.add_typer(mediation.app, name="mediation")
+app.add_typer(baseinfo.app, name="baseinfo")
 
 
 def main() -> None:

@@ -17,9 +17,10 @@ app = typer.Typer(help="留痕核验 / Check the trail of events (全程留痕).
 @app.command()
 @clear_errors
 def verify(
-    path: Annotated[Path, typer.Argument(metavar="FILE",
-                                         help="事件库 / The incident store (SQLite), or the "
-                                              "district GeoPackage it sits beside.")],
+    store: Annotated[str, typer.Argument(metavar="FILE",
+                                         help="事件库 / The incident store (SQLite), the "
+                                              "district GeoPackage it sits beside, or a "
+                                              "PostGIS store's postgresql://… URL.")],
 ) -> None:
     """核验每个事件的哈希链 / Verify every incident's chain of events, changing nothing.
 
@@ -28,10 +29,11 @@ def verify(
     """
     from rich.table import Table
 
-    from gridgis.store import store_path_for
+    from gridgis.store import is_postgres_url, store_path_for
     from gridgis.store.trail import verify_store_file
 
-    if path.suffix.lower() == ".gpkg":
+    path: str | Path = store if is_postgres_url(store) else Path(store)
+    if isinstance(path, Path) and path.suffix.lower() == ".gpkg":
         path = store_path_for(path)
     report = verify_store_file(path)
     if report.intact:
@@ -39,7 +41,7 @@ def verify(
                   f"the trail holds: {report.events} events of {report.incidents} incidents, "
                   "no break", highlight=False)
         return
-    table = Table(title=f"留痕断点 / breaks in the trail of {path}", title_justify="left")
+    table = Table(title=f"留痕断点 / breaks in the trail of {report.path}", title_justify="left")
     for column in ("事件 incident", "记录 event", "原因 reason"):
         table.add_column(column, overflow="fold")
     for b in report.breaks:

@@ -32,6 +32,9 @@ def validate(
         help="Households per urban grid, MIN MAX.")] = (300, 500),
     rural_households: Annotated[tuple[int, int], typer.Option(
         help="Households per rural grid, MIN MAX (0 0: do not check).")] = (200, 800),
+    width_tolerance: Annotated[float, typer.Option(
+        min=0.0, help="Gaps, overlaps and overhangs narrower than this many metres are not "
+                      "defects (宽度容差).")] = 0.05,
 ) -> None:
     """Check FILE's grid plan; exit code 1 when it has errors, 2 when FILE is unreadable."""
     from gridgis.layers import read_layers
@@ -39,20 +42,21 @@ def validate(
 
     layers = read_layers(path, strict=False)
     rural = tuple(rural_households) if any(rural_households) else None
-    report = run(layers, households=tuple(households), rural_households=rural)
+    report = run(layers, households=tuple(households), rural_households=rural,
+                 width_tolerance_m=width_tolerance)
     if len(report.findings):
         out.print(report.table())
         counts = report.counts()
-        out.print(frame_table(counts[counts.sum(axis=1) > 0], "Findings per rule"))
+        out.print(frame_table(counts[counts.sum(axis=1) > 0], "各规则的问题数 Findings per rule"))
     else:
-        out.print(f"Validation: no errors, no warnings; all {len(report.rules)} rules passed",
-                  highlight=False)
+        out.print(f"校验通过：无错误、无警告，{len(report.rules)} 条规则全部通过 "
+                  f"(Validation: no errors, no warnings)", highlight=False)
     if findings is not None:
         report.write(findings)
-        err.print(f"wrote {len(report.findings)} finding(s) to {findings}", highlight=False)
+        err.print(f"已写出 {len(report.findings)} 条问题到 {findings}", highlight=False)
     if map_path is not None:
         report.map(map_path, layers)
-        err.print(f"wrote the map {map_path}", highlight=False)
+        err.print(f"已写出地图 {map_path}", highlight=False)
     if not report.ok:
         raise typer.Exit(code=1)
 
@@ -69,6 +73,14 @@ def repair(
     fill_gaps: Annotated[bool, typer.Option(
         "--fill-gaps", help="Give gaps and slivers to the neighbour with the longest "
                             "shared edge.")] = False,
+    clean: Annotated[bool, typer.Option(
+        "--clean", help="Make each community's grids an exact coverage (GEOS coverage_clean): "
+                        "clip to the community, resolve overlaps, merge narrow gaps.")] = False,
+    gap_width: Annotated[float, typer.Option(
+        min=0.0, help="With --clean: merge gaps up to this width in metres (缝隙宽度).")] = 2.0,
+    overlap_rule: Annotated[str, typer.Option(
+        help="With --clean: who keeps an overlap: longest_border, max_area, min_area or "
+             "min_index (lower code).")] = "longest_border",
 ) -> None:
     """Repair FILE's grid plan mechanically and write the result to OUT (never FILE)."""
     from gridgis.layers import read_layers, write_layers
@@ -78,20 +90,34 @@ def repair(
     if out_path.resolve() == path.resolve() or (
             out_path.exists() and path.exists() and out_path.samefile(path)):
         raise PlanError(f"{out_path} is the input; write the repaired plan to a new file")
-    if not (make_valid or fill_gaps or snap is not None):
-        raise PlanError("choose at least one repair: --make-valid, --snap M, --fill-gaps")
+    from gridgis.planning.clean import OVERLAP_RULES
+    from gridgis.planning.clean import clean as run_clean
+
+    if not (make_valid or fill_gaps or clean or snap is not None):
+        raise PlanError("请至少选择一种修复：--clean、--make-valid、--snap M、--fill-gaps "
+                        "(choose at least one repair)")
+    if overlap_rule not in OVERLAP_RULES:
+        raise PlanError(f"未知的重叠规则 {overlap_rule!r}，可选 {'、'.join(OVERLAP_RULES)} "
+                        f"(unknown --overlap-rule)")
     layers = read_layers(path, strict=False)
     fixed, report = run(layers, make_valid=make_valid, snap_m=snap, fill_gaps=fill_gaps)
+    if clean:
+        import pandas as pd
+
+        fixed, cleaned = run_clean(fixed, gap_width_m=gap_width, overlap_rule=overlap_rule)
+        report = pd.concat([report, cleaned], ignore_index=True) if len(report) else cleaned
     write_layers(fixed, out_path, strict=False)
     err.print(f"wrote {out_path}", highlight=False)
     if len(report):
         report.index = report.index + 1
-        out.print(frame_table(report, "Repairs"))
+        out.print(frame_table(report, "修复 Repairs"))
     else:
-        out.print("nothing to repair")
+        out.print("无需修复 (nothing to repair)")
     left = check(fixed)
-    out.print(f"after repair: {len(left.errors)} error(s), "
-              f"{len(left.findings) - len(left.errors)} warning(s)", highlight=False)
+    warnings = len(left.findings) - len(left.errors)
+    out.print(f"修复后：{len(left.errors)} 个错误、{warnings} 个警告 "
+              f"(after repair: {len(left.errors)} error(s), {warnings} warning(s))",
+              highlight=False)
 
 
 def _refuse_overwrite(out_path: Path, *inputs: Path) -> None:
@@ -108,10 +134,17 @@ def partition(
     out_path: Annotated[Path, typer.Option("-o", "--out", help="New plan to write.")],
     households: Annotated[tuple[int, int], typer.Option(
         help="Households per grid, MIN MAX.")] = (300, 500),
+    objective: Annotated[str, typer.Option(
+        help="Refuse a redraw that is worse than the current grids on this: balance "
+             "(household deviation), compactness (Polsby-Popper) or bounds (share within "
+             "the household range).")] = "balance",
+    force: Annotated[bool, typer.Option(
+        "--force", help="Write the redraw even when it is worse on the objective.")] = False,
 ) -> None:
     """Redraw the grids of communities with spopt max-p; write the new plan to OUT."""
     import pandas as pd
 
+    from gridgis.errors import PlanWorseError
     from gridgis.layers import read_layers, write_layers
     from gridgis.planning.metrics import plan_metrics, plan_summary
     from gridgis.planning.partition import partition_layers
@@ -120,14 +153,23 @@ def partition(
     layers = read_layers(path)
     plan = layers
     for code in community:
-        plan = partition_layers(plan, code, households=tuple(households))
+        try:
+            plan = partition_layers(plan, code, households=tuple(households),
+                                    objective=objective, force=force)
+        except PlanWorseError as exc:
+            table = pd.DataFrame({"现行 current": exc.current, "方案 proposed": exc.proposed})
+            out.print(frame_table(table, f"社区 {code}：现行方案与新方案 (not written)"))
+            raise
     write_layers(plan, out_path)
-    err.print(f"wrote {out_path}", highlight=False)
+    err.print(f"已写出 {out_path}", highlight=False)
     rows = {}
-    for name, frame in (("before", layers.grids), ("after", plan.grids)):
+    for name, frame in (("现行 current", layers.grids), ("方案 proposed", plan.grids)):
         mine = frame[frame["community_code"].isin(community)]
         rows[name] = plan_summary(plan_metrics(mine, households=tuple(households)))
-    out.print(frame_table(pd.DataFrame(rows), "Plan metrics of the redrawn communities"))
+    title = "重划社区的方案指标 Plan metrics of the redrawn communities"
+    if force:
+        title += "（--force：未与现行方案比较把关）"
+    out.print(frame_table(pd.DataFrame(rows), title))
 
 
 _DIFF_HEADERS = ("grid", "status", "area from (←) / to (→)", "Δ area m²", "hh old", "hh new",

@@ -48,7 +48,9 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
     store: Annotated[str | None, typer.Option(
-        help="Incident database (SQLite file); default: beside FILE.")] = None,
+        help="Incident database: a SQLite file, or postgresql://user:password@host/db "
+             "(PostgreSQL with PostGIS; photos go beside FILE); default: a SQLite file "
+             "beside FILE.", envvar="GRIDGIS_STORE")] = None,
     demo: Annotated[bool, typer.Option(
         help="Run the sample's clock (2026-11-01 09:00 onwards) and load the archive's "
              "open incidents into the store, so the console shows a live board; an empty "
@@ -66,14 +68,15 @@ def serve(
     from api.main import create_app
     from api.settings import Settings
     from gridgis.dispatch import china_now
-    from gridgis.store import SQLiteStore, store_path_for
+    from gridgis.store import open_store, store_path_for
 
     if path is not None and not path.exists():
         raise FileNotFoundError(f"{path}: no such file")
     if workers > 1 and path is None:  # workers read a file: write the sample once
         path = _sample_file(err)
     store_file = store or (store_path_for(path) if path is not None else ":memory:")
-    incidents = SQLiteStore(store_file)  # first: a store that cannot be used ends start-up
+    # first: a store that cannot be used ends start-up
+    incidents = open_store(store_file, layers=path)
     incidents.check(writable=True)  # with one line (StoreError), before the district loads
     clock = since = None
     if demo:

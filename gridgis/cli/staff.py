@@ -23,9 +23,10 @@ from gridgis.errors import GridGisError, StaffError
 if TYPE_CHECKING:
     from gridgis.layers import Layers
     from gridgis.people.staff import StaffMember
-    from gridgis.store import SQLiteStore
+    from gridgis.store import IncidentStore
 
-__all__ = ["add", "app", "disable", "enable", "export", "import_", "list_", "password"]
+__all__ = ["add", "app", "disable", "enable", "export", "import_", "list_", "open_cli_store",
+           "password"]
 
 app = typer.Typer(
     name="staff",
@@ -39,22 +40,25 @@ app = typer.Typer(
 PROGRESS_FROM = 1000
 """Rosters of at least this many rows show a progress bar."""
 
-StoreArg = Annotated[Path, typer.Argument(
-    metavar="STORE", help="事件数据库（SQLite），或区县 GeoPackage（用其旁的数据库）/ The incident "
-    "database (SQLite), or a district GeoPackage (its database beside it).")]
+StoreArg = Annotated[str, typer.Argument(
+    metavar="STORE", help="事件数据库（SQLite 文件或 postgresql://…），或区县 GeoPackage（用其旁的"
+    "数据库）/ The incident database (a SQLite file or postgresql://…), or a district "
+    "GeoPackage (its database beside it).")]
 IdArg = Annotated[str, typer.Argument(metavar="ID", help="工号 / Staff id.")]
 PasswordStdin = Annotated[bool, typer.Option(
     "--password-stdin", help="从标准输入读一行作为密码 / Read the password from one line of "
     "standard input.")]
 
 
-def _open_store(path: Path, *, create: bool) -> SQLiteStore:
+def open_cli_store(spec: str, *, create: bool) -> IncidentStore:
     """The store named by STORE; ``create`` allows a new database file."""
     import sqlalchemy as sa
 
-    from gridgis.store import SQLiteStore, store_path_for
+    from gridgis.store import SQLiteStore, is_postgres_url, open_store, store_path_for
 
-    database = path
+    if is_postgres_url(spec):
+        return open_store(spec)  # a database that cannot be used: StoreError, one line
+    database = path = Path(spec)
     if path.suffix.lower() == ".gpkg":
         if not path.is_file():
             raise FileNotFoundError(f"{path}: 没有这个文件 / no such file")
@@ -71,11 +75,11 @@ def _open_store(path: Path, *, create: bool) -> SQLiteStore:
                            f"incident store ({reason})") from None
 
 
-def _district(store: Path, layers: Path | None) -> Layers | None:
+def _district(store: str, layers: Path | None) -> Layers | None:
     """The layers to check codes against: --layers, or STORE when it is a GeoPackage."""
     from gridgis.layers import read_layers
 
-    source = layers or (store if store.suffix.lower() == ".gpkg" else None)
+    source = layers or (Path(store) if store.lower().endswith(".gpkg") else None)
     return None if source is None else read_layers(source, strict=False)
 
 
@@ -139,7 +143,7 @@ def add(
     district = _district(store, layers)
     if district is not None:
         check_in_district(member, district)
-    directory = _open_store(store, create=True).staff
+    directory = open_cli_store(store, create=True).staff
     if directory.find(member.staff_id) is not None:
         raise StaffError(f"工号 {member.staff_id} 已存在 / staff_id {member.staff_id} exists "
                          "already", field="staff_id")
@@ -166,7 +170,7 @@ def import_(
 
     frame = read_roster(roster)
     district = _district(store, layers)
-    directory = _open_store(store, create=True).staff
+    directory = open_cli_store(store, create=True).staff
     show = not quiet and len(frame) >= PROGRESS_FROM
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   console=err, disable=not show) as bar:
@@ -196,7 +200,7 @@ def list_(
     from gridgis.people.roster import parse_role
 
     the_role = None if role is None else parse_role(role).value
-    people = _open_store(store, create=False).staff.members(
+    people = open_cli_store(store, create=False).staff.members(
         role=the_role, area_code=area, active=True if active else None)
     rows = [{"staff_id": m.staff_id, "name": m.name, "role": m.role.value,
              "grade": m.grade.value if m.grade else None, "area_code": m.area_code,
@@ -226,8 +230,8 @@ def list_(
     out.print(table)
 
 
-def _set_active(store: Path, staff_id: str, active: bool) -> None:
-    directory = _open_store(store, create=False).staff
+def _set_active(store: str, staff_id: str, active: bool) -> None:
+    directory = open_cli_store(store, create=False).staff
     member = directory.find(staff_id)
     if member is None:
         raise StaffError(f"没有工号 {staff_id} / no staff {staff_id!r}", field="staff_id")
@@ -253,7 +257,7 @@ def password(store: StoreArg, staff_id: IdArg, password_stdin: PasswordStdin = F
     """Set (reset) a person's password."""
     from gridgis.people.passwords import hash_password
 
-    directory = _open_store(store, create=False).staff
+    directory = open_cli_store(store, create=False).staff
     member = directory.find(staff_id)
     if member is None:
         raise StaffError(f"没有工号 {staff_id} / no staff {staff_id!r}", field="staff_id")
@@ -272,7 +276,7 @@ def export(
     """Write everyone (active or not) as a roster to edit and import again; no passwords."""
     from gridgis.people.roster import write_roster
 
-    people = _open_store(store, create=False).staff.members()
+    people = open_cli_store(store, create=False).staff.members()
     write_roster(people, out_path, chinese=not english)
     err.print(f"已写出 {len(people)} 人到 {out_path} / wrote {len(people)} people to "
               f"{out_path}", highlight=False)

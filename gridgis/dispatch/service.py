@@ -160,6 +160,7 @@ class Dispatcher(EmergencyDesk):
             "township_name": self._names.get(loc.township_code),
             "patrol_level": loc.patrol_level, "workers": loc.workers,
             "worker_names": loc.worker_names, "match": loc.match,
+            "overlap_codes": list(loc.overlap_codes) if loc.overlap_codes else None,
             "edge_distance_m": None if loc.edge_distance_m is None
             or math.isnan(loc.edge_distance_m) else round(float(loc.edge_distance_m), 1),
         }

@@ -11,6 +11,10 @@ level, the grid workers and how the answer was found:
     it lies on an edge or vertex shared by grids: it goes to the grid with the
     lowest code among those whose closure contains it (a fixed rule, so the
     same point always lands in the same grid);
+``overlap``
+    it lies in a piece where grids overlap (a data error of the layer; see
+    :mod:`gridgis.index.overlaps`): it goes to the lowest code, and
+    ``overlap_codes`` names every grid involved;
 ``snapped``
     it lies in no grid but within the snap tolerance (default 50 m) of one: it
     goes to the nearest grid;
@@ -68,13 +72,15 @@ from gridgis.index._plain import (
     split_bytes,
     to_json,
 )
+from gridgis.index.overlaps import Overlaps
 from gridgis.index.polygon import PolygonIndex
 from gridgis.schemas import PATROL_LEVELS
 
 __all__ = ["MATCHES", "GridIndex", "Location"]
 
+MATCH_OVERLAP = 5  # set after the compiled pass, whose own 5 (undecided) is resolved by then
 _MATCH_NAMES = {MATCH_INSIDE: "inside", MATCH_BOUNDARY: "boundary", MATCH_SNAPPED: "snapped",
-                MATCH_OUTSIDE: "outside", MATCH_INVALID: "invalid"}
+                MATCH_OUTSIDE: "outside", MATCH_INVALID: "invalid", MATCH_OVERLAP: "overlap"}
 MATCHES = tuple(_MATCH_NAMES[code] for code in range(len(_MATCH_NAMES)))  # by match code
 FORMAT_VERSION = 4  # 2: packed compiled arrays with per-cell edge lists; 3: edges in chains;
 # 4: plain arrays only (no pickled objects), metadata as JSON with a SHA-256 of the arrays
@@ -101,9 +107,10 @@ class Location(NamedTuple):
     worker_names: str | None
     match: str
     edge_distance_m: float
+    overlap_codes: tuple[str, ...] | None = None
 
 
-_new_location = tuple.__new__  # a Location from its eleven fields, without the checks
+_new_location = tuple.__new__  # a Location from its twelve fields, without the checks
 
 
 class GridIndex:
@@ -213,6 +220,11 @@ class GridIndex:
             pid, state, dist = locate_packed(x, y, pf, pi, pc, True)
             zid = -1
         match = "inside" if state == INSIDE else "boundary"
+        overlap = None
+        if pid >= 0 and self._cache["overlaps"]:  # a layer with overlaps (found once)
+            overlap = self._cache["overlaps"].codes_at(x, y)[0]
+            if overlap is not None:
+                match = "overlap"
         if pid < 0:
             pid, dist = self._snap_one(x, y)
             if pid < 0:
@@ -223,12 +235,13 @@ class GridIndex:
             match = "snapped"
         return _new_location(Location, (x, y, name, codes[pid], community[pid], township[pid],
                                         None if zid < 0 else levels[zid], workers[pid],
-                                        names[pid], match, dist))
+                                        names[pid], match, dist, overlap))
 
     def _fast_path(self) -> tuple:
         """Everything :meth:`locate` reads, in one tuple (per-grid fields as Python lists)."""
         g = self.grid_index
         zf, zi, zc, _ = self._zone_args()
+        self._overlaps()
         fast = (g.pf, g.pi, g.pc, zf, zi, zc, *self._python_lists())
         self._cache["fast"] = fast
         return fast
@@ -242,6 +255,14 @@ class GridIndex:
                    self.worker_names.tolist(),
                    self.zone_levels.tolist())
             self._cache["lists"] = got
+        return got
+
+    def _overlaps(self) -> Overlaps:
+        """The layer's overlapping pieces (found once; none in a clean layer)."""
+        got = self._caches().get("overlaps")
+        if got is None:
+            got = Overlaps(self.geoms, self.codes)
+            self._cache["overlaps"] = got
         return got
 
     def _caches(self) -> dict[str, Any]:
@@ -332,7 +353,10 @@ class GridIndex:
         pandas.DataFrame
             One row per input point, same order and index: ``grid_code``,
             ``community_code``, ``township_code``, ``patrol_level``, ``workers``,
-            ``match`` and ``edge_distance_m``. Codes, levels and matches are
+            ``match`` and ``edge_distance_m`` (and, when the layer has
+            overlaps, ``overlap_codes``: the comma-joined codes of every grid
+            of the overlap a point with ``match="overlap"`` lies in). Codes,
+            levels and matches are
             categorical; ``workers`` is a nullable integer (``Int32`` when every
             count fits, else ``Int64``). Bad coordinates give ``match="invalid"``;
             nothing is dropped or duplicated.
@@ -364,6 +388,8 @@ class GridIndex:
         g = self.grid_index
         zones = self._zone_args()
         threads = start_threads()
+        overlaps = self._overlaps()
+        overlap_codes = np.full(n, None, dtype=object) if len(overlaps) else None
         work = workspace(min(n, BLOCK))  # the compiled pass's buffers, reused
         if values is not None:  # ... and the coordinates' buffers
             x_buf, y_buf = new(min(n, BLOCK)), new(min(n, BLOCK))
@@ -393,6 +419,12 @@ class GridIndex:
                 ids[start + got] = snap_ids[snap_ids >= 0]
                 dist[start + got] = snap_d[snap_ids >= 0]
                 match[start + got] = MATCH_SNAPPED
+            if len(overlaps):  # points in an overlap of the layer: say so, with every grid
+                held = np.flatnonzero(match[part] <= MATCH_BOUNDARY)
+                for k, codes in zip(held, overlaps.codes_at(x[held], y[held]), strict=True):
+                    if codes is not None:
+                        match[start + k] = MATCH_OVERLAP
+                        overlap_codes[start + k] = ",".join(codes)
         columns = {}
         for name in ("grid_code", "community_code", "township_code"):
             table, dtype = self._column(name)
@@ -413,6 +445,8 @@ class GridIndex:
         columns["match"] = pd.Categorical.from_codes(match, dtype=self._column("match")[1],
                                                      validate=False)
         columns["edge_distance_m"] = dist
+        if overlap_codes is not None:
+            columns["overlap_codes"] = overlap_codes
         return pd.DataFrame(columns, index=index, copy=False)
 
     def _column(self, name: str) -> tuple[Any, Any]:

@@ -45,20 +45,9 @@ from gridgis.people.staff import StaffMember
 if TYPE_CHECKING:
     from gridgis.layers import Layers
 
-__all__ = [
-    "CHINESE_HEADERS",
-    "MAX_LISTED_PROBLEMS",
-    "ROSTER_COLUMNS",
-    "check_in_district",
-    "load_roster",
-    "parse_grade",
-    "parse_role",
-    "read_roster",
-    "roster_frame",
-    "roster_members",
-    "roster_path_for",
-    "write_roster",
-]
+__all__ = ["CHINESE_HEADERS", "MAX_LISTED_PROBLEMS", "ROSTER_COLUMNS", "check_in_district",
+           "load_roster", "parse_grade", "parse_role", "read_roster", "read_rows",
+           "roster_frame", "roster_members", "roster_path_for", "write_roster"]
 
 ROSTER_COLUMNS = ("staff_id", "name", "role", "grade", "area_code", "unit_id", "phone", "grids")
 """The columns of a roster, in the order files are written."""
@@ -151,7 +140,19 @@ def _clean(value: Any) -> str:
     return str(value).replace("\u3000", " ").strip()
 
 
-def _read_rows(path: Path) -> list[list[str]]:
+def read_rows(path: Path) -> list[list[str]]:
+    """The rows of a roster file as text cells.
+
+    Parameters
+    ----------
+    path : Path
+        A ``.xlsx`` workbook (its first sheet) or a CSV file in UTF-8 or GBK.
+
+    Returns
+    -------
+    list of list of str
+        Every row, the header row first, each cell as stripped text.
+    """
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
         from openpyxl import load_workbook
@@ -217,7 +218,7 @@ def read_roster(path: str | Path) -> pd.DataFrame:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path}: 没有这个文件 / no such file")
-    rows = _read_rows(path)
+    rows = read_rows(path)
     header_at, columns = -1, {}
     for i, cells in enumerate(rows[:_HEADER_SEARCH_ROWS]):
         columns = _header_map(cells)

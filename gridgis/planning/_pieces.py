@@ -15,11 +15,16 @@ import shapely
 __all__ = ["dissolve", "one_piece_each", "voronoi_cells"]
 
 
-def voronoi_cells(points: np.ndarray, area: Any) -> np.ndarray:
-    """The Voronoi cell of each point, clipped to ``area`` (coincident points share one)."""
+def voronoi_cells(points: np.ndarray, area: Any, *, clip: bool = True) -> np.ndarray:
+    """The Voronoi cell of each point, clipped to ``area`` (coincident points share one).
+
+    With ``clip=False`` the cells reach beyond ``area`` (to be clipped by the
+    caller in another coordinate system).
+    """
     unique, inverse = np.unique(points, axis=0, return_inverse=True)
     if len(unique) == 1:
-        return np.full(len(points), area, dtype=object)
+        whole = area if clip else shapely.envelope(shapely.buffer(area, 1.0))
+        return np.full(len(points), whole, dtype=object)
     diagram = shapely.voronoi_polygons(shapely.multipoints(unique), extend_to=area)
     cells = np.asarray(shapely.get_parts(diagram))
     tree = shapely.STRtree(cells)
@@ -27,8 +32,8 @@ def voronoi_cells(points: np.ndarray, area: Any) -> np.ndarray:
     point_i, cell_i = tree.query(pts, predicate="intersects")
     owner = np.full(len(unique), -1)
     owner[point_i[::-1]] = cell_i[::-1]  # the first cell found wins for points on edges
-    clipped = shapely.intersection(cells[owner], area)
-    return clipped[inverse.ravel()]
+    chosen = shapely.intersection(cells[owner], area) if clip else cells[owner]
+    return chosen[inverse.ravel()]
 
 
 def dissolve(cells: np.ndarray, labels: np.ndarray) -> dict[int, Any]:

@@ -47,6 +47,8 @@ __all__ = ["STATUSES", "STATUS_COLOURS", "PlanDiff", "diff_plans"]
 STATUSES = ("unchanged", "reshaped", "new", "removed", "renamed")
 STATUS_COLOURS = {"new": "#1a9641", "reshaped": "#fdae61", "removed": "#d7191c",
                   "renamed": "#2b83ba", "unchanged": "#bababa"}
+STATUS_ZH = {"new": "新增", "reshaped": "调整", "removed": "撤销", "renamed": "改编码",
+             "unchanged": "未变"}
 DESTINATION_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
                        "#e377c2", "#17becf", "#bcbd22", "#393b79", "#637939", "#843c39"]
 OUTSIDE = "(outside)"
@@ -507,8 +509,11 @@ class PlanDiff:
         """Write an offline HTML map of the changes (Leaflet inlined, no CDN).
 
         New boundaries are solid and coloured by status, the old boundaries of
-        the grids that change are dashed, and the buildings that move are
-        dots coloured by the grid they move to.
+        the grids that change are dashed lines (below the new grids, so hovering
+        a grid shows its figures), and the buildings that move are dots
+        coloured by the grid they move to. The map opens on the changes, with a
+        title, Chinese labels and a legend entry (with its count) for each
+        status drawn.
 
         Parameters
         ----------
@@ -523,6 +528,8 @@ class PlanDiff:
         -------
         pathlib.Path
         """
+        import html
+
         import folium
 
         from gridgis.maps import add_features, add_legend, district_map, map_frame, save_map
@@ -533,31 +540,53 @@ class PlanDiff:
         if layers is not None:
             around = layers.communities[layers.communities["code"].isin(
                 self.grids.loc[changed.index, "community_code"])]
-            add_features(m, around, name="communities", colour="#000000", fields=["code",
-                         "name"], fill_opacity=0.0, weight=2.5)
-        fields = ["code", "status", "renamed", "from_grids", "households_old",
-                  "households_new", "population_change", "incidents_old", "incidents_new",
-                  "area_change_m2", "patrol_km2_week_change"]
-        shown = self.grids[self.grids["status"] != "removed"]
-        add_features(m, shown, name="new plan (solid)", fields=fields, weight=1.5,
-                     colour=shown["status"].map(STATUS_COLOURS), fill_opacity=0.25)
+            add_features(m, around, name="社区 communities", colour="#000000",
+                         fields=["code", "name"], aliases=["社区编码", "社区名称"],
+                         fill_opacity=0.0, weight=2.5)
+        # old boundaries as dashed lines only, below the new plan: their interiors must
+        # not catch the hover that shows the new grids' figures
         old = self.old_grids.loc[changed.index.intersection(self.old_grids.index)]
-        folium.GeoJson(map_frame(m, old[["code", old.geometry.name]]),
-                       name="old boundaries (dashed)",
-                       tooltip=folium.GeoJsonTooltip(fields=["code"], aliases=["old grid"]),
+        lines = old[["code"]].set_geometry(old.geometry.boundary.to_numpy(), crs=old.crs)
+        folium.GeoJson(map_frame(m, lines),
+                       name="旧边界（虚线） old boundaries (dashed)",
+                       tooltip=folium.GeoJsonTooltip(fields=["code"], aliases=["旧网格 old grid"]),
                        style_function=lambda _: {"color": "#222222", "weight": 2,
                                                  "dashArray": "6 5", "fillOpacity": 0}
                        ).add_to(m)
-        legend = [(f"{name} grid", colour) for name, colour in STATUS_COLOURS.items()]
-        add_legend(m, "grids (new solid, old dashed)", legend)
+        fields = ["code", "status", "renamed", "from_grids", "households_old",
+                  "households_new", "population_change", "incidents_old", "incidents_new",
+                  "area_change_m2", "patrol_km2_week_change"]
+        aliases = ["网格 grid", "状态 status", "原编码 renamed", "来自 from", "原户数 hh old",
+                   "新户数 hh new", "人口变化 Δ people", "原事件 inc. old", "新事件 inc. new",
+                   "面积变化 Δ m²", "巡查变化 Δ km²/wk"]
+        shown = self.grids[self.grids["status"] != "removed"]
+        add_features(m, shown, name="新方案（实线） new plan (solid)", fields=fields,
+                     aliases=aliases, weight=1.5,
+                     colour=shown["status"].map(STATUS_COLOURS), fill_opacity=0.25)
+        counts = shown["status"].value_counts()
+        legend = [(f"{STATUS_ZH[name]} {name}（{counts[name]}）", colour)
+                  for name, colour in STATUS_COLOURS.items() if counts.get(name, 0)]
+        if len(old):  # the dashed lines, removed grids among them
+            removed = int((self.grids["status"] == "removed").sum())
+            legend.append((f"旧边界（虚线，含撤销 {removed} 个） old boundary", "#222222"))
+        add_legend(m, "网格（新实线、旧虚线） grids (new solid, old dashed)", legend)
         moved = self.moved_buildings
         if len(moved):
             palette = _destination_palette(moved["new_grid"].fillna(OUTSIDE))
-            add_features(m, moved, name="buildings that change grid",
+            add_features(m, moved, name="换网格的建筑 buildings that change grid",
                          colour=moved["new_grid"].fillna(OUTSIDE).map(palette),
                          fields=["building_id", "old_grid", "new_grid", "households"],
+                         aliases=["建筑 building", "原网格 old grid", "新网格 new grid",
+                                  "户数 households"],
                          radius=3, weight=1, fill_opacity=0.9)
-            add_legend(m, "moved buildings → new grid", _legend_items(palette))
+            add_legend(m, "迁移的建筑 → 新网格 moved buildings → new grid",
+                       _legend_items(palette))
+        title = (f"网格调整对比：{len(changed)} 个网格变化，"
+                 f"{len(moved)} 栋建筑换网格")
+        m.get_root().html.add_child(folium.Element(
+            "<div style='position:fixed;top:10px;left:60px;z-index:1000;background:#fff;"
+            "padding:4px 10px;border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.3);"
+            f"font:15px sans-serif'><b>{html.escape(title)}</b></div>"))
         return save_map(m, path)
 
 

@@ -95,9 +95,11 @@ class ValidationReport:
 
     def table(self, *, limit: int = 40) -> Table:
         """A terminal table of the findings (errors first), at most ``limit`` rows."""
+        warnings = len(self.findings) - len(self.errors)
+        zh = "无错误" if self.ok else f"{len(self.errors)} 个错误"
         verdict = "no errors" if self.ok else f"{len(self.errors)} error(s)"
-        table = Table(title=f"Validation: {verdict}, "
-                            f"{len(self.findings) - len(self.errors)} warning(s)",
+        table = Table(title=f"校验结果：{zh}，{warnings} 个警告 "
+                            f"(Validation: {verdict}, {warnings} warning(s))",
                       title_justify="left")
         for column in ("severity", "rule", "codes", "measure", "message"):
             table.add_column(column, overflow="fold")
@@ -106,7 +108,8 @@ class ValidationReport:
             table.add_row(f"[{style}]{row.severity}[/]", row.rule, row.codes,
                           f"{row.measure:,.1f} {row.unit}", row.message)
         if len(self.findings) > limit:
-            table.caption = f"… and {len(self.findings) - limit} more (write them with --findings)"
+            table.caption = (f"……另有 {len(self.findings) - limit} 条，用 --findings 写出 "
+                             f"(… and {len(self.findings) - limit} more)")
         return table
 
     def __rich__(self) -> Table:
@@ -129,6 +132,11 @@ class ValidationReport:
     def map(self, path: str | os.PathLike[str], layers: Layers | None = None) -> Path:
         """Save an offline HTML map (Leaflet inlined) of the findings over the grids.
 
+        The map opens zoomed to the findings (to the district when there are
+        none), with a title, a metric scale, Chinese labels, the figures of a
+        finding on hover, and a legend entry (with its count) for every
+        severity drawn.
+
         Parameters
         ----------
         path : path-like
@@ -141,20 +149,42 @@ class ValidationReport:
         pathlib.Path
             ``path``.
         """
+        import html
+
+        import folium
+
         from gridgis.maps import add_features, add_grids, add_legend, district_map, save_map
 
         layers = layers if layers is not None else self.layers
-        if layers is None:
-            bounds = None if self.findings.empty else self.findings.to_crs(4326).total_bounds
-            m = district_map(bounds=bounds)
+        found = self.findings.to_crs(4326) if not self.findings.empty else self.findings
+        if len(found):
+            minx, miny, maxx, maxy = found.total_bounds
+            pad = max(0.002, 0.15 * max(maxx - minx, maxy - miny))
+            m = district_map(bounds=(minx - pad, miny - pad, maxx + pad, maxy + pad))
         else:
             m = district_map(layers)
+        if layers is not None:
             add_grids(m, layers.grids)
+        labels = {"error": "错误 error", "warning": "警告 warning"}
+        drawn = []
         for severity in reversed(SEVERITIES):
-            part = self.findings[self.findings["severity"] == severity]
-            if len(part):
-                add_features(m, part, name=f"{severity}s", colour=SEVERITY_COLOURS[severity],
-                             fields=["rule", "codes", "message"], fill_opacity=0.7,
-                             weight=2.5, radius=7, popup=True)
-        add_legend(m, "findings", [(s, c) for s, c in SEVERITY_COLOURS.items()])
+            part = found[found["severity"] == severity] if len(found) else found
+            if not len(part):
+                continue
+            part = part.assign(figure=[f"{v:,.2f} {u}" for v, u in
+                                       zip(part["measure"], part["unit"], strict=True)])
+            add_features(m, part, name=f"{labels[severity]} ({len(part)})",
+                         colour=SEVERITY_COLOURS[severity],
+                         fields=["rule", "codes", "figure", "message"],
+                         aliases=["规则 rule", "编码 codes", "量 measure", "说明 message"],
+                         fill_opacity=0.7, weight=2.5, radius=7)
+            drawn.append((f"{labels[severity]}（{len(part)}）", SEVERITY_COLOURS[severity]))
+        add_legend(m, "校验问题 findings", list(reversed(drawn)) or [("无问题 none", "#9ecae1")])
+        zh = "无错误" if self.ok else f"{len(self.errors)} 个错误"
+        title = (f"网格方案校验：{zh}，{len(self.findings) - len(self.errors)} 个警告"
+                 f"（{len(self.rules)} 条规则）")
+        m.get_root().html.add_child(folium.Element(
+            "<div style='position:fixed;top:10px;left:60px;z-index:1000;background:#fff;"
+            "padding:4px 10px;border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.3);"
+            f"font:15px sans-serif'><b>{html.escape(title)}</b></div>"))
         return save_map(m, path)

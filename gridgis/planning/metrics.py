@@ -9,9 +9,18 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from gridgis.crs import local_crs
+from gridgis.planning.edges import EdgeModel
 
-__all__ = ["plan_metrics", "plan_summary"]
+__all__ = ["OBJECTIVES", "compare_plans", "plan_metrics", "plan_summary"]
+
+OBJECTIVES: dict[str, tuple[str, int, str]] = {
+    "balance": ("mean_abs_deviation", -1, "户数均衡 (mean household deviation, lower is better)"),
+    "compactness": ("mean_polsby_popper", +1, "紧凑度 (mean Polsby-Popper, higher is better)"),
+    "bounds": ("share_within_bounds", +1,
+               "户数达标比例 (share of grids within the household range, higher is better)"),
+}
+"""Objectives a redraw is judged on: summary key, direction (+1: higher is better), label."""
+TIE = 1e-9
 
 
 def plan_metrics(grids: gpd.GeoDataFrame, *, households: tuple[int, int] = (300, 500)
@@ -30,7 +39,8 @@ def plan_metrics(grids: gpd.GeoDataFrame, *, households: tuple[int, int] = (300,
     pandas.DataFrame
         Indexed by grid code: ``community_code``, ``households``,
         ``deviation`` (share above or below the mean of its community's grids),
-        ``area_m2``, ``polsby_popper`` (4πA/P², 1 for a disc), ``parts``,
+        ``area_m2``, ``polsby_popper`` (4πA/P², 1 for a disc; both on densified
+        edges in the Gauss-Krüger zone), ``parts``,
         ``contiguous`` and ``within_bounds``.
 
     Examples
@@ -40,10 +50,10 @@ def plan_metrics(grids: gpd.GeoDataFrame, *, households: tuple[int, int] = (300,
     >>> bool(table["contiguous"].all())
     True
     """
-    projected = grids.to_crs(local_crs(grids))
-    geoms = projected.geometry.to_numpy()
-    area = shapely.area(geoms)
-    perimeter = shapely.length(geoms)
+    model = EdgeModel.of(grids)
+    geoms = grids.to_crs(4326).geometry.to_numpy()
+    area = model.area_m2(geoms)
+    perimeter = model.length_m(geoms)
     hh = grids["households"].to_numpy(dtype=float)
     mean = pd.Series(hh, index=grids.index).groupby(grids["community_code"]).transform("mean")
     parts = shapely.get_num_geometries(geoms)
@@ -84,3 +94,28 @@ def plan_summary(metrics: pd.DataFrame) -> dict[str, Any]:
         "share_contiguous": float(metrics["contiguous"].mean()),
         "share_within_bounds": float(metrics["within_bounds"].mean()),
     }
+
+
+def compare_plans(current: dict[str, Any], proposed: dict[str, Any], objective: str
+                  ) -> bool:
+    """Whether ``proposed`` is worse than ``current`` on ``objective``.
+
+    Parameters
+    ----------
+    current, proposed : dict
+        :func:`plan_summary` of the plan in force and of the proposal.
+    objective : str
+        A key of :data:`OBJECTIVES`.
+
+    Returns
+    -------
+    bool
+        True when the proposal is worse (ties are not worse).
+
+    Raises
+    ------
+    KeyError
+        For an unknown objective.
+    """
+    key, direction, _ = OBJECTIVES[objective]
+    return direction * (proposed[key] - current[key]) < -TIE

@@ -14,10 +14,13 @@ The method, in four steps, all on the local Gauss-Krüger plane:
    threshold of households. The threshold is the household count that gives
    the fewest grids the upper bound allows (``ceil(total / max)`` grids), lowered
    step by step until no region exceeds the upper bound.
-3. **Polygons.** Each building gets its Voronoi cell clipped to the community;
-   the cells are dissolved by region, so the grids tile the community exactly
-   (no gap, no overlap). A region whose cells fall apart keeps its largest
-   piece; the others go to the neighbour with the longest shared edge.
+3. **Polygons.** Each building gets its Voronoi cell, taken to lon/lat and
+   clipped there to the community (the edge model of
+   :mod:`gridgis.planning.edges`: the grids end on the community's own
+   lon/lat edges, which its neighbours share); the cells are dissolved by
+   region, so the grids tile the community exactly (no gap, no overlap). A
+   region whose cells fall apart keeps its largest piece; the others go to
+   the neighbour with the longest shared edge.
 4. **Grids.** Households and population are recounted from the buildings
    inside each polygon; codes are the community code plus a sequence number.
 """
@@ -39,9 +42,11 @@ import pandas as pd
 import shapely
 
 from gridgis.crs import local_crs
-from gridgis.errors import PlanError
+from gridgis.errors import PlanError, PlanWorseError
 from gridgis.planning._codes import reissue_codes, used_codes
 from gridgis.planning._pieces import dissolve, one_piece_each, voronoi_cells
+from gridgis.planning.edges import polygonal
+from gridgis.planning.metrics import OBJECTIVES, compare_plans, plan_metrics, plan_summary
 
 if TYPE_CHECKING:
     from libpysal import weights
@@ -274,6 +279,19 @@ def _regions(xy: np.ndarray, households: np.ndarray, pairs: np.ndarray,
     return labels[block], used
 
 
+def _lonlat_cells(xy: np.ndarray, area: Any, community: Any, crs: Any) -> np.ndarray:
+    """Building cells in lon/lat, clipped to the community in lon/lat (the edge model).
+
+    The Voronoi diagram is drawn on the plane and its cells taken to lon/lat
+    unclipped; clipping there keeps the community's own edges, straight in
+    lon/lat, so the grids end exactly on the outline their neighbours share.
+    """
+    cells = voronoi_cells(xy, area, clip=False)
+    lonlat = gpd.GeoSeries(cells, crs=crs).to_crs(4326).to_numpy()
+    return np.array([polygonal(g) for g in shapely.intersection(lonlat, community)],
+                    dtype=object)
+
+
 def auto_partition(community: Any, buildings: gpd.GeoDataFrame, *,
                    community_code: str | None = None, community_name: str = "",
                    households: tuple[int, int] = (300, 500),
@@ -324,12 +342,12 @@ def auto_partition(community: Any, buildings: gpd.GeoDataFrame, *,
     hh = buildings["households"].to_numpy(dtype=float)
     cells = voronoi_cells(xy, area)
     labels, threshold = _regions(xy, hh, _touching_pairs(cells), (low, high), block_households)
-    shapes = one_piece_each(dissolve(cells, labels))
+    shapes = one_piece_each(dissolve(_lonlat_cells(xy, area, community, crs), labels))
     order = sorted(shapes, key=lambda r: (-shapes[r].centroid.y, shapes[r].centroid.x))
-    polygons = gpd.GeoSeries([shapes[r] for r in order], crs=crs)
+    polygons = gpd.GeoSeries([shapes[r] for r in order], crs=4326)
     codes = [f"{community_code}{i + 1:03d}" for i in range(len(order))]
-    owner = gpd.GeoDataFrame({"code": codes}, geometry=polygons.to_numpy(), crs=crs)
-    hit = gpd.sjoin(gpd.GeoDataFrame(geometry=spots.to_numpy(), crs=crs), owner,
+    owner = gpd.GeoDataFrame({"code": codes}, geometry=polygons.to_numpy(), crs=4326)
+    hit = gpd.sjoin(gpd.GeoDataFrame(geometry=spots.to_crs(4326).to_numpy(), crs=4326), owner,
                     predicate="intersects", how="left")
     region_of = hit[~hit.index.duplicated()]["code"].reindex(range(len(xy))).to_numpy()
     per = pd.DataFrame({"code": region_of, "households": hh,
@@ -343,16 +361,34 @@ def auto_partition(community: Any, buildings: gpd.GeoDataFrame, *,
         "population": per["population"].reindex(codes, fill_value=0).astype(int).to_numpy(),
         "workers": 1,
         "worker_names": None,
-    }, geometry=polygons.to_crs(4326).to_numpy(), crs=4326)
+    }, geometry=polygons.to_numpy(), crs=4326)
     grids.index = pd.Index(codes)
     return PartitionResult(grids, pd.Series(region_of, index=buildings["building_id"].to_numpy()),
                            threshold)
 
 
+def _refuse_if_worse(old: gpd.GeoDataFrame, new: gpd.GeoDataFrame, community_code: str,
+                     households: tuple[int, int], objective: str) -> None:
+    current = plan_summary(plan_metrics(old, households=households))
+    proposed = plan_summary(plan_metrics(new, households=households))
+    if compare_plans(current, proposed, objective):
+        key, _, label = OBJECTIVES[objective]
+        raise PlanWorseError(
+            f"社区 {community_code} 的新方案在{label.split(' (')[0]}上比现行方案差："
+            f"{key} {current[key]:.3f} → {proposed[key]:.3f}；未采用（加 --force 仍要采用）"
+            f"(the proposal is worse on {objective})",
+            objective=objective, current=current, proposed=proposed)
+
+
 def partition_layers(layers: Any, community_code: str, *,
                      households: tuple[int, int] = (300, 500),
-                     block_households: int = 60) -> Any:
+                     block_households: int = 60, objective: str = "balance",
+                     force: bool = False) -> Any:
     """Replace one community's grids by an auto-partition; return the new plan.
+
+    The proposal is compared with the community's current grids
+    (:func:`gridgis.planning.metrics.plan_summary` of both) and refused when
+    it is worse on ``objective``, unless ``force``.
 
     Parameters
     ----------
@@ -362,6 +398,12 @@ def partition_layers(layers: Any, community_code: str, *,
         The community to redraw.
     households : (int, int), default (300, 500)
     block_households : int, default 60
+    objective : str, default "balance"
+        What a redraw must not make worse: a key of
+        :data:`gridgis.planning.metrics.OBJECTIVES` (``balance``,
+        ``compactness`` or ``bounds``).
+    force : bool, default False
+        Accept a proposal that is worse on ``objective``.
 
     Returns
     -------
@@ -375,8 +417,15 @@ def partition_layers(layers: Any, community_code: str, *,
     Raises
     ------
     PlanError
-        If the community is unknown or the district has no buildings.
+        If the community is unknown, the district has no buildings or the
+        objective is unknown.
+    PlanWorseError
+        If the proposal is worse than the current grids on ``objective`` (and
+        not ``force``); it carries both summaries.
     """
+    if objective not in OBJECTIVES:
+        raise PlanError(f"未知的目标 {objective!r}，可选 {'、'.join(OBJECTIVES)} "
+                        f"(unknown objective)")
     communities = layers.communities.set_index("code", drop=False)
     if community_code not in communities.index:
         raise PlanError(f"no community {community_code!r} in this district")
@@ -393,6 +442,9 @@ def partition_layers(layers: Any, community_code: str, *,
     fresh = dict(zip(result.grids["code"], issued["code"], strict=True))
     new_grids = result.grids.assign(code=result.grids["code"].map(fresh))
     new_grids.index = pd.Index(new_grids["code"].to_numpy())
+    if old_codes and not force:
+        _refuse_if_worse(layers.grids.loc[sorted(old_codes)], new_grids, community_code,
+                         households, objective)
     grids = pd.concat([layers.grids[~layers.grids.index.isin(old_codes)],
                        new_grids[[c for c in layers.grids.columns if c in new_grids]]])
     grids = gpd.GeoDataFrame(grids, geometry=layers.grids.geometry.name, crs=layers.grids.crs)

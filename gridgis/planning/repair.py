@@ -32,8 +32,14 @@ import shapely
 from gridgis.crs import local_crs
 from gridgis.layers import Layers
 
-__all__ = ["REPORT_COLUMNS", "fill_gaps_and_slivers", "make_valid", "repair",
-           "snap_to_community"]
+__all__ = [
+    "REPORT_COLUMNS",
+    "PlanEdit",
+    "fill_gaps_and_slivers",
+    "make_valid",
+    "repair",
+    "snap_to_community",
+]
 
 REPORT_COLUMNS: list[str] = ["action", "code", "detail", "area_m2"]
 """Columns of every repair report."""
@@ -59,7 +65,7 @@ def _pieces(geom: Any) -> list[Any]:
 
 
 @dataclass
-class _Edit:
+class PlanEdit:
     """A plan being repaired: grid shapes by position, measured in metres."""
 
     layers: Layers
@@ -79,14 +85,17 @@ class _Edit:
                                          communities.geometry.map(_polygonal), strict=True))
 
     def metric(self, geom: Any) -> Any:
+        """The shape projected to the plan's Gauss-Krüger zone (metres)."""
         return gpd.GeoSeries([geom], crs=4326).to_crs(self.crs).iloc[0]
 
     def area(self, geom: Any) -> float:
+        """Area in square metres (0 for an empty or degenerate shape)."""
         if geom is None or shapely.area(geom) <= DEGENERATE_DEG2:
             return 0.0
         return float(shapely.area(self.metric(geom)))
 
     def length(self, geom: Any) -> float:
+        """Length in metres."""
         return 0.0 if shapely.is_empty(geom) else float(shapely.length(self.metric(geom)))
 
     def width(self, geom: Any) -> float:
@@ -96,10 +105,12 @@ class _Edit:
         return 2.0 * shapely.area(projected) / perimeter if perimeter else 0.0
 
     def note(self, action: str, i: int, detail: str, area_m2: float) -> None:
+        """Add one change to the report."""
         self.rows.append({"action": action, "code": self.codes[i], "detail": detail,
                           "area_m2": float(area_m2)})
 
     def members(self, community: str, *, but: int | None = None) -> list[int]:
+        """Positions of the live grids of a community, ``but`` one."""
         return [i for i, c in enumerate(self.community)
                 if c == community and i != but and i not in self.removed]
 
@@ -121,6 +132,7 @@ class _Edit:
         return best
 
     def result(self) -> tuple[Layers, pd.DataFrame]:
+        """The repaired layers and the report of every change."""
         keep = [i for i in range(len(self.shapes)) if i not in self.removed]
         grids = self.grids.set_geometry(gpd.GeoSeries(self.shapes, index=self.grids.index,
                                                       crs=4326))
@@ -206,7 +218,7 @@ def make_valid(layers: Layers) -> tuple[Layers, pd.DataFrame]:
         repaired, its ``detail`` shapely's reason. Grids with nothing
         polygonal to keep are left as they are.
     """
-    edit = _Edit(layers)
+    edit = PlanEdit(layers)
     for i, shape in enumerate(edit.shapes):
         if shape is not None and shapely.is_valid(shape):
             continue
@@ -220,7 +232,7 @@ def make_valid(layers: Layers) -> tuple[Layers, pd.DataFrame]:
     return edit.result()
 
 
-def _within(edit: _Edit, piece: Any, line: Any, tolerance_m: float) -> bool:
+def _within(edit: PlanEdit, piece: Any, line: Any, tolerance_m: float) -> bool:
     """Whether every point of ``piece`` lies within ``tolerance_m`` of ``line``."""
     near = shapely.buffer(edit.metric(line), tolerance_m + 0.01)
     return shapely.area(shapely.difference(edit.metric(piece), near)) < 0.01
@@ -248,7 +260,7 @@ def snap_to_community(layers: Layers, tolerance_m: float = 1.0) -> tuple[Layers,
     -------
     (Layers, pandas.DataFrame)
     """
-    edit = _Edit(layers)
+    edit = PlanEdit(layers)
     for i, shape in enumerate(edit.shapes):
         community = edit.community_shapes.get(edit.community[i])
         if community is None or shape is None or not shapely.is_valid(shape):
@@ -277,7 +289,7 @@ def snap_to_community(layers: Layers, tolerance_m: float = 1.0) -> tuple[Layers,
     return edit.result()
 
 
-def _is_sliver(edit: _Edit, part: Any, width_m: float, area_m2: float) -> bool:
+def _is_sliver(edit: PlanEdit, part: Any, width_m: float, area_m2: float) -> bool:
     return edit.area(part) < area_m2 or edit.width(part) < width_m
 
 
@@ -307,7 +319,7 @@ def fill_gaps_and_slivers(layers: Layers, *, sliver_width_m: float = 5.0,
     -------
     (Layers, pandas.DataFrame)
     """
-    edit = _Edit(layers)
+    edit = PlanEdit(layers)
     for i, shape in enumerate(edit.shapes):
         if shape is None or not shapely.is_valid(shape):
             continue

@@ -42,6 +42,7 @@ from gridgis.roads.classes import default_speeds
 from gridgis.sample._admin import build_admin
 from gridgis.sample._buildings import build_buildings
 from gridgis.sample._incidents import SAMPLE_END, SAMPLE_START, build_incidents
+from gridgis.sample._names import person_names
 from gridgis.sample._patrols import PatrolArchive, sample_patrols
 from gridgis.sample._roads import ROAD_STREAM, build_roads
 from gridgis.sample._roster import DEMO_PASSWORD, demo_accounts, load_sample_staff, sample_roster
@@ -62,6 +63,7 @@ __all__ = [
     "PatrolArchive",
     "demo_accounts",
     "load_sample_staff",
+    "person_names",
     "sample_district",
     "sample_patrols",
     "sample_roster",

@@ -1,6 +1,7 @@
-"""Incident stores: the interface and the embedded SQLite implementation."""
+"""Incident stores: the interface, the embedded SQLite store and the PostGIS one."""
 
 from gridgis.store.base import Event, IncidentQuery, IncidentStore, Page, Reporter
+from gridgis.store.opening import is_postgres_url, open_store
 from gridgis.store.sqlite import SCHEMA_VERSION, SQLiteStore, store_path_for
 
 __all__ = [
@@ -11,5 +12,7 @@ __all__ = [
     "Page",
     "Reporter",
     "SQLiteStore",
+    "is_postgres_url",
+    "open_store",
     "store_path_for",
 ]

@@ -30,6 +30,7 @@ import sqlalchemy as sa
 from gridgis.incidents.names import REPORT, Action
 from gridgis.incidents.record import record_fields
 from gridgis.store.base import IncidentQuery, IncidentStore
+from gridgis.store.dialects import json_list, json_text
 from gridgis.store.reading import reading
 from gridgis.store.sqlite import SQLiteStore, events, incidents
 
@@ -89,7 +90,7 @@ def _sqlite_rows(store: SQLiteStore, start: dt.datetime | None, end: dt.datetime
         return (sa.select(column).where(e.incident_id == c.incident_id, e.action == action)
                 .order_by(order).limit(1).scalar_subquery())
 
-    returned = (sa.select(sa.func.json_group_array(sa.func.json_extract(e.data, "$.unit_id")))
+    returned = (sa.select(json_list(json_text(e.data, "unit_id"), e.event_id))
                 .where(e.incident_id == c.incident_id, e.action == Action.RETURN)
                 .scalar_subquery())
     where = []
@@ -111,7 +112,7 @@ def _sqlite_rows(store: SQLiteStore, start: dt.datetime | None, end: dt.datetime
         rows = [dict(r) for r in conn.execute(stmt).mappings().all()]
     for row in rows:
         units = row["returned_units"]
-        row["returned_units"] = json.loads(units) if isinstance(units, str) else []
+        row["returned_units"] = json.loads(units) if isinstance(units, str) else (units or [])
     return rows
 
 

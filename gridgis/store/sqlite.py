@@ -32,6 +32,7 @@ from gridgis.store.attachments import (
 )
 from gridgis.store.audit import AuditBreak, chain_breaks, event_hash
 from gridgis.store.base import Event, IncidentQuery, IncidentStore, Page, Reporter
+from gridgis.store.dialects import json_items, json_text
 from gridgis.store.patrols import PatrolLog, create_patrol_tables, patrol_metadata
 from gridgis.store.reading import READ_ONLY, reading
 from gridgis.store.sensors import SensorLog, create_sensor_tables, sensor_metadata
@@ -261,13 +262,13 @@ _RANK = {light: rank for rank, light in LIGHT_NAMES.items()}
 
 def _force_overdue(now: dt.datetime) -> sa.ColumnElement[bool]:
     """An open matter whose plan's force has a unit not on site past its limit (in SQL)."""
-    force = sa.func.json_each(incidents.c.emergency_forces).table_valued("value").alias("force")
-    field = functools.partial(sa.func.json_extract, force.c.value)
+    force = json_items(incidents.c.emergency_forces).table_valued("value").alias("force")
+    field = functools.partial(json_text, force.c.value)
     return sa.and_(incidents.c.plan_code.is_not(None),  # cheap: most matters start no plan
                    incidents.c.status.notin_(sorted(CLOSED_STATES)), sa.exists(
         sa.select(1).select_from(force).where(
-            field("$.arrived_at").is_(None), field("$.released_at").is_(None),
-            field("$.due_at") < now.isoformat(timespec="seconds"))))
+            field("arrived_at").is_(None), field("released_at").is_(None),
+            field("due_at") < now.isoformat(timespec="seconds"))))
 
 
 def _light_rank(now: dt.datetime) -> sa.ColumnElement[int]:
@@ -357,10 +358,13 @@ class SQLiteStore(IncidentStore):
         except StoreError:
             self.engine.dispose()
             raise
+        self._open_parts(None if self.path is None else attachment_folder_for(self.path))
+
+    def _open_parts(self, attachments_folder: Path | None) -> None:
+        """The staff directory, attachments, sensors' and patrol logs on the store's engine."""
         self.staff = StaffDirectory(self.engine)
-        self.attachments = AttachmentStore(
-            self.engine, None if self.path is None else attachment_folder_for(self.path),
-            write_event=_append_event, touch=_touch_incident)
+        self.attachments = AttachmentStore(self.engine, attachments_folder,
+                                           write_event=_append_event, touch=_touch_incident)
         self.sensors = SensorLog(self.engine)
         self.patrols = PatrolLog(self.engine)
 
@@ -479,6 +483,12 @@ class SQLiteStore(IncidentStore):
         return self.get(incident_id)
 
     # -- reads -------------------------------------------------------------------------
+    def _inside(self, bbox: tuple[float, float, float, float]) -> sa.ColumnElement[bool]:
+        """Incidents inside ``bbox`` (min lon, min lat, max lon, max lat), edges included."""
+        minx, miny, maxx, maxy = bbox
+        c = incidents.c
+        return sa.and_(c.lon >= minx, c.lon <= maxx, c.lat >= miny, c.lat <= maxy)
+
     def _by_key(self, key: str) -> dict[str, Any] | None:
         with reading(self.engine) as conn:
             row = conn.execute(sa.select(incidents).where(
@@ -526,8 +536,7 @@ class SQLiteStore(IncidentStore):
         if query.planned:
             where.append(c.plan_code.is_not(None))
         if query.bbox:
-            minx, miny, maxx, maxy = query.bbox
-            where += [c.lon >= minx, c.lon <= maxx, c.lat >= miny, c.lat <= maxy]
+            where.append(self._inside(query.bbox))
         if query.reported_from:
             where.append(c.reported_at >= query.reported_from)
         if query.reported_to:
@@ -582,12 +591,10 @@ class SQLiteStore(IncidentStore):
                   since: dt.datetime) -> list[dict[str, Any]]:
         """See :meth:`IncidentStore.open_near`."""
         c = incidents.c
-        minx, miny, maxx, maxy = bbox
         with reading(self.engine) as conn:
             rows = conn.execute(sa.select(incidents).where(
                 c.category == category, c.status.notin_(sorted(CLOSED_STATES)),
-                c.reported_at >= since, c.lon >= minx, c.lon <= maxx, c.lat >= miny,
-                c.lat <= maxy)).mappings().all()
+                c.reported_at >= since, self._inside(bbox))).mappings().all()
         return [dict(r) for r in rows]
 
     def reporter(self, incident_id: str) -> Reporter | None:
@@ -615,17 +622,17 @@ class SQLiteStore(IncidentStore):
 
 
 def _called(unit_ids: tuple[str, ...]) -> sa.ColumnElement[bool]:
-    """Incidents whose whistle calls name one of ``unit_ids`` (SQLite's JSON functions)."""
-    calls = sa.func.json_each(incidents.c.whistle_calls).table_valued("value").alias("call")
+    """Incidents whose whistle calls name one of ``unit_ids``."""
+    calls = json_items(incidents.c.whistle_calls).table_valued("value").alias("call")
     return sa.exists(sa.select(1).select_from(calls).where(
-        sa.func.json_extract(calls.c.value, "$.unit_id").in_(unit_ids)))
+        json_text(calls.c.value, "unit_id").in_(unit_ids)))
 
 
 def _in_force(unit_ids: tuple[str, ...]) -> sa.ColumnElement[bool]:
     """Incidents whose emergency plan's force holds one of ``unit_ids``."""
-    force = sa.func.json_each(incidents.c.emergency_forces).table_valued("value").alias("force")
+    force = json_items(incidents.c.emergency_forces).table_valued("value").alias("force")
     return sa.exists(sa.select(1).select_from(force).where(
-        sa.func.json_extract(force.c.value, "$.unit_id").in_(unit_ids)))
+        json_text(force.c.value, "unit_id").in_(unit_ids)))
 
 
 def _touch_incident(conn: sa.Connection, incident_id: str, at: dt.datetime) -> str:

@@ -4,6 +4,8 @@ Opening a store with :class:`~gridgis.store.SQLiteStore` migrates it, and a
 migration chains the events of an older file: a verification must not do
 that, or it would bless whatever the file holds. :func:`verify_store_file`
 reads the file as it is and checks every chain (:mod:`gridgis.store.audit`).
+A PostgreSQL store (``postgresql://…``) is read the same way, in a read-only
+transaction.
 """
 
 from __future__ import annotations
@@ -43,8 +45,9 @@ def verify_store_file(path: str | os.PathLike[str]) -> TrailReport:
 
     Parameters
     ----------
-    path : path-like
-        An incident store (SQLite) written by gridgis.
+    path : path-like or str
+        An incident store (SQLite) written by gridgis, or the URL of a PostGIS
+        store (``postgresql://…``).
 
     Returns
     -------
@@ -56,6 +59,10 @@ def verify_store_file(path: str | os.PathLike[str]) -> TrailReport:
         When the file is missing, not a store, or older than the trail
         (schema version 1: open it once with gridgis to chain its events).
     """
+    from gridgis.store.opening import is_postgres_url
+
+    if is_postgres_url(path):
+        return _verify_database(str(path))
     p = Path(path)
     if not p.is_file():
         raise StoreError(f"{p}: 没有这个文件 / no such file")
@@ -84,4 +91,32 @@ def verify_store_file(path: str | os.PathLike[str]) -> TrailReport:
         row["at"] = dt.datetime.fromisoformat(row["at"]) if isinstance(row["at"], str) \
             else row["at"]
     return TrailReport(path=p, incidents=len(versions), events=len(rows),
+                       breaks=chain_breaks(rows, versions))
+
+
+def _verify_database(url: str) -> TrailReport:
+    """:func:`verify_store_file` of a PostgreSQL store, in a read-only transaction."""
+    import sqlalchemy as sa
+
+    from gridgis.store.sqlite import events, incidents, schema_version
+
+    parsed = sa.make_url(url.replace("postgres://", "postgresql://", 1)).set(
+        drivername="postgresql+psycopg")
+    where = parsed.render_as_string(hide_password=True)
+    engine = sa.create_engine(parsed, poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("SET TRANSACTION READ ONLY")
+            versions = dict(conn.execute(sa.select(incidents.c.incident_id,
+                                                   incidents.c.version)).all())
+            rows = [dict(r) for r in conn.execute(sa.select(events).order_by(
+                events.c.incident_id, events.c.event_id)).mappings()]
+            conn.execute(sa.select(schema_version.c.version)).scalar()
+    except sa.exc.DBAPIError as exc:
+        reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+        raise StoreError(f"{where}: 无法读取事件库 / cannot read the incident store "
+                         f"({reason})") from None
+    finally:
+        engine.dispose()
+    return TrailReport(path=Path(where), incidents=len(versions), events=len(rows),
                        breaks=chain_breaks(rows, versions))

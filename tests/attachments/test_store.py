@@ -1,5 +1,4 @@
 import datetime as dt
-import sqlite3
 
 import pytest
 
@@ -50,8 +49,8 @@ def test_the_folder_is_named_after_the_store(tmp_path):
     assert (tmp_path / "district.incidents.sqlite").exists()
 
 
-def test_the_same_photo_twice_is_stored_once(tmp_path):
-    store = SQLiteStore(tmp_path / "district.incidents.sqlite")
+def test_the_same_photo_twice_is_stored_once(backend):
+    store = backend.open()
     first, second = new_incident(store), new_incident(store)
     a, created = attach(store, first)
     assert created and a["bytes"] == 8 and a["thumbnail_bytes"] == 5
@@ -69,9 +68,8 @@ def test_the_same_photo_twice_is_stored_once(tmp_path):
     store.close()
 
 
-def test_each_upload_is_an_event_and_the_trail_holds(tmp_path):
-    path = tmp_path / "district.incidents.sqlite"
-    store = SQLiteStore(path)
+def test_each_upload_is_an_event_and_the_trail_holds(backend):
+    store = backend.open()
     iid = new_incident(store)
     row, _ = attach(store, iid)
     attach(store, iid)  # not stored again: no event either
@@ -85,12 +83,13 @@ def test_each_upload_is_an_event_and_the_trail_holds(tmp_path):
     assert events[1]["data"]["sha256"] == row["sha256"]
     assert store.audit() == (3, [])
     store.close()
-    report = verify_store_file(path)
-    assert report.intact and report.events == 3
+    if backend.name == "sqlite":  # gridgis audit verify reads the file
+        report = verify_store_file(backend.spec)
+        assert report.intact and report.events == 3
 
 
-def test_a_failed_upload_leaves_nothing_behind(tmp_path):
-    store = SQLiteStore(tmp_path / "district.incidents.sqlite")
+def test_a_failed_upload_leaves_nothing_behind(backend):
+    store = backend.open()
     with pytest.raises(IncidentNotFoundError):
         attach(store, "E20261102-9999")
     assert stored_files(store.attachments.folder) == []
@@ -103,8 +102,8 @@ def test_a_failed_upload_leaves_nothing_behind(tmp_path):
     store.close()
 
 
-def test_a_failure_inside_the_transaction_removes_the_files(tmp_path, monkeypatch):
-    store = SQLiteStore(tmp_path / "district.incidents.sqlite")
+def test_a_failure_inside_the_transaction_removes_the_files(backend, monkeypatch):
+    store = backend.open()
     iid = new_incident(store)
 
     def broken(*args, **kwargs):
@@ -127,25 +126,22 @@ def test_a_store_in_memory_removes_its_folder_at_close():
     assert not folder.exists()
 
 
-def test_an_older_file_gets_the_tables_and_check_names_them(tmp_path):
-    path = tmp_path / "old.incidents.sqlite"
-    SQLiteStore(path).close()
-    with sqlite3.connect(path) as conn:
-        conn.execute("DROP TABLE attachments")
-    store = SQLiteStore(path)  # created again where missing, on opening
+def test_an_older_file_gets_the_tables_and_check_names_them(backend):
+    backend.open().close()
+    backend.sql("DROP TABLE attachments")
+    store = backend.open()  # created again where missing, on opening
     store.check(writable=True)
-    SQLiteStore(path).close()  # and opening again changes nothing
+    backend.open().close()  # and opening again changes nothing
     store.close()
-    store = SQLiteStore(path)
-    with sqlite3.connect(path) as conn:
-        conn.execute("DROP TABLE attachment_links")
+    store = backend.open()
+    backend.sql("DROP TABLE attachment_links")
     with pytest.raises(StoreError, match="attachment_links"):
         store.check()
     store.close()
 
 
-def test_links_are_recorded_with_an_event(tmp_path):
-    store = SQLiteStore(tmp_path / "district.incidents.sqlite")
+def test_links_are_recorded_with_an_event(backend):
+    store = backend.open()
     iid = new_incident(store)
     store.attachments.add_link(iid, "https://example.org/p/1.jpg", channel="app", event=Event(
         at=NOW, actor="open311:app", role="reporter", action="attach", from_state=None,

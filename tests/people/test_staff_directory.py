@@ -5,13 +5,12 @@ from gridgis.people.roles import Grade, StaffRole
 from gridgis.people.roster import roster_members
 from gridgis.people.staff import StaffMember
 from gridgis.sample import sample_roster
-from gridgis.store import SQLiteStore
 from gridgis.store import staff as staff_store
 
 
 @pytest.fixture
-def store():
-    s = SQLiteStore(":memory:")
+def store(backend):
+    s = backend.open()
     yield s
     s.close()
 

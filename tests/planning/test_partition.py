@@ -17,6 +17,7 @@ from gridgis import read_layers, write_layers
 from gridgis.cli import app
 from gridgis.crs import local_crs
 from gridgis.errors import PlanError
+from gridgis.planning.edges import EdgeModel
 from gridgis.planning.metrics import plan_metrics, plan_summary
 from gridgis.planning.partition import auto_partition, partition_layers
 from gridgis.planning.validate import validate
@@ -30,11 +31,14 @@ def _urban(layers):
 
 
 def _check_tiles(community, grids, crs):
-    geoms = grids.to_crs(crs).geometry.to_numpy()
+    """Tiles in the one edge model: topology in lon/lat, areas (m²) on densified edges."""
+    model = EdgeModel(crs)
+    geoms = grids.to_crs(4326).geometry.to_numpy()
     covered = shapely.union_all(geoms)
-    assert shapely.area(shapely.difference(community, covered)) < 1.0  # no gap (m²)
-    assert abs(sum(shapely.area(geoms)) - shapely.area(covered)) < 1.0  # no overlap
-    assert shapely.area(shapely.difference(covered, community)) < 1.0  # nothing outside
+    m2 = model.area_m2
+    assert m2([shapely.difference(community, covered)])[0] < 1.0  # no gap
+    assert abs(m2(geoms).sum() - m2([covered])[0]) < 1.0  # no overlap
+    assert m2([shapely.difference(covered, community)])[0] < 1.0  # nothing outside
 
 
 def _partition_one(job):
@@ -60,7 +64,7 @@ def test_every_urban_community_of_the_sample_partitions_within_bounds(sample_lay
         total = int(mine["households"].sum())
         assert grids["households"].sum() == total
         assert len(grids) >= math.ceil(total / BOUNDS[1])
-        _check_tiles(communities.loc[[code]].to_crs(crs).geometry.iloc[0], grids, crs)
+        _check_tiles(communities.loc[[code]].to_crs(4326).geometry.iloc[0], grids, crs)
         metrics = plan_metrics(grids, households=BOUNDS)
         assert metrics["contiguous"].all(), code
         all_metrics.append(metrics)
@@ -88,7 +92,7 @@ def test_partitioned_plan_validates_and_keeps_everything_else(small_layers):
     code = max(_urban(small_layers),
                key=lambda c: small_layers.grids.loc[small_layers.grids["community_code"] == c,
                                                     "households"].sum())
-    plan = partition_layers(small_layers, code, households=BOUNDS)
+    plan = partition_layers(small_layers, code, households=BOUNDS, force=True)
     report = validate(plan)
     assert report.ok, report.errors.drop(columns="geometry")
     old = small_layers.grids[small_layers.grids["community_code"] == code]
@@ -150,7 +154,8 @@ def test_partition_command_writes_a_new_plan(small_layers, tmp_path):
     source = write_layers(small_layers, tmp_path / "plan.gpkg")
     code = _urban(small_layers)[0]
     out = tmp_path / "new.gpkg"
-    result = CliRunner().invoke(app, ["partition", str(source), code, "-o", str(out)])
+    result = CliRunner().invoke(app, ["partition", str(source), code, "-o", str(out),
+                                      "--force"])
     assert result.exit_code == 0, result.output
     assert "share_within_bounds" in result.output
     assert validate(read_layers(out)).ok

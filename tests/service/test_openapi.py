@@ -13,6 +13,11 @@ SIGNED_IN = {
     ("get", "/sensors"), ("post", "/sensors/maintenance-sweep"), ("get", "/emergencies"),
     ("post", "/patrols"), ("post", "/patrols/gpx"), ("get", "/patrols"),
     ("get", "/patrols/compliance"), ("get", "/patrols/{patrol_id}"), ("get", "/patrols/route"),
+    *{(m, f"/baseinfo{p}") for m, p in (
+        ("get", "/statistics"), ("get", "/export.xlsx"), ("get", "/tasks"), ("post", "/visits"),
+        ("get", "/duplicates"), ("get", "/{kind}"), ("post", "/{kind}"),
+        ("get", "/{kind}/{record_id}"), ("patch", "/{kind}/{record_id}"),
+        ("post", "/{kind}/{record_id}/cancel"))},
     ("get", "/export/incidents"),
 }
 """Operations for signed-in staff only."""
