@@ -1298,20 +1298,20 @@ function similarCases(inc) {
   const box = document.createElement("section");
   box.id = "p-similar";
   box.className = "similar";
-  box.innerHTML = "<h4>类案参考 / similar mediation cases</h4><p>检索中…</p>";
+  box.innerHTML = `<h4>${esc(t("similar.title"))}</h4><p>${esc(t("similar.searching"))}</p>`;
   api(`/mediation/similar?incident=${encodeURIComponent(inc.incident_id)}&limit=5`).then((page) => {
     if ($("#panel-body").dataset.id !== inc.incident_id) return;  // another matter opened since
     box.dataset.count = page.items.length;
-    box.innerHTML = `<h4>类案参考 / similar mediation cases（${page.indexed} 件中检索）</h4>` + (
+    box.innerHTML = `<h4>${esc(t("similar.searched", { n: page.indexed }))}</h4>` + (
       page.items.length ? `<ol>${page.items.map((c) => `<li data-case="${esc(c.case_id)}">
-        ${c.model_case ? '<span class="model">典型案例</span> ' : ""}<b>${esc(c.title)}</b>
+        ${c.model_case ? `<span class="model">${esc(t("similar.model"))}</span> ` : ""}<b>${esc(c.title)}</b>
         <small>${esc(c.case_id)} · ${esc(c.type_name)} · ${when(c.received_at)} · ${
-          esc(c.outcome_name || "调解中")}</small>
-        <div>${esc(c.facts)}</div>${c.terms ? `<div class="terms">协议：${esc(c.terms)}</div>` : ""}
-        </li>`).join("")}</ol>` : "<p>没有相似的调解案件 / none found</p>");
+          esc(c.outcome_name || t("similar.pending"))}</small>
+        <div>${esc(c.facts)}</div>${c.terms ? `<div class="terms">${esc(t("similar.terms", { terms: c.terms }))}</div>` : ""}
+        </li>`).join("")}</ol>` : `<p>${esc(t("similar.none"))}</p>`);
   }).catch((err) => {
     box.dataset.count = "0";
-    box.innerHTML = `<h4>类案参考</h4><p class="warn">${esc(err.message)}</p>`;
+    box.innerHTML = `<h4>${esc(t("similar.title"))}</h4><p class="warn">${esc(err.message)}</p>`;
   });
   return box;
 }
