@@ -34,6 +34,6 @@ def test_notebook_runs(path: Path, tmp_path: Path):
     check = nbformat.v4.new_code_cell(
         f"import sys\nassert sys.prefix == {sys.prefix!r}, sys.prefix")
     book.cells.insert(0, check)
-    client = NotebookClient(book, kernel_name="python3", timeout=120,
+    client = NotebookClient(book, kernel_name="python3", timeout=600,
                             resources={"metadata": {"path": str(tmp_path)}})
     client.execute()  # raises CellExecutionError, naming the cell, if any cell fails

@@ -7,7 +7,8 @@ dispute type of an incident the reader may read instead (the console's
 panel beside a dispute). ``GET /mediation/cases/{case_id}`` is one case with
 its parties, masked unless the reader is a mediation desk. Reads follow the
 incidents' jurisdiction; sensitive cases are for the county and the unit a
-case was referred to.
+case was referred to. ``GET /mediation/warnings?month=YYYY-MM`` runs the
+multi-dimension warning over the cases the reader may read.
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ from gridgis.mediation.names import DISPUTE_TYPES, FULFILMENT_NAMES, OUTCOME_NAM
 from gridgis.mediation.service import MediationService
 from gridgis.people.access import in_scope
 
-__all__ = ["CaseOut", "SimilarCase", "SimilarPage", "create_router", "get_mediation"]
+__all__ = ["AlertOut", "AlertPage", "CaseOut", "SimilarCase", "SimilarPage", "create_router",
+           "get_mediation"]
 
 MAX_RESULTS = 50
 CATEGORY_TYPE = {t.category: t.code for t in DISPUTE_TYPES.values() if t.category}
@@ -214,11 +216,69 @@ def case(
                    fulfilment_name=FULFILMENT_NAMES.get(fulfilment) if fulfilment else None)
 
 
+class AlertOut(BaseModel):
+    """One alert of the multi-dimension warning."""
+
+    dimension: str = Field(description="area_type 区域×类型 / respondent_type 当事人类别×类型 / "
+                                       "large_amount 大额 / organisation 调解组织")
+    key: str
+    dispute_type: str | None
+    area_code: str | None
+    month: str
+    observed: int
+    expected: float
+    ratio: float
+    same_month_last_year: int | None
+    test: str
+    p_value: float
+    p_adjusted: float = Field(description="Benjamini–Hochberg 校正后 / BH-adjusted")
+    authority: str = Field(description="通报对象 / the authority addressed")
+    notice: str
+
+
+class AlertPage(BaseModel):
+    """The alerts of a month among the cases the reader may read."""
+
+    month: str
+    cells: int = Field(description="检验的单元数 / cells tested")
+    alerts: list[AlertOut]
+
+
+def warnings(
+    person: SignedIn,
+    mediation: Mediation,
+    request: Request,
+    month: Annotated[str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$",
+                                       description="月份 YYYY-MM（默认上月）/ the month "
+                                                   "(default: last month)")] = None,
+) -> AlertPage:
+    """多维预警 / The alerts of a month, over the cases of your jurisdiction."""
+    import pandas as pd
+
+    from gridgis.mediation.warning import warn
+
+    if month is None:
+        now = request.app.state.dispatcher.clock()
+        month = str(pd.Period(now, freq="M") - 1)
+    cases = mediation.store.cases(scope=case_scope(person))
+    if cases.empty:
+        return AlertPage(month=month, cells=0, alerts=[])
+    got = warn(cases, month)
+    if got.empty:
+        return AlertPage(month=month, cells=0, alerts=[])
+    shown = got[got["alert"]].astype(object).where(got[got["alert"]].notna(), None)
+    return AlertPage(month=month, cells=len(got),
+                     alerts=[AlertOut(**r) for r in shown.to_dict("records")])
+
+
 def create_router(settings: Settings) -> APIRouter:
     """The mediation routes."""
     router = APIRouter(tags=["mediation"])
+    # outside one's jurisdiction a case or an incident is not found (404): never 403
     router.get("/mediation/similar", response_model=SimilarPage,
-               responses=problem_responses(401, 403, 404, 422))(similar)
+               responses=problem_responses(401, 404, 422, 503))(similar)
     router.get("/mediation/cases/{case_id}", response_model=CaseOut,
-               responses=problem_responses(401, 403, 404, 422))(case)
+               responses=problem_responses(401, 404, 422, 503))(case)
+    router.get("/mediation/warnings", response_model=AlertPage,
+               responses=problem_responses(401, 422, 503))(warnings)
     return router

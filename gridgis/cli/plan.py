@@ -7,7 +7,7 @@ work is done by :mod:`gridgis.planning`, imported when a command runs.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -227,8 +227,16 @@ def diff(
     ] = None,
     rows: Annotated[int, typer.Option(min=0, help="Changed grids shown in the table.")
                     ] = 40,
+    store: Annotated[Path | None, typer.Option(
+        "--store", help="基础信息所在的事件数据库，默认在 OLD 旁 / The store holding the base "
+                        "information; default beside OLD.")] = None,
 ) -> None:
-    """Show what moves between two grid plans: buildings, households, incidents, work."""
+    """Show what moves between two grid plans: buildings, households, incidents, work.
+
+    When the store beside OLD (or ``--store``) keeps base information (一标三实),
+    the addresses, houses, people and organisations that change grid are counted
+    too, per grid.
+    """
     from gridgis.layers import read_layers
     from gridgis.planning.diff import diff_plans
 
@@ -252,6 +260,42 @@ def diff(
     if map_path is not None:
         result.map(map_path, after)
         err.print(f"wrote the map {map_path}", highlight=False)
+    moves = _baseinfo_moves(store, old, new, before, after)
+    if moves is not None:
+        table, summary = moves
+        out.print("基础信息变动 / base information that changes grid: " + "，".join(
+            f"{name} {summary[f'{kind}_moved']:,}" for kind, name in _BASEINFO_KINDS.items()),
+            highlight=False)
+        if csv_dir is not None:
+            table.to_csv(Path(csv_dir) / "baseinfo_moves.csv", encoding="utf-8-sig")
+
+
+_BASEINFO_KINDS = {"addresses": "标准地址", "houses": "实有房屋", "people": "实有人口",
+                  "orgs": "实有单位"}
+"""The registers of base information a plan change moves, with their Chinese names."""
+
+
+def _baseinfo_moves(store: Path | None, old: Path, new: Path, before: Any, after: Any
+                    ) -> tuple[Any, dict[str, int]] | None:
+    """Per-grid counts of the base information a redraw moves, or None without registers."""
+    import sqlalchemy as sa
+
+    from gridgis.baseinfo import count_moves
+    from gridgis.index.cache import cached_index
+    from gridgis.store import SQLiteStore, store_path_for
+
+    path = store if store is not None else store_path_for(old)
+    if not Path(path).is_file():
+        if store is not None:
+            raise PlanError(f"{store} 不存在 / does not exist")
+        return None
+    opened = SQLiteStore(path)
+    try:
+        if not sa.inspect(opened.engine).has_table("bi_addresses"):
+            return None
+        return count_moves(opened.engine, cached_index(old, before), cached_index(new, after))
+    finally:
+        opened.close()
 
 
 @clear_errors

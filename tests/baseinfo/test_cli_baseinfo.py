@@ -53,3 +53,49 @@ def test_sample_stats_reassign_import_export(small_gpkg, small_layers, tmp_path)
     assert rows[1][rows[0].index("masked") if "masked" in rows[0] else 1] is not None
     assert bi("export", district, tmp_path / "x.txt", "--as", "wg1",
               "--store", store).exit_code == 2
+
+
+def test_diff_counts_the_base_information_a_redraw_moves(small_layers, small_baseinfo, tmp_path):
+    from dataclasses import replace
+
+    import geopandas as gpd
+    import pandas as pd
+    import shapely
+
+    from gridgis.baseinfo import load_sample
+    from gridgis.layers import write_layers
+    from gridgis.store import store_path_for
+
+    grids = small_layers.grids
+    gone = grids.iloc[0]
+    same = grids[(grids["community_code"] == gone["community_code"])
+                 & (grids["code"] != gone["code"])]
+    kept = same[same.geometry.intersects(gone.geometry)].iloc[0]
+    merged = grids[grids["code"] != gone["code"]].copy()
+    merged.loc[kept["code"], "geometry"] = shapely.union(gone.geometry, kept.geometry)
+    plan = replace(small_layers, grids=gpd.GeoDataFrame(merged, geometry="geometry",
+                                                        crs=grids.crs)).check()
+    old = write_layers(small_layers, tmp_path / "old.gpkg")
+    new = write_layers(plan, tmp_path / "new.gpkg")
+    csv = tmp_path / "csv"
+
+    plain = runner.invoke(app, ["diff", str(old), str(new)])  # no store beside OLD: no line
+    assert plain.exit_code == 0, plain.output
+    assert "基础信息变动" not in plain.output
+
+    store = SQLiteStore(store_path_for(old))
+    load_sample(store.engine, small_baseinfo)
+    store.close()
+    people = int((small_baseinfo.people["grid_code"] == gone["code"]).sum())
+    assert people > 0
+    done = runner.invoke(app, ["diff", str(old), str(new), "--csv", str(csv)])
+    assert done.exit_code == 0, done.output
+    assert f"实有人口 {people:,}" in done.output
+    table = pd.read_csv(csv / "baseinfo_moves.csv", index_col="grid_code",
+                        dtype={"grid_code": str})
+    assert table.loc[kept["code"], "people_change"] == people
+    assert table.loc[gone["code"], "people_new"] == 0
+
+    missing = runner.invoke(app, ["diff", str(old), str(new), "--store",
+                                  str(tmp_path / "none.sqlite")])
+    assert missing.exit_code == 2 and "不存在" in missing.output

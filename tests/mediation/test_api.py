@@ -146,3 +146,28 @@ def fuzz_client(small_layers, mediation_sample, mediation_store, case_index,
             "Authorization": f"Bearer {service.state.tokens.issue(person)}"}) as c:
         yield c
     base.close()
+
+
+def test_warnings_of_a_month_within_the_readers_cases(client, loaded):
+    town = loaded.cases.loc[loaded.cases["dispute_type"] == "M06", "grid_code"].str[:9] \
+        .value_counts().index[0]
+    r = client.get("/mediation/warnings", params={"month": "2025-03"})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["cells"] > 0
+    medical = [a for a in body["alerts"] if a["key"] == f"{town}×M06"]
+    assert medical and medical[0]["authority"] == "区卫生健康局"
+    assert medical[0]["p_adjusted"] < 0.01 and "泊松" in medical[0]["notice"]
+    cases = loaded.cases
+    march = cases[(cases["received_at"] >= "2025-03-01") & (cases["received_at"] < "2025-04-01")
+                  & (cases["dispute_type"] == "M06") & ~cases["sensitive"]]
+    community = march["grid_code"].str[:12].value_counts().index[0]
+    theirs = client.get("/mediation/warnings", params={"month": "2025-03"},
+                        headers=client.desk.headers(f"sq{community}")).json()
+    own = int(march["grid_code"].str.startswith(community).sum())
+    assert own < medical[0]["observed"]
+    for a in theirs["alerts"]:  # counted over the community's own cases only
+        if a["key"] == f"{town}×M06":
+            assert a["observed"] == own
+    assert client.get("/mediation/warnings", params={"month": "2025-13"}).status_code == 422
+    assert client.get("/mediation/warnings").status_code == 200  # last month by the clock

@@ -19,10 +19,13 @@ SIGNED_IN = {
         ("get", "/{kind}/{record_id}"), ("patch", "/{kind}/{record_id}"),
         ("post", "/{kind}/{record_id}/cancel"))},
     ("get", "/export/incidents"),
+    ("get", "/mediation/similar"), ("get", "/mediation/cases/{case_id}"),
+    ("get", "/mediation/warnings"),
 }
 """Operations for signed-in staff only."""
 NOT_DISCLOSED = {("get", "/attachments/{attachment_id}"),
-                 ("get", "/attachments/{attachment_id}/thumbnail")}
+                 ("get", "/attachments/{attachment_id}/thumbnail"),
+                 ("get", "/mediation/similar"), ("get", "/mediation/cases/{case_id}")}
 """Operations answering 404, not 403, outside one's jurisdiction (existence not disclosed)."""
 SENSOR_KEY = {("post", "/sensors/{device_id}/alarms"), ("post", "/sensors/{device_id}/heartbeat")}
 """Operations of the sensor gateway, with the sensor channel's key (X-Api-Key), no sign-in."""
@@ -68,6 +71,9 @@ ERRORS = {
     ("get", "/patrols/compliance"): {401, 403, 422, 503},
     ("get", "/patrols/{patrol_id}"): {401, 403, 404, 503},
     ("get", "/patrols/route"): {401, 403, 404, 422, 503},
+    ("get", "/mediation/similar"): {401, 404, 422, 503},
+    ("get", "/mediation/cases/{case_id}"): {401, 404, 422, 503},
+    ("get", "/mediation/warnings"): {401, 422, 503},
     ("get", "/emergencies"): {401, 403, 422, 503},
 }
 """Error statuses each operation can answer (at least)."""
@@ -132,7 +138,8 @@ def test_refusals_are_documented_on_every_guarded_operation(document):
     # one's own notices, devices and statistics are never refused: a person reads their own
     for key in SIGNED_IN - {("get", "/auth/me"), ("get", "/locate"),
                             ("get", "/supervision/notices"), ("get", "/sensors"),
-                            ("get", "/statistics"), ("get", "/export/incidents")} - NOT_DISCLOSED:
+                            ("get", "/statistics"), ("get", "/export/incidents"),
+                            ("get", "/mediation/warnings")} - NOT_DISCLOSED:
         method, path = key
         assert "403" in document["paths"][path][method]["responses"], key
     for method, path in NOT_DISCLOSED:
