@@ -105,6 +105,7 @@ def _csv(table: Iterator[list[Any]]) -> bytes:
 
 def _xlsx(table: Iterator[list[Any]]) -> bytes:
     from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Font
 
     book = Workbook()
@@ -114,7 +115,8 @@ def _xlsx(table: Iterator[list[Any]]) -> bytes:
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in table:
-        sheet.append(row)
+        # control characters a report may carry have no place in a worksheet's XML
+        sheet.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in row])
     sheet.freeze_panes = "A2"
     for letter, width in zip("ABCDEFGHIJKLMNOP", (16, 12, 8, 6, 6, 12, 12, 14, 16, 20, 40,
                                                    16, 16, 16, 8, 6), strict=True):

@@ -336,6 +336,7 @@ async function enter(me) {
   document.body.dataset.role = me.role;
   $("#supervise").hidden = !SUPERVISORS.has(me.role);
   $("#statistics").hidden = !STATISTICS.has(me.role);
+  $("#supervision-view").hidden = !SUPERVISING.has(me.role);
   // only the townships of the person's jurisdiction are offered
   const place = state.place || {};
   state.place = null;
@@ -559,6 +560,25 @@ function showOnMap(inc) {
   L.circleMarker([inc.lat, inc.lon], { radius: 15, color: "#12355b", weight: 3, fill: false,
     interactive: false, className: "highlight" }).addTo(highlight);
   viewAt([inc.lat, inc.lon], 16);
+}
+
+/** The board's list, under its filters, as a spreadsheet the browser saves (GET /export/incidents). */
+async function exportList(format) {
+  const params = boardQuery();
+  if (state.lightFilter) params.set("light", state.lightFilter);
+  params.set("format", format);
+  const response = await fetch(`/export/incidents?${params}`, {
+    headers: { authorization: `Bearer ${sessionStorage.getItem(TOKEN_KEY)}` } });
+  if (!response.ok) {
+    const body = await response.json().catch(() => ({}));
+    throw new Error(localReason(body.detail, response.status, body.field));
+  }
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(await response.blob());
+  link.download = `${t("export.file")}.${format}`;
+  document.body.appendChild(link);
+  link.click();
+  link.remove();
 }
 
 /** A short tone (no file to fetch: the console works offline). */
@@ -804,6 +824,92 @@ async function supervise() {
   } finally {
     button.disabled = false;
   }
+}
+
+// -- supervision (督办): overdue and soon-due matters per township and unit, bulk supervise ------
+// who supervises a matter (gridgis.dispatch.rules SUPERVISORS)
+const SUPERVISING = new Set(["township", "command_centre"]);
+
+/** Every open matter of one light in one's jurisdiction (the service's largest page). */
+async function lit(light) {
+  const page = await api(`/incidents?status=${OPEN}&light=${light}&limit=1000`);
+  return page.items;
+}
+
+function countBy(items, key) {
+  const out = new Map();
+  for (const i of items) {
+    const k = key(i);
+    out.set(k, (out.get(k) || 0) + 1);
+  }
+  return out;
+}
+
+/** The supervision view: counts per township and unit, the overdue list, bulk 督办. */
+async function showSupervision() {
+  const [red, yellow] = await Promise.all([lit("red"), lit("yellow")]);
+  const table = (title, key) => {
+    const reds = countBy(red, key);
+    const yellows = countBy(yellow, key);
+    const names = [...new Set([...reds.keys(), ...yellows.keys()])]
+      .sort((a, b) => (reds.get(b) || 0) - (reds.get(a) || 0) || String(a).localeCompare(String(b)));
+    const rows = names.map((n) => `<tr data-name="${esc(n)}"><td>${esc(n)}</td>
+      <td class="red-n">${reds.get(n) || 0}</td><td>${yellows.get(n) || 0}</td></tr>`).join("");
+    return `<table class="sup-counts"><tr><th>${esc(title)}</th><th>${esc(t("supview.red"))}</th>
+      <th>${esc(t("supview.yellow"))}</th></tr>${rows}</table>`;
+  };
+  const open = red.filter((i) => i.allowed_actions.includes("supervise"));
+  const items = red.map((i) => {
+    const can = i.allowed_actions.includes("supervise") && i.supervised_due_at !== i.due_at;
+    return `<li data-id="${esc(i.incident_id)}"><label><input type="checkbox" value="${esc(i.incident_id)}"
+      data-version="${i.version}" ${can ? "checked" : "disabled"}>
+      <a href="#" data-open="${esc(i.incident_id)}">${esc(i.incident_id)}</a>
+      ${esc(categoryName(state.categories[i.category], i.category))} · ${esc(i.township_name || "")}
+      · ${esc(i.unit_id ? unitName(i.unit_id) : t("supview.unheld"))} · <b class="warn">${esc(dueText(i))}</b>
+      ${can ? "" : `<span class="meta">${esc(t("supview.supervised"))}</span>`}</label></li>`;
+  }).join("");
+  state.selected = null;
+  const body = $("#panel-body");
+  body.dataset.id = "";
+  body.dataset.view = "supervision";
+  body.innerHTML = `<h3>${esc(t("supview.title"))}</h3>
+    ${table(t("supview.area"), (i) => i.township_name || "—")}
+    ${table(t("supview.unit"), (i) => (i.unit_id ? unitName(i.unit_id) : t("supview.unheld")))}
+    <div class="actions"><button type="button" id="sup-bulk"></button></div>
+    <div class="error" role="alert"></div><div class="notice" role="status"></div>
+    <ol id="sup-list">${items || `<li class="meta">${esc(t("supview.none"))}</li>`}</ol>`;
+  const bulk = body.querySelector("#sup-bulk");
+  const count = () => {
+    const n = body.querySelectorAll("#sup-list input:checked").length;
+    bulk.textContent = t("supview.bulk", { n });
+    bulk.disabled = n === 0;
+  };
+  body.querySelector("#sup-list").addEventListener("change", count);
+  count();
+  for (const link of body.querySelectorAll("a[data-open]")) {
+    link.addEventListener("click", guarded(async (e) => { e.preventDefault(); await openIncident(link.dataset.open); }));
+  }
+  bulk.addEventListener("click", guarded(async () => {
+    bulk.disabled = true;
+    const failed = [];
+    let done = 0;
+    for (const box of body.querySelectorAll("#sup-list input:checked")) {
+      try {
+        await api(`/incidents/${box.value}/transitions`, { method: "POST",
+          body: JSON.stringify({ action: "supervise", version: Number(box.dataset.version) }) });
+        done += 1;
+      } catch (err) {
+        if (err instanceof SignInNeeded) throw err;
+        failed.push(t("supview.failed", { id: box.value, reason: err.message }));
+      }
+    }
+    await refresh();
+    await showSupervision();
+    body.querySelector(".notice").textContent = t("supview.done", { n: done });
+    body.querySelector(".error").textContent = failed.join("；");
+  }));
+  $("#panel").hidden = false;
+  return open.length;
 }
 
 // the headline figures of GET /statistics the board shows (gridgis.analysis.seed_figures)
@@ -1192,20 +1298,20 @@ function similarCases(inc) {
   const box = document.createElement("section");
   box.id = "p-similar";
   box.className = "similar";
-  box.innerHTML = "<h4>类案参考 / similar mediation cases</h4><p>检索中…</p>";
+  box.innerHTML = `<h4>${esc(t("similar.title"))}</h4><p>${esc(t("similar.searching"))}</p>`;
   api(`/mediation/similar?incident=${encodeURIComponent(inc.incident_id)}&limit=5`).then((page) => {
     if ($("#panel-body").dataset.id !== inc.incident_id) return;  // another matter opened since
     box.dataset.count = page.items.length;
-    box.innerHTML = `<h4>类案参考 / similar mediation cases（${page.indexed} 件中检索）</h4>` + (
+    box.innerHTML = `<h4>${esc(t("similar.searched", { n: page.indexed }))}</h4>` + (
       page.items.length ? `<ol>${page.items.map((c) => `<li data-case="${esc(c.case_id)}">
-        ${c.model_case ? '<span class="model">典型案例</span> ' : ""}<b>${esc(c.title)}</b>
+        ${c.model_case ? `<span class="model">${esc(t("similar.model"))}</span> ` : ""}<b>${esc(c.title)}</b>
         <small>${esc(c.case_id)} · ${esc(c.type_name)} · ${when(c.received_at)} · ${
-          esc(c.outcome_name || "调解中")}</small>
-        <div>${esc(c.facts)}</div>${c.terms ? `<div class="terms">协议：${esc(c.terms)}</div>` : ""}
-        </li>`).join("")}</ol>` : "<p>没有相似的调解案件 / none found</p>");
+          esc(c.outcome_name || t("similar.pending"))}</small>
+        <div>${esc(c.facts)}</div>${c.terms ? `<div class="terms">${esc(t("similar.terms", { terms: c.terms }))}</div>` : ""}
+        </li>`).join("")}</ol>` : `<p>${esc(t("similar.none"))}</p>`);
   }).catch((err) => {
     box.dataset.count = "0";
-    box.innerHTML = `<h4>类案参考</h4><p class="warn">${esc(err.message)}</p>`;
+    box.innerHTML = `<h4>${esc(t("similar.title"))}</h4><p class="warn">${esc(err.message)}</p>`;
   });
   return box;
 }
@@ -1234,7 +1340,10 @@ async function openIncident(id) {
     ? `<div class="warn">${esc(t("plans.short", { list: shortfall(inc.plan_shortfall) }))}</div>` : "";
   const duplicates = inc.duplicate_of.map((d) =>
     `<a href="#" class="dup" data-open="${esc(d)}">${esc(d)}</a>`).join("、");
-  body.innerHTML = `<h3><span class="dot ${inc.light}"></span> ${esc(categoryName(cat, inc.category))}
+  body.innerHTML = `<h2 class="print-only">${esc(t("print.title"))}</h2>
+    <p class="print-only print-at"></p>
+    <button type="button" id="print-sheet" class="print-button">${esc(t("print.button"))}</button>
+    <h3><span class="dot ${inc.light}"></span> ${esc(categoryName(cat, inc.category))}
     <small>${esc(inc.incident_id)}</small></h3>
     <table>
       <tr><td>${esc(t("panel.status"))}</td><td id="p-status" data-status="${esc(inc.status)}">${esc(name("status", inc.status))}</td></tr>
@@ -1258,6 +1367,12 @@ async function openIncident(id) {
       ${inc.reporter ? `<tr><td>${esc(t("panel.reporter"))}</td><td id="p-reporter">${esc(reporterText(inc.reporter))}</td></tr>` : ""}
       ${inc.duplicate_of.length ? `<tr><td class="warn">${esc(t("panel.duplicates"))}</td><td id="p-duplicates">${duplicates}</td></tr>` : ""}
     </table>`;
+  body.querySelector("#print-sheet").addEventListener("click", () => {
+    // the case sheet (案件处置单): the panel alone, on paper (see the print style)
+    body.querySelector(".print-at").textContent = t("print.at", { at: new Date(serviceNow())
+      .toLocaleString("zh-CN", { hour12: false, timeZone: "Asia/Shanghai" }) });
+    window.print();
+  });
   for (const link of body.querySelectorAll("a[data-open]")) {
     link.addEventListener("click", guarded(async (e) => {
       e.preventDefault();
@@ -1304,6 +1419,7 @@ $("#signin-form").addEventListener("submit", (e) => signIn(e).catch((err) => {
 $("#sign-out").addEventListener("click", signOut);
 $("#supervise").addEventListener("click", guarded(supervise));
 $("#statistics").addEventListener("click", guarded(showStatistics));
+$("#supervision-view").addEventListener("click", guarded(showSupervision));
 $("#patrol-toggle").addEventListener("click", () => togglePatrol().catch((err) => {
   if (!(err instanceof SignInNeeded)) $("#patrol-status").textContent = err.message;
 }));
@@ -1362,6 +1478,8 @@ for (const el of document.querySelectorAll(".light")) {
   el.addEventListener("click", choose);
   el.addEventListener("keydown", (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); choose(); } });
 }
+$("#export-xlsx").addEventListener("click", guarded(() => exportList("xlsx")));
+$("#export-csv").addEventListener("click", guarded(() => exportList("csv")));
 $("#urgent-dismiss").addEventListener("click", () => { $("#urgent").hidden = true; });
 $("#urgent-open").addEventListener("click", guarded(async () => {
   $("#urgent").hidden = true;

@@ -55,6 +55,15 @@ def _more(layers: Layers, path: Path, cast: Cast) -> tuple[str, str]:
         second, _ = desk.report(lon=lon + 0.0001, lat=lat, category="D01",
                                 description="路灯不亮（重复）", source="app", by=county)
         assert first["incident_id"] in second["duplicate_of"]
+        # three reports of three days ago in township B, never accepted: overdue (red)
+        past = Dispatcher(layers, store, clock=lambda: dt.datetime.now(dt.UTC).replace(
+            tzinfo=None) + dt.timedelta(hours=8) - dt.timedelta(days=3))
+        b_grids = layers.grids[layers.grids["community_code"].str.startswith(
+            cast.other_township)]["code"]
+        for i, code in enumerate(list(b_grids)[:3]):
+            lon, lat = _inside(layers, code)
+            past.report(lon=lon, lat=lat, category="E02", description=f"积存垃圾未清运{i}",
+                        source="hotline", by=county)
         return first["incident_id"], second["incident_id"]
     finally:
         store.close()
@@ -244,4 +253,66 @@ def test_the_report_form_starts_without_a_category_and_offers_its_kinds(page, bo
     assert kinds == {"power_supply"}
     expect(form.locator(".units-near")).to_contain_text("供电所")
     _shot(page, "report-form-kinds")
+    assert _script_errors(page) == [] and page.blocked == []
+
+
+def test_the_list_exports_and_an_incident_prints_as_a_case_sheet(page, board):
+    base, cast, _ = board
+    _open(page, base)
+    _sign_in(page, cast.county)
+    page.locator("#f-township").select_option(cast.township)
+    expect(page.locator("#list li").first).to_have_attribute("data-township", cast.township)
+    matched = _api(page, "/incidents?status=reported,accepted,dispatched,in_progress,resolved,"
+                         f"reopened,verified,shelved&township={cast.township}&limit=1")["matched"]
+    with page.expect_download() as got:
+        page.locator("#export-csv").click()
+    download = got.value
+    assert download.suggested_filename == "事件列表.csv"
+    text = Path(download.path()).read_text(encoding="utf-8-sig")
+    lines = text.strip().splitlines()
+    assert lines[0].startswith("事件编号,类别,状态")
+    assert len(lines) - 1 == matched
+    with page.expect_download() as got:
+        page.locator("#export-xlsx").click()
+    assert Path(got.value.path()).read_bytes()[:2] == b"PK"  # a zip: the xlsx
+    # the case sheet: the print button prints the panel alone
+    page.evaluate("window.print = () => { window.printed = true; }")
+    page.locator("#list li").first.click()
+    page.locator("#print-sheet").click()
+    assert page.evaluate("window.printed") is True
+    expect(page.locator("#panel .print-at")).to_contain_text("打印时间")
+    page.emulate_media(media="print")
+    expect(page.locator("#map")).to_be_hidden()
+    expect(page.locator("#list")).to_be_hidden()
+    expect(page.locator("#panel h2.print-only")).to_have_text("案件处置单")
+    expect(page.locator("#p-status")).to_be_visible()
+    expect(page.locator("#panel .actions")).to_be_hidden()
+    page.pdf(path=str(Path(__file__).resolve().parents[2] / "artifacts" / "case-sheet.pdf"))
+    assert _script_errors(page) == [] and page.blocked == []
+
+
+def test_the_county_supervises_overdue_matters_in_bulk(page, board):
+    base, cast, _ = board
+    _open(page, base)
+    _sign_in(page, cast.county)
+    red = _api(page, "/incidents?status=reported,accepted,dispatched,in_progress,resolved,"
+                     "reopened,verified,shelved&light=red&limit=1000")["items"]
+    assert len(red) >= 3
+    page.locator("#supervision-view").click()
+    expect(page.locator("#panel-body")).to_have_attribute("data-view", "supervision")
+    per_township: dict[str, int] = {}
+    for i in red:
+        per_township[i["township_name"]] = per_township.get(i["township_name"], 0) + 1
+    for town, n in per_township.items():
+        row = page.locator(f"table.sup-counts tr[data-name='{town}']").first
+        expect(row.locator("td.red-n")).to_have_text(str(n))
+    boxes = page.locator("#sup-list input:checked")
+    expect(boxes).to_have_count(len(red))
+    expect(page.locator("#sup-bulk")).to_have_text(f"批量督办（{len(red)} 件）")
+    _shot(page, "supervision")
+    page.locator("#sup-bulk").click()
+    expect(page.locator("#panel-body .notice")).to_have_text(f"已督办 {len(red)} 件")
+    expect(page.locator("#sup-list input:checked")).to_have_count(0)
+    for i in red:
+        assert _api(page, f"/incidents/{i['incident_id']}")["supervisions"] == 1
     assert _script_errors(page) == [] and page.blocked == []

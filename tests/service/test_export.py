@@ -66,3 +66,12 @@ def test_export_is_scoped_and_checked(client, anonymous, inside_point):
                        headers=client.desk.headers(others[0].staff_id))
         assert r.status_code == 200
         assert len(list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))) == 1
+
+
+def test_control_characters_do_not_break_the_workbook(client, inside_point):
+    made = _report(client, inside_point, "井盖\x01缺失\x1f")
+    r = client.get("/export/incidents", params={"format": "xlsx"})
+    assert r.status_code == 200
+    sheet = load_workbook(io.BytesIO(r.content), read_only=True).active
+    row = next(v for v in sheet.iter_rows(values_only=True) if v[0] == made["incident_id"])
+    assert row[10] == "井盖缺失"
