@@ -85,6 +85,9 @@ class LayerSource:
         Text encoding of a Shapefile's attributes.
     issue_codes : bool
         Issue codes under the parent code where the code is empty.
+    totals_from : str, optional
+        ``"buildings"``: a grid's households and population are the sums over
+        the buildings that lie in it.
     """
 
     layer: str
@@ -95,6 +98,7 @@ class LayerSource:
     source_layer: str | None = None
     encoding: str | None = None
     issue_codes: bool = False
+    totals_from: str | None = None
 
 
 @dataclass(frozen=True)
@@ -187,7 +191,12 @@ def read_mapping(path: str | os.PathLike[str]) -> Mapping:
             layer=name, file=base / spec["file"], crs=str(spec["crs"]), columns=columns,
             values=values, source_layer=spec.get("layer"), encoding=spec.get("encoding"),
             issue_codes=bool(spec.get("issue_codes", False)),
+            totals_from=spec.get("totals_from"),
         )
+        if layers[name].totals_from not in (None, "buildings") or (
+                layers[name].totals_from and name != "grids"):
+            raise _fail("totals_from 只能用于 grids，取值 \"buildings\"", file=path,
+                        column=f"{key}.totals_from")
     for name in CORE_LAYERS:
         if name not in layers:
             raise _fail(f"缺少必需图层 [layers.{name}] (a district needs "
@@ -453,9 +462,13 @@ def import_district(mapping: str | os.PathLike[str] | Mapping,
     order = [name for name in SCHEMAS if name in frames]
     for name in order:  # codes first: a list is joined to checked (or issued) codes
         _check_layer_codes(frames[name], mapping.layers[name], report)
+    if "buildings" in frames and "grid_code" not in frames["buildings"].columns:
+        _locate_buildings(frames["buildings"], frames["grids"], mapping.layers["buildings"])
     for join in mapping.joins:
         report.joined[join.file.name] = _apply_join(
             join, frames[join.layer], raws[join.layer], mapping.layers[join.layer])
+    if mapping.layers["grids"].totals_from == "buildings":
+        _grid_totals(frames, mapping)
     for name in order:
         src = mapping.layers[name]
         for col in SCHEMAS[name].columns:
@@ -505,3 +518,35 @@ def _check_parents(frames: dict[str, gpd.GeoDataFrame], mapping: Mapping) -> Non
             raise _fail(f"上级编码 {frames[child].at[i, column]!r} 不在 "
                         f"{mapping.layers[parent_layer].file.name} 中 (unknown parent)",
                         file=src.file, row=_row(i), column=src.columns.get(column, column))
+
+
+def _locate_buildings(buildings: gpd.GeoDataFrame, grids: gpd.GeoDataFrame,
+                      src: LayerSource) -> None:
+    """Fill ``grid_code`` with the grid each building's point (or centroid) lies in."""
+    points = gpd.GeoDataFrame(geometry=buildings.geometry.representative_point(), crs=4326)
+    hits = gpd.sjoin(points, grids[["code", "geometry"]], how="left", predicate="within")
+    hits = hits[~hits.index.duplicated(keep="first")]
+    outside = hits["code"].isna()
+    if outside.any():
+        i = outside.idxmax()
+        raise _fail("楼栋不在任何网格内，无法确定所属网格 (building outside every grid)",
+                    file=src.file, row=_row(i))
+    buildings["grid_code"] = hits["code"].astype(str).to_numpy()
+
+
+def _grid_totals(frames: dict[str, gpd.GeoDataFrame], mapping: Mapping) -> None:
+    """A grid's households and population: the sums over its buildings."""
+    if "buildings" not in frames:
+        raise _fail("totals_from = \"buildings\" 需要 [layers.buildings]", file=mapping.path,
+                    column="layers.grids.totals_from")
+    buildings = frames["buildings"]
+    grids = frames["grids"]
+    for column in ("households", "population"):
+        if column not in buildings.columns or buildings[column].isna().any():
+            src = mapping.layers["buildings"]
+            i = buildings[column].isna().idxmax() if column in buildings.columns else None
+            raise _fail(f"楼栋的 {column} 为空，无法汇总到网格 (empty)", file=src.file,
+                        row=None if i is None else _row(i), column=src.columns.get(column,
+                                                                                   column))
+        sums = buildings.groupby("grid_code")[column].sum()
+        grids[column] = grids["code"].map(sums).fillna(0).astype("int64").to_numpy()

@@ -174,3 +174,53 @@ def test_a_household_list_row_without_a_grid_is_named(vendor: Path, tmp_path: Pa
     (tmp_path / "m.toml").write_text(text, encoding="utf-8")
     with pytest.raises(SourceFileError, match=r"households\.xlsx 第 4 行 列「网格编码」"):
         import_district(tmp_path / "m.toml", tmp_path / "out.gpkg")
+
+
+def _bd09(frame: gpd.GeoDataFrame) -> np.ndarray:
+    def shift(xy: np.ndarray) -> np.ndarray:
+        return np.column_stack(from_wgs84(xy[:, 0], xy[:, 1], "bd09"))
+    return shapely.transform(np.asarray(frame.geometry.array), shift)
+
+
+def test_households_by_address_from_buildings_in_bd09(vendor: Path, small_layers: Layers,
+                                                       tmp_path: Path) -> None:
+    b = small_layers.buildings.reset_index(drop=True)
+    addresses = [f"梅圩路{i + 1}号" for i in range(len(b))]
+    gpd.GeoDataFrame({"楼栋编号": b["building_id"], "地址": addresses},
+                     geometry=_bd09(b), crs=4326).to_file(
+        tmp_path / "buildings.gpkg", layer="楼栋", engine="pyogrio")
+    pd.DataFrame({"门牌地址": addresses, "户数": b["households"],
+                  "人数": b["population"]}).sample(frac=1.0, random_state=3).to_csv(
+        tmp_path / "buildings.csv", index=False, encoding="utf-8-sig")
+    text = (vendor / "mapping.toml").read_text(encoding="utf-8").split("[[joins]]")[0]
+    text = text.replace('file = "', f'file = "{vendor}/').replace(
+        'crs = "gcj02"\n', 'crs = "gcj02"\ntotals_from = "buildings"\n')
+    text += f"""
+[layers.buildings]
+file = "{tmp_path}/buildings.gpkg"
+layer = "楼栋"
+crs = "bd-09"
+[layers.buildings.columns]
+building_id = "楼栋编号"
+
+[[joins]]
+file = "buildings.csv"
+layer = "buildings"
+by = "地址"
+key = "门牌地址"
+[joins.columns]
+households = "户数"
+population = "人数"
+"""
+    (tmp_path / "m.toml").write_text(text, encoding="utf-8")
+    layers, report = import_district(tmp_path / "m.toml", tmp_path / "out.gpkg")
+    assert report.joined == {"buildings.csv": len(b)}
+    got = layers.buildings.set_index("building_id").loc[b["building_id"]]
+    assert list(got["grid_code"]) == list(b["grid_code"])  # located in the imported grids
+    assert list(got["households"]) == list(b["households"])
+    gk = gauss_kruger_epsg(float(small_layers.grids.total_bounds[[0, 2]].mean()))
+    assert _max_distance_m(gpd.GeoSeries(got.geometry.to_numpy(), crs=4326), b.geometry,
+                           gk) < 0.01
+    grids = layers.grids.set_index("code").loc[small_layers.grids.index]
+    assert list(grids["households"]) == list(small_layers.grids["households"])
+    assert list(grids["population"]) == list(small_layers.grids["population"])
