@@ -179,6 +179,12 @@ def read_mapping(path: str | os.PathLike[str]) -> Mapping:
         if not spec.get("crs"):
             raise _fail(f"未给出 {spec['file']} 的坐标系 crs（gcj02、bd09、wgs84、cgcs2000 或 "
                         "EPSG 编码）(missing CRS)", file=path, column=f"{key}.crs")
+        try:
+            _parse_crs(str(spec["crs"]))
+        except ValueError as exc:
+            raise _fail(f"无法识别 {spec['file']} 的坐标系 {spec['crs']!r}（可用 gcj02、bd09、"
+                        "wgs84、cgcs2000 或 EPSG:45xx）(unknown CRS)", file=path,
+                        column=f"{key}.crs") from exc
         columns = dict(spec.get("columns") or {})
         values = dict(spec.get("values") or {})
         schema = SCHEMAS[name]
@@ -257,18 +263,9 @@ def _read_table(join: Join) -> pd.DataFrame:
 
 def _to_lonlat(frame: gpd.GeoDataFrame, src: LayerSource) -> gpd.GeoSeries:
     """Convert the geometries to EPSG:4326, every vertex for GCJ-02/BD-09."""
-    text = src.crs.strip()
-    try:
-        system = normalize_crs_name(text)
-    except CoordinateError:
-        system = None
-    if system is None:
-        try:
-            crs = pyproj.CRS.from_user_input(text)
-        except pyproj.exceptions.CRSError as exc:
-            raise _fail(f"无法识别的坐标系 {text!r}（可用 gcj02、bd09、wgs84、cgcs2000 或 "
-                        "EPSG:45xx）(unknown CRS)", file=src.file) from exc
-        return frame.geometry.set_crs(crs, allow_override=True).to_crs(4326)
+    system = _parse_crs(src.crs)
+    if isinstance(system, pyproj.CRS):
+        return frame.geometry.set_crs(system, allow_override=True).to_crs(4326)
     geoms = frame.geometry.array
     if system in ("gcj02", "bd09"):
         def convert(xy: np.ndarray) -> np.ndarray:
@@ -276,6 +273,24 @@ def _to_lonlat(frame: gpd.GeoDataFrame, src: LayerSource) -> gpd.GeoSeries:
             return np.column_stack([lon, lat])
         geoms = shapely.transform(np.asarray(geoms), convert)
     return gpd.GeoSeries(geoms, index=frame.index, crs=4326)
+
+
+def _parse_crs(text: str) -> str | pyproj.CRS:
+    """A gridgis system name (gcj02, bd09, wgs84, cgcs2000) or a pyproj CRS.
+
+    Raises
+    ------
+    ValueError
+        If `text` is neither.
+    """
+    try:
+        return normalize_crs_name(text)
+    except CoordinateError:
+        pass
+    try:
+        return pyproj.CRS.from_user_input(text.strip())
+    except pyproj.exceptions.CRSError as exc:
+        raise ValueError(text) from exc
 
 
 def _row(i: int) -> int:

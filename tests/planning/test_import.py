@@ -224,3 +224,20 @@ population = "人数"
     grids = layers.grids.set_index("code").loc[small_layers.grids.index]
     assert list(grids["households"]) == list(small_layers.grids["households"])
     assert list(grids["population"]) == list(small_layers.grids["population"])
+
+
+@pytest.mark.parametrize(("edit", "needles"), [
+    (('crs = "gcj02"', 'crs = "mars"'), ["mapping.toml", "layers.grids.crs", "mars"]),
+    (("[layers.grids.columns]", "[layers.grids.columns]\nheight = \"高度\""),
+     ["mapping.toml", "layers.grids.columns.height"]),
+    (('key = "网格编码"', 'key = "编号"'), ["households.xlsx", "「编号」", "网格编码"]),
+])
+def test_mapping_mistakes_are_named(vendor: Path, tmp_path: Path, edit: tuple[str, str],
+                                    needles: list[str]) -> None:
+    text = (vendor / "mapping.toml").read_text(encoding="utf-8").replace(*edit)
+    (tmp_path / "mapping.toml").write_text(
+        text.replace('file = "', f'file = "{vendor}/'), encoding="utf-8")
+    with pytest.raises(SourceFileError) as caught:
+        import_district(tmp_path / "mapping.toml", tmp_path / "out.gpkg")
+    for needle in needles:
+        assert needle in str(caught.value)
