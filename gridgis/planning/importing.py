@@ -375,8 +375,10 @@ def _build_layer(src: LayerSource, raw: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     for target, column in src.columns.items():
         if column not in raw.columns:
             have = ", ".join(str(c) for c in raw.columns if c != raw.geometry.name)
-            raise _fail(f"文件中没有映射的列（图层 {src.layer}.{target}）；文件的列有: {have} "
-                        "(unknown column)", file=src.file, column=column)
+            hint = ("；列名若是乱码，请在映射中设 encoding = \"GBK\""
+                    if src.file.suffix.lower() == ".shp" and not src.encoding else "")
+            raise _fail(f"文件中没有映射的列（图层 {src.layer}.{target}）；文件的列有: {have}"
+                        f"{hint} (unknown column)", file=src.file, column=column)
     if raw.geometry.isna().any() or raw.geometry.is_empty.any():
         i = (raw.geometry.isna() | raw.geometry.is_empty).idxmax()
         raise _fail("几何为空 (empty geometry)", file=src.file, row=_row(i))

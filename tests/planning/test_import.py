@@ -242,3 +242,19 @@ def test_mapping_mistakes_are_named(vendor: Path, tmp_path: Path, edit: tuple[st
         import_district(tmp_path / "mapping.toml", tmp_path / "out.gpkg")
     for needle in needles:
         assert needle in str(caught.value)
+
+
+def test_a_gbk_shapefile_without_cpg_is_read_with_the_mapped_encoding(
+        vendor: Path, small_layers: Layers, tmp_path: Path) -> None:
+    grids = gpd.read_file(vendor / "grids.shp", engine="pyogrio")
+    grids.to_file(tmp_path / "grids.shp", engine="pyogrio", encoding="GBK")
+    (tmp_path / "grids.cpg").unlink(missing_ok=True)  # as many vendors deliver them
+    for suffix in (".shp", ".shx", ".dbf", ".prj"):
+        (tmp_path / f"grids{suffix}").rename(tmp_path / f"网格{suffix}")
+    text = (vendor / "mapping.toml").read_text(encoding="utf-8")
+    text = text.replace('file = "', f'file = "{vendor}/').replace(
+        f'{vendor}/grids.shp"', f'{tmp_path}/网格.shp"\nencoding = "GBK"')
+    (tmp_path / "m.toml").write_text(text, encoding="utf-8")
+    layers, _ = import_district(tmp_path / "m.toml", tmp_path / "out.gpkg")
+    names = layers.grids.set_index("code").loc[small_layers.grids.index, "name"]
+    assert list(names) == list(small_layers.grids["name"])
