@@ -264,8 +264,15 @@ def _read_table(join: Join) -> pd.DataFrame:
 def _to_lonlat(frame: gpd.GeoDataFrame, src: LayerSource) -> gpd.GeoSeries:
     """Convert the geometries to EPSG:4326, every vertex for GCJ-02/BD-09."""
     system = _parse_crs(src.crs)
+    declared = frame.crs
     if isinstance(system, pyproj.CRS):
+        if declared is not None and not declared.equals(system, ignore_axis_order=True):
+            raise _fail(f"映射给出的坐标系 {src.crs} 与文件自带的 {declared.to_string()} 不符，"
+                        "请核对 (CRS of the mapping differs from the file's)", file=src.file)
         return frame.geometry.set_crs(system, allow_override=True).to_crs(4326)
+    if declared is not None and not declared.is_geographic:
+        raise _fail(f"映射说是 {src.crs}（经纬度），但文件自带投影坐标系 {declared.to_string()}"
+                    " (projected file declared as lon/lat)", file=src.file)
     geoms = frame.geometry.array
     if system in ("gcj02", "bd09"):
         def convert(xy: np.ndarray) -> np.ndarray:

@@ -258,3 +258,19 @@ def test_a_gbk_shapefile_without_cpg_is_read_with_the_mapped_encoding(
     layers, _ = import_district(tmp_path / "m.toml", tmp_path / "out.gpkg")
     names = layers.grids.set_index("code").loc[small_layers.grids.index, "name"]
     assert list(names) == list(small_layers.grids["name"])
+
+
+@pytest.mark.parametrize(("edit", "needles"), [
+    (('crs = "EPSG:', 'crs = "EPSG:32650" #'), ["communities.geojson", "不符"]),  # UTM 50N
+    (('crs = "EPSG:', 'crs = "gcj02"\n#'), ["communities.geojson", "投影"]),
+])
+def test_a_crs_that_contradicts_the_file_is_refused(vendor: Path, tmp_path: Path,
+                                                    edit: tuple[str, str],
+                                                    needles: list[str]) -> None:
+    text = (vendor / "mapping.toml").read_text(encoding="utf-8").replace(*edit)
+    (tmp_path / "m.toml").write_text(text.replace('file = "', f'file = "{vendor}/'),
+                                     encoding="utf-8")
+    with pytest.raises(SourceFileError) as caught:
+        import_district(tmp_path / "m.toml", tmp_path / "out.gpkg")
+    for needle in needles:
+        assert needle in str(caught.value)
