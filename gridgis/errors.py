@@ -32,6 +32,7 @@ __all__ = [
     "RecordNotFoundError",
     "RosterError",
     "SignInError",
+    "SourceFileError",
     "StaffError",
     "StoreBusyError",
     "StoreError",
@@ -299,3 +300,24 @@ class AttachmentNotFoundError(GridGisError, LookupError):
 
     def __str__(self) -> str:
         return str(self.args[0])
+
+
+class SourceFileError(GridGisError, ValueError):
+    """A planner's input file (or the mapping that describes it) cannot be imported.
+
+    Attributes
+    ----------
+    file : str
+        The offending file (the data file, or the mapping file).
+    row : int or None
+        1-based row of the file (the spreadsheet row, or the feature number).
+    column : str or None
+        The column of the file (or the mapping key) to blame.
+    """
+
+    def __init__(self, message: str, *, file: str, row: int | None = None,
+                 column: str | None = None) -> None:
+        super().__init__(message)
+        self.file = file
+        self.row = row
+        self.column = column

@@ -10,6 +10,7 @@ from gridgis.cli import (
     bulletin,
     coverage,
     data,
+    importing,
     mediation,
     plan,
     roads,
@@ -29,7 +30,8 @@ app = typer.Typer(
 
 COMMANDS = (data.sample, data.info, data.assign, serve.serve, data.schema,
             plan.validate, plan.repair, plan.partition, plan.diff, plan.adopt,
-            roads.roads, bulletin.bulletin, coverage.coverage, data.compile_)
+            roads.roads, bulletin.bulletin, coverage.coverage, data.compile_,
+            importing.import_)
 """Every command, in the order ``gridgis --help`` lists them."""
 
 for _command in COMMANDS:  # compile_ is named so as not to hide the built-in compile
