@@ -352,7 +352,7 @@ async function enter(me) {
   }
   select.value = [...select.options].some((o) => o.value === chosen) ? chosen : "";
   fitJurisdiction(me);
-  await Promise.all([refresh(), loadSensors(), loadPatrols()]);
+  await Promise.all([refresh(), loadSensors(), loadPatrols(), loadBaseinfo(me)]);
   if (state.selected) {
     // back where the person was, if the incident is still theirs to see
     await openIncident(state.selected).catch((err) => {
@@ -395,6 +395,7 @@ function clearBoard() {
   $("#plan-list").replaceChildren();
   $("#panel").hidden = true;
   $("#panel-body").replaceChildren();
+  clearBaseinfo();
   closeReport();
 }
 
