@@ -29,6 +29,7 @@ from tests.console.test_console import (  # noqa: F401 - fixtures
     browser,
     expect,
 )
+from tests.console.test_console_i18n import latin_only
 from tests.service.conftest import district_roster
 
 
@@ -80,6 +81,8 @@ def test_a_grid_worker_keeps_base_information_on_the_phone(browser, baseinfo_ser
         expect(phone.locator("#bi-tasks li.bi-task").first).to_have_attribute("data-light", "red")
         assert phone.locator("#bi-tasks li.red").count() >= 1
         expect(phone.locator("#bi-tasks li.red").first).to_contain_text("逾期")
+        box.scroll_into_view_if_needed()
+        _shot(phone, "baseinfo-tasks-phone")
         # an overdue household of the grid: find its address by its text
         task = next(t for t in tasks["items"]
                     if t["light"] == "red" and t["target_kind"] == "houses")
@@ -128,5 +131,27 @@ def test_a_grid_worker_keeps_base_information_on_the_phone(browser, baseinfo_ser
         assert phone.evaluate("document.documentElement.scrollWidth") <= 390
         _shot(phone, "baseinfo-phone")
         assert _script_errors(phone) == [] and phone.blocked == []
+    finally:
+        context.close()
+
+
+def test_the_view_sits_beside_the_map_on_a_desktop_all_in_chinese(browser, baseinfo_server):
+    base, _, grid, _ = baseinfo_server
+    context, page = _new_page(browser)
+    try:
+        _open(page, base)
+        _sign_in(page, f"wg{grid}")
+        expect(page.locator("#baseinfo")).to_be_visible()
+        expect(page.locator("#map")).to_be_visible()
+        expect(page.locator("#bi-overdue")).to_contain_text("逾期")
+        page.locator("#bi-q").fill("号")
+        page.locator("#bi-find button[type=submit]").click()
+        page.locator("#bi-addresses li").first.click()
+        expect(page.locator("#bi-address li.bi-house").first).to_be_visible()
+        assert latin_only(page) == []
+        assert page.evaluate("document.documentElement.scrollWidth") <= 1400
+        page.locator("#baseinfo").scroll_into_view_if_needed()
+        _shot(page, "baseinfo-desktop")
+        assert _script_errors(page) == [] and page.blocked == []
     finally:
         context.close()
