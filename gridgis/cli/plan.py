@@ -313,11 +313,13 @@ def adopt(
 
     from gridgis.layers import read_layers, write_layers
     from gridgis.planning.versions import PlanHistory, adopt_plan
+    from gridgis.store import store_path_for
 
     for given in (current, proposed):
         if out_path.resolve() == given.resolve():
             raise PlanError(f"{out_path} is an input; write the adopted plan to a new file")
-    district = adopt_plan(read_layers(current), read_layers(proposed), effective)
+    before = read_layers(current)
+    district = adopt_plan(before, read_layers(proposed), effective)
     write_layers(district, out_path)
     when = pd.Timestamp(effective)
     retired = district.grid_history[district.grid_history["valid_to"] == when]
@@ -329,3 +331,14 @@ def adopt(
     periods = PlanHistory(district).periods()
     periods.index = pd.RangeIndex(1, len(periods) + 1, name="plan")
     out.print(frame_table(periods.astype(str), "Plans of the district"))
+    moves = _baseinfo_moves(None, current, out_path, before, district)
+    if moves is not None:
+        _table, summary = moves
+        store = store_path_for(current)
+        out.print("基础信息：新方案生效之日运行 gridgis baseinfo reassign "
+                  f"{out_path} --store {store}，将 " + "，".join(
+                      f"{name} {summary[f'{kind}_moved']:,}"
+                      for kind, name in _BASEINFO_KINDS.items())
+                  + " 归入新网格 / base information: on the day the plan takes effect, run "
+                  "gridgis baseinfo reassign to move these records to their new grids",
+                  highlight=False)

@@ -96,6 +96,11 @@ def test_diff_counts_the_base_information_a_redraw_moves(small_layers, small_bas
     assert table.loc[kept["code"], "people_change"] == people
     assert table.loc[gone["code"], "people_new"] == 0
 
+    adopted = runner.invoke(app, ["adopt", str(old), str(new), "--effective", "2027-01-01",
+                                  "--out", str(tmp_path / "adopted.gpkg")])
+    assert adopted.exit_code == 0, adopted.output
+    assert "baseinfo reassign" in adopted.output and f"实有人口 {people:,}" in adopted.output
+
     missing = runner.invoke(app, ["diff", str(old), str(new), "--store",
                                   str(tmp_path / "none.sqlite")])
     assert missing.exit_code == 2 and "不存在" in missing.output
