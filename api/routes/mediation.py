@@ -40,7 +40,8 @@ from gridgis.mediation.service import MediationService
 from gridgis.mediation.writes import add_session, check_desk, close_case, register_case
 from gridgis.people.access import in_scope
 
-__all__ = ["AlertOut", "AlertPage", "CaseIn", "CaseOut", "OutcomeIn", "SessionIn", "SimilarCase",
+__all__ = ["AlertOut", "AlertPage", "CaseIn", "CaseOut", "OutcomeIn", "OutcomeOut", "SessionIn",
+           "SessionOut", "SimilarCase",
            "SimilarPage", "create_router", "get_mediation"]
 
 MAX_RESULTS = 50
@@ -348,6 +349,16 @@ class OutcomeIn(BaseModel):
                                description="调解不成或撤回的原因 / why")
 
 
+class SessionOut(BaseModel):
+    """A session as recorded."""
+
+    case_id: str
+    seq: int
+    held_at: CstOut
+    mediator_id: str
+    note: str
+
+
 class OutcomeOut(BaseModel):
     """The outcome written, the referral and follow-up tasks of a failure."""
 
@@ -421,7 +432,7 @@ def register(
 
 
 def session(person: SignedIn, mediation: Mediation, request: Request, case_id: CaseId,
-            body: SessionIn) -> dict[str, Any]:
+            body: SessionIn) -> SessionOut:
     """调解过程 / Record session ``seq`` of an open case of your area (409 when taken)."""
     now = _now(request)
     held = body.held_at or now
@@ -434,7 +445,7 @@ def session(person: SignedIn, mediation: Mediation, request: Request, case_id: C
                           mediator_id=body.mediator_id)
     except CaseNotFoundError:
         raise _not_found(case_id) from None
-    return {**row, "held_at": row["held_at"].replace(tzinfo=None).isoformat()}
+    return SessionOut(**row)
 
 
 def outcome(person: SignedIn, mediation: Mediation, request: Request, case_id: CaseId,
@@ -474,7 +485,8 @@ def create_router(settings: Settings) -> APIRouter:
                responses=problem_responses(401, 422, 503))(warnings)
     router.post("/mediation/cases", response_model=CaseOut, status_code=201,
                 responses=problem_responses(400, 401, 403, 404, 413, 422, 503))(register)
-    router.post("/mediation/cases/{case_id}/sessions", status_code=201,
+    router.post("/mediation/cases/{case_id}/sessions", response_model=SessionOut,
+                status_code=201,
                 responses=problem_responses(400, 401, 403, 404, 409, 413, 422, 503))(session)
     router.post("/mediation/cases/{case_id}/outcome", response_model=OutcomeOut,
                 responses=problem_responses(400, 401, 403, 404, 409, 413, 422, 503))(outcome)

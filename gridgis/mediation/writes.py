@@ -55,6 +55,12 @@ def case_id_for(person: StaffMember, key: str, at: dt.datetime) -> str:
     return f"TJ{at:%Y}W{digest}"
 
 
+def _conflict(message: str, field: str) -> ConflictError:
+    err = ConflictError(message)
+    err.field = field  # named in the problem answer (409)
+    return err
+
+
 def _one(conn: sa.Connection, table: sa.Table, key: str, value: str) -> dict[str, Any] | None:
     row = conn.execute(sa.select(table).where(table.c[key] == value)).mappings().first()
     return None if row is None else dict(row)
@@ -152,7 +158,8 @@ def _open_case(store: MediationStore, person: StaffMember, scope: CaseScope,
     if row is None:
         raise CaseNotFoundError(case_id)
     if row["outcome"] is not None:
-        raise ConflictError(f"案件 {case_id} 已结案，不能再记录 / case {case_id} is closed")
+        raise _conflict(f"案件 {case_id} 已结案，不能再记录 / case {case_id} is closed",
+                        "case_id")
     return dict(row)
 
 
@@ -186,8 +193,8 @@ def add_session(store: MediationStore, person: StaffMember, scope: CaseScope, ca
         last = conn.execute(sa.select(sa.func.max(t.sessions.c.seq)).where(
             t.sessions.c.case_id == case_id)).scalar_one() or 0
         if seq != last + 1:
-            raise ConflictError(f"seq: 第 {seq} 次调解不是下一次（已记录 {last} 次）/ session "
-                                f"{seq} is not the next ({last} recorded)")
+            raise _conflict(f"seq: 第 {seq} 次调解不是下一次（已记录 {last} 次）/ session "
+                            f"{seq} is not the next ({last} recorded)", "seq")
         conn.execute(sa.insert(t.sessions).values(**session))
     return session
 
@@ -233,7 +240,9 @@ def close_case(store: MediationStore, person: StaffMember, scope: CaseScope, cas
         done = conn.execute(sa.update(t.cases).where(
             t.cases.c.case_id == case_id, t.cases.c.outcome.is_(None)).values(**values))
         if done.rowcount == 0:
-            raise ConflictError(f"案件 {case_id} 已结案 / case {case_id} is closed")
+            raise _conflict(f"案件 {case_id} 已结案 / case {case_id} is closed", "case_id")
+        # the terms are searched: the case's words are segmented again
+        conn.execute(sa.delete(t.case_words).where(t.case_words.c.case_id == case_id))
         if kind is Outcome.WITHDRAWN and (reason or "").strip():
             last = conn.execute(sa.select(sa.func.max(t.sessions.c.seq)).where(
                 t.sessions.c.case_id == case_id)).scalar_one() or 0

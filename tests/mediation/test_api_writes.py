@@ -64,8 +64,9 @@ def test_a_community_desk_registers_mediates_and_closes_a_case(client, loaded, g
     first = client.post(f"{url}/sessions", json={"seq": 1, "note": "首次调解，双方同意现场查看"},
                         headers=desk)
     assert first.status_code == 201, first.text
-    assert client.post(f"{url}/sessions", json={"seq": 1, "note": "重复提交"},
-                       headers=desk).status_code == 409
+    taken = client.post(f"{url}/sessions", json={"seq": 1, "note": "重复提交"}, headers=desk)
+    assert taken.status_code == 409 and taken.json()["field"] == "seq"
+    assert "第 1 次" in taken.json()["detail"]
     assert client.post(f"{url}/sessions", json={"seq": 3, "note": "跳号"},
                        headers=desk).status_code == 409
     closed = client.post(f"{url}/outcome", headers=desk, json={
@@ -286,3 +287,23 @@ def test_fuzzed_sessions_and_outcomes_never_fail_the_server(fuzz_service, which,
     target = case_id if case is None else quote(case, safe="") or "x"
     r = c.post(f"/mediation/cases/{target}/{which}", json=body)
     assert r.status_code in (*OK, 405), (which, body, case, r.status_code, r.text)
+
+
+def test_written_cases_are_found_by_the_similar_search(client, store, loaded, grid,
+                                                       mediation_store, case_index):
+    MediationStore(store.engine).save_words(mediation_store.words())  # segmented once
+    desk = client.desk.headers(f"sq{grid[:12]}")
+    body = _body(loaded, grid, title="鹦鹉夜间啼叫扰民", facts="邻居饲养的鹦鹉夜间啼叫扰民")
+    c = client.post("/mediation/cases", json=body, headers=desk).json()
+    found = client.get("/mediation/similar", params={"q": "鹦鹉 啼叫", "limit": 3},
+                       headers=desk).json()["items"]
+    assert found and found[0]["case_id"] == c["case_id"] and found[0]["outcome"] is None
+    client.post(f"/mediation/cases/{c['case_id']}/outcome", headers=desk, json={
+        "outcome": "agreement", "terms": "鹦鹉移至室内饲养，夜间加盖遮光布"})
+    found = client.get("/mediation/similar", params={"q": "遮光布 鹦鹉", "limit": 3},
+                       headers=desk).json()["items"]
+    assert found[0]["case_id"] == c["case_id"] and found[0]["outcome"] == "agreement"
+    assert "遮光布" in found[0]["terms"]
+    conflict = client.post(f"/mediation/cases/{c['case_id']}/outcome", headers=desk,
+                           json={"outcome": "withdrawn"})
+    assert conflict.status_code == 409
