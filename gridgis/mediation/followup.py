@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 import sqlalchemy as sa
 
-from gridgis.errors import InputError
+from gridgis.errors import ConflictError, InputError
 from gridgis.mediation import tables as t
 from gridgis.mediation.access import CaseScope
 from gridgis.mediation.names import REFERRAL_NAMES, Referral
@@ -33,7 +33,8 @@ FOLLOW_UPS = (("revisit", "回访当事人，了解诉求变化", 7),
 
 
 def record_failure(store: MediationStore, case_id: str, *, to: str, reason: str, by: str,
-                   at: dt.datetime, to_unit: str | None = None) -> dict[str, Any]:
+                   at: dt.datetime, to_unit: str | None = None,
+                   only_open: bool = False) -> dict[str, Any]:
     """Close a case as failed, refer it and set its follow-up tasks, in one transaction.
 
     Parameters
@@ -49,6 +50,8 @@ def record_failure(store: MediationStore, case_id: str, *, to: str, reason: str,
     at : datetime
     to_unit : str, optional
         The receiving unit of the district, when there is one.
+    only_open : bool, default False
+        Write only if the case is still open (no outcome): else ConflictError.
 
     Returns
     -------
@@ -60,6 +63,8 @@ def record_failure(store: MediationStore, case_id: str, *, to: str, reason: str,
     InputError
         For an unknown referral or an empty reason.
     CaseNotFoundError
+    ConflictError
+        With ``only_open``, when the case is closed already.
     """
     try:
         kind = Referral(to)
@@ -74,10 +79,16 @@ def record_failure(store: MediationStore, case_id: str, *, to: str, reason: str,
               "due_at": at + dt.timedelta(days=days), "done_at": None, "assignee": by}
              for k, title, days in FOLLOW_UPS]
     with store.engine.begin() as conn:
-        found = conn.execute(sa.update(t.cases).where(t.cases.c.case_id == case_id).values(
+        which = [t.cases.c.case_id == case_id]
+        if only_open:
+            which.append(t.cases.c.outcome.is_(None))
+        found = conn.execute(sa.update(t.cases).where(*which).values(
             outcome="failed", closed_at=at, terms=None, agreed_amount=None, fulfilment=None,
             **({"sensitive": True} if kind is Referral.PETITION else {})))
         if found.rowcount == 0:
+            if only_open and conn.execute(sa.select(t.cases.c.case_id).where(
+                    t.cases.c.case_id == case_id)).first() is not None:
+                raise ConflictError(f"案件 {case_id} 已结案 / case {case_id} is closed")
             raise CaseNotFoundError(case_id)
         conn.execute(sa.insert(t.referrals).values(**referral))
         conn.execute(sa.insert(t.followups), tasks)

@@ -154,16 +154,17 @@ class MediationStore:
     def version(self) -> tuple[Any, ...]:
         """A cheap fingerprint of the cases: an index is stale when it changes.
 
-        The count and last id (cases added), the referrals and the sensitive
-        cases (a failure referred to the petition office changes who reads it).
+        The count and last id (cases added), the closed cases (an outcome and
+        its terms written), the referrals and the sensitive cases (a failure
+        referred to the petition office changes who reads it).
         """
         with reading(self.engine) as conn:
-            n, last, sensitive = conn.execute(sa.select(
-                sa.func.count(), sa.func.max(t.cases.c.case_id),
+            n, last, closed, sensitive = conn.execute(sa.select(
+                sa.func.count(), sa.func.max(t.cases.c.case_id), sa.func.count(t.cases.c.outcome),
                 sa.func.sum(sa.cast(t.cases.c.sensitive, sa.Integer)))).one()
             referred = conn.execute(sa.select(sa.func.count()).select_from(t.referrals)
                                     ).scalar_one()
-        return int(n), last, int(sensitive or 0), int(referred)
+        return int(n), last, int(closed), int(sensitive or 0), int(referred)
 
     def cases(self, *, scope: CaseScope | None = None, dispute_type: str | None = None,
               area: str | None = None, start: dt.datetime | None = None,

@@ -20,7 +20,8 @@ SIGNED_IN = {
         ("post", "/{kind}/{record_id}/cancel"))},
     ("get", "/export/incidents"),
     ("get", "/mediation/similar"), ("get", "/mediation/cases/{case_id}"),
-    ("get", "/mediation/warnings"),
+    ("get", "/mediation/warnings"), ("post", "/mediation/cases"),
+    ("post", "/mediation/cases/{case_id}/sessions"), ("post", "/mediation/cases/{case_id}/outcome"),
 }
 """Operations for signed-in staff only."""
 NOT_DISCLOSED = {("get", "/attachments/{attachment_id}"),
@@ -74,6 +75,9 @@ ERRORS = {
     ("get", "/mediation/similar"): {401, 404, 422, 503},
     ("get", "/mediation/cases/{case_id}"): {401, 404, 422, 503},
     ("get", "/mediation/warnings"): {401, 422, 503},
+    ("post", "/mediation/cases"): {400, 401, 403, 404, 413, 422, 503},
+    ("post", "/mediation/cases/{case_id}/sessions"): {400, 401, 403, 404, 409, 413, 422, 503},
+    ("post", "/mediation/cases/{case_id}/outcome"): {400, 401, 403, 404, 409, 413, 422, 503},
     ("get", "/emergencies"): {401, 403, 422, 503},
 }
 """Error statuses each operation can answer (at least)."""
