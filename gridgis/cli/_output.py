@@ -18,7 +18,7 @@ from gridgis.errors import GridGisError
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["clear_errors", "err", "frame_table", "out"]
+__all__ = ["DATABASE_MODULES", "clear_errors", "err", "frame_table", "is_database_error", "out"]
 
 out = Console(width=None if sys.stdout.isatty() else 140)
 """Standard output: the data a command answers with."""
@@ -28,8 +28,22 @@ err = Console(stderr=True, soft_wrap=True)
 F = TypeVar("F", bound=Callable[..., object])
 
 
+DATABASE_MODULES = ("sqlite3", "_sqlite3", "sqlalchemy", "psycopg", "psycopg2", "alembic")
+"""Modules whose exceptions are database failures: told in one line, never a traceback."""
+
+
+def is_database_error(exc: BaseException) -> bool:
+    """Whether ``exc`` was raised by a database driver or SQLAlchemy (no import needed)."""
+    return any(type(exc).__module__.split(".")[0] == name for name in DATABASE_MODULES)
+
+
 def clear_errors(func: F) -> F:
-    """Turn expected failures into one line on stderr and exit code 2."""
+    """Turn expected failures into one line on stderr and exit code 2.
+
+    A failure of the database underneath (a driver's or SQLAlchemy's error: a server that
+    went away, a disk that filled up, a table changed by hand) is told in one line too,
+    with exit code 3, since it is the machine's state rather than the user's input.
+    """
 
     @wraps(func)
     def wrapper(*args: object, **kwargs: object) -> object:
@@ -39,6 +53,14 @@ def clear_errors(func: F) -> F:
             err.print(f"[bold red]错误 / error:[/] {escape(str(exc))}", highlight=False,
                       markup=True)
             raise typer.Exit(code=2) from None
+        except Exception as exc:
+            if not is_database_error(exc):
+                raise
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            err.print(f"[bold red]数据库错误 / database error:[/] {escape(first)}"
+                      "（请检查数据库服务与磁盘，或从备份恢复 / check the database server and "
+                      "disk, or restore from a backup）", highlight=False, markup=True)
+            raise typer.Exit(code=3) from None
 
     return wrapper  # type: ignore[return-value]
 
