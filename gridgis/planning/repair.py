@@ -235,7 +235,14 @@ def make_valid(layers: Layers) -> tuple[Layers, pd.DataFrame]:
 def _within(edit: PlanEdit, piece: Any, line: Any, tolerance_m: float) -> bool:
     """Whether every point of ``piece`` lies within ``tolerance_m`` of ``line``."""
     near = shapely.buffer(edit.metric(line), tolerance_m + 0.01)
-    return shapely.area(shapely.difference(edit.metric(piece), near)) < 0.01
+    metric = edit.metric(piece)
+    try:
+        beyond = shapely.difference(metric, near)
+    except shapely.errors.GEOSException:
+        # A thin strip projected to metres can come out self-touching; on a millimetre
+        # grid it is valid again, and a millimetre does not change the answer.
+        beyond = shapely.difference(shapely.make_valid(metric), near, grid_size=0.001)
+    return shapely.area(beyond) < 0.01
 
 
 def snap_to_community(layers: Layers, tolerance_m: float = 1.0) -> tuple[Layers, pd.DataFrame]:

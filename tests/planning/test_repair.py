@@ -180,3 +180,17 @@ def test_the_repair_command_never_overwrites(small_layers, tmp_path):
     nothing = runner.invoke(app, ["repair", str(source), "-o", str(tmp_path / "x.gpkg")])
     assert nothing.exit_code == 2
     assert source.read_bytes() == stamp
+
+
+def test_snap_survives_thin_strips_that_come_out_self_touching_in_metres(sample_layers):
+    """Planted gaps along outlines leave strips that GEOS could not subtract once projected."""
+    from tests.planning.planted import plant
+
+    broken, _ = plant(sample_layers, 288, seed=0)
+    before = snapshot(broken)
+    fixed, report = snap_to_community(broken, tolerance_m=1.0)
+    assert_untouched(broken, before)
+    assert set(report["action"]) <= {"snap_strip", "clip_to_community", "reassign_buildings"}
+    assert (report["action"] == "clip_to_community").sum() > 0
+    assert (report["action"] == "snap_strip").sum() > 0
+    assert shapely.is_valid(fixed.grids.geometry.to_numpy()).all()
