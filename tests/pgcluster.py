@@ -15,6 +15,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -37,6 +38,23 @@ MISSING = ("PostgreSQL 和 PostGIS 未安装（make postgres 安装 Debian 的 p
            "postgresql-15-postgis-3）/ PostgreSQL with PostGIS is not installed: `make postgres` "
            "installs Debian's postgresql and postgresql-15-postgis-3")
 """Why the PostGIS tests skip (the only reason they may)."""
+
+
+WATCHDOG = """
+import os, shutil, subprocess, sys, time
+owner, root, *stop = sys.argv[1:]
+while True:
+    try:
+        os.kill(int(owner), 0)
+    except ProcessLookupError:
+        break
+    except PermissionError:
+        pass
+    time.sleep(1)
+subprocess.run(stop, capture_output=True)
+shutil.rmtree(root, ignore_errors=True)
+"""
+"""Stops a test cluster whose test run was killed (pytest's own teardown never ran)."""
 
 
 def _free_port() -> int:
@@ -65,14 +83,21 @@ class Cluster:
                    "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
         self._run("pg_ctl", "-D", str(self.data), "-l", str(self.root / "log"), "-w",
                   "-t", "120", "-o", options, "start")
+        self._watchdog = subprocess.Popen(
+            [sys.executable, "-c", WATCHDOG, str(os.getpid()), str(self.root),
+             *self._command("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")],
+            start_new_session=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL)
         self.sql("postgres", f"CREATE DATABASE {TEMPLATE}")
         self.sql(TEMPLATE, "CREATE EXTENSION postgis")
 
-    def _run(self, tool: str, *args: str) -> None:
+    def _command(self, tool: str, *args: str) -> list[str]:
         command = [str(self.bin / tool), *args]
-        if self.as_root:
-            command = ["runuser", "-u", "postgres", "--", *command]
-        done = subprocess.run(command, capture_output=True, text=True, cwd=self.root)
+        return ["runuser", "-u", "postgres", "--", *command] if self.as_root else command
+
+    def _run(self, tool: str, *args: str) -> None:
+        done = subprocess.run(self._command(tool, *args), capture_output=True, text=True,
+                              cwd=self.root)
         if done.returncode:
             log = self.root / "log"
             raise RuntimeError(f"{tool} failed: {done.stderr}\n"
@@ -105,6 +130,8 @@ class Cluster:
         try:
             self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
         finally:
+            self._watchdog.kill()
+            self._watchdog.wait()
             shutil.rmtree(self.root, ignore_errors=True)
 
 
