@@ -190,3 +190,37 @@ def test_a_stored_record_reads_back_as_the_record(store):
         record(unit_id="U0001", candidate_units=[{"unit_id": "U0001"}]),
         incident_id=stored["incident_id"], version=1, updated_at=T0)
     assert back.status is State.REPORTED and back.to_row()["status"] == "reported"
+
+
+@pytest.mark.parametrize("prefix, expected", [
+    ("330399", 3), ("3303990", 3), ("330399001", 2), ("3303990010010", 1),
+    ("330399002001001", 1), ("330399009", 0), ("33039", 3), ("3304", 1),
+    ("33039_", 0), ("330399%", 0), ("", 3),
+])
+def test_jurisdiction_prefixes_match_exactly_as_starts_with(store, prefix, expected):
+    """The scope's index range keeps LIKE's meaning: wildcards are literal, bounds exact."""
+    for grid in ("330399001001001", "330399001002001", "330399002001001"):
+        store.create(record(grid_code=grid), ev())
+    store.create(record(grid_code="33040000100100"), ev())
+    codes = (prefix,) if prefix else ()
+    page = store.query(IncidentQuery(now=T0, area_codes=codes))
+    assert page.matched == (expected if prefix else 4)
+
+
+def test_a_store_without_the_township_index_gets_it_and_lists_by_it(tmp_path):
+    path = tmp_path / "old.incidents.sqlite"
+    SQLiteStore(path).close()
+    with sqlite3.connect(path) as con:
+        con.execute("DROP INDEX ix_incidents_township_code")
+    store = SQLiteStore(path)
+    store.create(record(), ev())
+    with sqlite3.connect(path) as con:
+        names = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='index'")}
+        plan = " ".join(str(r) for r in con.execute(
+            "EXPLAIN QUERY PLAN SELECT incident_id FROM incidents WHERE township_code = ? "
+            "AND grid_code >= ? AND grid_code < ?", ("330399001", "3303", "3304")))
+    assert {"ix_incidents_township_code", "ix_incidents_community_code",
+            "ix_incidents_unit_id"} <= names
+    assert "USING INDEX" in plan and "SCAN incidents" not in plan
+    assert store.query(IncidentQuery(now=T0, township_code="330399001")).matched == 1
+    store.close()

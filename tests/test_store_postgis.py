@@ -15,12 +15,23 @@ def _scalar(store, statement):
 
 def test_alembic_makes_the_schema_and_refuses_a_newer_one(postgis):
     store = postgis.open()
-    assert _scalar(store, "SELECT version_num FROM alembic_version") == "0001"
+    assert _scalar(store, "SELECT version_num FROM alembic_version") == "0002"
     assert store.schema_version == SCHEMA_VERSION
     store.close()
     postgis.sql("UPDATE alembic_version SET version_num = 'f00d'")  # written by a later gridgis
     with pytest.raises(StoreError, match="newer than this gridgis"):
         postgis.open()
+
+
+def test_a_store_at_revision_0001_gets_the_township_index_on_open(postgis):
+    postgis.open().close()
+    postgis.sql("DROP INDEX ix_incidents_township_code")
+    postgis.sql("UPDATE alembic_version SET version_num = '0001'")
+    store = postgis.open()
+    assert _scalar(store, "SELECT version_num FROM alembic_version") == "0002"
+    assert _scalar(store, "SELECT count(*) FROM pg_indexes WHERE indexname = "
+                          "'ix_incidents_township_code'") == 1
+    store.close()
 
 
 def test_the_point_is_computed_and_the_window_uses_its_gist_index(postgis):

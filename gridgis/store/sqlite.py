@@ -38,7 +38,8 @@ from gridgis.store.reading import READ_ONLY, reading
 from gridgis.store.sensors import SensorLog, create_sensor_tables, sensor_metadata
 from gridgis.store.staff import StaffDirectory, create_staff_tables, staff_metadata
 
-__all__ = ["SCHEMA_VERSION", "SQLiteStore", "columns_match_record", "store_path_for"]
+__all__ = ["SCHEMA_VERSION", "SQLiteStore", "columns_match_record", "create_missing_indexes",
+           "store_path_for"]
 
 metadata = sa.MetaData()
 
@@ -58,12 +59,12 @@ incidents = sa.Table(
     sa.Column("source", sa.String(32), nullable=False),
     sa.Column("status", sa.String(16), nullable=False, index=True),
     sa.Column("grid_code", sa.String(32), index=True),
-    sa.Column("community_code", sa.String(32)),
-    sa.Column("township_code", sa.String(32)),
+    sa.Column("community_code", sa.String(32), index=True),
+    sa.Column("township_code", sa.String(32), index=True),
     sa.Column("match", sa.String(16)),
     sa.Column("edge_distance_m", sa.Float),
     sa.Column("patrol_level", sa.String(16)),
-    sa.Column("unit_id", sa.String(32)),
+    sa.Column("unit_id", sa.String(32), index=True),
     sa.Column("candidate_units", sa.JSON, nullable=False),
     sa.Column("duplicate_of", sa.JSON, nullable=False),
     sa.Column("reported_at", sa.DateTime, nullable=False, index=True),
@@ -243,6 +244,18 @@ def _migrate_to_4(conn: sa.Connection) -> None:
 MIGRATIONS = {1: _migrate_to_1, 2: _migrate_to_2, 3: _migrate_to_3, 4: _migrate_to_4}
 
 
+def create_missing_indexes(conn: sa.Connection) -> None:
+    """Create the incidents' and events' indexes an older store lacks (none are dropped).
+
+    Indexes change no answer, so they need no schema version: a store written before the
+    township, community and unit columns were indexed gets them on its next open (a
+    province's millions of incidents are listed by township through them).
+    """
+    for table in (incidents, events):
+        for index in table.indexes:
+            index.create(conn, checkfirst=True)
+
+
 def store_path_for(layers_path: str | os.PathLike[str]) -> Path:
     """The store file that sits beside a district GeoPackage.
 
@@ -269,6 +282,20 @@ def _force_overdue(now: dt.datetime) -> sa.ColumnElement[bool]:
         sa.select(1).select_from(force).where(
             field("arrived_at").is_(None), field("released_at").is_(None),
             field("due_at") < now.isoformat(timespec="seconds"))))
+
+
+def _code_prefix(column: sa.ColumnElement[str], prefix: str) -> sa.ColumnElement[bool]:
+    """``column`` starts with ``prefix``, also as a range that a B-tree index can seek.
+
+    ``LIKE 'prefix%'`` with an escape clause is not an index range for SQLite (nor for
+    PostgreSQL outside the C collation); the bounds ``prefix ≤ column < next`` are, and
+    the ``LIKE`` kept beside them keeps the meaning exact whatever the collation.
+    """
+    like = column.startswith(prefix, autoescape=True)
+    if not prefix or not prefix.isascii() or prefix[-1] == "\x7f":
+        return like
+    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    return sa.and_(column >= prefix, column < upper, like)
 
 
 def _light_rank(now: dt.datetime) -> sa.ColumnElement[int]:
@@ -383,6 +410,7 @@ class SQLiteStore(IncidentStore):
                 MIGRATIONS[version](conn)
                 conn.execute(sa.delete(schema_version))
                 conn.execute(sa.insert(schema_version).values(version=version))
+            create_missing_indexes(conn)
             create_attachment_tables(conn)  # tables of their own, made where missing
             create_sensor_tables(conn)
             create_patrol_tables(conn)
@@ -525,7 +553,7 @@ class SQLiteStore(IncidentStore):
                               (c.township_code, query.township_code)):
             if value:
                 where.append(column == value)
-        scope = [c.grid_code.startswith(a, autoescape=True) for a in query.area_codes]
+        scope = [_code_prefix(c.grid_code, a) for a in query.area_codes]
         if query.unit_ids:
             scope += [c.unit_id.in_(query.unit_ids), _called(query.unit_ids),
                       _in_force(query.unit_ids)]
@@ -576,7 +604,7 @@ class SQLiteStore(IncidentStore):
         c = incidents.c
         where = [events.c.action == action]
         if area_codes:
-            where.append(sa.or_(*[c.grid_code.startswith(a, autoescape=True)
+            where.append(sa.or_(*[_code_prefix(c.grid_code, a)
                                   for a in area_codes]))
         if since is not None:
             where.append(events.c.at >= since)
