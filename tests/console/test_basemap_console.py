@@ -9,12 +9,14 @@ logged. Screenshots go to artifacts/.
 # ruff: noqa: F811 - the fixtures come from test_console and are named as parameters
 from __future__ import annotations
 
+import gzip
 import io
 import math
 
+import mapbox_vector_tile
 import pytest
 
-from gridgis.basemap import build_basemap
+from gridgis.basemap import TileFile, build_basemap
 from gridgis.crs import wgs84_to_gcj02
 from tests.conftest import serving
 from tests.console.test_console import (  # noqa: F401 - fixtures
@@ -94,7 +96,8 @@ def _town_point(district):
 
 
 @pytest.mark.parametrize("size", list(SIZES))
-def test_the_basemap_draws_offline_under_the_layers(browser, offline, cast, district, size):
+def test_the_basemap_draws_offline_under_the_layers(browser, offline, cast, district, size,
+                                                    basemap_file):
     width, height = SIZES[size]
     context, pg = _new_page(browser, {"width": width, "height": height})
     try:
@@ -108,6 +111,9 @@ def test_the_basemap_draws_offline_under_the_layers(browser, offline, cast, dist
         control = pg.locator(".leaflet-control-layers-overlays label", has_text="底图")
         expect(control).to_have_count(1)
         expect(control.locator("input")).to_be_checked()
+        if size == "desktop":  # the patrol zones' colours would hide the basemap in the shots
+            pg.locator(".leaflet-control-layers-overlays label", has_text="巡查区域") \
+                .locator("input").uncheck()
         lon, lat = _town_point(district)
         for zoom in (12, 15, 18):  # 18: the file's zoom 16, magnified and drawn crisp
             _view(pg, lon, lat, zoom)
@@ -115,6 +121,8 @@ def test_the_basemap_draws_offline_under_the_layers(browser, offline, cast, dist
             assert seen["total"] > 0 and seen["other"] > seen["total"] * 0.01, (zoom, seen)
             assert seen["colours"] >= 4, (zoom, seen)
             _shot(pg, f"basemap-{size}-z{zoom}")
+        if size == "desktop":
+            _decodes_as_python_does(pg, offline, basemap_file, lon, lat)
         # the tiles it asked for were all answered (no 404 logged), none from elsewhere
         assert pg.errors == [] and pg.blocked == []
         if size == "desktop":  # unticking the entry removes the canvases
@@ -122,6 +130,39 @@ def test_the_basemap_draws_offline_under_the_layers(browser, offline, cast, dist
             expect(pg.locator("canvas.gridgis-basemap-tile")).to_have_count(0)
     finally:
         context.close()
+
+
+def _decodes_as_python_does(pg, base, basemap_file, lon, lat):
+    """The page's MVT decoder reads a tile as mapbox-vector-tile does: layers, names, points."""
+    z = 15
+    n = 2 ** z
+    x = int((lon + 180) / 360 * n)
+    y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+    data = TileFile(basemap_file).tile(z, x, y)
+    expected = mapbox_vector_tile.decode(gzip.decompress(data),
+                                         default_options={"y_coord_down": True})
+    got = pg.evaluate("""async (url) => {
+        const r = await fetch(url);
+        const layers = gridBasemap.decode(new Uint8Array(await r.arrayBuffer()));
+        const out = {};
+        for (const [name, layer] of Object.entries(layers)) {
+          out[name] = layer.features.map((f) => ({type: f.type, properties: f.properties,
+                                                  first: f.parts[0][0]}));
+        }
+        return out;
+    }""", f"{base}/tiles/{z}/{x}/{y}.mvt")
+    assert set(got) == set(expected)
+    kinds = {"Point": 1, "MultiPoint": 1, "LineString": 2, "MultiLineString": 2, "Polygon": 3,
+             "MultiPolygon": 3}
+    for name, layer in expected.items():
+        assert len(got[name]) == len(layer["features"]), name
+        for mine, theirs in zip(got[name], layer["features"], strict=True):
+            assert mine["properties"] == theirs["properties"]
+            assert mine["type"] == kinds[theirs["geometry"]["type"]]
+            coords = theirs["geometry"]["coordinates"]
+            while isinstance(coords[0], list):
+                coords = coords[0]
+            assert mine["first"] == list(coords)
 
 
 def _png() -> bytes:
