@@ -180,3 +180,16 @@ def test_the_command_refuses_what_it_cannot_write(small_gpkg, tmp_path):
     result = runner.invoke(app, ["basemap", str(tmp_path / "none.gpkg"),
                                  str(tmp_path / "x.mbtiles")])
     assert result.exit_code == 2 and "没有这个区县图层文件" in result.output
+
+
+def test_the_demonstration_builds_the_basemap_once_beside_its_file(small_gpkg, tmp_path):
+    from gridgis.cli.serve import _demo_basemap
+
+    district = tmp_path / "demo.gpkg"
+    district.write_bytes(small_gpkg.read_bytes())
+    target = _demo_basemap(district)
+    assert target == tmp_path / "demo.basemap.mbtiles" and TileFile(target).count() > 0
+    built = target.stat().st_mtime_ns
+    assert _demo_basemap(district) == target and target.stat().st_mtime_ns == built
+    district.touch()  # the district changed: built again
+    assert _demo_basemap(district).stat().st_mtime_ns > built
