@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import time
 from collections.abc import Callable
@@ -23,7 +24,8 @@ if TYPE_CHECKING:
 
     from gridgis.layers import Layers
 
-__all__ = ["DEFAULT_MAX_ZOOM", "DEFAULT_MIN_ZOOM", "BasemapSummary", "build_basemap"]
+__all__ = ["DEFAULT_MAX_ZOOM", "DEFAULT_MIN_ZOOM", "BasemapSummary", "build_basemap",
+           "source_fingerprint"]
 
 DEFAULT_MIN_ZOOM = 10
 DEFAULT_MAX_ZOOM = 16
@@ -59,6 +61,21 @@ def _bounds(sources: list[SourceLayer]) -> tuple[float, float, float, float]:
     return float(b[0]), float(b[1]), float(b[2]), float(b[3])
 
 
+def source_fingerprint(sources: list[SourceLayer]) -> str:
+    """SHA-256 of what a basemap draws: each source layer's shapes, attributes and zooms.
+
+    Kept in the file's metadata (``source_sha256``), so a district file written again with
+    the same content (``gridgis sample`` before each ``make demo``) needs no new build.
+    """
+    digest = hashlib.sha256()
+    for s in sources:
+        digest.update(s.name.encode())
+        digest.update(b"".join(shapely.to_wkb(s.geometry, output_dimension=2)))
+        digest.update(repr(s.properties).encode())
+        digest.update(s.min_zoom.tobytes())
+    return digest.hexdigest()
+
+
 def _metadata(layers: Layers, sources: list[SourceLayer], min_zoom: int, max_zoom: int,
               name: str) -> dict[str, Any]:
     lon0, lat0, lon1, lat1 = (float(v) for v in layers.townships.total_bounds)
@@ -69,7 +86,7 @@ def _metadata(layers: Layers, sources: list[SourceLayer], min_zoom: int, max_zoo
         "attribution": "区县图层 / district layers", "generator": f"gridgis {gridgis.__version__}",
         "bounds": f"{lon0:.6f},{lat0:.6f},{lon1:.6f},{lat1:.6f}",
         "center": f"{(lon0 + lon1) / 2:.6f},{(lat0 + lat1) / 2:.6f},{min(max_zoom, 13)}",
-        "minzoom": min_zoom, "maxzoom": max_zoom,
+        "minzoom": min_zoom, "maxzoom": max_zoom, "source_sha256": source_fingerprint(sources),
         "json": {"vector_layers": [
             {"id": s.name, "description": s.description, "fields": s.fields,
              "minzoom": max(min_zoom, int(s.min_zoom.min())), "maxzoom": max_zoom}

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
     from gridgis.basemap import BasemapSummary
 
-__all__ = ["basemap", "build_with_progress"]
+__all__ = ["basemap", "build_with_progress", "same_source"]
 
 
 def build_with_progress(source: Path, target: Path, *, min_zoom: int, max_zoom: int,
@@ -42,6 +42,34 @@ def build_with_progress(source: Path, target: Path, *, min_zoom: int, max_zoom: 
         return build_basemap(
             layers, target, water=water, min_zoom=min_zoom, max_zoom=max_zoom,
             progress=lambda done, total: bar.update(task, completed=done, total=total))
+
+
+def same_source(target: Path, source: Path) -> bool:
+    """Whether ``target`` was built from what ``source`` holds now (then marked current).
+
+    A district file written again with the same layers (``make demo`` writes the sample
+    each time) keeps its basemap: the source layers' fingerprint is compared.
+    """
+    import os
+
+    from gridgis.basemap import TileFile
+    from gridgis.basemap.build import source_fingerprint
+    from gridgis.basemap.files import read_water
+    from gridgis.basemap.layers import basemap_layers
+    from gridgis.errors import BasemapError
+    from gridgis.layers import read_layers
+
+    try:
+        tiles = TileFile(target)
+    except BasemapError:
+        return False
+    stored = tiles.metadata.get("source_sha256")
+    tiles.close()
+    sources = basemap_layers(read_layers(source), water=read_water(source))
+    if stored != source_fingerprint(sources):
+        return False
+    os.utime(target)
+    return True
 
 
 @clear_errors

@@ -163,13 +163,14 @@ def _sample_file(console: Any) -> Path:
 def _demo_basemap(path: Path) -> Path:
     """The district's offline basemap beside its file, built when missing or older."""
     from gridgis.basemap.files import basemap_path_for, is_current
-    from gridgis.cli.basemap import build_with_progress
+    from gridgis.cli.basemap import build_with_progress, same_source
 
     target = basemap_path_for(path)
-    if not is_current(target, path):
-        summary = build_with_progress(path, target, min_zoom=10, max_zoom=16, console=err)
-        err.print(f"已生成离线底图 {target}（{summary.tiles:,} 个瓦片，{summary.seconds:.0f} 秒）"
-                  f" / built the offline basemap", highlight=False)
+    if is_current(target, path) or same_source(target, path):
+        return target
+    summary = build_with_progress(path, target, min_zoom=10, max_zoom=16, console=err)
+    err.print(f"已生成离线底图 {target}（{summary.tiles:,} 个瓦片，{summary.seconds:.0f} 秒）"
+              f" / built the offline basemap", highlight=False)
     return target
 
 

@@ -183,13 +183,23 @@ def test_the_command_refuses_what_it_cannot_write(small_gpkg, tmp_path):
 
 
 def test_the_demonstration_builds_the_basemap_once_beside_its_file(small_gpkg, tmp_path):
+    from gridgis import read_layers, write_layers
     from gridgis.cli.serve import _demo_basemap
 
     district = tmp_path / "demo.gpkg"
     district.write_bytes(small_gpkg.read_bytes())
     target = _demo_basemap(district)
     assert target == tmp_path / "demo.basemap.mbtiles" and TileFile(target).count() > 0
-    built = target.stat().st_mtime_ns
+    built, inode = target.stat().st_mtime_ns, target.stat().st_ino  # a build: a new file
+    stored = TileFile(target).metadata["source_sha256"]
     assert _demo_basemap(district) == target and target.stat().st_mtime_ns == built
-    district.touch()  # the district changed: built again
-    assert _demo_basemap(district).stat().st_mtime_ns > built
+    district.write_bytes(district.read_bytes())  # written again, the same layers: kept
+    assert _demo_basemap(district) == target and target.stat().st_mtime_ns > built
+    assert target.stat().st_ino == inode
+    assert TileFile(target).metadata["source_sha256"] == stored
+    layers = read_layers(district)  # the layers changed: built again
+    layers.grids.loc[layers.grids.index[0], "name"] = "新改名网格"
+    write_layers(layers, district)
+    _demo_basemap(district)
+    assert TileFile(target).metadata["source_sha256"] != stored
+    assert target.stat().st_ino != inode
