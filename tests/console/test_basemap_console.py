@@ -111,9 +111,7 @@ def test_the_basemap_draws_offline_under_the_layers(browser, offline, cast, dist
         control = pg.locator(".leaflet-control-layers-overlays label", has_text="底图")
         expect(control).to_have_count(1)
         expect(control.locator("input")).to_be_checked()
-        if size == "desktop":  # the patrol zones' colours would hide the basemap in the shots
-            pg.locator(".leaflet-control-layers-overlays label", has_text="巡查区域") \
-                .locator("input").uncheck()
+        pg.evaluate("map.removeLayer(layers.patrol)")  # its colours would hide the basemap
         lon, lat = _town_point(district)
         for zoom in (12, 15, 18):  # 18: the file's zoom 16, magnified and drawn crisp
             _view(pg, lon, lat, zoom)
@@ -193,6 +191,7 @@ def test_an_intranet_gcj02_service_is_shifted_onto_the_wgs84_layers(browser, int
         expect(pg.locator(".leaflet-control-layers-overlays label",
                           has_text="内网底图")).to_have_count(1)
         expect(pg.locator(".leaflet-control-attribution")).to_contain_text("GCJ-02")
+        pg.evaluate("map.removeLayer(layers.patrol)")
         lon, lat = _town_point(district)
         _view(pg, lon, lat, 16)
         pg.wait_for_function("""() => [...document.querySelectorAll(".leaflet-intranet-pane img")]
