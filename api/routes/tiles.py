@@ -40,6 +40,7 @@ MVT = "application/vnd.mapbox-vector-tile"
 CACHE_CONTROL = "public, max-age=3600"
 """Tiles change only when the basemap is rebuilt: an hour in the browser, then the ETag."""
 MAX_Z = 22
+GZIP_MAGIC = b"\x1f\x8b"
 TILE_PATH = "/tiles/{z}/{x}/{y}.mvt"
 CRS_NAMES = {"wgs84": "WGS84", "cgcs2000": "CGCS2000（与 WGS84 相差厘米级）",
              "gcj02": "GCJ-02（国测局加偏坐标）"}
@@ -150,10 +151,11 @@ def create_router(settings: Settings) -> APIRouter:
         headers["ETag"] = f'"{hashlib.blake2b(data, digest_size=12).hexdigest()}"'
         if headers["ETag"] in request.headers.get("if-none-match", ""):
             return Response(status_code=304, headers=headers)
-        if "gzip" in request.headers.get("accept-encoding", ""):
-            headers["Content-Encoding"] = "gzip"
-        else:
-            data = gzip.decompress(data)
+        if data[:2] == GZIP_MAGIC:  # gridgis stores tiles gzipped; other tools may not
+            if "gzip" in request.headers.get("accept-encoding", ""):
+                headers["Content-Encoding"] = "gzip"
+            else:
+                data = gzip.decompress(data)
         return Response(data, media_type=MVT, headers=headers)
 
     return router

@@ -143,3 +143,20 @@ def test_an_unusable_tile_file_ends_start_up(small_layers, tmp_path):
         _client(small_layers, tmp_path, basemap=bad)
     with pytest.raises(BasemapError, match="不存在"):
         _client(small_layers, tmp_path, basemap=tmp_path / "missing.mbtiles")
+
+
+def test_tiles_stored_unpacked_by_another_tool_are_served_as_they_are(small_layers, tile_file,
+                                                                      tmp_path):
+    import shutil
+    import sqlite3
+
+    other = tmp_path / "other.mbtiles"
+    shutil.copy(tile_file, other)
+    with sqlite3.connect(other) as db:
+        z, x, row, data = db.execute("SELECT * FROM tiles LIMIT 1").fetchone()
+        db.execute("UPDATE tiles SET tile_data=? WHERE zoom_level=? AND tile_column=? AND "
+                   "tile_row=?", (gzip.decompress(data), z, x, row))
+    with _client(small_layers, tmp_path, basemap=other) as c:
+        r = c.get(f"/tiles/{z}/{x}/{2 ** z - 1 - row}.mvt")
+    assert r.status_code == 200 and "content-encoding" not in r.headers
+    assert r.content == gzip.decompress(data)
