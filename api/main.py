@@ -34,7 +34,9 @@ from api.routes import (
 )
 from api.routes.clock import create_router as clock_router
 from api.routes.export import create_router as export_router
-from api.security import install_security
+from api.routes.tiles import create_router as tiles_router
+from api.routes.tiles import open_basemap, page_policy
+from api.security import CONTENT_SECURITY_POLICY, install_security
 from api.settings import Settings
 from gridgis.baseinfo.register import BaseInfoStore, locator_of
 from gridgis.dispatch import Dispatcher, DispatchSettings, WorkingCalendar, china_now
@@ -126,6 +128,7 @@ def create_app(settings: Settings | None = None, *, layers: Layers | None = None
                                       network=getattr(dispatcher.finder, "network", None),
                                       grids=layers.grids)
     app.state.settings = settings
+    app.state.basemap = open_basemap(settings)  # the offline basemap's tiles (BasemapError)
     engine = getattr(store, "engine", None)  # the registers of 一标三实 live in the SQL store
     app.state.baseinfo = None if engine is None else BaseInfoStore(
         engine, locate=locator_of(dispatcher.index), clock=dispatcher.clock)
@@ -155,6 +158,7 @@ def create_app(settings: Settings | None = None, *, layers: Layers | None = None
     app.include_router(health.create_router())
     app.include_router(clock_router())
     app.include_router(export_router())
+    app.include_router(tiles_router(settings))
     app.include_router(docs.create_router(title=settings.title))
 
     app.mount("/static/leaflet", StaticFiles(directory=leaflet.BASE_DIR), name="leaflet")
@@ -167,7 +171,8 @@ def create_app(settings: Settings | None = None, *, layers: Layers | None = None
         """The dispatcher console for browsers; the OGC API landing page as JSON."""
         wants_html = "text/html" in request.headers.get("accept", "")
         if f == "html" or (wants_html and f != "json"):
-            return FileResponse(STATIC / "console.html", media_type="text/html")
+            return FileResponse(STATIC / "console.html", media_type="text/html",
+                                headers=page_policy(settings, CONTENT_SECURITY_POLICY))
         base = str(request.base_url).rstrip("/")
         return {
             "title": settings.title,

@@ -25,6 +25,7 @@ DEFAULT_ALLOWED_HOSTS = ("localhost", "127.0.0.1", "::1", "testserver")
 _HOST = re.compile(r"^(\*|(\*\.)?[A-Za-z0-9_.-]{1,253}|[0-9A-Fa-f:.]{2,45})$")
 _ORIGIN = re.compile(r"^(\*|https?://[A-Za-z0-9_.-]{1,253}(:[0-9]{1,5})?|"
                      r"https?://\[[0-9A-Fa-f:.]{2,45}\](:[0-9]{1,5})?)$")
+_TILE_URL = re.compile(r"^https?://[A-Za-z0-9_.\-\[\]:{}]+(/[A-Za-z0-9_.~\-/{}%=&?,:]*)?$")
 MAX_LIST = 100
 """At most this many allowed hosts or CORS origins."""
 
@@ -79,6 +80,12 @@ class Settings(BaseSettings):
     ``attachment_far_m`` is how far from the report a photo's EXIF place may lie
     before it is flagged; ``attachments_folder`` keeps the files elsewhere than
     beside the store (default ``<store>.attachments/``).
+    ``basemap`` is the offline basemap's tile file (``gridgis basemap``; an MBTiles file
+    served at ``/tiles/{z}/{x}/{y}.mvt``); ``basemap_url`` an intranet raster tile URL
+    (天地图 or a government map server: ``https://host/…/{z}/{x}/{y}.png``, ``{s}`` for one
+    of ``basemap_subdomains``) drawn under it, in the coordinate system ``basemap_crs``
+    (``wgs84``/``cgcs2000`` as 天地图, or ``gcj02``: the console shifts such tiles onto the
+    WGS84 layers), credited as ``basemap_attribution``; see :mod:`api.routes.tiles`.
     """
 
     model_config = SettingsConfigDict(env_prefix="GRIDGIS_", extra="ignore")
@@ -114,6 +121,11 @@ class Settings(BaseSettings):
     attachment_video_max_bytes: int = Field(20_000_000, ge=10_000, le=200_000_000)
     attachment_far_m: float = Field(200.0, ge=1.0, le=100_000.0)
     attachments_folder: Path | None = None
+    basemap: Path | None = None
+    basemap_url: str | None = Field(None, min_length=12, max_length=500)
+    basemap_crs: Literal["wgs84", "cgcs2000", "gcj02"] = "wgs84"
+    basemap_subdomains: str = Field("", max_length=20, pattern=r"^[A-Za-z0-9]*$")
+    basemap_attribution: str = Field("", max_length=200)
     allowed_hosts: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: list(DEFAULT_ALLOWED_HOSTS), min_length=1, max_length=MAX_LIST)
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list,
@@ -156,6 +168,15 @@ class Settings(BaseSettings):
         if isinstance(value, list):
             return list(dict.fromkeys(_channel(v) if isinstance(v, str) else v for v in value))
         return value
+
+    @field_validator("basemap_url")
+    @classmethod
+    def _tile_url(cls, value: str | None) -> str | None:
+        if value is None or (_TILE_URL.match(value) and all(
+                p in value for p in ("{z}", "{x}", "{y}"))):
+            return value
+        raise ValueError("底图地址应为 http(s)://主机/…{z}/{x}/{y}… 的瓦片地址 / basemap_url "
+                         "must be an http(s) tile URL with {z}, {x} and {y}")
 
     @field_validator("allowed_hosts")
     @classmethod

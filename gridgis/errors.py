@@ -12,6 +12,7 @@ __all__ = [
     "AttachmentError",
     "AttachmentNotFoundError",
     "AttachmentTooLargeError",
+    "BasemapError",
     "CategoryError",
     "CodeError",
     "ConflictError",
@@ -321,3 +322,7 @@ class SourceFileError(GridGisError, ValueError):
         self.file = file
         self.row = row
         self.column = column
+
+
+class BasemapError(GridGisError, ValueError):
+    """A basemap tile file cannot be used: missing, not MBTiles, or not vector tiles."""

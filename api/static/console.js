@@ -197,6 +197,7 @@ const layerControl = L.control.layers(null, {
   [t("layer.incidents")]: layers.incidents, [t("layer.sensors")]: layers.sensors,
 }, { collapsed: window.matchMedia("(max-width: 720px)").matches }).addTo(map);
 layerControl.getContainer().querySelector(".leaflet-control-layers-toggle").title = t("map.layers");
+gridBasemap.attach(map, layerControl, t);  // the offline basemap (basemap.js), under the layers
 
 async function loadCollection(name, layer) {
   const data = await api(`/collections/${name}/items?limit=10000`);

@@ -7,6 +7,7 @@ import typer
 from gridgis.cli import (
     audit,
     baseinfo,
+    basemap,
     bulletin,
     coverage,
     data,
@@ -31,7 +32,7 @@ app = typer.Typer(
 COMMANDS = (data.sample, data.info, data.assign, serve.serve, data.schema,
             plan.validate, plan.repair, plan.partition, plan.diff, plan.adopt,
             roads.roads, bulletin.bulletin, coverage.coverage, data.compile_,
-            importing.import_)
+            importing.import_, basemap.basemap)
 """Every command, in the order ``gridgis --help`` lists them."""
 
 for _command in COMMANDS:  # compile_ is named so as not to hide the built-in compile

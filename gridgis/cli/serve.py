@@ -100,6 +100,8 @@ def serve(
         err.print(f"[bold red]error:[/] 设置无效 / invalid settings: {reason}",
                   highlight=False, markup=True)
         raise typer.Exit(code=2) from None
+    if demo and settings.basemap is None and path is not None:  # built once, beside FILE
+        settings = settings.model_copy(update={"basemap": _demo_basemap(path)})
     err.print(f"loading {path or 'the built-in sample district'} …", highlight=False)
     application = create_app(settings, store=incidents)
     if demo:
@@ -158,6 +160,20 @@ def _sample_file(console: Any) -> Path:
     return out
 
 
+def _demo_basemap(path: Path) -> Path:
+    """The district's offline basemap beside its file, built when missing or older."""
+    from gridgis.basemap.files import basemap_path_for, is_current
+    from gridgis.cli.basemap import build_with_progress, same_source
+
+    target = basemap_path_for(path)
+    if is_current(target, path) or same_source(target, path):
+        return target
+    summary = build_with_progress(path, target, min_zoom=10, max_zoom=16, console=err)
+    err.print(f"已生成离线底图 {target}（{summary.tiles:,} 个瓦片，{summary.seconds:.0f} 秒）"
+              f" / built the offline basemap", highlight=False)
+    return target
+
+
 def _worker_environment(settings: Any, store_file: str) -> None:
     """What every worker must share, as ``GRIDGIS_*`` variables: files, clock, keys."""
     import json
@@ -165,6 +181,8 @@ def _worker_environment(settings: Any, store_file: str) -> None:
 
     env = {"GRIDGIS_LAYERS": str(settings.layers), "GRIDGIS_STORE": str(store_file),
            "GRIDGIS_ALLOWED_HOSTS": json.dumps(list(settings.allowed_hosts))}
+    if settings.basemap is not None:
+        env["GRIDGIS_BASEMAP"] = str(settings.basemap)
     if settings.clock is not None:
         env["GRIDGIS_CLOCK"] = settings.clock.isoformat()
         env["GRIDGIS_CLOCK_SINCE"] = settings.clock_since.isoformat()

@@ -79,6 +79,7 @@ ERRORS = {
     ("post", "/mediation/cases/{case_id}/sessions"): {400, 401, 403, 404, 409, 413, 422, 503},
     ("post", "/mediation/cases/{case_id}/outcome"): {400, 401, 403, 404, 409, 413, 422, 503},
     ("get", "/emergencies"): {401, 403, 422, 503},
+    ("get", "/tiles/{z}/{x}/{y}.mvt"): {404, 422},  # public: the basemap holds nothing personal
 }
 """Error statuses each operation can answer (at least)."""
 OPEN311_ERRORS = {("post", "/open311/v2/requests.json"): {400, 403},
