@@ -22,12 +22,12 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from gridgis.errors import AccessDeniedError, ConflictError, InputError
+from gridgis.errors import AccessDeniedError, InputError
 from gridgis.mediation import tables as t
 from gridgis.mediation.access import CaseScope
 from gridgis.mediation.followup import record_failure
 from gridgis.mediation.names import DISPUTE_TYPES, Fulfilment, Outcome, PartyKind
-from gridgis.mediation.store import CaseNotFoundError, MediationStore, scope_clause
+from gridgis.mediation.store import CaseNotFoundError, MediationStore, conflict, scope_clause
 from gridgis.people.access import CALLBACK
 from gridgis.people.staff import StaffMember
 from gridgis.store.reading import reading
@@ -53,12 +53,6 @@ def case_id_for(person: StaffMember, key: str, at: dt.datetime) -> str:
     """The case id of a registration: the same for the same desk and idempotency key."""
     digest = hashlib.sha256(f"{person.staff_id}\n{key}".encode()).hexdigest()[:14].upper()
     return f"TJ{at:%Y}W{digest}"
-
-
-def _conflict(message: str, field: str) -> ConflictError:
-    err = ConflictError(message)
-    err.field = field  # named in the problem answer (409)
-    return err
 
 
 def _one(conn: sa.Connection, table: sa.Table, key: str, value: str) -> dict[str, Any] | None:
@@ -158,7 +152,7 @@ def _open_case(store: MediationStore, person: StaffMember, scope: CaseScope,
     if row is None:
         raise CaseNotFoundError(case_id)
     if row["outcome"] is not None:
-        raise _conflict(f"案件 {case_id} 已结案，不能再记录 / case {case_id} is closed",
+        raise conflict(f"案件 {case_id} 已结案，不能再记录 / case {case_id} is closed",
                         "case_id")
     return dict(row)
 
@@ -193,7 +187,7 @@ def add_session(store: MediationStore, person: StaffMember, scope: CaseScope, ca
         last = conn.execute(sa.select(sa.func.max(t.sessions.c.seq)).where(
             t.sessions.c.case_id == case_id)).scalar_one() or 0
         if seq != last + 1:
-            raise _conflict(f"seq: 第 {seq} 次调解不是下一次（已记录 {last} 次）/ session "
+            raise conflict(f"seq: 第 {seq} 次调解不是下一次（已记录 {last} 次）/ session "
                             f"{seq} is not the next ({last} recorded)", "seq")
         conn.execute(sa.insert(t.sessions).values(**session))
     return session
@@ -240,7 +234,7 @@ def close_case(store: MediationStore, person: StaffMember, scope: CaseScope, cas
         done = conn.execute(sa.update(t.cases).where(
             t.cases.c.case_id == case_id, t.cases.c.outcome.is_(None)).values(**values))
         if done.rowcount == 0:
-            raise _conflict(f"案件 {case_id} 已结案 / case {case_id} is closed", "case_id")
+            raise conflict(f"案件 {case_id} 已结案 / case {case_id} is closed", "case_id")
         # the terms are searched: the case's words are segmented again
         conn.execute(sa.delete(t.case_words).where(t.case_words.c.case_id == case_id))
         if kind is Outcome.WITHDRAWN and (reason or "").strip():
