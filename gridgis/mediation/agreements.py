@@ -155,7 +155,8 @@ def mark_model(store: MediationStore, person: StaffMember, scope: CaseScope, cas
     with store.engine.begin() as conn:
         case = _agreement(conn, scope, case_id)
         kind = DISPUTE_TYPES[case["dispute_type"]]
-        title, source = f"典型案例：{case['title']}", commentary_source(case_id)
+        title = f"典型案例：{case['title']}"[:t.materials.c.title.type.length]
+        source = commentary_source(case_id)
         material = {"material_id": material_id_for("commentary", title, source),
                     "kind": "commentary", "title": title, "source": source,
                     "body": commentary.strip(), "tags": f"{kind.code},{kind.name},典型案例",

@@ -35,6 +35,8 @@ __all__ = ["AUTHORS", "MaterialHit", "MaterialIndex", "add_material", "material_
 
 AUTHORS = frozenset({StaffRole.TOWNSHIP, StaffRole.COMMAND_CENTRE})
 """Roles that add learning material."""
+TAGS_MAX = t.materials.c.tags.type.length
+"""Characters the tags of a piece of material take at most (comma-separated)."""
 
 
 def material_id_for(kind: str, title: str, source: str) -> str:
@@ -72,9 +74,13 @@ def add_material(store: MediationStore, person: StaffMember, *, kind: str, title
     for name, value in (("title", title), ("source", source), ("body", body)):
         if not value.strip():
             raise InputError(f"{name}: 不能为空 / must not be empty", field=name)
+    joined = ",".join(dict.fromkeys(x.strip() for x in tags if x.strip()))
+    if len(joined) > TAGS_MAX:
+        raise InputError(f"tags: 标签合计不能超过 {TAGS_MAX} 个字符 / the tags are too long",
+                         field="tags")
     row = {"material_id": material_id_for(kind, title, source), "kind": kind.value,
            "title": title.strip(), "source": source.strip(), "body": body.strip(),
-           "tags": ",".join(dict.fromkeys(x.strip() for x in tags if x.strip())),
+           "tags": joined,
            "case_id": None, "published_on": on, "recorded_by": person.staff_id,
            "revision": 1}
     with store.engine.begin() as conn:

@@ -45,7 +45,7 @@ def total_of(scores: Mapping[str, Any]) -> float:
     80.0
     """
     given = {k: float(v) for k, v in scores.items()
-             if k in CRITERIA and v is not None and v == v}  # None or NaN: not scored
+             if k in CRITERIA and not pd.isna(v)}  # None, NaN or NA: not scored
     weight = sum(CRITERIA[k][1] for k in given)
     return round(sum(CRITERIA[k][1] * v for k, v in given.items()) / weight, 1)
 

@@ -80,7 +80,10 @@ def sample_assessments(cases: pd.DataFrame, organisations: pd.DataFrame, *,
                      "assessor": reviewer,
                      "assessor_name": "县司法局评查组" if county else "司法所评查员",
                      "assessed_at": at})
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    if len(out):  # whole numbers with gaps, as the table's integer column holds them
+        out["fulfilment"] = out["fulfilment"].astype("Int64")
+    return out
 
 
 def sample_materials(cases: pd.DataFrame, organisations: pd.DataFrame, sessions: pd.DataFrame,
@@ -114,6 +117,6 @@ def sample_materials(cases: pd.DataFrame, organisations: pd.DataFrame, sessions:
                                  sessions=counts.get(r.case_id, 1), terms=r.terms or "",
                                  lesson=lesson, lesson2=lesson2)
         on = (pd.Timestamp(r.closed_at) + pd.Timedelta(days=rnd.randrange(20, 90))).date()
-        add("commentary", f"典型案例：{r.title}", f"区人民调解典型案例（{r.case_id}）", body,
+        add("commentary", f"典型案例：{r.title}"[:200], f"区人民调解典型案例（{r.case_id}）", body,
             f"{r.dispute_type},{type_name},典型案例", on, case_id=r.case_id)
     return pd.DataFrame(rows)

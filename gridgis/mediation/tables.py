@@ -181,7 +181,7 @@ assessments = sa.Table(
     sa.Column("satisfaction", sa.Integer, nullable=False),  # 当事人满意度 0–100
     sa.Column("fulfilment", sa.Integer),  # 协议履行 0–100 (agreements only)
     sa.Column("total", sa.Float, nullable=False),
-    sa.Column("grade", sa.String(8), nullable=False),  # names.Grade
+    sa.Column("grade", sa.String(16), nullable=False),  # names.Grade
     sa.Column("note", sa.Text, nullable=False),
     sa.Column("assessor", sa.String(64), nullable=False),  # a staff id
     sa.Column("assessor_name", sa.String(64), nullable=False),

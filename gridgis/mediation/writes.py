@@ -144,16 +144,20 @@ def register_case(store: MediationStore, person: StaffMember, *, key: str, at: d
 
 
 def _open_case(store: MediationStore, person: StaffMember, scope: CaseScope,
-               case_id: str) -> dict[str, Any]:
+               case_id: str, conn: sa.Connection | None = None) -> dict[str, Any]:
+    """The open case ``case_id`` the desk may read (read in ``conn`` when given)."""
     check_desk(person)
-    with reading(store.engine) as conn:
-        row = conn.execute(sa.select(t.cases).where(
-            t.cases.c.case_id == case_id, scope_clause(scope))).mappings().first()
+    query = sa.select(t.cases).where(t.cases.c.case_id == case_id, scope_clause(scope))
+    if conn is None:
+        with reading(store.engine) as reader:
+            row = reader.execute(query).mappings().first()
+    else:
+        row = conn.execute(query).mappings().first()
     if row is None:
         raise CaseNotFoundError(case_id)
     if row["outcome"] is not None:
         raise conflict(f"案件 {case_id} 已结案，不能再记录 / case {case_id} is closed",
-                        "case_id")
+                       "case_id")
     return dict(row)
 
 
@@ -172,24 +176,32 @@ def add_session(store: MediationStore, person: StaffMember, scope: CaseScope, ca
         The time is before the case was received, or the mediator is not on the case's
         organisation.
     """
-    row = _open_case(store, person, scope, case_id)
-    if at < row["received_at"]:
-        raise InputError("held_at: 调解时间早于受理时间 / the session is before the case was "
-                         "received", field="held_at")
-    mediator_id = mediator_id or row["mediator_id"]
-    session = {"case_id": case_id, "seq": seq, "held_at": at, "mediator_id": mediator_id,
-               "note": note}
-    with store.engine.begin() as conn:
-        mediator = _one(conn, t.mediators, "mediator_id", mediator_id)
-        if mediator is None or mediator["org_id"] != row["org_id"]:
-            raise InputError(f"mediator_id: 案件所属调解组织没有调解员 {mediator_id} / no "
-                             "mediator of the case's organisation", field="mediator_id")
-        last = conn.execute(sa.select(sa.func.max(t.sessions.c.seq)).where(
-            t.sessions.c.case_id == case_id)).scalar_one() or 0
-        if seq != last + 1:
-            raise conflict(f"seq: 第 {seq} 次调解不是下一次（已记录 {last} 次）/ session "
-                            f"{seq} is not the next ({last} recorded)", "seq")
-        conn.execute(sa.insert(t.sessions).values(**session))
+    check_desk(person)
+    # one write transaction: the store's write lock (BEGIN IMMEDIATE on SQLite, the advisory
+    # lock on PostGIS) queues writers, so the case is still open and ``seq`` still free when
+    # written; the unique (case_id, seq) index stops a writer that bypasses the lock
+    try:
+        with store.engine.begin() as conn:
+            row = _open_case(store, person, scope, case_id, conn)
+            if at < row["received_at"]:
+                raise InputError("held_at: 调解时间早于受理时间 / the session is before the "
+                                 "case was received", field="held_at")
+            mediator_id = mediator_id or row["mediator_id"]
+            mediator = _one(conn, t.mediators, "mediator_id", mediator_id)
+            if mediator is None or mediator["org_id"] != row["org_id"]:
+                raise InputError(f"mediator_id: 案件所属调解组织没有调解员 {mediator_id} / no "
+                                 "mediator of the case's organisation", field="mediator_id")
+            last = conn.execute(sa.select(sa.func.max(t.sessions.c.seq)).where(
+                t.sessions.c.case_id == case_id)).scalar_one() or 0
+            if seq != last + 1:
+                raise conflict(f"seq: 第 {seq} 次调解不是下一次（已记录 {last} 次）/ session "
+                               f"{seq} is not the next ({last} recorded)", "seq")
+            session = {"case_id": case_id, "seq": seq, "held_at": at,
+                       "mediator_id": mediator_id, "note": note}
+            conn.execute(sa.insert(t.sessions).values(**session))
+    except sa.exc.IntegrityError:
+        raise conflict(f"seq: 第 {seq} 次调解已被记录 / session {seq} is recorded already",
+                       "seq") from None
     return session
 
 

@@ -189,6 +189,9 @@ def test_learning_material_and_the_registry(client, loaded, grid):
     assert client.post("/mediation/materials", json=body, headers=worker).status_code == 403
     assert client.post("/mediation/materials", json={**body, "kind": "commentary"},
                        headers=town).status_code == 422
+    long_tags = client.post("/mediation/materials", headers=town, json={
+        **body, "title": "标签过长", "tags": [f"{i:02d}" + "词" * 30 for i in range(20)]})
+    assert long_tags.status_code == 422 and long_tags.json()["field"] == "tags"
     found = client.get("/mediation/materials", params={"q": "商家跑路"}, headers=worker).json()
     assert found["items"][0]["material_id"] == r.json()["material_id"]
     laws = client.get("/mediation/materials", params={"kind": "law", "tag": "M02"},
