@@ -134,6 +134,9 @@ class CaseOut(BaseModel):
     experts: list[dict[str, Any]]
     referrals: list[dict[str, Any]]
     followups: list[dict[str, Any]]
+    fulfilment_checks: list[dict[str, Any]] = Field([], description="履行回访 / checks")
+    assessments: list[dict[str, Any]] = Field([], description="质量评估 / assessments")
+    commentary: str | None = Field(None, description="典型案例评析 / a model case's commentary")
 
 
 def _when(value: dt.datetime | None, field: str) -> dt.datetime | None:
@@ -490,4 +493,7 @@ def create_router(settings: Settings) -> APIRouter:
                 responses=problem_responses(400, 401, 403, 404, 409, 413, 422, 503))(session)
     router.post("/mediation/cases/{case_id}/outcome", response_model=OutcomeOut,
                 responses=problem_responses(400, 401, 403, 404, 409, 413, 422, 503))(outcome)
+    from api.routes.mediation_records import add_record_routes
+
+    add_record_routes(router)  # experts, fulfilment, model cases, quality, material
     return router

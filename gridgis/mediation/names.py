@@ -12,14 +12,19 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 __all__ = [
+    "CRITERIA",
     "DISPUTE_TYPES",
     "FULFILMENT_NAMES",
+    "GRADE_NAMES",
+    "MATERIAL_KIND_NAMES",
     "ORG_KIND_NAMES",
     "OUTCOME_NAMES",
     "PARTY_KIND_NAMES",
     "REFERRAL_NAMES",
     "DisputeType",
     "Fulfilment",
+    "Grade",
+    "MaterialKind",
     "OrgKind",
     "Outcome",
     "PartyKind",
@@ -151,3 +156,33 @@ PARTY_KIND_NAMES = {PartyKind.PERSON: "自然人", PartyKind.HOSPITAL: "医疗�
                     PartyKind.EMPLOYER: "用人单位", PartyKind.PROPERTY_COMPANY: "物业服务企业",
                     PartyKind.MERCHANT: "经营者", PartyKind.INSURER: "保险公司",
                     PartyKind.VILLAGE_COLLECTIVE: "村集体经济组织"}
+
+
+CRITERIA = {"procedure": ("程序规范", 0.25), "legality": ("合法合规", 0.25),
+            "satisfaction": ("当事人满意度", 0.3), "fulfilment": ("协议履行", 0.2)}
+"""The quality assessment's criteria (质量评估): Chinese name and weight in the total."""
+
+
+class Grade(StrEnum):
+    """A mediation's quality grade (评估等级), from the weighted total of its scores."""
+
+    EXCELLENT = "excellent"
+    GOOD = "good"
+    PASS = "pass"
+    FAIL = "fail"
+
+
+GRADE_NAMES = {Grade.EXCELLENT: "优秀", Grade.GOOD: "良好", Grade.PASS: "合格",
+               Grade.FAIL: "不合格"}
+
+
+class MaterialKind(StrEnum):
+    """The kinds of learning material (学习资料)."""
+
+    LAW = "law"
+    TRAINING = "training"
+    COMMENTARY = "commentary"
+
+
+MATERIAL_KIND_NAMES = {MaterialKind.LAW: "法律法规", MaterialKind.TRAINING: "培训教材",
+                       MaterialKind.COMMENTARY: "典型案例评析"}

@@ -4,7 +4,9 @@
 in every community, a 矛盾纠纷调处化解中心 in every township, the district's
 professional committees for medical, labour, traffic, property and consumer
 disputes, their mediators and an expert pool) and about 2,000 cases a year
-with Chinese texts from :mod:`gridgis.mediation._templates`. Medical disputes
+with Chinese texts from :mod:`gridgis.mediation._templates`, then their
+fulfilment checks, quality assessments and learning material
+(:mod:`gridgis.mediation.sample_quality`). Medical disputes
 rise in one township from the second year (a hospital's surgical department)
 until a warning is sent to the health authority, then fall back by about 40 %.
 Names are invented (surname + 某 in the texts, as published cases write them).
@@ -16,7 +18,7 @@ import datetime as dt
 import math
 import random
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -24,6 +26,11 @@ import pandas as pd
 
 from gridgis.mediation._templates import SCENARIOS, Scenario
 from gridgis.mediation.names import DISPUTE_TYPES
+from gridgis.mediation.sample_quality import (
+    sample_assessments,
+    sample_fulfilments,
+    sample_materials,
+)
 
 __all__ = ["MEDICAL_SURGE", "SAMPLE_MONTHS", "MediationSample", "sample_mediation"]
 
@@ -72,6 +79,9 @@ class MediationSample:
     sessions: pd.DataFrame
     referrals: pd.DataFrame
     followups: pd.DataFrame
+    fulfilments: pd.DataFrame = field(default_factory=pd.DataFrame)
+    assessments: pd.DataFrame = field(default_factory=pd.DataFrame)
+    materials: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def frames(self) -> dict[str, pd.DataFrame]:
         """The frames by table name (for :meth:`MediationStore.load`)."""
@@ -315,10 +325,13 @@ def sample_mediation(layers: Any, *, seed: int = 2026, per_year: int = 2000
                 if row["outcome"] == "failed":
                     _failed(row, referral_rows, followup_rows, referral_units, w, end)
     cases = pd.DataFrame(rows)
+    sessions = pd.DataFrame(session_rows)
     return MediationSample(orgs, mediators, experts, cases, pd.DataFrame(party_rows),
                            pd.DataFrame(expert_rows).drop_duplicates(["case_id", "expert_id"]),
-                           pd.DataFrame(session_rows), pd.DataFrame(referral_rows),
-                           pd.DataFrame(followup_rows))
+                           sessions, pd.DataFrame(referral_rows), pd.DataFrame(followup_rows),
+                           sample_fulfilments(cases, seed=seed),
+                           sample_assessments(cases, orgs, seed=seed),
+                           sample_materials(cases, orgs, sessions, seed=seed))
 
 
 def _case(case_id: str, scen: Scenario, dtype: str, received: dt.datetime, grid: str,

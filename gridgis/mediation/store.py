@@ -9,14 +9,22 @@ from typing import Any
 import pandas as pd
 import sqlalchemy as sa
 
+from gridgis.errors import ConflictError
 from gridgis.mediation import tables as t
 from gridgis.mediation.access import CaseScope, party_as_seen, text_as_seen
 from gridgis.store.reading import reading
 
-__all__ = ["CASE_FIELDS", "CaseNotFoundError", "MediationStore"]
+__all__ = ["CASE_FIELDS", "CaseNotFoundError", "MediationStore", "conflict", "scope_clause"]
 
 CASE_FIELDS = [c.name for c in t.cases.columns]
 CHUNK = 2000
+
+
+def conflict(message: str, field: str) -> ConflictError:
+    """A 409 that names its field (``seq``, ``case_id`` …) in the problem answer."""
+    err = ConflictError(message)
+    err.field = field
+    return err
 
 
 class CaseNotFoundError(LookupError):
@@ -73,7 +81,8 @@ class MediationStore:
         ----------
         frames : mapping of str to pandas.DataFrame
             Keys among ``organisations``, ``mediators``, ``experts``, ``cases``,
-            ``parties``, ``case_experts``, ``sessions``, ``referrals``, ``followups``.
+            ``parties``, ``case_experts``, ``sessions``, ``referrals``, ``followups``,
+            ``fulfilments``, ``assessments``, ``materials``.
         replace : bool, default False
             Empty the mediation tables first.
 
@@ -83,7 +92,7 @@ class MediationStore:
             Cases written.
         """
         order = ("organisations", "mediators", "experts", "cases", "parties", "case_experts",
-                 "sessions", "referrals", "followups")
+                 "sessions", "referrals", "followups", "fulfilments", "assessments", "materials")
         with self.engine.begin() as conn:
             if replace:
                 for table in reversed(t.mediation_metadata.sorted_tables):
@@ -155,16 +164,18 @@ class MediationStore:
         """A cheap fingerprint of the cases: an index is stale when it changes.
 
         The count and last id (cases added), the closed cases (an outcome and
-        its terms written), the referrals and the sensitive cases (a failure
-        referred to the petition office changes who reads it).
+        its terms written), the referrals, the sensitive cases (a failure
+        referred to the petition office changes who reads it) and the model
+        cases (boosted).
         """
         with reading(self.engine) as conn:
-            n, last, closed, sensitive = conn.execute(sa.select(
+            n, last, closed, sensitive, model = conn.execute(sa.select(
                 sa.func.count(), sa.func.max(t.cases.c.case_id), sa.func.count(t.cases.c.outcome),
-                sa.func.sum(sa.cast(t.cases.c.sensitive, sa.Integer)))).one()
+                sa.func.sum(sa.cast(t.cases.c.sensitive, sa.Integer)),
+                sa.func.sum(sa.cast(t.cases.c.model_case, sa.Integer)))).one()
             referred = conn.execute(sa.select(sa.func.count()).select_from(t.referrals)
                                     ).scalar_one()
-        return int(n), last, int(closed), int(sensitive or 0), int(referred)
+        return int(n), last, int(closed), int(sensitive or 0), int(referred), int(model or 0)
 
     def cases(self, *, scope: CaseScope | None = None, dispute_type: str | None = None,
               area: str | None = None, start: dt.datetime | None = None,
@@ -235,6 +246,11 @@ class MediationStore:
                 .where(t.case_experts.c.case_id == case_id)).mappings()]
             out["referrals"] = rows(t.referrals, t.referrals.c.referred_at)
             out["followups"] = rows(t.followups, t.followups.c.due_at)
-        for key in ("facts", "claim", "terms"):
+            out["fulfilment_checks"] = rows(t.fulfilments, t.fulfilments.c.check_id)
+            out["assessments"] = rows(t.assessments, t.assessments.c.assessment_id)
+            commentary = conn.execute(sa.select(t.materials.c.body).where(
+                t.materials.c.case_id == case_id)).scalar()
+            out["commentary"] = commentary
+        for key in ("facts", "claim", "terms", "commentary"):
             out[key] = text_as_seen(scope, out[key])
         return out

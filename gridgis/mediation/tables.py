@@ -6,7 +6,10 @@ linked to the incident it came from where there is one), ``mediation_parties``
 (当事人), ``mediation_case_experts`` (专家意见), ``mediation_sessions`` (调解过程),
 ``mediation_referrals`` (移交), ``mediation_followups`` (回访/跟踪任务), ``mediation_case_words`` (a
 case's words for the similar-case search, segmented once) and
-``mediation_alerts`` (预警通报). Times are naive China time, as in the rest of
+``mediation_alerts`` (预警通报); ``mediation_fulfilments`` (履行情况, each check of an
+agreement), ``mediation_assessments`` (质量评估, a reviewer's scores of a closed case) and
+``mediation_materials`` (学习资料: laws and regulations, training material and model-case
+commentaries). Times are naive China time, as in the rest of
 the store; amounts are yuan.
 """
 
@@ -16,12 +19,15 @@ import sqlalchemy as sa
 
 __all__ = [
     "alerts",
+    "assessments",
     "case_experts",
     "case_words",
     "cases",
     "create_mediation_tables",
     "experts",
     "followups",
+    "fulfilments",
+    "materials",
     "mediation_metadata",
     "mediators",
     "organisations",
@@ -107,6 +113,8 @@ sessions = sa.Table(
     sa.Column("held_at", sa.DateTime, nullable=False),
     sa.Column("mediator_id", sa.String(32), nullable=False),
     sa.Column("note", sa.Text, nullable=False),
+    # two writers cannot take the same number of a case's session
+    sa.Index("uq_mediation_sessions_case_seq", "case_id", "seq", unique=True),
 )
 referrals = sa.Table(
     "mediation_referrals", mediation_metadata,
@@ -152,7 +160,58 @@ alerts = sa.Table(
     sa.Column("recorded_by", sa.String(64), nullable=False),
 )
 
+fulfilments = sa.Table(
+    "mediation_fulfilments", mediation_metadata,
+    sa.Column("check_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("case_id", sa.String(32), nullable=False, index=True),
+    sa.Column("status", sa.String(16), nullable=False),  # names.Fulfilment (not pending)
+    sa.Column("checked_on", sa.Date, nullable=False),
+    sa.Column("note", sa.Text, nullable=False),
+    sa.Column("recorded_by", sa.String(64), nullable=False),
+    sa.Column("recorded_at", sa.DateTime, nullable=False),
+    sa.Index("uq_mediation_fulfilments_case_day", "case_id", "checked_on", "status",
+             unique=True),
+)
+assessments = sa.Table(
+    "mediation_assessments", mediation_metadata,
+    sa.Column("assessment_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("case_id", sa.String(32), nullable=False, index=True),
+    sa.Column("procedure", sa.Integer, nullable=False),  # 程序规范 0–100
+    sa.Column("legality", sa.Integer, nullable=False),  # 合法合规 0–100
+    sa.Column("satisfaction", sa.Integer, nullable=False),  # 当事人满意度 0–100
+    sa.Column("fulfilment", sa.Integer),  # 协议履行 0–100 (agreements only)
+    sa.Column("total", sa.Float, nullable=False),
+    sa.Column("grade", sa.String(16), nullable=False),  # names.Grade
+    sa.Column("note", sa.Text, nullable=False),
+    sa.Column("assessor", sa.String(64), nullable=False),  # a staff id
+    sa.Column("assessor_name", sa.String(64), nullable=False),
+    sa.Column("assessed_at", sa.DateTime, nullable=False, index=True),
+    # one assessment of a case per reviewer
+    sa.Index("uq_mediation_assessments_case_assessor", "case_id", "assessor", unique=True),
+)
+materials = sa.Table(
+    "mediation_materials", mediation_metadata,
+    sa.Column("material_id", sa.String(32), primary_key=True),
+    sa.Column("kind", sa.String(16), nullable=False, index=True),  # names.MaterialKind
+    sa.Column("title", sa.String(200), nullable=False),
+    sa.Column("source", sa.String(200), nullable=False),  # 出处: a law's article, a course
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("tags", sa.String(200), nullable=False),  # dispute types and words, comma-separated
+    sa.Column("case_id", sa.String(32), index=True),  # the model case a commentary is on
+    sa.Column("published_on", sa.Date, nullable=False),
+    sa.Column("recorded_by", sa.String(64), nullable=False),
+    sa.Column("revision", sa.Integer, nullable=False),  # 1, then one more at each rewrite
+)
+
 
 def create_mediation_tables(conn: sa.Connection) -> None:
-    """Create the mediation tables where missing (idempotent)."""
+    """Create the mediation tables and their indexes where missing (idempotent).
+
+    A store made before an index was added gets it here too (``create_all``
+    makes the indexes of new tables only).
+    """
     mediation_metadata.create_all(conn, checkfirst=True)
+    present = {i["name"] for i in sa.inspect(conn).get_indexes(sessions.name)}
+    for index in sessions.indexes:
+        if index.name not in present:
+            index.create(conn)

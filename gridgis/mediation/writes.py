@@ -22,12 +22,12 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from gridgis.errors import AccessDeniedError, ConflictError, InputError
+from gridgis.errors import AccessDeniedError, InputError
 from gridgis.mediation import tables as t
 from gridgis.mediation.access import CaseScope
 from gridgis.mediation.followup import record_failure
 from gridgis.mediation.names import DISPUTE_TYPES, Fulfilment, Outcome, PartyKind
-from gridgis.mediation.store import CaseNotFoundError, MediationStore, scope_clause
+from gridgis.mediation.store import CaseNotFoundError, MediationStore, conflict, scope_clause
 from gridgis.people.access import CALLBACK
 from gridgis.people.staff import StaffMember
 from gridgis.store.reading import reading
@@ -53,12 +53,6 @@ def case_id_for(person: StaffMember, key: str, at: dt.datetime) -> str:
     """The case id of a registration: the same for the same desk and idempotency key."""
     digest = hashlib.sha256(f"{person.staff_id}\n{key}".encode()).hexdigest()[:14].upper()
     return f"TJ{at:%Y}W{digest}"
-
-
-def _conflict(message: str, field: str) -> ConflictError:
-    err = ConflictError(message)
-    err.field = field  # named in the problem answer (409)
-    return err
 
 
 def _one(conn: sa.Connection, table: sa.Table, key: str, value: str) -> dict[str, Any] | None:
@@ -150,16 +144,20 @@ def register_case(store: MediationStore, person: StaffMember, *, key: str, at: d
 
 
 def _open_case(store: MediationStore, person: StaffMember, scope: CaseScope,
-               case_id: str) -> dict[str, Any]:
+               case_id: str, conn: sa.Connection | None = None) -> dict[str, Any]:
+    """The open case ``case_id`` the desk may read (read in ``conn`` when given)."""
     check_desk(person)
-    with reading(store.engine) as conn:
-        row = conn.execute(sa.select(t.cases).where(
-            t.cases.c.case_id == case_id, scope_clause(scope))).mappings().first()
+    query = sa.select(t.cases).where(t.cases.c.case_id == case_id, scope_clause(scope))
+    if conn is None:
+        with reading(store.engine) as reader:
+            row = reader.execute(query).mappings().first()
+    else:
+        row = conn.execute(query).mappings().first()
     if row is None:
         raise CaseNotFoundError(case_id)
     if row["outcome"] is not None:
-        raise _conflict(f"案件 {case_id} 已结案，不能再记录 / case {case_id} is closed",
-                        "case_id")
+        raise conflict(f"案件 {case_id} 已结案，不能再记录 / case {case_id} is closed",
+                       "case_id")
     return dict(row)
 
 
@@ -178,24 +176,32 @@ def add_session(store: MediationStore, person: StaffMember, scope: CaseScope, ca
         The time is before the case was received, or the mediator is not on the case's
         organisation.
     """
-    row = _open_case(store, person, scope, case_id)
-    if at < row["received_at"]:
-        raise InputError("held_at: 调解时间早于受理时间 / the session is before the case was "
-                         "received", field="held_at")
-    mediator_id = mediator_id or row["mediator_id"]
-    session = {"case_id": case_id, "seq": seq, "held_at": at, "mediator_id": mediator_id,
-               "note": note}
-    with store.engine.begin() as conn:
-        mediator = _one(conn, t.mediators, "mediator_id", mediator_id)
-        if mediator is None or mediator["org_id"] != row["org_id"]:
-            raise InputError(f"mediator_id: 案件所属调解组织没有调解员 {mediator_id} / no "
-                             "mediator of the case's organisation", field="mediator_id")
-        last = conn.execute(sa.select(sa.func.max(t.sessions.c.seq)).where(
-            t.sessions.c.case_id == case_id)).scalar_one() or 0
-        if seq != last + 1:
-            raise _conflict(f"seq: 第 {seq} 次调解不是下一次（已记录 {last} 次）/ session "
-                            f"{seq} is not the next ({last} recorded)", "seq")
-        conn.execute(sa.insert(t.sessions).values(**session))
+    check_desk(person)
+    # one write transaction: the store's write lock (BEGIN IMMEDIATE on SQLite, the advisory
+    # lock on PostGIS) queues writers, so the case is still open and ``seq`` still free when
+    # written; the unique (case_id, seq) index stops a writer that bypasses the lock
+    try:
+        with store.engine.begin() as conn:
+            row = _open_case(store, person, scope, case_id, conn)
+            if at < row["received_at"]:
+                raise InputError("held_at: 调解时间早于受理时间 / the session is before the "
+                                 "case was received", field="held_at")
+            mediator_id = mediator_id or row["mediator_id"]
+            mediator = _one(conn, t.mediators, "mediator_id", mediator_id)
+            if mediator is None or mediator["org_id"] != row["org_id"]:
+                raise InputError(f"mediator_id: 案件所属调解组织没有调解员 {mediator_id} / no "
+                                 "mediator of the case's organisation", field="mediator_id")
+            last = conn.execute(sa.select(sa.func.max(t.sessions.c.seq)).where(
+                t.sessions.c.case_id == case_id)).scalar_one() or 0
+            if seq != last + 1:
+                raise conflict(f"seq: 第 {seq} 次调解不是下一次（已记录 {last} 次）/ session "
+                               f"{seq} is not the next ({last} recorded)", "seq")
+            session = {"case_id": case_id, "seq": seq, "held_at": at,
+                       "mediator_id": mediator_id, "note": note}
+            conn.execute(sa.insert(t.sessions).values(**session))
+    except sa.exc.IntegrityError:
+        raise conflict(f"seq: 第 {seq} 次调解已被记录 / session {seq} is recorded already",
+                       "seq") from None
     return session
 
 
@@ -240,7 +246,7 @@ def close_case(store: MediationStore, person: StaffMember, scope: CaseScope, cas
         done = conn.execute(sa.update(t.cases).where(
             t.cases.c.case_id == case_id, t.cases.c.outcome.is_(None)).values(**values))
         if done.rowcount == 0:
-            raise _conflict(f"案件 {case_id} 已结案 / case {case_id} is closed", "case_id")
+            raise conflict(f"案件 {case_id} 已结案 / case {case_id} is closed", "case_id")
         # the terms are searched: the case's words are segmented again
         conn.execute(sa.delete(t.case_words).where(t.case_words.c.case_id == case_id))
         if kind is Outcome.WITHDRAWN and (reason or "").strip():

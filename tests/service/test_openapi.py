@@ -3,6 +3,21 @@
 import pytest
 
 PROBLEM_REF = "#/components/schemas/Problem"
+MEDIATION_WRITE = {400, 401, 403, 404, 409, 413, 422, 503}
+MEDIATION_RECORDS = {
+    ("get", "/mediation/experts"): {401, 403, 422, 503},
+    ("post", "/mediation/experts"): {400, 401, 403, 409, 413, 422, 503},
+    ("post", "/mediation/cases/{case_id}/experts"): MEDIATION_WRITE,
+    ("post", "/mediation/cases/{case_id}/fulfilment"): MEDIATION_WRITE,
+    ("put", "/mediation/cases/{case_id}/model"): MEDIATION_WRITE,
+    ("delete", "/mediation/cases/{case_id}/model"): {401, 403, 404, 422, 503},
+    ("post", "/mediation/cases/{case_id}/assessments"): MEDIATION_WRITE,
+    ("get", "/mediation/quality"): {401, 403, 503},
+    ("get", "/mediation/materials"): {401, 403, 422, 503},
+    ("post", "/mediation/materials"): {400, 401, 403, 409, 413, 422, 503},
+    ("get", "/mediation/registry"): {401, 403, 422, 503},
+}
+"""The mediation platform's records after registration (api/routes/mediation_records.py)."""
 SIGNED_IN = {
     ("get", "/auth/me"), ("get", "/locate"), ("post", "/incidents"), ("get", "/incidents"),
     ("get", "/incidents/{incident_id}"), ("post", "/incidents/{incident_id}/transitions"),
@@ -22,6 +37,7 @@ SIGNED_IN = {
     ("get", "/mediation/similar"), ("get", "/mediation/cases/{case_id}"),
     ("get", "/mediation/warnings"), ("post", "/mediation/cases"),
     ("post", "/mediation/cases/{case_id}/sessions"), ("post", "/mediation/cases/{case_id}/outcome"),
+    *MEDIATION_RECORDS,
 }
 """Operations for signed-in staff only."""
 NOT_DISCLOSED = {("get", "/attachments/{attachment_id}"),
@@ -80,6 +96,7 @@ ERRORS = {
     ("post", "/mediation/cases/{case_id}/outcome"): {400, 401, 403, 404, 409, 413, 422, 503},
     ("get", "/emergencies"): {401, 403, 422, 503},
     ("get", "/tiles/{z}/{x}/{y}.mvt"): {404, 422},  # public: the basemap holds nothing personal
+    **MEDIATION_RECORDS,
 }
 """Error statuses each operation can answer (at least)."""
 OPEN311_ERRORS = {("post", "/open311/v2/requests.json"): {400, 403},
