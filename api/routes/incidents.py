@@ -113,6 +113,9 @@ def move(person: SignedIn, request: Request, dispatcher: Dispatch, incident_id: 
     the force; ``lon``/``lat`` on arrival are checked near the site),
     ``reinforce`` (增派: ``kind`` or ``unit_id``, by the holder) and
     ``release`` (收队: ``unit_id``, or the whole force).
+    After a unit's ``return`` (退回), ``reroute`` (改派: ``unit_id`` of the new
+    ``category``'s kinds, ``kind`` the department, the reason in ``note``, by the
+    holder as for dispatch).
 
     403 with the reason when you may not take it on this incident (role,
     jurisdiction, the level that holds it); 409 when the incident's state
@@ -124,7 +127,7 @@ def move(person: SignedIn, request: Request, dispatcher: Dispatch, incident_id: 
                                   client=client_address(request), unit_ids=body.unit_ids,
                                   place=body.place, staff=body.staff, lon=body.lon,
                                   lat=body.lat, crs=body.crs, outcome=body.outcome,
-                                  kind=body.kind)
+                                  kind=body.kind, category=body.category)
     # the answer shows the step just taken, even when it handed the matter out of one's hands
     return IncidentDetail(**moved, events=dispatcher.store.events(incident_id))
 

@@ -1135,6 +1135,7 @@ function actionControls(inc) {
         }
       }
       if (action === "reinforce") body.kind = $("#a-kind").value;
+      if (action === "reroute" && !rerouteInputs(body, error)) return;  // reroute.js
       if (action === "release" && $("#a-release").value) body.unit_id = $("#a-release").value;
       if (action === "verify") {
         // on site: the phone's position (WGS84) is checked against the incident's grid
@@ -1208,6 +1209,7 @@ function actionControls(inc) {
     }
     wrap.appendChild(s);
   }
+  if (inc.allowed_actions.includes("reroute")) wrap.appendChild(rerouteForm(inc));  // reroute.js
   if (inc.allowed_actions.includes("request_extension")) {
     wrap.insertAdjacentHTML("beforeend", `<label>${esc(t("actions.hours"))} <input id="a-hours" type="number" value="48" min="1" size="4"></label>`);
   }
@@ -1386,7 +1388,7 @@ async function openIncident(id) {
   const timeline = document.createElement("ol");
   timeline.className = "timeline";
   timeline.innerHTML = inc.events.map((e) => `<li data-action="${esc(e.action)}"><time>${when(e.at)}</time>
-    <b>${esc(eventName(e.action))}</b>${eventUnits(e)} ${esc(e.actor)}（${esc(name("role", e.role))}）
+    <b>${esc(eventName(e.action))}</b>${eventUnits(e)}${rerouteEvent(e)} ${esc(e.actor)}（${esc(name("role", e.role))}）
     ${e.note ? "— " + esc(e.note) : ""}</li>`).join("");
   body.appendChild(timeline);
   panel.hidden = false;
