@@ -438,20 +438,11 @@ function boardQuery() {
   if (status) params.set("status", status === "open" ? OPEN : status);
   if ($("#f-township").value) params.set("township", $("#f-township").value);
   if ($("#f-category").value) params.set("category", $("#f-category").value);
+  // 搜索 on the service (GET /incidents?q=): an id, a grid code, an address or words, an
+  // area's name, in one's jurisdiction, paged as the board
   const text = $("#f-search").value.trim();
-  // a grid, community or township code narrows by place (13 and more, 10 to 12, or 9 digits)
-  if (/^\d{13,}$/.test(text)) params.set("grid", text);
-  else if (/^\d{10,12}$/.test(text)) params.set("community", text);
-  else if (/^\d{9}$/.test(text)) params.set("township", text);
+  if (text) params.set("q", text);
   return params;
-}
-
-/** Rows that match the search's words (an incident id, an address, a description). */
-function matchesSearch(inc) {
-  const text = $("#f-search").value.trim().toLowerCase();
-  if (!text || /^\d{9,}$/.test(text)) return true;
-  return [inc.incident_id, inc.description, inc.grid_name, inc.community_name, inc.township_name,
-    inc.grid_code, inc.address].some((v) => v && String(v).toLowerCase().includes(text));
 }
 
 /** The count of every state under the board's place and category filters (挂账 included). */
@@ -486,26 +477,24 @@ async function refresh() {
   if (!state.me) return;
   const params = boardQuery();
   if (state.lightFilter) params.set("light", state.lightFilter);
-  const searching = $("#f-search").value.trim() && !/^\d{9,}$/.test($("#f-search").value.trim());
-  // a search by words reads the whole filtered board (up to the service's page limit)
-  params.set("limit", searching ? "1000" : String(PAGE));
-  params.set("offset", searching ? "0" : String(state.offset));
+  params.set("limit", String(PAGE));
+  params.set("offset", String(state.offset));
   savePlace();
   const page = await api(`/incidents?${params}`);
-  if (!searching && page.matched && state.offset >= page.matched) {
+  if (page.matched && state.offset >= page.matched) {
     state.offset = Math.max(0, Math.floor((page.matched - 1) / PAGE) * PAGE);
     return refresh();
   }
   for (const light of ["red", "yellow", "green", "none"]) {
     $(`#n-${light}`).textContent = page.lights[light] || 0;
   }
-  const items = searching ? page.items.filter(matchesSearch) : page.items;
-  const matched = searching ? items.length : page.matched;
-  const from = searching ? 0 : state.offset;
+  const items = page.items;
+  const matched = page.matched;
+  const from = state.offset;
   $("#matched").textContent = matched ? t("list.matched", { from: from + 1,
     to: from + items.length, matched }) : t("list.none");
   const pages = Math.max(1, Math.ceil(matched / PAGE));
-  $("#pager").hidden = searching || pages <= 1;
+  $("#pager").hidden = pages <= 1;
   $("#page-at").textContent = t("list.page", { page: Math.floor(from / PAGE) + 1, pages });
   $("#page-prev").disabled = from === 0;
   $("#page-next").disabled = from + PAGE >= matched;

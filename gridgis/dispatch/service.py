@@ -20,6 +20,7 @@ from gridgis.dispatch.effects import Step, needs_supervision
 from gridgis.dispatch.emergencies import EmergencyDesk
 from gridgis.dispatch.forces import late_forces
 from gridgis.dispatch.rules import allowed_actions, check_transition
+from gridgis.dispatch.search import clean_term, named_areas
 from gridgis.dispatch.settings import DispatchSettings
 from gridgis.dispatch.timing import Deadlines, deadlines_for, light_of, stage_of
 from gridgis.errors import (
@@ -645,9 +646,14 @@ class Dispatcher(EmergencyDesk):
         """List incidents (see :class:`gridgis.store.IncidentQuery` for the filters).
 
         ``person`` given, only those of their jurisdiction
-        (:func:`gridgis.people.scope_of`), with the actions they may take.
+        (:func:`gridgis.people.scope_of`), with the actions they may take. ``text``
+        searches ids, grid codes, descriptions and area names
+        (:mod:`gridgis.dispatch.search`).
         """
         now = self.clock()
+        filters["text"] = clean_term(filters.get("text"))
+        if filters["text"]:
+            filters["text_codes"] = named_areas(filters["text"], self._names)
         if person is not None:
             scope = scope_of(person)
             if scope.empty:

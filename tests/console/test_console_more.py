@@ -106,3 +106,25 @@ def test_the_holder_reroutes_a_returned_matter_from_the_panel(page, server, prep
     expect(last).to_contain_text("S01")
     assert _script_errors(page) == [] and page.blocked == []
     _shot(page, "rerouted")
+
+
+def test_the_search_box_asks_the_service(page, server, prepared, district):
+    layers, _ = district
+    _, cast, more = prepared
+    _open(page, server)
+    _sign_in(page, cast.county)
+    asked = []
+    page.on("request", lambda r: "/incidents?" in r.url and "q=" in r.url and asked.append(r.url))
+    page.locator("#f-search").fill("旁电线")
+    expect(page.locator("#list li")).to_have_count(1)
+    expect(page.locator("#list li").first).to_have_attribute("data-id", more["incident"])
+    assert any("q=%E6%97%81%E7%94%B5%E7%BA%BF" in u for u in asked), asked
+    # an area's name: every row lies in it, as many as the service counts
+    town = layers.townships.set_index("code").loc[cast.other_township, "name"]
+    page.locator("#f-search").fill(town)
+    expect(page.locator("#list li").first).to_have_attribute("data-township",
+                                                             cast.other_township)
+    rows = page.locator("#list li").evaluate_all("ls => ls.map(l => l.dataset.township)")
+    assert rows and set(rows) == {cast.other_township}
+    _shot(page, "search")
+    assert _script_errors(page) == [] and page.blocked == []
