@@ -169,7 +169,10 @@ class TransitionIn(BaseModel):
     outcome: Outcome | None = Field(None, description="回访结果 / callback: reached or "
                                     "unreachable")
     kind: str | None = Field(None, min_length=1, max_length=32,
-                             description="增派的单位类型 / reinforce: the unit kind to add")
+                             description="增派的单位类型 / reinforce: the unit kind to add; "
+                             "改派的责任部门 / reroute: the department")
+    category: str | None = Field(None, min_length=1, max_length=16,
+                                 description="改派后的事件类别 / reroute: the new category")
 
 
 class WhistleCall(BaseModel):

@@ -113,6 +113,9 @@ def move(person: SignedIn, request: Request, dispatcher: Dispatch, incident_id: 
     the force; ``lon``/``lat`` on arrival are checked near the site),
     ``reinforce`` (增派: ``kind`` or ``unit_id``, by the holder) and
     ``release`` (收队: ``unit_id``, or the whole force).
+    After a unit's ``return`` (退回), ``reroute`` (改派: ``unit_id`` of the new
+    ``category``'s kinds, ``kind`` the department, the reason in ``note``, by the
+    holder as for dispatch).
 
     403 with the reason when you may not take it on this incident (role,
     jurisdiction, the level that holds it); 409 when the incident's state
@@ -124,7 +127,7 @@ def move(person: SignedIn, request: Request, dispatcher: Dispatch, incident_id: 
                                   client=client_address(request), unit_ids=body.unit_ids,
                                   place=body.place, staff=body.staff, lon=body.lon,
                                   lat=body.lat, crs=body.crs, outcome=body.outcome,
-                                  kind=body.kind)
+                                  kind=body.kind, category=body.category)
     # the answer shows the step just taken, even when it handed the matter out of one's hands
     return IncidentDetail(**moved, events=dispatcher.store.events(incident_id))
 
@@ -187,11 +190,18 @@ def create_router(settings: Settings) -> APIRouter:
         township: Annotated[str | None, Query(max_length=32)] = None,
         reported_from: Annotated[dt.datetime | None, Query(alias="from")] = None,
         reported_to: Annotated[dt.datetime | None, Query(alias="to")] = None,
+        q: Annotated[str | None, Query(max_length=100, description=(
+            "搜索：事件编号、网格编码、地址或描述文字、网格/社区/乡镇名称 / search: incident "
+            "id, grid code, address or text, area name"))] = None,
         sort: SortName = "light",
         limit: int = bounded_limit,
         offset: Offset = 0,
     ) -> IncidentPage:
-        """Incidents of your jurisdiction, red first (pinned to the top) unless asked otherwise."""
+        """Incidents of your jurisdiction, red first (pinned to the top) unless asked otherwise.
+
+        ``q`` searches (搜索) incident ids, grid codes, the description (the address as
+        reported, what was found) and grid, community and township names; paged as the list.
+        """
         lights = comma_list(light)
         if set(lights) - set(Light):
             raise RequestValidationError([{"loc": ("query", "light"), "type": "value_error",
@@ -201,7 +211,7 @@ def create_router(settings: Settings) -> APIRouter:
             grid_code=grid, community_code=community, township_code=township, bbox=bbox,
             reported_from=_cst_query("from", reported_from),
             reported_to=_cst_query("to", reported_to), sort=sort, offset=offset, limit=limit,
-            person=person)
+            person=person, text=q)
         links = [Link(**link) for link in page_links(request, offset=offset, limit=limit,
                                                       matched=page.matched,
                                                       media_type="application/json")]

@@ -439,20 +439,11 @@ function boardQuery() {
   if (status) params.set("status", status === "open" ? OPEN : status);
   if ($("#f-township").value) params.set("township", $("#f-township").value);
   if ($("#f-category").value) params.set("category", $("#f-category").value);
+  // 搜索 on the service (GET /incidents?q=): an id, a grid code, an address or words, an
+  // area's name, in one's jurisdiction, paged as the board
   const text = $("#f-search").value.trim();
-  // a grid, community or township code narrows by place (13 and more, 10 to 12, or 9 digits)
-  if (/^\d{13,}$/.test(text)) params.set("grid", text);
-  else if (/^\d{10,12}$/.test(text)) params.set("community", text);
-  else if (/^\d{9}$/.test(text)) params.set("township", text);
+  if (text) params.set("q", text);
   return params;
-}
-
-/** Rows that match the search's words (an incident id, an address, a description). */
-function matchesSearch(inc) {
-  const text = $("#f-search").value.trim().toLowerCase();
-  if (!text || /^\d{9,}$/.test(text)) return true;
-  return [inc.incident_id, inc.description, inc.grid_name, inc.community_name, inc.township_name,
-    inc.grid_code, inc.address].some((v) => v && String(v).toLowerCase().includes(text));
 }
 
 /** The count of every state under the board's place and category filters (挂账 included). */
@@ -487,26 +478,24 @@ async function refresh() {
   if (!state.me) return;
   const params = boardQuery();
   if (state.lightFilter) params.set("light", state.lightFilter);
-  const searching = $("#f-search").value.trim() && !/^\d{9,}$/.test($("#f-search").value.trim());
-  // a search by words reads the whole filtered board (up to the service's page limit)
-  params.set("limit", searching ? "1000" : String(PAGE));
-  params.set("offset", searching ? "0" : String(state.offset));
+  params.set("limit", String(PAGE));
+  params.set("offset", String(state.offset));
   savePlace();
   const page = await api(`/incidents?${params}`);
-  if (!searching && page.matched && state.offset >= page.matched) {
+  if (page.matched && state.offset >= page.matched) {
     state.offset = Math.max(0, Math.floor((page.matched - 1) / PAGE) * PAGE);
     return refresh();
   }
   for (const light of ["red", "yellow", "green", "none"]) {
     $(`#n-${light}`).textContent = page.lights[light] || 0;
   }
-  const items = searching ? page.items.filter(matchesSearch) : page.items;
-  const matched = searching ? items.length : page.matched;
-  const from = searching ? 0 : state.offset;
+  const items = page.items;
+  const matched = page.matched;
+  const from = state.offset;
   $("#matched").textContent = matched ? t("list.matched", { from: from + 1,
     to: from + items.length, matched }) : t("list.none");
   const pages = Math.max(1, Math.ceil(matched / PAGE));
-  $("#pager").hidden = searching || pages <= 1;
+  $("#pager").hidden = pages <= 1;
   $("#page-at").textContent = t("list.page", { page: Math.floor(from / PAGE) + 1, pages });
   $("#page-prev").disabled = from === 0;
   $("#page-next").disabled = from + PAGE >= matched;
@@ -1136,6 +1125,7 @@ function actionControls(inc) {
         }
       }
       if (action === "reinforce") body.kind = $("#a-kind").value;
+      if (action === "reroute" && !rerouteInputs(body, error)) return;  // reroute.js
       if (action === "release" && $("#a-release").value) body.unit_id = $("#a-release").value;
       if (action === "verify") {
         // on site: the phone's position (WGS84) is checked against the incident's grid
@@ -1209,6 +1199,7 @@ function actionControls(inc) {
     }
     wrap.appendChild(s);
   }
+  if (inc.allowed_actions.includes("reroute")) wrap.appendChild(rerouteForm(inc));  // reroute.js
   if (inc.allowed_actions.includes("request_extension")) {
     wrap.insertAdjacentHTML("beforeend", `<label>${esc(t("actions.hours"))} <input id="a-hours" type="number" value="48" min="1" size="4"></label>`);
   }
@@ -1387,7 +1378,7 @@ async function openIncident(id) {
   const timeline = document.createElement("ol");
   timeline.className = "timeline";
   timeline.innerHTML = inc.events.map((e) => `<li data-action="${esc(e.action)}"><time>${when(e.at)}</time>
-    <b>${esc(eventName(e.action))}</b>${eventUnits(e)} ${esc(e.actor)}（${esc(name("role", e.role))}）
+    <b>${esc(eventName(e.action))}</b>${eventUnits(e)}${rerouteEvent(e)} ${esc(e.actor)}（${esc(name("role", e.role))}）
     ${e.note ? "— " + esc(e.note) : ""}</li>`).join("");
   body.appendChild(timeline);
   panel.hidden = false;

@@ -276,7 +276,7 @@ const MESSAGES = {
       resolve: "处置完毕",
       reopen: "重新办理", verify: "核查", callback: "回访", close: "结案", escalate: "上报升级",
       whistle: "吹哨", report_in: "报到", supervise: "督办", depart: "出发", arrive: "到场",
-      release: "收队", reinforce: "增派",
+      release: "收队", reinforce: "增派", reroute: "改派",
     },
     event: { report: "上报", attach: "上传照片" },
     // unit kinds (gridgis.categories UNIT_KIND_NAMES)
@@ -578,7 +578,7 @@ const MESSAGES = {
       unshelve: "unshelve", review: "review", resolve: "resolved", reopen: "reopen",
       verify: "verify", callback: "call back", close: "close", escalate: "escalate",
       whistle: "whistle", report_in: "report in", supervise: "supervise", depart: "depart",
-      arrive: "arrive", release: "release", reinforce: "reinforce",
+      arrive: "arrive", release: "release", reinforce: "reinforce", reroute: "reroute",
     },
     event: { report: "reported", attach: "photo" },
     kind: {

@@ -55,6 +55,7 @@ from gridgis.dispatch.forces import (
     reinforce_force,
     release_forces,
 )
+from gridgis.dispatch.reroute import reroute
 from gridgis.errors import MissingInputError, TransitionError
 from gridgis.incidents.names import (
     ESCALATION_LEVELS,
@@ -162,6 +163,9 @@ TRANSITIONS: dict[Action, Transition] = {t.action: t for t in (
        stage_to_progress, needs=("unit_id",)),
     _t(A.RETURN, {S.DISPATCHED}, S.ACCEPTED, {R.UNIT}, release_unit, count("returned"),
        stage_redeploy, note=True),
+    # 改派: the returned matter goes to a unit of another department or category, with a reason
+    _t(A.REROUTE, {S.ACCEPTED}, S.DISPATCHED, DISPATCHERS, stamp("dispatched_at"), reroute,
+       note=True, needs=("unit_id",)),
     _t(A.START, {S.DISPATCHED, S.REOPENED}, S.IN_PROGRESS, {R.UNIT}, start_once),
     _t(A.PROGRESS, {S.DISPATCHED, S.IN_PROGRESS, S.REOPENED}, S.IN_PROGRESS, {R.UNIT},
        report_progress, note=True),
@@ -205,7 +209,12 @@ _ZH = {A.ACCEPT: "受理", A.REJECT: "不予受理", A.DISPATCH: "派遣", A.RET
        A.REOPEN: "重新办理", A.VERIFY: "核查",
        A.CALLBACK: "回访", A.CLOSE: "结案", A.ESCALATE: "上报升级", A.WHISTLE: "吹哨",
        A.REPORT_IN: "报到", A.SUPERVISE: "督办", A.DEPART: "出发", A.ARRIVE: "到场",
-       A.RELEASE: "收队", A.REINFORCE: "增派"}
+       A.RELEASE: "收队", A.REINFORCE: "增派", A.REROUTE: "改派"}
+_STATE_ZH = {S.REPORTED: "待受理", S.ACCEPTED: "已立案", S.REJECTED: "不予受理",
+             S.DISPATCHED: "已派遣", S.IN_PROGRESS: "处置中", S.RESOLVED: "待核查",
+             S.REOPENED: "重新办理", S.VERIFIED: "待回访", S.CLOSED: "已结案", S.SHELVED: "挂账"}
+_ROLE_ZH = {R.GRID_WORKER: "网格员", R.UNIT: "承办单位", R.COMMUNITY: "社区（村）",
+            R.TOWNSHIP: "乡镇（街道）", R.COMMAND_CENTRE: "县（区）指挥中心"}
 ACTION_NAMES = {a.value: zh for a, zh in _ZH.items()}
 """The Chinese name of every action (the console's buttons and the refusals)."""
 
@@ -258,12 +267,17 @@ def check_transition(state: str, action: str, role: str, *, escalation_level: in
                               f"{', '.join(r.value for r in Role)}") from None
     rule = TRANSITIONS[act]
     if state not in rule.sources:
-        allowed = ", ".join(allowed_actions(state)) or "nothing (the incident is finished)"
-        raise TransitionError(f"cannot {act.value} an incident that is {state}; "
-                              f"allowed now: {allowed}")
+        now = allowed_actions(state)
+        allowed = ", ".join(now) or "nothing (the incident is finished)"
+        allowed_zh = "、".join(ACTION_NAMES[a] for a in now) or "无（事项已终结）"
+        raise TransitionError(f"事项{_STATE_ZH.get(state, state)}，不能{_ZH[act]}；"
+                              f"现在可以：{allowed_zh} / cannot {act.value} an incident that is "
+                              f"{state}; allowed now: {allowed}")
     if who not in rule.roles:
         roles = ", ".join(sorted(r.value for r in rule.roles))
-        raise TransitionError(f"a {who.value} may not {act.value}; that is for: {roles}")
+        roles_zh = "、".join(_ROLE_ZH[r] for r in sorted(rule.roles))
+        raise TransitionError(f"{_ROLE_ZH[who]}不能{_ZH[act]}，须由{roles_zh}办理 / a {who.value} "
+                              f"may not {act.value}; that is for: {roles}")
     if act is Action.ESCALATE and escalation_level >= len(ESCALATION_LEVELS) - 1:
         raise TransitionError("事项已由县（区）持有，不能再升级 / the incident is already held "
                               "by the county; it cannot be escalated further")

@@ -20,6 +20,7 @@ from gridgis.dispatch.effects import Step, needs_supervision
 from gridgis.dispatch.emergencies import EmergencyDesk
 from gridgis.dispatch.forces import late_forces
 from gridgis.dispatch.rules import allowed_actions, check_transition
+from gridgis.dispatch.search import clean_term, named_areas
 from gridgis.dispatch.settings import DispatchSettings
 from gridgis.dispatch.timing import Deadlines, deadlines_for, light_of, stage_of
 from gridgis.errors import (
@@ -368,6 +369,18 @@ class Dispatcher(EmergencyDesk):
         x, y = to_wgs84(lon, lat, crs) if crs not in ("wgs84", "cgcs2000") else (lon, lat)
         return float(Geod(ellps="GRS80").inv(float(x), float(y), lon2, lat2)[2])
 
+    def unit_kind(self, unit_id: str) -> str | None:
+        """The kind of a unit of the district (None for an unknown one)."""
+        kinds = self.layers.units.set_index("unit_id")["kind"]
+        return str(kinds[unit_id]) if unit_id in kinds.index else None
+
+    def returned_unit(self, incident_id: str) -> str | None:
+        """The unit that last returned the incident (退回), None when none did."""
+        for event in reversed(self.store.events(incident_id)):
+            if event["action"] == Action.RETURN:
+                return (event["data"] or {}).get("unit_id")
+        return None
+
     def photos_since(self, incident_id: str, stage: str, since: dt.datetime | None) -> int:
         """How many photos (images, not videos) of ``stage`` the incident got since ``since``."""
         return sum(1 for a in self.store.attachments.of(incident_id)
@@ -382,7 +395,8 @@ class Dispatcher(EmergencyDesk):
                    client: str | None = None, unit_ids: list[str] | None = None,
                    place: str | None = None, staff: str | None = None,
                    lon: float | None = None, lat: float | None = None, crs: str = "wgs84",
-                   outcome: str | None = None, kind: str | None = None) -> dict[str, Any]:
+                   outcome: str | None = None, kind: str | None = None,
+                   category: str | None = None) -> dict[str, Any]:
         """Move an incident through the closed loop.
 
         Parameters
@@ -424,7 +438,11 @@ class Dispatcher(EmergencyDesk):
             The verifier's position (``verify``: on site, in the incident's grid);
             a unit's position on arrival (``arrive``: near the incident).
         kind : str, optional
-            The unit kind a ``reinforce`` (增派) adds (or name the unit: ``unit_id``).
+            The unit kind a ``reinforce`` (增派) adds (or name the unit: ``unit_id``);
+            the responsible department a ``reroute`` (改派) goes to.
+        category : str, optional
+            The new category of a ``reroute`` (改派, default: kept); the unit
+            (``unit_id``) must be of one of its kinds, the reason is the ``note``.
             ``depart``/``arrive`` (出发/到场) are the signed-in person's unit's (or
             ``unit_id``'s); ``release`` (收队) releases ``unit_id``, or the whole force.
         at : datetime, optional
@@ -464,7 +482,7 @@ class Dispatcher(EmergencyDesk):
                                 extension_pending=current.extension_hours_pending is not None)
         inputs = {"unit_id": unit_id, "satisfaction": satisfaction, "hours": hours,
                   "unit_ids": unit_ids, "place": place, "staff": staff, "lon": lon, "lat": lat,
-                  "crs": crs, "outcome": outcome, "kind": kind}
+                  "crs": crs, "outcome": outcome, "kind": kind, "category": category}
         rule.check_inputs(note=note, **inputs)
         inputs["note"] = note
         if current.updated_at is not None and now < current.updated_at:
@@ -628,9 +646,14 @@ class Dispatcher(EmergencyDesk):
         """List incidents (see :class:`gridgis.store.IncidentQuery` for the filters).
 
         ``person`` given, only those of their jurisdiction
-        (:func:`gridgis.people.scope_of`), with the actions they may take.
+        (:func:`gridgis.people.scope_of`), with the actions they may take. ``text``
+        searches ids, grid codes, descriptions and area names
+        (:mod:`gridgis.dispatch.search`).
         """
         now = self.clock()
+        filters["text"] = clean_term(filters.get("text"))
+        if filters["text"]:
+            filters["text_codes"] = named_areas(filters["text"], self._names)
         if person is not None:
             scope = scope_of(person)
             if scope.empty:

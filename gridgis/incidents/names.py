@@ -83,6 +83,7 @@ class Action(StrEnum):
     ARRIVE = "arrive"  # 到场: it is on site
     RELEASE = "release"  # 收队: the holder releases a force (or the whole plan's)
     REINFORCE = "reinforce"  # 增派: the holder adds a unit of a kind to the plan's force
+    REROUTE = "reroute"  # 改派: a returned matter goes to another department (with a reason)
 
 
 class Light(StrEnum):

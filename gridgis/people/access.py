@@ -86,6 +86,7 @@ ACCESS: Mapping[Action, tuple[tuple[StaffRole, Relation], ...]] = {
     Action.ACCEPT: _DISPATCHERS,
     Action.REJECT: _DISPATCHERS,
     Action.DISPATCH: _DISPATCHERS,
+    Action.REROUTE: _DISPATCHERS,  # 改派 after a return: as for dispatch
     # the level that holds the matter asks to move it up: it has no power to resolve it
     Action.ESCALATE: ((C, H), (T, H)),
     # 吹哨: the holding community (or township) calls departments in; it keeps the matter

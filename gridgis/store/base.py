@@ -89,6 +89,8 @@ class IncidentQuery:
     reported_to: dt.datetime | None = None
     whistled: bool = False
     planned: bool = False
+    text: str | None = None
+    text_codes: tuple[str, ...] = ()
     sort: str = "light"  # "light" (red first), "-reported_at", "reported_at", "due_at"
     offset: int = 0
     limit: int = 50

@@ -563,6 +563,8 @@ class SQLiteStore(IncidentStore):
             where.append(sa.func.json_array_length(c.whistle_calls) > 0)
         if query.planned:
             where.append(c.plan_code.is_not(None))
+        if query.text:
+            where.append(_text_match(query.text, query.text_codes))
         if query.bbox:
             where.append(self._inside(query.bbox))
         if query.reported_from:
@@ -647,6 +649,15 @@ class SQLiteStore(IncidentStore):
         """See :meth:`IncidentStore.close`."""
         self.attachments.close()
         self.engine.dispose()
+
+
+def _text_match(text: str, codes: tuple[str, ...]) -> sa.ColumnElement[bool]:
+    """搜索: id (any case), grid code prefix, description, or an area whose name matched."""
+    c = incidents.c
+    return sa.or_(sa.func.upper(c.incident_id).contains(text.upper(), autoescape=True),
+                  c.grid_code.startswith(text, autoescape=True),
+                  c.description.contains(text, autoescape=True),
+                  *[c.grid_code.startswith(code, autoescape=True) for code in codes])
 
 
 def _called(unit_ids: tuple[str, ...]) -> sa.ColumnElement[bool]:
