@@ -22,8 +22,11 @@ SIGNED_IN = {
     ("get", "/mediation/similar"), ("get", "/mediation/cases/{case_id}"),
     ("get", "/mediation/warnings"), ("post", "/mediation/cases"),
     ("post", "/mediation/cases/{case_id}/sessions"), ("post", "/mediation/cases/{case_id}/outcome"),
+    ("post", "/events/ticket"),
 }
 """Operations for signed-in staff only."""
+STREAM_TICKET = {("get", "/events/stream")}
+"""Operations opened with a stream ticket of POST /events/ticket in the query (EventSource)."""
 NOT_DISCLOSED = {("get", "/attachments/{attachment_id}"),
                  ("get", "/attachments/{attachment_id}/thumbnail"),
                  ("get", "/mediation/similar"), ("get", "/mediation/cases/{case_id}")}
@@ -79,6 +82,8 @@ ERRORS = {
     ("post", "/mediation/cases/{case_id}/sessions"): {400, 401, 403, 404, 409, 413, 422, 503},
     ("post", "/mediation/cases/{case_id}/outcome"): {400, 401, 403, 404, 409, 413, 422, 503},
     ("get", "/emergencies"): {401, 403, 422, 503},
+    ("post", "/events/ticket"): {401, 503},
+    ("get", "/events/stream"): {401, 422, 503},
 }
 """Error statuses each operation can answer (at least)."""
 OPEN311_ERRORS = {("post", "/open311/v2/requests.json"): {400, 403},
@@ -130,6 +135,9 @@ def test_sign_in_is_documented_where_it_is_needed(document):
         elif key in SIGN_IN_OPTIONAL:
             assert security == [{"OAuth2PasswordBearer": []}, {}], key
             assert "401" in operation["responses"], key
+        elif key in STREAM_TICKET:
+            assert security == [{"StreamTicket": []}], key
+            assert "401" in operation["responses"], key
         elif key in SENSOR_KEY:
             assert security == [{"SensorKey": []}], key
             assert "403" in operation["responses"] and "401" not in operation["responses"], key
@@ -143,7 +151,8 @@ def test_refusals_are_documented_on_every_guarded_operation(document):
     for key in SIGNED_IN - {("get", "/auth/me"), ("get", "/locate"),
                             ("get", "/supervision/notices"), ("get", "/sensors"),
                             ("get", "/statistics"), ("get", "/export/incidents"),
-                            ("get", "/mediation/warnings")} - NOT_DISCLOSED:
+                            ("get", "/mediation/warnings"), ("post", "/events/ticket")
+                            } - NOT_DISCLOSED:
         method, path = key
         assert "403" in document["paths"][path][method]["responses"], key
     for method, path in NOT_DISCLOSED:
