@@ -23,6 +23,7 @@ from api.routes import (
     baseinfo,
     docs,
     emergencies,
+    events,
     features,
     health,
     incidents,
@@ -155,6 +156,7 @@ def create_app(settings: Settings | None = None, *, layers: Layers | None = None
     app.include_router(mediation.create_router(settings))
     app.include_router(statistics.create_router(settings))
     app.include_router(baseinfo.create_router(settings))
+    app.include_router(events.create_router())
     app.include_router(health.create_router())
     app.include_router(clock_router())
     app.include_router(export_router())

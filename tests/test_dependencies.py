@@ -23,8 +23,7 @@ SERVE = "gridgis/cli/serve.py"
 POSTGIS = ("gridgis/store/postgis.py", "gridgis/store/migrations/")  # the ``postgis`` extra
 NOT_IMPORTED = {"pyarrow": "geopandas reads and writes Parquet through it",
                 "python-multipart": "FastAPI parses the sign-in form (OAuth2 password flow) "
-                                    "through it",
-                "psycopg": "SQLAlchemy's postgresql+psycopg driver (the PostGIS store)"}
+                                    "through it"}
 
 
 def _normalize(name: str) -> str:

@@ -362,6 +362,7 @@ async function enter(me) {
     });
   }
   if (!state.timer) state.timer = setInterval(guarded(refresh), 30000);
+  startLive(LIVE_HOOKS);
   document.body.dataset.ready = "true";
 }
 
@@ -404,6 +405,7 @@ function signOut() {
   // the token is only in this tab's session: forgetting it signs out
   sessionStorage.removeItem(TOKEN_KEY);
   sessionStorage.removeItem(PLACE_KEY);
+  stopLive();
   clearBoard();
   askToSignIn(t("signin.out"));
 }
@@ -537,6 +539,35 @@ async function refresh() {
       .addTo(layers.incidents);
   }
   await Promise.all([refreshStates(), refreshUrgent(), refreshNotices(), refreshPlans()]);
+}
+
+// -- live updates (live.js): another dispatcher's step shows here within a second ----------
+const LIVE_HOOKS = {
+  ticket: () => api("/events/ticket", { method: "POST" }),
+  onChange: liveChanged,
+  onReset: () => guarded(refresh)(),
+  onStatus: (text, up) => {
+    const el = $("#live");
+    el.hidden = false;
+    el.textContent = text;
+    el.classList.toggle("down", !up);
+  },
+};
+
+/** A change pushed by the stream: the board (rows, markers, counters) and an open panel. */
+function liveChanged(message) {
+  const id = message.incident.incident_id;
+  state.liveChanged = (state.liveChanged || new Set()).add(id);
+  clearTimeout(state.liveTimer);  // a burst of steps is one refresh
+  state.liveTimer = setTimeout(guarded(async () => {
+    const changed = state.liveChanged;
+    state.liveChanged = new Set();
+    await refresh();
+    for (const c of changed) $(`#list li[data-id="${CSS.escape(c)}"]`)?.classList.add("live-changed");
+  }), 250);
+  const typing = $("#panel").contains(document.activeElement)
+    && ["INPUT", "TEXTAREA", "SELECT"].includes(document.activeElement.tagName);
+  if (state.selected === id && !typing) guarded(() => openIncident(id))();
 }
 
 function hoverMarker(id, on) {

@@ -48,8 +48,8 @@ from gridgis.store.sqlite import (
 )
 from gridgis.store.staff import staff_metadata
 
-__all__ = ["ALL_METADATA", "SRID", "WRITE_LOCK", "PostGISStore", "missing_tables",
-           "postgis_metadata", "upgrade"]
+__all__ = ["ALL_METADATA", "SRID", "WRITE_LOCK", "PostGISStore", "listener",
+           "missing_tables", "postgis_metadata", "upgrade"]
 
 SRID = 4490
 """CGCS2000 geographic: the incidents' ``lon``/``lat`` as a PostGIS point."""
@@ -222,6 +222,21 @@ class PostGISStore(SQLiteStore):
         minx, miny, maxx, maxy = (float(v) for v in bbox)
         geom = sa.literal_column("incidents.geom", Geometry("POINT", srid=SRID))
         return geom.op("&&")(sa.func.ST_MakeEnvelope(minx, miny, maxx, maxy, SRID))
+
+
+def listener(url: sa.URL, channel: str) -> Any:
+    """A psycopg connection of its own (autocommit) listening on ``channel``.
+
+    Read notifications with its ``notifies()``; close it when done. The live
+    consoles' watcher (:class:`gridgis.store.changes.ChangeWatcher`) holds one per
+    service process.
+    """
+    import psycopg
+
+    conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    conn = psycopg.connect(conninfo, autocommit=True, connect_timeout=10)
+    conn.execute(f"LISTEN {channel}")  # a constant of ours: no user input
+    return conn
 
 
 def upgrade(conn: sa.Connection, revision: str = "head") -> None:

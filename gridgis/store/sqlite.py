@@ -33,6 +33,7 @@ from gridgis.store.attachments import (
 from gridgis.store.audit import AuditBreak, chain_breaks, event_hash
 from gridgis.store.base import Event, IncidentQuery, IncidentStore, Page, Reporter
 from gridgis.store.dialects import json_items, json_text
+from gridgis.store.notify import notify_event
 from gridgis.store.patrols import PatrolLog, create_patrol_tables, patrol_metadata
 from gridgis.store.reading import READ_ONLY, reading
 from gridgis.store.sensors import SensorLog, create_sensor_tables, sensor_metadata
@@ -703,7 +704,8 @@ def _append_event(conn: sa.Connection, incident_id: str, event: Event) -> None:
            "role": event.role, "action": event.action, "from_state": event.from_state,
            "to_state": event.to_state, "note": event.note, "data": event.data,
            "client": event.client}
-    conn.execute(sa.insert(events).values(**row, hash=event_hash(previous, row)))
+    added = conn.execute(sa.insert(events).values(**row, hash=event_hash(previous, row)))
+    notify_event(conn, int(added.inserted_primary_key[0]))  # live consoles (PostgreSQL)
 
 
 def _next_seq(conn: sa.Connection, day: str) -> int:

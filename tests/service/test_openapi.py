@@ -38,8 +38,11 @@ SIGNED_IN = {
     ("get", "/mediation/warnings"), ("post", "/mediation/cases"),
     ("post", "/mediation/cases/{case_id}/sessions"), ("post", "/mediation/cases/{case_id}/outcome"),
     *MEDIATION_RECORDS,
+    ("post", "/events/ticket"),
 }
 """Operations for signed-in staff only."""
+STREAM_TICKET = {("get", "/events/stream")}
+"""Operations opened with a stream ticket of POST /events/ticket in the query (EventSource)."""
 NOT_DISCLOSED = {("get", "/attachments/{attachment_id}"),
                  ("get", "/attachments/{attachment_id}/thumbnail"),
                  ("get", "/mediation/similar"), ("get", "/mediation/cases/{case_id}")}
@@ -97,6 +100,8 @@ ERRORS = {
     ("get", "/emergencies"): {401, 403, 422, 503},
     ("get", "/tiles/{z}/{x}/{y}.mvt"): {404, 422},  # public: the basemap holds nothing personal
     **MEDIATION_RECORDS,
+    ("post", "/events/ticket"): {401, 503},
+    ("get", "/events/stream"): {401, 422, 503},
 }
 """Error statuses each operation can answer (at least)."""
 OPEN311_ERRORS = {("post", "/open311/v2/requests.json"): {400, 403},
@@ -148,6 +153,9 @@ def test_sign_in_is_documented_where_it_is_needed(document):
         elif key in SIGN_IN_OPTIONAL:
             assert security == [{"OAuth2PasswordBearer": []}, {}], key
             assert "401" in operation["responses"], key
+        elif key in STREAM_TICKET:
+            assert security == [{"StreamTicket": []}], key
+            assert "401" in operation["responses"], key
         elif key in SENSOR_KEY:
             assert security == [{"SensorKey": []}], key
             assert "403" in operation["responses"] and "401" not in operation["responses"], key
@@ -161,7 +169,8 @@ def test_refusals_are_documented_on_every_guarded_operation(document):
     for key in SIGNED_IN - {("get", "/auth/me"), ("get", "/locate"),
                             ("get", "/supervision/notices"), ("get", "/sensors"),
                             ("get", "/statistics"), ("get", "/export/incidents"),
-                            ("get", "/mediation/warnings")} - NOT_DISCLOSED:
+                            ("get", "/mediation/warnings"), ("post", "/events/ticket")
+                            } - NOT_DISCLOSED:
         method, path = key
         assert "403" in document["paths"][path][method]["responses"], key
     for method, path in NOT_DISCLOSED:
