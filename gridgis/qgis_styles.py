@@ -92,8 +92,8 @@ def _symbol(kind: str, name: str, colour: str, *, outline: str = "60,60,60,255",
             width: float = 0.26, alpha: float = 1.0, style: str = "solid",
             size: float = 2.0) -> ET.Element:
     """One symbol: ``fill`` (colour, outline), ``line`` or ``point`` (a circle)."""
-    sym = ET.Element("symbol", type=kind, name=name, alpha=str(alpha), clip_to_extent="1",
-                     force_rhr="0")
+    sym = ET.Element("symbol", type="marker" if kind == "point" else kind, name=name,
+                     alpha=str(alpha), clip_to_extent="1", force_rhr="0")
     cls = {"fill": "SimpleFill", "line": "SimpleLine", "point": "SimpleMarker"}[kind]
     layer = ET.SubElement(sym, "layer", {"class": cls, "enabled": "1", "locked": "0",
                                          "pass": "0"})
@@ -187,8 +187,9 @@ def _labels(field: str, *, size: float = 8.0, colour: str = "40,40,40,255",
     ET.SubElement(settings, "placement", placement="1", offsetType="0", dist="0",
                   priority="5", centroidWhole="1", centroidInside="1", fitInPolygonOnly="0",
                   overrunDistance="0", quadOffset="4", placementFlags="10")
+    # QGIS reads scaleMax as the most zoomed-out scale at which labels show
     ET.SubElement(settings, "rendering", scaleVisibility="1" if max_scale else "0",
-                  scaleMin=str(max_scale), scaleMax="0", obstacle="1", obstacleType="1",
+                  scaleMin="0", scaleMax=str(max_scale), obstacle="1", obstacleType="1",
                   displayAll="0", upsidedownLabels="0", limitNumLabels="0",
                   mergeLines="0", fontLimitPixelSize="0", drawLabels="1", zIndex="0",
                   labelPerPart="0")
@@ -244,8 +245,8 @@ def layer_qml(name: str, frame: pd.DataFrame | None = None) -> str | None:
                                                  outline="20,20,20,255", width=1.2)),
                          fields, _labels("name", size=11, colour="0,0,0,255"))
     if name == "patrol_zones":
-        cats = [(level, f"{zh} {level}", _fill(rgb, fill_alpha=110, outline=f"{rgb},255",
-                                               width=0.3))
+        cats = [(level, f"{zh} {level}", _fill(rgb, fill_alpha=80, outline=f"{rgb},255",
+                                               width=0.4))
                 for level, (zh, rgb) in _LEVELS.items()]
         return _document("fill", _categorized("level", cats), fields)
     if name == "incidents":
@@ -274,7 +275,7 @@ def _light_rules() -> list[tuple[str, str, ET.Element]]:
     return [
         (f"NOT ({open_})", "已结案 closed", _symbol("point", "", "170,170,170,200", size=1.6)),
         (f'{open_} AND to_datetime("resolve_by") < {asof}', "红灯 overdue (red)",
-         _symbol("point", "", "215,25,28,255", size=2.6)),
+         _symbol("point", "", "227,26,28,255", size=2.6)),
         (f"{open_} AND {used} >= 0.8 * {limit}", "黄灯 due soon (yellow)",
          _symbol("point", "", "253,190,40,255", size=2.4)),
         (open_, "绿灯 in time (green)", _symbol("point", "", "26,150,65,255", size=2.2)),

@@ -50,6 +50,8 @@ def test_grids_are_coloured_by_community_and_labelled_by_code(small_layers):
     assert {c.get("symbol") for c in renderer.iter("category")} == symbols
     root = ET.fromstring(styles["grids"].split("\n", 1)[1])
     assert root.find("labeling/settings/text-style").get("fieldName") == "code"
+    shown = root.find("labeling/settings/rendering")  # codes from 1:60,000 in
+    assert (shown.get("scaleVisibility"), shown.get("scaleMax")) == ("1", "60000")
     aliases = {a.get("field"): a.get("name") for a in root.iter("alias")}
     assert aliases["households"] == "户数 households"
 
@@ -64,6 +66,9 @@ def test_patrol_zones_by_level_and_incidents_by_light(small_layers):
     labels = [r.get("label") for r in lights.iter("rule")]
     assert [label[:2] for label in labels] == ["已结", "红灯", "黄灯", "绿灯"]
     assert all(r.get("filter") for r in lights.iter("rule"))
+    assert {s.get("type") for s in lights.iter("symbol")} == {"marker"}  # QGIS's point type
+    assert {r.get("symbol") for r in lights.iter("rule")} == {
+        s.get("name") for s in lights.find("symbols")}
 
 
 def test_findings_style_lists_the_pairs_found_errors_first():
