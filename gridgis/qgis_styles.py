@@ -272,13 +272,17 @@ def _light_rules() -> list[tuple[str, str, ET.Element]]:
     limit = 'second(to_datetime("resolve_by") - to_datetime("reported_at"))'
     used = f'second({asof} - to_datetime("reported_at"))'
     open_ = '"closed_at" IS NULL'
+    late = f'to_datetime("resolve_by") < {asof}'
+    soon = f"{used} >= 0.8 * {limit}"
+    # QGIS draws every rule a feature matches: the filters exclude one another
     return [
         (f"NOT ({open_})", "已结案 closed", _symbol("point", "", "170,170,170,200", size=1.6)),
-        (f'{open_} AND to_datetime("resolve_by") < {asof}', "红灯 overdue (red)",
+        (f"{open_} AND {late}", "红灯 overdue (red)",
          _symbol("point", "", "227,26,28,255", size=2.6)),
-        (f"{open_} AND {used} >= 0.8 * {limit}", "黄灯 due soon (yellow)",
+        (f"{open_} AND NOT ({late}) AND {soon}", "黄灯 due soon (yellow)",
          _symbol("point", "", "253,190,40,255", size=2.4)),
-        (open_, "绿灯 in time (green)", _symbol("point", "", "26,150,65,255", size=2.2)),
+        (f"{open_} AND NOT ({late}) AND NOT ({soon})", "绿灯 in time (green)",
+         _symbol("point", "", "26,150,65,255", size=2.2)),
     ]
 
 
