@@ -18,6 +18,8 @@ class GridgisPlugin:
 
     def initProcessing(self) -> None:
         """Register the provider (QGIS calls this for Processing-only plugins too)."""
+        if self.provider is not None:  # initGui after initProcessing: registered once
+            return
         self.provider = GridgisProvider()
         QgsApplication.processingRegistry().addProvider(self.provider)
 

@@ -74,3 +74,22 @@ def test_error_line_without_the_mark_takes_the_last_useful_line():
     assert error_line(["Usage: gridgis validate", "│ No such option: --x │"], 2) == (
         "gridgis 运行失败（退出码 2）：No such option: --x")
     assert error_line([], 139) == "gridgis 运行失败（退出码 139）：exit code 139"
+
+
+def test_the_plugin_zip_holds_the_folder_without_caches(tmp_path):
+    import zipfile
+
+    from qgis_plugin.package import package
+
+    cache = ROOT / "qgis_plugin" / "gridgis_processing" / "__pycache__"
+    cache.mkdir(exist_ok=True)
+    (cache / "stray.pyc").write_bytes(b"")
+    try:
+        names = zipfile.ZipFile(package(tmp_path / "p.zip")).namelist()
+    finally:
+        (cache / "stray.pyc").unlink()
+    assert "gridgis_processing/metadata.txt" in names
+    assert "gridgis_processing/__init__.py" in names
+    assert not any("__pycache__" in n for n in names)
+    metadata = (ROOT / "qgis_plugin" / "gridgis_processing" / "metadata.txt").read_text()
+    assert "qgisMinimumVersion=3.22" in metadata and "hasProcessingProvider=yes" in metadata
