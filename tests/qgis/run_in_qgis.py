@@ -148,10 +148,13 @@ def main() -> None:
     from processing.core.ProcessingConfig import ProcessingConfig
 
     Processing.initialize()
-    from gridgis_processing import classFactory
+    import qgis.utils  # the packaged plugin, loaded the way QGIS loads an installed one
 
-    plugin = classFactory(None)
-    plugin.initProcessing()
+    qgis.utils.plugin_paths = [config["plugin_parent"]]
+    qgis.utils.updateAvailablePlugins()
+    assert qgis.utils.loadPlugin("gridgis_processing")
+    assert qgis.utils.startProcessingPlugin("gridgis_processing")
+    plugin = qgis.utils.plugins["gridgis_processing"]
     ProcessingConfig.setSettingValue("GRIDGIS_EXECUTABLE", config["executable"])
     work = Path(config["work"])
     report: dict = {"qgis": __import__("qgis.core").core.Qgis.QGIS_VERSION}

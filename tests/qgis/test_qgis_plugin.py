@@ -14,12 +14,14 @@ import shutil
 import stat
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import geopandas as gpd
 import pytest
 
 from gridgis import sample_district, write_layers
+from qgis_plugin.package import package
 from tests.planning.broken_layers import overlap
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -85,10 +87,13 @@ def _inputs(work: Path) -> dict:
     wrapper.write_text(f'#!/bin/sh\nPYTHONPATH="{ROOT}" exec "{sys.executable}" -m gridgis '
                        '"$@"\n', encoding="utf-8")
     wrapper.chmod(wrapper.stat().st_mode | stat.S_IXUSR)
+    plugins = work / "plugins"  # the zip of make qgis-plugin, unpacked as QGIS installs it
+    with zipfile.ZipFile(package(work / "gridgis_processing.zip")) as archive:
+        archive.extractall(plugins)
     return {"broken": str(work / "broken.gpkg"), "planted": codes.split(","),
             "mapping": str(vendor / "mapping.toml"), "not_a_gpkg": str(work / "notes.gpkg"),
             "community": str(community.idxmax()), "executable": str(wrapper),
-            "plugin_parent": str(ROOT / "qgis_plugin"), "work": str(work),
+            "plugin_parent": str(plugins), "work": str(work),
             "screenshot": str(SCREENSHOT)}
 
 
