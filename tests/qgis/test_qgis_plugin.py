@@ -194,7 +194,7 @@ def test_import_by_mapping_gives_a_styled_district(report):
 
 
 def test_errors_are_one_line_processing_errors(report):
-    for key, expected in (("partition_typo", "330399999999"),
+    for key, expected in (("partition_typo", "本区县没有社区 '330399999999'"),
                           ("not_a_gpkg", "notes.gpkg"),
                           ("no_executable", "设置的 gridgis 程序不存在")):
         run = report[key]
