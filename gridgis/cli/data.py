@@ -41,6 +41,7 @@ def sample(
     """
     from gridgis.layers import describe_layers, write_layers
     from gridgis.people.roster import roster_path_for, write_roster
+    from gridgis.qgis_styles import write_district_styles
     from gridgis.sample import sample_district, sample_roster
 
     if out_path.suffix.lower() != ".gpkg":
@@ -48,6 +49,7 @@ def sample(
     started = time.perf_counter()
     layers = sample_district(seed=seed, scale=scale, progress=not quiet)
     write_layers(layers, out_path)
+    write_district_styles(out_path, layers)
     roster = write_roster(sample_roster(layers, seed=seed), roster_path_for(out_path))
     took = time.perf_counter() - started
     err.print(f"wrote {out_path} in {took:.1f} s", highlight=False)

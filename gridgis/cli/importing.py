@@ -21,11 +21,13 @@ def import_(
 ) -> None:
     """Import a planner's Shapefile/GeoJSON/GeoPackage and Excel/CSV files (导入) into OUT."""
     from gridgis.planning.importing import import_district
+    from gridgis.qgis_styles import write_district_styles
 
     if output.resolve() == mapping.resolve():
         err.print("输出文件不能是映射文件本身 (OUT must differ from MAPPING)")
         raise typer.Exit(2)
-    _, report = import_district(mapping, output)
+    layers, report = import_district(mapping, output)
+    write_district_styles(output, layers)
     for name, n in report.features.items():
         issued = len(report.issued.get(name, []))
         extra = f"，新编码 {issued} 个" if issued else ""

@@ -39,6 +39,7 @@ def validate(
     """Check FILE's grid plan; exit code 1 when it has errors, 2 when FILE is unreadable."""
     from gridgis.layers import read_layers
     from gridgis.planning.validate import validate as run
+    from gridgis.qgis_styles import findings_style, write_layer_styles
 
     layers = read_layers(path, strict=False)
     rural = tuple(rural_households) if any(rural_households) else None
@@ -53,6 +54,7 @@ def validate(
                   f"(Validation: no errors, no warnings)", highlight=False)
     if findings is not None:
         report.write(findings)
+        write_layer_styles(findings, {"findings": findings_style(report.findings)})
         err.print(f"已写出 {len(report.findings)} 条问题到 {findings}", highlight=False)
     if map_path is not None:
         report.map(map_path, layers)
@@ -86,6 +88,7 @@ def repair(
     from gridgis.layers import read_layers, write_layers
     from gridgis.planning.repair import repair as run
     from gridgis.planning.validate import validate as check
+    from gridgis.qgis_styles import write_district_styles
 
     if out_path.resolve() == path.resolve() or (
             out_path.exists() and path.exists() and out_path.samefile(path)):
@@ -107,6 +110,7 @@ def repair(
         fixed, cleaned = run_clean(fixed, gap_width_m=gap_width, overlap_rule=overlap_rule)
         report = pd.concat([report, cleaned], ignore_index=True) if len(report) else cleaned
     write_layers(fixed, out_path, strict=False)
+    write_district_styles(out_path, fixed)
     err.print(f"wrote {out_path}", highlight=False)
     if len(report):
         report.index = report.index + 1
@@ -148,6 +152,7 @@ def partition(
     from gridgis.layers import read_layers, write_layers
     from gridgis.planning.metrics import plan_metrics, plan_summary
     from gridgis.planning.partition import partition_layers
+    from gridgis.qgis_styles import write_district_styles
 
     _refuse_overwrite(out_path, path)
     layers = read_layers(path)
@@ -161,6 +166,7 @@ def partition(
             out.print(frame_table(table, f"社区 {code}：现行方案与新方案 (not written)"))
             raise
     write_layers(plan, out_path)
+    write_district_styles(out_path, plan)
     err.print(f"已写出 {out_path}", highlight=False)
     rows = {}
     for name, frame in (("现行 current", layers.grids), ("方案 proposed", plan.grids)):
@@ -239,6 +245,7 @@ def diff(
     """
     from gridgis.layers import read_layers
     from gridgis.planning.diff import diff_plans
+    from gridgis.qgis_styles import diff_styles, write_layer_styles
 
     for given in (out_path, map_path):
         if given is not None and given.exists() and \
@@ -253,6 +260,7 @@ def diff(
         out.print(_changed_table(changed, rows, f"Changed grids{shown}"))
     if out_path is not None:
         result.write(out_path)
+        write_layer_styles(out_path, diff_styles())
         err.print(f"wrote {out_path}", highlight=False)
     if csv_dir is not None:
         result.write_csv(csv_dir)
@@ -313,6 +321,7 @@ def adopt(
 
     from gridgis.layers import read_layers, write_layers
     from gridgis.planning.versions import PlanHistory, adopt_plan
+    from gridgis.qgis_styles import write_district_styles
     from gridgis.store import store_path_for
 
     for given in (current, proposed):
@@ -321,6 +330,7 @@ def adopt(
     before = read_layers(current)
     district = adopt_plan(before, read_layers(proposed), effective)
     write_layers(district, out_path)
+    write_district_styles(out_path, district)
     when = pd.Timestamp(effective)
     retired = district.grid_history[district.grid_history["valid_to"] == when]
     fresh = district.grids[district.grids["valid_from"] == when]

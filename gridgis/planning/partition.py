@@ -428,7 +428,8 @@ def partition_layers(layers: Any, community_code: str, *,
                         f"(unknown objective)")
     communities = layers.communities.set_index("code", drop=False)
     if community_code not in communities.index:
-        raise PlanError(f"no community {community_code!r} in this district")
+        raise PlanError(f"本区县没有社区 {community_code!r} (no community {community_code!r} in "
+                        "this district)")
     if layers.buildings is None:
         raise PlanError("auto-partition needs the buildings layer (households per building)")
     old_codes = set(layers.grids.index[layers.grids["community_code"] == community_code])
