@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+import threading
+import time
 from typing import Annotated, Any
 
 import jwt
@@ -49,11 +51,18 @@ class TokenIssuer:
         this process (tokens then end with the process).
     minutes : int
         How long a token lasts.
+    remember : int, default 10000
+        How many verified tokens are remembered (by their exact text) with their
+        staff id and expiry, so a repeated token skips the signature check; an
+        expired one is refused all the same. Beyond this many, memory starts afresh.
     """
 
-    def __init__(self, secret: str | None, *, minutes: int) -> None:
+    def __init__(self, secret: str | None, *, minutes: int, remember: int = 10_000) -> None:
         self.secret = secret or secrets.token_urlsafe(48)
         self.minutes = minutes
+        self.remember = remember
+        self._verified: dict[str, tuple[str, float]] = {}
+        self._lock = threading.Lock()
 
     def issue(self, person: StaffMember, *, now: dt.datetime | None = None) -> str:
         """A token for ``person``."""
@@ -64,16 +73,32 @@ class TokenIssuer:
 
     def staff_id(self, token: str) -> str:
         """The staff id a token names, or 401 when it is forged, expired or malformed."""
+        known = self._verified.get(token)
+        if known is not None:
+            staff_id, expires = known
+            if expires > time.time():  # PyJWT's rule: expired once exp <= now
+                return staff_id
+            with self._lock:
+                self._verified.pop(token, None)
+            raise _expired()
         try:
             claims = jwt.decode(token, self.secret, algorithms=[ALGORITHM],
                                 options={"require": ["sub", "exp", "iat"]})
         except jwt.ExpiredSignatureError:
-            raise _unauthorised("登录已过期，请重新登录 / the token has expired; sign in "
-                                "again") from None
+            raise _expired() from None
         except jwt.PyJWTError:
             raise _unauthorised("令牌无效，请重新登录 / the token is not valid; sign in "
                                 "again") from None
-        return str(claims["sub"])
+        staff_id = str(claims["sub"])
+        with self._lock:
+            if len(self._verified) >= self.remember:
+                self._verified.clear()
+            self._verified[token] = (staff_id, float(int(claims["exp"])))
+        return staff_id
+
+
+def _expired() -> HTTPException:
+    return _unauthorised("登录已过期，请重新登录 / the token has expired; sign in again")
 
 
 def _unauthorised(detail: str) -> HTTPException:

@@ -76,6 +76,7 @@ class UnitFinder:
         })
         self._factors = {col: pd.factorize(self.units[col]) for col in ("unit_id", "name", "kind")}
         self._kind = self.units["kind"].to_numpy()
+        self._kind_code = self._factors["kind"][0]  # integers: np.unique on them is cheap
         self._ids = self.units["unit_id"].to_numpy().astype(object)
         self._names = self.units["name"].to_numpy().astype(object)
         self._township = self.units["township_code"].to_numpy()
@@ -289,7 +290,7 @@ class UnitFinder:
         else:
             travel = np.full(len(dist), np.nan)
             order = np.argsort(dist, kind="stable")
-        _, first = np.unique(self._kind[order], return_index=True)
+        _, first = np.unique(self._kind_code[order], return_index=True)
         best = np.sort(first)  # positions in `order`: nearest first
         return [self._record(int(u), float(dist[u]), float(travel[u])) for u in order[best]]
 

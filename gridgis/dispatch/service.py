@@ -105,6 +105,7 @@ class Dispatcher(EmergencyDesk):
         self.store = store
         self.index = index or GridIndex.from_layers(layers)
         self.categories = load_categories() if categories is None else categories
+        self._category_rows: tuple[pd.DataFrame, dict[str, pd.Series]] | None = None
         self.settings = settings or DispatchSettings()
         self.plans = load_emergency_plans(self.settings.plans, categories=self.categories)
         self.clock = clock
@@ -218,10 +219,14 @@ class Dispatcher(EmergencyDesk):
         return self.finder.nearest_of_each_kind(lon, lat)
 
     def _category(self, code: str) -> pd.Series:
-        if code not in self.categories.index:
+        table = self.categories
+        rows = self._category_rows
+        if rows is None or rows[0] is not table:  # a row by code without pandas' .loc per call
+            rows = self._category_rows = (table, {c: table.loc[c] for c in table.index})
+        if code not in rows[1]:
             raise CategoryError(f"unknown category {code!r}; categories are "
-                                f"{', '.join(self.categories.index)}")
-        return self.categories.loc[code]
+                                f"{', '.join(table.index)}")
+        return rows[1][code]
 
     # -- the closed loop ------------------------------------------------------------------
     def report(self, *, lon: float, lat: float, category: str, description: str,

@@ -38,6 +38,7 @@ from gridgis.store.patrols import PatrolLog, create_patrol_tables, patrol_metada
 from gridgis.store.reading import READ_ONLY, reading
 from gridgis.store.sensors import SensorLog, create_sensor_tables, sensor_metadata
 from gridgis.store.staff import StaffDirectory, create_staff_tables, staff_metadata
+from gridgis.store.writers import WriterTurns, before_write, take_turns
 
 __all__ = ["SCHEMA_VERSION", "SQLiteStore", "columns_match_record", "create_missing_indexes",
            "store_path_for"]
@@ -315,6 +316,28 @@ def _light_rank(now: dt.datetime) -> sa.ColumnElement[int]:
     )
 
 
+# The statements of a report, built once: SQLAlchemy compiles each once and keeps it, where a
+# statement built per call (its values inline) pays for its cache key every time.
+_INSERT_INCIDENT = sa.insert(incidents)
+_INSERT_EVENT = sa.insert(events)
+_INSERT_REPORTER = sa.insert(reporters)
+_BY_ID = sa.select(incidents).where(incidents.c.incident_id == sa.bindparam("incident_id"))
+_BY_KEY = sa.select(incidents).where(incidents.c.idempotency_key == sa.bindparam("key"))
+_LAST_HASH = (sa.select(events.c.hash).where(events.c.incident_id == sa.bindparam("incident_id"))
+              .order_by(events.c.event_id.desc()).limit(1))
+_LAST_SEQ = sa.select(incident_counters.c.last_seq).where(
+    incident_counters.c.day == sa.bindparam("day"))
+_COUNT_ON = sa.update(incident_counters).where(
+    incident_counters.c.day == sa.bindparam("on_day")).values(
+    last_seq=incident_counters.c.last_seq + 1)
+_OPEN_NEAR = sa.select(incidents).where(
+    incidents.c.category == sa.bindparam("category"),
+    incidents.c.status.notin_(sorted(CLOSED_STATES)),
+    incidents.c.reported_at >= sa.bindparam("since"),
+    incidents.c.lon >= sa.bindparam("minx"), incidents.c.lon <= sa.bindparam("maxx"),
+    incidents.c.lat >= sa.bindparam("miny"), incidents.c.lat <= sa.bindparam("maxy"))
+
+
 class SQLiteStore(IncidentStore):
     """Incident store in one SQLite file (or in memory with ``":memory:"``).
 
@@ -349,6 +372,11 @@ class SQLiteStore(IncidentStore):
             kwargs["poolclass"] = sa.pool.StaticPool
         self.engine = sa.create_engine(url, **kwargs)
         self.path = None if memory else Path(path)
+        # writers queue for the file's write lock (threads, then processes) rather than
+        # sleeping in SQLite's busy handler, whose growing sleeps made the slowest wait 1 s
+        self._turns = None if memory else WriterTurns(path, timeout=busy_timeout)
+        if self._turns is not None:
+            take_turns(self.engine, self._turns)
 
         @sa_event.listens_for(self.engine, "connect")
         def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -365,6 +393,8 @@ class SQLiteStore(IncidentStore):
         def _on_begin(conn: sa.Connection) -> None:
             # writers take the write lock at once; readers read the last commit (WAL)
             reader = conn.get_execution_options().get(READ_ONLY, False)
+            if not reader and self._turns is not None:
+                before_write(conn, self._turns)
             conn.exec_driver_sql("BEGIN" if reader else "BEGIN IMMEDIATE")
 
         @sa_event.listens_for(self.engine, "handle_error")
@@ -477,12 +507,13 @@ class SQLiteStore(IncidentStore):
                 incident_id = f"E{day}-{_next_seq(conn, day):04d}"
                 row = {**record.to_row(), "incident_id": incident_id, "version": 1,
                        "idempotency_key": idempotency_key, "updated_at": event.at}
-                conn.execute(sa.insert(incidents).values(**row))
+                conn.execute(_INSERT_INCIDENT, row)  # one statement, compiled once
                 _append_event(conn, incident_id, event)
                 if reporter is not None and not reporter.empty:
-                    conn.execute(sa.insert(reporters).values(
-                        incident_id=incident_id, name=reporter.name, phone=reporter.phone,
-                        email=reporter.email, channel=reporter.channel))
+                    conn.execute(_INSERT_REPORTER, {
+                        "incident_id": incident_id, "name": reporter.name,
+                        "phone": reporter.phone, "email": reporter.email,
+                        "channel": reporter.channel})
         except IntegrityError:
             if idempotency_key is not None:  # the same key won a race a moment ago
                 found = self._by_key(idempotency_key)
@@ -520,15 +551,13 @@ class SQLiteStore(IncidentStore):
 
     def _by_key(self, key: str) -> dict[str, Any] | None:
         with reading(self.engine) as conn:
-            row = conn.execute(sa.select(incidents).where(
-                incidents.c.idempotency_key == key)).mappings().first()
+            row = conn.execute(_BY_KEY, {"key": key}).mappings().first()
         return dict(row) if row else None
 
     def get(self, incident_id: str) -> dict[str, Any]:
         """See :meth:`IncidentStore.get`."""
         with reading(self.engine) as conn:
-            row = conn.execute(sa.select(incidents).where(
-                incidents.c.incident_id == incident_id)).mappings().first()
+            row = conn.execute(_BY_ID, {"incident_id": incident_id}).mappings().first()
         if row is None:
             raise IncidentNotFoundError(f"no incident {incident_id!r}")
         return dict(row)
@@ -622,10 +651,17 @@ class SQLiteStore(IncidentStore):
                   since: dt.datetime) -> list[dict[str, Any]]:
         """See :meth:`IncidentStore.open_near`."""
         c = incidents.c
+        if type(self)._inside is not SQLiteStore._inside:  # a spatial index's test (PostGIS)
+            with reading(self.engine) as conn:
+                rows = conn.execute(sa.select(incidents).where(
+                    c.category == category, c.status.notin_(sorted(CLOSED_STATES)),
+                    c.reported_at >= since, self._inside(bbox))).mappings().all()
+            return [dict(r) for r in rows]
+        minx, miny, maxx, maxy = bbox
         with reading(self.engine) as conn:
-            rows = conn.execute(sa.select(incidents).where(
-                c.category == category, c.status.notin_(sorted(CLOSED_STATES)),
-                c.reported_at >= since, self._inside(bbox))).mappings().all()
+            rows = conn.execute(_OPEN_NEAR, {
+                "category": category, "since": since, "minx": minx, "maxx": maxx,
+                "miny": miny, "maxy": maxy}).mappings().all()
         return [dict(r) for r in rows]
 
     def reporter(self, incident_id: str) -> Reporter | None:
@@ -649,7 +685,11 @@ class SQLiteStore(IncidentStore):
     def close(self) -> None:
         """See :meth:`IncidentStore.close`."""
         self.attachments.close()
+        self.staff.close()
         self.engine.dispose()
+        turns = getattr(self, "_turns", None)  # None in memory (PostGIS: its own lock)
+        if turns is not None:
+            turns.close()
 
 
 def _text_match(text: str, codes: tuple[str, ...]) -> sa.ColumnElement[bool]:
@@ -698,13 +738,12 @@ def _append_event(conn: sa.Connection, incident_id: str, event: Event) -> None:
     In the caller's transaction, which holds the write lock: no other event
     of the incident can slip in between.
     """
-    previous = conn.execute(sa.select(events.c.hash).where(events.c.incident_id == incident_id)
-                            .order_by(events.c.event_id.desc()).limit(1)).scalar()
+    previous = conn.execute(_LAST_HASH, {"incident_id": incident_id}).scalar()
     row = {"incident_id": incident_id, "at": event.at, "actor": event.actor,
            "role": event.role, "action": event.action, "from_state": event.from_state,
            "to_state": event.to_state, "note": event.note, "data": event.data,
            "client": event.client}
-    added = conn.execute(sa.insert(events).values(**row, hash=event_hash(previous, row)))
+    added = conn.execute(_INSERT_EVENT, {**row, "hash": event_hash(previous, row)})
     notify_event(conn, int(added.inserted_primary_key[0]))  # live consoles (PostgreSQL)
 
 
@@ -715,8 +754,7 @@ def _next_seq(conn: sa.Connection, day: str) -> int:
     before the counters) starts after the highest number that day already
     has, read as a number: ``-10000`` comes after ``-9999``.
     """
-    c = incident_counters.c
-    last = conn.execute(sa.select(c.last_seq).where(c.day == day)).scalar()
+    last = conn.execute(_LAST_SEQ, {"day": day}).scalar()
     if last is None:
         prefix = f"E{day}-"
         ids = incidents.c.incident_id
@@ -725,8 +763,7 @@ def _next_seq(conn: sa.Connection, day: str) -> int:
             .where(ids >= prefix, ids < f"E{day}.")).scalar() or 0  # "." follows "-"
         conn.execute(sa.insert(incident_counters).values(day=day, last_seq=last + 1))
     else:
-        conn.execute(sa.update(incident_counters).where(c.day == day)
-                     .values(last_seq=c.last_seq + 1))
+        conn.execute(_COUNT_ON, {"on_day": day})
     return int(last) + 1
 
 

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from gridgis.errors import StaffError
 from gridgis.people.staff import StaffMember
+from gridgis.store.freshness import Memo
 from gridgis.store.reading import reading
 
 __all__ = ["StaffDirectory", "create_staff_tables", "staff", "staff_grids", "staff_metadata"]
@@ -43,6 +44,34 @@ staff_grids = sa.Table(
     sa.Column("staff_id", sa.String(32), sa.ForeignKey("staff.staff_id"), primary_key=True),
     sa.Column("grid_code", sa.String(15), primary_key=True, index=True),
 )
+
+
+_PERSON = sa.select(staff).where(staff.c.staff_id == sa.bindparam("staff_id"))
+_GRIDS_OF = sa.select(staff_grids.c.grid_code).where(
+    staff_grids.c.staff_id == sa.bindparam("staff_id"))
+_LINKS = sa.select(staff_grids).where(
+    staff_grids.c.staff_id.in_(sa.bindparam("ids", expanding=True)))
+_MEMBERS: dict[tuple[bool, bool, bool | None, bool], sa.Select[Any]] = {}
+"""Statements of :meth:`StaffDirectory.members` by the filters given (their values bound)."""
+
+
+def _members_statement(shape: tuple[bool, bool, bool | None, bool],
+                       area_code: str | None) -> sa.Select[Any]:
+    """The listing of :meth:`StaffDirectory.members` by the filters given (values bound)."""
+    role, unit_id, active, grid_code = shape
+    where = []
+    if role:
+        where.append(staff.c.role == sa.bindparam("role"))
+    if area_code:  # a prefix, escaped: inline, so built for each call
+        where.append(staff.c.area_code.startswith(area_code, autoescape=True))
+    if unit_id:
+        where.append(staff.c.unit_id == sa.bindparam("unit_id"))
+    if active is not None:
+        where.append(staff.c.active.is_(active))
+    if grid_code:
+        where.append(staff.c.staff_id.in_(sa.select(staff_grids.c.staff_id).where(
+            staff_grids.c.grid_code == sa.bindparam("grid_code"))))
+    return sa.select(staff).where(*where).order_by(staff.c.staff_id)
 
 
 def create_staff_tables(conn: sa.Connection) -> None:
@@ -72,10 +101,18 @@ class StaffDirectory:
     ----------
     engine : sqlalchemy.Engine
         The store's engine (the tables exist: the store's migration made them).
+
+    Notes
+    -----
+    :meth:`find` and :meth:`members` answers of a SQLite file are remembered
+    until any connection commits a change to the file (:class:`Memo`), so a
+    service asks the database once per person and grid, and a disabled account
+    or a moved grid worker shows at the next request all the same.
     """
 
     def __init__(self, engine: sa.Engine) -> None:
         self.engine = engine
+        self._memo = Memo(engine)
 
     def save(self, member: StaffMember, *, password_hash: str | None = None,
              create_only: bool = False) -> bool:
@@ -180,12 +217,14 @@ class StaffDirectory:
 
     def find(self, staff_id: str) -> StaffMember | None:
         """The person with this ``staff_id``, or None."""
+        return self._memo.get(("find", staff_id), lambda: self._find(staff_id))
+
+    def _find(self, staff_id: str) -> StaffMember | None:
         with reading(self.engine) as conn:
-            row = conn.execute(sa.select(staff).where(staff.c.staff_id == staff_id)).first()
+            row = conn.execute(_PERSON, {"staff_id": staff_id}).first()
             if row is None:
                 return None
-            grids = conn.execute(sa.select(staff_grids.c.grid_code).where(
-                staff_grids.c.staff_id == staff_id)).scalars().all()
+            grids = conn.execute(_GRIDS_OF, {"staff_id": staff_id}).scalars().all()
         return _member(row, grids)
 
     def members(self, *, role: str | None = None, area_code: str | None = None,
@@ -198,25 +237,27 @@ class StaffDirectory:
         list of StaffMember
             Ordered by ``staff_id``.
         """
-        where = []
-        if role is not None:
-            where.append(staff.c.role == role)
-        if area_code:
-            where.append(staff.c.area_code.startswith(area_code, autoescape=True))
-        if unit_id is not None:
-            where.append(staff.c.unit_id == unit_id)
-        if active is not None:
-            where.append(staff.c.active.is_(active))
-        if grid_code is not None:
-            where.append(staff.c.staff_id.in_(sa.select(staff_grids.c.staff_id).where(
-                staff_grids.c.grid_code == grid_code)))
+        key = ("members", role, area_code, unit_id, grid_code, active)
+        return list(self._memo.get(key, lambda: tuple(self._members(
+            role=role, area_code=area_code, unit_id=unit_id, grid_code=grid_code,
+            active=active))))
+
+    def _members(self, *, role: str | None, area_code: str | None, unit_id: str | None,
+                 grid_code: str | None, active: bool | None) -> list[StaffMember]:
+        params = {name: value for name, value in (("role", role), ("unit_id", unit_id),
+                                                  ("grid_code", grid_code)) if value is not None}
+        shape = (role is not None, unit_id is not None, active, grid_code is not None)
+        statement = None if area_code else _MEMBERS.get(shape)
+        if statement is None:
+            statement = _members_statement(shape, area_code)
+            if not area_code:  # one statement per shape of the filters, compiled once
+                _MEMBERS[shape] = statement
         with reading(self.engine) as conn:
-            rows = conn.execute(sa.select(staff).where(*where).order_by(staff.c.staff_id)).all()
+            rows = conn.execute(statement, params).all()
             links: dict[str, list[str]] = {}
             ids = [r.staff_id for r in rows if r.role == "grid_worker"]
             for start in range(0, len(ids), 500):
-                for sid, grid in conn.execute(sa.select(staff_grids).where(
-                        staff_grids.c.staff_id.in_(ids[start:start + 500]))).all():
+                for sid, grid in conn.execute(_LINKS, {"ids": ids[start:start + 500]}).all():
                     links.setdefault(sid, []).append(grid)
         return [_member(r, links.get(r.staff_id, ())) for r in rows]
 
@@ -241,6 +282,10 @@ class StaffDirectory:
         with reading(self.engine) as conn:
             return conn.execute(sa.select(staff.c.password_hash).where(
                 staff.c.staff_id == staff_id, staff.c.active.is_(True))).scalar()
+
+    def close(self) -> None:
+        """Close the connection that watches the file for changes."""
+        self._memo.close()
 
     def count(self) -> int:
         """How many people the directory holds."""

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 import jwt
 import pytest
 from fastapi.testclient import TestClient
 
+import api.auth
 from api import create_app
 from api.settings import Settings
 from gridgis.people.passwords import hash_password
@@ -77,6 +79,29 @@ def test_expired_forged_and_malformed_tokens_are_401(signed, app):
     for token in (forged, unsigned, "not-a-token", "a.b.c"):
         r = client.get("/incidents", headers={"Authorization": f"Bearer {token}"})
         assert r.status_code == 401, token
+
+
+def test_a_remembered_token_is_still_refused_once_expired(signed, app, monkeypatch):
+    client, staff_id = signed
+    token = _sign_in(client, staff_id, PASSWORD).json()["access_token"]
+    bearer = {"Authorization": f"Bearer {token}"}
+    assert client.get("/auth/me", headers=bearer).status_code == 200  # verified, remembered
+    assert token in app.state.tokens._verified
+    later = time.time() + 481 * 60  # the token lasts 480 minutes
+
+    class Later:
+        @staticmethod
+        def time() -> float:
+            return later
+
+    monkeypatch.setattr(api.auth, "time", Later)
+    r = client.get("/auth/me", headers=bearer)
+    assert r.status_code == 401 and "过期" in r.json()["detail"]
+    monkeypatch.undo()
+    # a token differing in one byte is checked afresh, not matched to the remembered one
+    tampered = token[:-2] + ("A" if token[-2] != "A" else "B") + token[-1]
+    assert client.get("/auth/me", headers={"Authorization": f"Bearer {tampered}"}
+                      ).status_code == 401
 
 
 def test_tokens_survive_a_restart_only_with_a_configured_key(small_layers, store, desk):
