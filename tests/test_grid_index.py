@@ -180,17 +180,15 @@ def test_cell_edges_are_kept_in_chains_of_ring_order():
     from gridgis.index._kernels.build import chain_lengths
     from gridgis.index._kernels.layout import CHAIN_MAX
 
-    ring = np.array([[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]], float)
-    edges = np.column_stack([ring[:-1], ring[1:]])  # four edges of one ring, in order
-    xy = np.concatenate([edges, edges[:2], edges[3:], edges[3:] + 5.0])
+    # edges are named by their first vertex (a row of the index's vertices): edge v
+    # runs from vertex v to v + 1, so consecutive edges of a ring have consecutive rows
+    ev = np.array([0, 1, 2, 3, 0, 1, 3, 10], np.int32)
     pid = np.array([4, 4, 4, 4, 7, 7, 7, 7], np.int32)
     out = np.zeros(8, np.int64)
     # one ring whole; another polygon's first two edges, then a gap; a stray edge
-    n = chain_lengths(xy, pid, 0, 8, out)
+    n = chain_lengths(ev, pid, 0, 8, out)
     assert out[:n].tolist() == [4, 2, 1, 1]
-    steps = np.arange(CHAIN_MAX + 4, dtype=float)  # a line too long for one chain
-    long = np.column_stack([steps[:-1], np.zeros(len(steps) - 1), steps[1:],
-                            np.zeros(len(steps) - 1)])
+    long = np.arange(CHAIN_MAX + 3, dtype=np.int32)  # a line too long for one chain
     n = chain_lengths(long, np.zeros(len(long), np.int32), 0, len(long), out)
     assert out[:n].tolist() == [CHAIN_MAX, 3]
 
@@ -265,7 +263,8 @@ def test_a_polygon_inside_another_keeps_its_surroundings():
 def _bands(idx):
     from gridgis.index._kernels.layout import Bands
 
-    return Bands(idx.band_lo, idx.band_h, idx.band_n, idx.band_off, idx.band_ptr, idx.band_xy)
+    return Bands(idx.band_lo, idx.band_h, idx.band_n, idx.band_off, idx.band_ptr, idx.band_ev,
+                 idx.verts)
 
 
 def _random_points(layers, n, seed):

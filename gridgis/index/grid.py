@@ -30,14 +30,17 @@ choice of grid is fragile.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import zipfile
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import geopandas as gpd
+import numba
 import numpy as np
 import pandas as pd
 import shapely
@@ -72,6 +75,7 @@ from gridgis.index._plain import (
     split_bytes,
     to_json,
 )
+from gridgis.index.arrow_points import arrow_lonlat, is_arrow
 from gridgis.index.overlaps import Overlaps
 from gridgis.index.polygon import PolygonIndex
 from gridgis.schemas import PATROL_LEVELS
@@ -82,9 +86,16 @@ MATCH_OVERLAP = 5  # set after the compiled pass, whose own 5 (undecided) is res
 _MATCH_NAMES = {MATCH_INSIDE: "inside", MATCH_BOUNDARY: "boundary", MATCH_SNAPPED: "snapped",
                 MATCH_OUTSIDE: "outside", MATCH_INVALID: "invalid", MATCH_OVERLAP: "overlap"}
 MATCHES = tuple(_MATCH_NAMES[code] for code in range(len(_MATCH_NAMES)))  # by match code
-FORMAT_VERSION = 4  # 2: packed compiled arrays with per-cell edge lists; 3: edges in chains;
-# 4: plain arrays only (no pickled objects), metadata as JSON with a SHA-256 of the arrays
+FORMAT_VERSION = 5  # 2: packed compiled arrays with per-cell edge lists; 3: edges in chains;
+# 4: plain arrays only (no pickled objects), metadata as JSON with a SHA-256 of the arrays;
+# 5: each vertex stored once, edges named by index (no WKB), the overlaps found at save
+_MEMBER_SEP = "\x1f"  # between the codes of an overlap's grids in the saved index
 BLOCK = SPAN  # points whose coordinates are held at once in :meth:`GridIndex.assign`
+ONE_THREAD_BELOW = 1 << 15
+"""Batches of fewer points are assigned on one thread: each call crosses several
+synchronised parallel regions, and on a busy machine a second thread that is
+descheduled stalls them all for longer than it saves on a small batch
+(``benchmarks/bench_assign.py`` prints both counts side by side)."""
 _NO_ZONES = (np.empty(0, np.float64), np.empty(0, np.int64), np.empty(0, np.int32),
              np.empty(0, np.int8))
 
@@ -339,12 +350,19 @@ class GridIndex:
 
         Parameters
         ----------
-        points : geopandas.GeoDataFrame or GeoSeries, optional
+        points : geopandas.GeoDataFrame, GeoSeries or GeoArrow point array, optional
             Points in any CRS (converted to lon/lat); the result keeps their index.
+            A GeoArrow array (``pyarrow``, or anything exporting the Arrow C data
+            interface, e.g. ``GeoSeries.to_arrow(geometry_encoding="geoarrow")``;
+            interleaved or separated coordinates) holds lon/lat in the system
+            named by ``crs``; its coordinates are read without shapely (see
+            :mod:`gridgis.index.arrow_points`).
         lon, lat : array-like, optional
-            Coordinates instead of ``points``, in the system named by ``crs``.
+            Coordinates instead of ``points``, in the system named by ``crs``
+            (numpy arrays are read as they are: no shapely either).
         crs : str, default "wgs84"
-            System of ``lon``/``lat``: ``wgs84``, ``cgcs2000``, ``gcj02``, ``bd09``.
+            System of ``lon``/``lat`` (or of GeoArrow points): ``wgs84``,
+            ``cgcs2000``, ``gcj02``, ``bd09``.
         with_distance : bool, default True
             Measure each point's distance to its grid's edge.
 
@@ -363,7 +381,12 @@ class GridIndex:
         """
         index: pd.Index
         values: np.ndarray | None = None
+        lon_all = lat_all = None
         name = "wgs84"
+        if points is not None and not isinstance(points, (gpd.GeoDataFrame, gpd.GeoSeries)) \
+                and is_arrow(points):
+            lon, lat = arrow_lonlat(points)
+            points = None
         if points is not None:
             geo = points.geometry if isinstance(points, gpd.GeoDataFrame) else points
             if geo.crs is not None and geo.crs.to_epsg() not in (4326, 4490):
@@ -381,13 +404,21 @@ class GridIndex:
             n = len(lon_all)
             index = pd.RangeIndex(n)
             name = normalize_crs_name(crs)
+        zones = self._zone_args()
+        threads = start_threads()
+        with _threads_for(n, threads) as threads:
+            return self._assign(values, lon_all, lat_all, n, index, name, with_distance,
+                                threads, zones)
+
+    def _assign(self, values: np.ndarray | None, lon_all: np.ndarray | None,
+                lat_all: np.ndarray | None, n: int, index: pd.Index, name: str,
+                with_distance: bool, threads: int, zones: tuple) -> pd.DataFrame:
+        """:meth:`assign` once the input is read and the thread count chosen."""
         # answers, buffers and columns are new memory written by several threads at
         # once: see _kernels.batch.written_empty
         new = written_empty
         ids, match, level, dist = new(n, np.int32), new(n, np.int8), new(n, np.int8), new(n)
         g = self.grid_index
-        zones = self._zone_args()
-        threads = start_threads()
         overlaps = self._overlaps()
         overlap_codes = np.full(n, None, dtype=object) if len(overlaps) else None
         work = workspace(min(n, BLOCK))  # the compiled pass's buffers, reused
@@ -482,20 +513,25 @@ class GridIndex:
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the index to one ``.npz`` file that :meth:`load` reads without rebuilding.
 
-        The file holds only plain arrays (numbers and fixed-width strings; the
-        geometries as WKB bytes with offsets) and, in ``meta``, the format, the
-        snapping tolerance and the SHA-256 of every other array.
+        The file holds only plain arrays (numbers and fixed-width strings; each
+        vertex once, the polygons rebuilt from them when needed; the layer's
+        overlaps, if any, as WKB bytes with offsets) and, in ``meta``, the format,
+        the snapping tolerance and the SHA-256 of every other array. The arrays
+        are stored uncompressed, so :meth:`load` maps them from the file.
         """
         path = Path(path)
         workers = pd.array(self.workers, dtype="Int64")
-        wkb, wkb_offsets = join_bytes(shapely.to_wkb(self.geoms))
+        overlaps = self._overlaps()
+        ov_wkb, ov_offsets = join_bytes(shapely.to_wkb(overlaps.pieces))
         arrays = {**self.grid_index.to_arrays("g_"),
                   "codes": self.codes.astype(str), "community": self.community.astype(str),
                   "township": self.township.astype(str),
                   "workers": workers.to_numpy(dtype=np.int64, na_value=0),
                   "workers_missing": np.asarray(workers.isna(), dtype=np.bool_),
                   "worker_names": np.array([w or "" for w in self.worker_names], dtype=str),
-                  "wkb": wkb, "wkb_offsets": wkb_offsets}
+                  "overlap_wkb": ov_wkb, "overlap_offsets": ov_offsets,
+                  "overlap_members": np.array([_MEMBER_SEP.join(m) for m in overlaps.members],
+                                              dtype=str)}
         if self.zone_index is not None:
             arrays |= self.zone_index.to_arrays("z_")
             arrays["zone_levels"] = self.zone_levels.astype(str)
@@ -522,7 +558,8 @@ class GridIndex:
         mmap : bool, default True
             Map the arrays from the file (copy-on-write) instead of reading them:
             service workers that load the same file share one copy in memory.
-            The grid geometries are decoded from their WKB only when first used.
+            No GEOS geometry is made: the grid polygons are rebuilt from the
+            index's vertices only when a rare path first needs them.
 
         Raises
         ------
@@ -564,14 +601,15 @@ class GridIndex:
             np.array([None if m else int(w) for w, m in zip(data["workers"], missing,
                                                               strict=True)], dtype=object)
         self.worker_names = np.array([w or None for w in data["worker_names"]], dtype=object)
-        self._wkb = (data["wkb"], data["wkb_offsets"])
         self._geoms = None
         self.snap_tolerance_m = float(meta["snap_tolerance_m"])
         self.zone_index = PolygonIndex.from_arrays(data, "z_") if "z_pc" in data else None
         self.zone_levels = data["zone_levels"].astype(object) \
             if "zone_levels" in data else np.empty(0, dtype=object)
         self._tree = None
-        self._cache = {}
+        pieces = shapely.from_wkb(split_bytes(data["overlap_wkb"], data["overlap_offsets"]))
+        members = [tuple(str(m).split(_MEMBER_SEP)) for m in data["overlap_members"]]
+        self._cache = {"overlaps": Overlaps.from_pieces(pieces, members)}
         return self
 
     @staticmethod
@@ -581,27 +619,37 @@ class GridIndex:
 
     @property
     def geoms(self) -> np.ndarray:
-        """The grid polygons (decoded from the index file's WKB on first use)."""
+        """The grid polygons (rebuilt from the index's vertices on first use after a load)."""
         if self._geoms is None:
-            self._geoms = shapely.from_wkb(split_bytes(*self._wkb))
+            self._geoms = self.grid_index.geometries()
         return self._geoms
 
     @geoms.setter
     def geoms(self, value: np.ndarray) -> None:
         self._geoms = value
-        self._wkb = None
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
         state["_tree"] = None
         state["_cache"] = {}
-        state["_geoms"] = shapely.to_wkb(self.geoms)
-        state["_wkb"] = None
+        state["_geoms"] = None  # rebuilt from the index's vertices when needed
         return state
 
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        state["_geoms"] = shapely.from_wkb(state["_geoms"])
-        self.__dict__.update(state)
+
+@contextlib.contextmanager
+def _threads_for(n: int, threads: int) -> Iterator[int]:
+    """The compiled passes' thread count for ``n`` points: one below :data:`ONE_THREAD_BELOW`.
+
+    numba's count is set for the calling thread only, and restored afterwards.
+    """
+    if threads <= 1 or n >= ONE_THREAD_BELOW:
+        yield threads
+        return
+    numba.set_num_threads(1)
+    try:
+        yield 1
+    finally:
+        numba.set_num_threads(threads)
 
 
 def _code_dtype(dtype: pd.CategoricalDtype) -> type:

@@ -88,6 +88,15 @@ class Overlaps:
                         for a, b in pairs[owner[keep]]]
         self._tree = shapely.STRtree(self.pieces) if len(self.pieces) else None
 
+    @classmethod
+    def from_pieces(cls, pieces: Any, members: list[tuple[str, ...]]) -> Overlaps:
+        """The overlaps found before (``pieces`` and ``members`` of an earlier one)."""
+        self = cls.__new__(cls)
+        self.pieces = np.asarray(pieces, dtype=object)
+        self.members = [tuple(m) for m in members]
+        self._tree = shapely.STRtree(self.pieces) if len(self.pieces) else None
+        return self
+
     def __len__(self) -> int:
         return len(self.pieces)
 

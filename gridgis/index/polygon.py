@@ -56,7 +56,8 @@ EDGES_PER_BAND = 8
 REFINE_ABOVE = 6  # a cell with more candidate polygons gets a finer table of its own
 EDGES_PER_CELL = 16  # ... and so does a cell crossed by more edges
 SUBCELLS_PER_EDGE = 0.5  # a finer table has about this many cells per edge crossing its cell
-_WIDTH = {"band_xy": 4}
+_WIDTH = {"verts": 2}
+_SHAPE = ("ring_ptr", "part_ptr", "geom_ptr", "multi")  # how the vertices make the polygons
 
 
 class PolygonIndex:
@@ -96,27 +97,37 @@ class PolygonIndex:
         self._cells(geoms, cells_per_polygon, max_cells)
         self._lists()
         self._pack()
-        del self.ex0, self.ey0, self.ex1, self.ey1, self.epoly  # build-only: band_xy has them
+        del self.evert, self.epoly  # build-only: the bands and records name the edges
 
     # -- construction ----------------------------------------------------------------------
     def _edges(self, geoms: np.ndarray) -> None:
+        """The vertices, ring after ring (each closed), and each edge's first vertex."""
         parts, part_of = shapely.get_parts(geoms, return_index=True)
         rings, ring_of = shapely.get_rings(parts, return_index=True)
         coords, vert_of = shapely.get_coordinates(rings, return_index=True)
-        same = vert_of[1:] == vert_of[:-1]
-        poly = part_of[ring_of[vert_of[:-1][same]]]
-        order = np.argsort(poly, kind="stable")
-        a, b = coords[:-1][same][order], coords[1:][same][order]
-        self.ex0, self.ey0 = a[:, 0].copy(), a[:, 1].copy()
-        self.ex1, self.ey1 = b[:, 0].copy(), b[:, 1].copy()
-        self.epoly = poly[order].astype(np.int32)
+        if len(coords) >= 2**31 - 2:
+            raise LayerError("too many vertices for one index (2^31)", layer="grids")
+        first = np.flatnonzero(vert_of[1:] == vert_of[:-1])  # an edge from each vertex
+        poly = part_of[ring_of[vert_of[first]]]  # in polygon order already
+        self.verts = np.ascontiguousarray(coords, dtype=np.float64)
+        self.evert = first.astype(np.int32)
+        self.epoly = poly.astype(np.int32)
+        self.ring_ptr = np.zeros(len(rings) + 1, np.int64)
+        self.ring_ptr[1:] = np.cumsum(np.bincount(vert_of, minlength=len(rings)))
+        self.part_ptr = np.zeros(len(parts) + 1, np.int64)
+        self.part_ptr[1:] = np.cumsum(np.bincount(ring_of, minlength=len(parts)))
+        self.geom_ptr = np.zeros(self.n + 1, np.int64)
+        self.geom_ptr[1:] = np.cumsum(np.bincount(part_of, minlength=self.n))
+        self.multi = shapely.get_type_id(geoms) == 6
         self.bounds = shapely.total_bounds(geoms)
 
     def _bands(self) -> None:
         n = self.n
         counts = np.bincount(self.epoly, minlength=n)
-        ylo = np.minimum(self.ey0, self.ey1)
-        yhi = np.maximum(self.ey0, self.ey1)
+        ya, yb = self.verts[self.evert, 1], self.verts[self.evert + 1, 1]
+        ylo = np.minimum(ya, yb)
+        yhi = np.maximum(ya, yb)
+        del ya, yb
         pmin = np.full(n, np.inf)
         pmax = np.full(n, -np.inf)
         np.minimum.at(pmin, self.epoly, ylo)
@@ -135,9 +146,8 @@ class PolygonIndex:
         within = np.arange(len(edge)) - np.repeat(np.cumsum(reps) - reps, reps)
         gband = band_off[self.epoly[edge]] + b0[edge] + within
         order = np.argsort(gband, kind="stable")
-        # each band's edges stored contiguously (x0, y0, x1, y1): one cache-friendly run
-        edges = np.column_stack([self.ex0, self.ey0, self.ex1, self.ey1])
-        self.band_xy = np.ascontiguousarray(edges[edge[order]])
+        # each band's edges (their first vertices) stored contiguously
+        self.band_ev = self.evert[edge[order]]
         self.band_ptr = np.zeros(band_off[-1] + 1, np.int64)
         self.band_ptr[1:] = np.cumsum(np.bincount(gband, minlength=band_off[-1]))
         self.band_lo, self.band_h, self.band_n = pmin, band_h, band_n
@@ -157,8 +167,7 @@ class PolygonIndex:
         self.dx = (width + 2 * pad_x) / nx
         self.dy = (height + 2 * pad_y) / ny
         self.nx, self.ny = nx, ny
-        args = (self.ex0, self.ey0, self.ex1, self.ey1, self.epoly, self.x0, self.y0,
-                self.dx, self.dy, nx, ny)
+        args = (self.evert, self.verts, self.epoly, self.x0, self.y0, self.dx, self.dy, nx, ny)
         empty = np.empty(0, np.int64)
         total = mark_edges(*args, True, empty, empty.astype(np.int32))
         cell = np.empty(total, np.int64)
@@ -223,10 +232,9 @@ class PolygonIndex:
                                self.dx / ms, self.dy / ms])
         edge_ptr = np.zeros(self.n + 1, np.int64)
         edge_ptr[1:] = np.cumsum(np.bincount(self.epoly, minlength=self.n))
-        exy = np.column_stack([self.ex0, self.ey0, self.ex1, self.ey1])
         sub, offs, new_cnt, new_ids, new_box = refine_cells(
-            busy, ms, geo, self.cand_ptr, self.cand_ids, edge_ptr, exy, self._bands_view(),
-            len(counts))
+            busy, ms, geo, self.cand_ptr, self.cand_ids, edge_ptr, self.evert,
+            self._bands_view(), len(counts))
         self.cand_ptr = np.concatenate([self.cand_ptr, self.cand_ptr[-1] + np.cumsum(new_cnt)])
         self.cand_ids = np.concatenate([self.cand_ids, new_ids]).astype(np.int32)
         self._box.append(new_box)
@@ -237,7 +245,7 @@ class PolygonIndex:
     def _bands_view(self) -> Bands:
         """The edge bands, as the build kernels take them."""
         return Bands(self.band_lo, self.band_h, self.band_n, self.band_off, self.band_ptr,
-                     self.band_xy)
+                     self.band_ev, self.verts)
 
     def _lists(self) -> None:
         """Each boundary cell's own edges and the polygon at its centre.
@@ -250,11 +258,10 @@ class PolygonIndex:
         skip[:len(self.list_sub)] = self.list_sub >= 0  # busy: points go to the finer table
         edge_ptr = np.zeros(self.n + 1, np.int64)
         edge_ptr[1:] = np.cumsum(np.bincount(self.epoly, minlength=self.n))
-        exy = np.column_stack([self.ex0, self.ey0, self.ex1, self.ey1])
         start_threads()  # build_lists is the first parallel kernel an index runs
-        (self.lst_ptr, self.lst_xy, self.lst_pid,
-         self.lst_ref) = build_lists(box, skip, self.cand_ptr, self.cand_ids, edge_ptr, exy,
-                                     self._bands_view())
+        (self.lst_ptr, self.lst_ev, self.lst_pid,
+         self.lst_ref) = build_lists(box, skip, self.cand_ptr, self.cand_ids, edge_ptr,
+                                     self.evert, self._bands_view())
         self.lst_box = box
 
     def _pack(self) -> None:
@@ -265,8 +272,8 @@ class PolygonIndex:
         """
         self.cells, self.sub_cells, self.rec = build_records(
             self.cells, self.list_sub, self.sub_geo, self.sub_int, self.sub_cells, self.lst_ptr,
-            self.lst_xy, self.lst_box, self.lst_pid, self.lst_ref)
-        del self.list_sub, self.sub_geo, self.sub_int, self.lst_ptr, self.lst_xy, self.lst_box
+            self.lst_ev, self.lst_box, self.lst_pid, self.lst_ref)
+        del self.list_sub, self.sub_geo, self.sub_int, self.lst_ptr, self.lst_ev, self.lst_box
         del self.lst_pid, self.lst_ref
         parts = {"i": I_PARTS, "f": F_PARTS, "c": C_PARTS}
         dtypes = {"i": np.int64, "f": np.float64, "c": np.int32}
@@ -333,7 +340,23 @@ class PolygonIndex:
 
     def edge_distance(self, pid: int, lon: float, lat: float) -> float:
         """Distance in metres from a point to polygon ``pid``'s boundary."""
-        return edge_distance_packed(pid, float(lon), float(lat), self.pf, self.pi)
+        return edge_distance_packed(pid, float(lon), float(lat), self.pf, self.pi, self.pc)
+
+    def geometries(self) -> np.ndarray:
+        """The indexed polygons, rebuilt from the index's own vertices (no other copy kept).
+
+        The same coordinates, rings and parts as the polygons given (in two dimensions);
+        for the rare paths that need GEOS (a tree search, overlaps).
+        """
+        multi = shapely.from_ragged_array(
+            shapely.GeometryType.MULTIPOLYGON, np.ascontiguousarray(self.verts),
+            (np.asarray(self.ring_ptr), np.asarray(self.part_ptr),
+             np.asarray(self.geom_ptr)))
+        single = self.geom_ptr[1:] - self.geom_ptr[:-1] == 1
+        out = multi.copy()
+        polys = single & ~np.asarray(self.multi, dtype=bool)
+        out[polys] = shapely.get_geometry(multi[polys], 0)
+        return out
 
     # -- persistence -----------------------------------------------------------------------
     def to_arrays(self, prefix: str = "") -> dict[str, Any]:
@@ -342,6 +365,8 @@ class PolygonIndex:
         out[f"{prefix}grid"] = np.array([self.x0, self.y0, self.dx, self.dy, self.nx, self.ny,
                                          self.n], dtype=np.float64)
         out[f"{prefix}bounds"] = np.asarray(self.bounds, dtype=np.float64)
+        for name in _SHAPE:
+            out[f"{prefix}{name}"] = getattr(self, name)
         return out
 
     @classmethod
@@ -359,6 +384,8 @@ class PolygonIndex:
         self.x0, self.y0, self.dx, self.dy = float(x0), float(y0), float(dx), float(dy)
         self.nx, self.ny, self.n = int(nx), int(ny), int(n)
         self.bounds = tuple(arrays[f"{prefix}bounds"])
+        for name in _SHAPE:
+            setattr(self, name, arrays[f"{prefix}{name}"])
         return self
 
     def __getstate__(self) -> dict[str, Any]:

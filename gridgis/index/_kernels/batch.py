@@ -324,7 +324,8 @@ def _edge_min_run(ex0: float, ey0: float, ex1: float, ey1: float, rx: np.ndarray
 
 @nb.njit(cache=True)
 def _measure_run(order: np.ndarray, r0: int, r1: int, sx: np.ndarray, sy: np.ndarray,
-                 sbound: np.ndarray, t0: int, t1: int, band_xy: np.ndarray, rx: np.ndarray,
+                 sbound: np.ndarray, t0: int, t1: int, ev: np.ndarray, xy: np.ndarray,
+                 rx: np.ndarray,
                  ry: np.ndarray, rkx: np.ndarray, rky: np.ndarray, rbest: np.ndarray,
                  sdist: np.ndarray) -> None:
     """Edge distances of the points ``order[r0:r1]`` (one polygon) from its rows ``t0:t1``.
@@ -344,8 +345,9 @@ def _measure_run(order: np.ndarray, r0: int, r1: int, sx: np.ndarray, sy: np.nda
     for i in range(n_run, n_pad):
         rx[i], ry[i], rkx[i], rky[i], rbest[i] = rx[0], ry[0], rkx[0], rky[0], rbest[0]
     for t in range(t0, t1):
-        _edge_min_run(band_xy[t, 0], band_xy[t, 1], band_xy[t, 2], band_xy[t, 3], rx, ry,
-                      rkx, rky, rbest, n_pad)
+        v = ev[t]
+        _edge_min_run(xy[v, 0], xy[v, 1], xy[v + 1, 0], xy[v + 1, 1], rx, ry, rkx, rky, rbest,
+                      n_pad)
     for i in range(n_run):
         sdist[order[r0 + i]] = math.sqrt(rbest[i])
 
@@ -386,7 +388,7 @@ def distances_by_polygon(sx: np.ndarray, sy: np.ndarray, spid: np.ndarray,
                 n_edges = band_ptr[k + band_n[pid]] - band_ptr[k]
                 if r - r0 >= RUN_MIN and n_edges <= BRUTE_EDGES:
                     _measure_run(order, r0, r, sx, sy, sbound, band_ptr[k],
-                                 band_ptr[k + band_n[pid]], bands.xy, rx, ry, rkx, rky,
+                                 band_ptr[k + band_n[pid]], bands.ev, bands.xy, rx, ry, rkx, rky,
                                  rbest, sdist)
                 else:
                     for i in range(r0, r):

@@ -9,8 +9,6 @@ the records of :mod:`.layout`.
 
 from __future__ import annotations
 
-import math
-
 import numba as nb
 import numpy as np
 
@@ -29,6 +27,7 @@ from gridgis.index._kernels.layout import (
     BUSY_X0,
     CHAIN_BITS,
     CHAIN_MAX,
+    CHAIN_SIZE,
     FALLBACK,
     INSIDE,
     NONE,
@@ -48,13 +47,17 @@ MAX_SUB = 64  # a finer table has at most MAX_SUB x MAX_SUB cells
 
 
 @nb.njit(cache=True)
-def mark_edges(ex0: np.ndarray, ey0: np.ndarray, ex1: np.ndarray, ey1: np.ndarray,
-               epoly: np.ndarray, x0: float, y0: float, dx: float, dy: float, nx: int,
-               ny: int, count_only: bool, out_cell: np.ndarray, out_poly: np.ndarray) -> int:
-    """Cells each edge touches (conservatively, closed cells), row by row; their number."""
+def mark_edges(evert: np.ndarray, verts: np.ndarray, epoly: np.ndarray, x0: float, y0: float,
+               dx: float, dy: float, nx: int, ny: int, count_only: bool,
+               out_cell: np.ndarray, out_poly: np.ndarray) -> int:
+    """Cells each edge touches (conservatively, closed cells), row by row; their number.
+
+    Edge ``e`` runs from vertex ``evert[e]`` to the next (rows of ``verts``).
+    """
     k = 0
-    for e in range(ex0.shape[0]):
-        ax, ay, bx, by = ex0[e], ey0[e], ex1[e], ey1[e]
+    for e in range(evert.shape[0]):
+        v = evert[e]
+        ax, ay, bx, by = verts[v, 0], verts[v, 1], verts[v + 1, 0], verts[v + 1, 1]
         j0, j1 = edge_rows(ay, by, y0, dy, ny)
         for j in range(j0, j1 + 1):
             i0, i1 = edge_columns_in_row(ax, ay, bx, by, j, x0, y0, dx, dy, nx)
@@ -97,15 +100,16 @@ def _grow(a: np.ndarray, need: int) -> np.ndarray:
 
 @nb.njit(cache=True)
 def _mark_sub_hits(m: int, c0: int, nc: int, sx0: float, sy0: float, sdx: float, sdy: float,
-                   cand_ids: np.ndarray, edge_ptr: np.ndarray, exy: np.ndarray,
-                   hit: np.ndarray, any_hit: np.ndarray) -> None:
+                   cand_ids: np.ndarray, edge_ptr: np.ndarray, evert: np.ndarray,
+                   verts: np.ndarray, hit: np.ndarray, any_hit: np.ndarray) -> None:
     """``hit[cell, a]``: an edge of candidate ``a`` may touch sub-cell ``cell`` (m × m)."""
     hit[:m * m, :nc] = False
     any_hit[:m * m] = False
     for a in range(nc):
         q = cand_ids[c0 + a]
         for e in range(edge_ptr[q], edge_ptr[q + 1]):
-            ax, ay, bx, by = exy[e, 0], exy[e, 1], exy[e, 2], exy[e, 3]
+            v = evert[e]
+            ax, ay, bx, by = verts[v, 0], verts[v, 1], verts[v + 1, 0], verts[v + 1, 1]
             j0, j1 = edge_rows(ay, by, sy0, sdy, m)
             for j in range(j0, j1 + 1):
                 i0, i1 = edge_columns_in_row(ax, ay, bx, by, j, sx0, sy0, sdx, sdy, m)
@@ -116,7 +120,7 @@ def _mark_sub_hits(m: int, c0: int, nc: int, sx0: float, sy0: float, sdx: float,
 
 @nb.njit(cache=True)
 def refine_cells(busy: np.ndarray, ms: np.ndarray, geo: np.ndarray, cand_ptr: np.ndarray,
-                 cand_ids: np.ndarray, edge_ptr: np.ndarray, exy: np.ndarray,
+                 cand_ids: np.ndarray, edge_ptr: np.ndarray, evert: np.ndarray,
                  bands: Bands, first_list: int
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Finer tables for the busy cells ``busy`` (rows of ``geo``: x0, y0, dx, dy; m × m).
@@ -146,7 +150,8 @@ def refine_cells(busy: np.ndarray, ms: np.ndarray, geo: np.ndarray, cand_ptr: np
         k, m = busy[r], ms[r]
         c0, nc = cand_ptr[k], cand_ptr[k + 1] - cand_ptr[k]
         sx0, sy0, sdx, sdy = geo[r, 0], geo[r, 1], geo[r, 2], geo[r, 3]
-        _mark_sub_hits(m, c0, nc, sx0, sy0, sdx, sdy, cand_ids, edge_ptr, exy, hit, any_hit)
+        _mark_sub_hits(m, c0, nc, sx0, sy0, sdx, sdy, cand_ids, edge_ptr, evert, bands.xy,
+                       hit, any_hit)
         for cell in range(m * m):
             cx = sx0 + (cell % m + 0.5) * sdx
             cy = sy0 + (cell // m + 0.5) * sdy
@@ -207,14 +212,16 @@ def _widened(box: np.ndarray, k: int) -> tuple[float, float, float, float, float
 
 @nb.njit(cache=True, parallel=True)
 def build_lists(box: np.ndarray, skip: np.ndarray, cand_ptr: np.ndarray,
-                cand_ids: np.ndarray, edge_ptr: np.ndarray, exy: np.ndarray, bands: Bands
+                cand_ids: np.ndarray, edge_ptr: np.ndarray, evert: np.ndarray, bands: Bands
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Each boundary cell's edges and the polygon at its centre.
 
     ``box`` rows are (centre x, centre y, half width, half height). Returns
-    ``lst_ptr``, ``lst_xy``, ``lst_pid`` and ``lst_ref`` (pairs: the polygon at the
-    centre or -1, or ``FALLBACK``; and whether that polygon has no edge in the cell).
+    ``lst_ptr``, ``lst_ev`` (each edge's first vertex), ``lst_pid`` and ``lst_ref``
+    (pairs: the polygon at the centre or -1, or ``FALLBACK``; and whether that polygon
+    has no edge in the cell).
     """
+    xy = bands.xy
     nk = box.shape[0]
     count = np.zeros(nk + 1, np.int64)
     ref = np.full(2 * nk, -1, np.int32)
@@ -236,9 +243,11 @@ def build_lists(box: np.ndarray, skip: np.ndarray, cand_ptr: np.ndarray,
                 inside += 1
                 own = q
             for e in range(edge_ptr[q], edge_ptr[q + 1]):
-                if _rect_touch(exy[e, 0], exy[e, 1], exy[e, 2], exy[e, 3], x0, y0, x1, y1):
+                v = evert[e]
+                ax, ay, bx, by = xy[v, 0], xy[v, 1], xy[v + 1, 0], xy[v + 1, 1]
+                if _rect_touch(ax, ay, bx, by, x0, y0, x1, y1):
                     c += 1
-                    if orient(exy[e, 0], exy[e, 1], exy[e, 2], exy[e, 3], rx, ry) == 0.0:
+                    if orient(ax, ay, bx, by, rx, ry) == 0.0:
                         bad = True
         if bad or inside > 1:
             ref[2 * k] = FALLBACK
@@ -248,7 +257,7 @@ def build_lists(box: np.ndarray, skip: np.ndarray, cand_ptr: np.ndarray,
         count[k + 1] = c
     ptr = np.cumsum(count)
     m = ptr[-1]
-    lst_xy = np.empty((m, 4), np.float64)
+    lst_ev = np.empty(m, np.int32)
     lst_pid = np.empty(m, np.int32)
     for k in nb.prange(nk):
         if ptr[k + 1] == ptr[k]:
@@ -261,38 +270,31 @@ def build_lists(box: np.ndarray, skip: np.ndarray, cand_ptr: np.ndarray,
         for t in range(cand_ptr[k], cand_ptr[k + 1]):
             q = cand_ids[t]
             for e in range(edge_ptr[q], edge_ptr[q + 1]):
-                if _rect_touch(exy[e, 0], exy[e, 1], exy[e, 2], exy[e, 3], x0, y0, x1, y1):
-                    for f in range(4):
-                        lst_xy[w, f] = exy[e, f]
+                v = evert[e]
+                if _rect_touch(xy[v, 0], xy[v, 1], xy[v + 1, 0], xy[v + 1, 1], x0, y0, x1, y1):
+                    lst_ev[w] = v
                     lst_pid[w] = q
                     if q == ref[2 * k]:
                         own_has = True
                     w += 1
         if ref[2 * k] >= 0 and not own_has:
             ref[2 * k + 1] = 1
-    return ptr, lst_xy, lst_pid, ref
-
-
-@nb.njit(cache=True, inline="always")
-def _same_bits(a: float, b: float) -> bool:
-    """Whether two coordinates are the same number, the sign of a zero included."""
-    return a == b and math.copysign(1.0, a) == math.copysign(1.0, b)
+    return ptr, lst_ev, lst_pid, ref
 
 
 @nb.njit(cache=True)
-def chain_lengths(lst_xy: np.ndarray, lst_pid: np.ndarray, e0: int, e1: int,
+def chain_lengths(lst_ev: np.ndarray, lst_pid: np.ndarray, e0: int, e1: int,
                   out: np.ndarray) -> int:
     """Cut edges ``e0:e1`` of a list into chains; their lengths go to ``out``.
 
     An edge continues the chain before it when it is of the same polygon and starts
-    exactly where that one ends (consecutive edges of a ring), up to ``CHAIN_MAX``
-    edges. Returns the number of chains.
+    at the vertex where that one ends (consecutive edges of a ring), up to
+    ``CHAIN_MAX`` edges. Returns the number of chains.
     """
     n = 0
     for e in range(e0, e1):
         if n > 0 and out[n - 1] < CHAIN_MAX and lst_pid[e] == lst_pid[e - 1] and \
-                _same_bits(lst_xy[e, 0], lst_xy[e - 1, 2]) and \
-                _same_bits(lst_xy[e, 1], lst_xy[e - 1, 3]):
+                lst_ev[e] == lst_ev[e - 1] + 1:
             out[n - 1] += 1
         else:
             out[n] = 1
@@ -312,7 +314,7 @@ def _write_busy(rec: np.ndarray, o: int, geo: np.ndarray, ints: np.ndarray) -> N
 
 @nb.njit(cache=True)
 def _write_boundary(rec: np.ndarray, o: int, k: int, lst_ptr: np.ndarray,
-                    lst_xy: np.ndarray, lst_box: np.ndarray, lst_pid: np.ndarray,
+                    lst_ev: np.ndarray, lst_box: np.ndarray, lst_pid: np.ndarray,
                     lst_ref: np.ndarray, lengths: np.ndarray) -> None:
     """Boundary cell ``k``'s record at ``rec[o]``: head, then its edges in chains."""
     rec[o + REC_LIST] = k
@@ -320,19 +322,15 @@ def _write_boundary(rec: np.ndarray, o: int, k: int, lst_ptr: np.ndarray,
     rec[o + REC_ALONE] = lst_ref[2 * k + 1]
     for f in range(4):  # centre x, y, half width, half height
         rec[o + REC_CX + f] = lst_box[k, f]
-    n_chains = chain_lengths(lst_xy, lst_pid, lst_ptr[k], lst_ptr[k + 1], lengths)
+    n_chains = chain_lengths(lst_ev, lst_pid, lst_ptr[k], lst_ptr[k + 1], lengths)
     rec[o + REC_N_CHAINS] = n_chains
     c = o + REC_HEAD
     e = lst_ptr[k]
     for i in range(n_chains):
         n_edges = lengths[i]
         rec[c] = (np.int64(lst_pid[e]) << CHAIN_BITS) | n_edges
-        rec[c + 1] = lst_xy[e, 0]
-        rec[c + 2] = lst_xy[e, 1]
-        for j in range(n_edges):
-            rec[c + 3 + 2 * j] = lst_xy[e + j, 2]
-            rec[c + 4 + 2 * j] = lst_xy[e + j, 3]
-        c += 2 * n_edges + 3
+        rec[c + 1] = lst_ev[e]
+        c += CHAIN_SIZE
         e += n_edges
 
 
@@ -349,7 +347,7 @@ def _to_offsets(cells: np.ndarray, off: np.ndarray) -> np.ndarray:
 @nb.njit(cache=True)
 def build_records(cells: np.ndarray, list_sub: np.ndarray, sub_geo: np.ndarray,
                   sub_int: np.ndarray, sub_cells: np.ndarray, lst_ptr: np.ndarray,
-                  lst_xy: np.ndarray, lst_box: np.ndarray, lst_pid: np.ndarray,
+                  lst_ev: np.ndarray, lst_box: np.ndarray, lst_pid: np.ndarray,
                   lst_ref: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The tables with record offsets instead of list ids, and the records themselves.
 
@@ -368,8 +366,8 @@ def build_records(cells: np.ndarray, list_sub: np.ndarray, sub_geo: np.ndarray,
         if k < list_sub.shape[0] and list_sub[k] >= 0:
             size = BUSY_SIZE
         else:
-            n_chains = chain_lengths(lst_xy, lst_pid, lst_ptr[k], lst_ptr[k + 1], lengths)
-            size = REC_HEAD + 3 * n_chains + 2 * (lst_ptr[k + 1] - lst_ptr[k])
+            n_chains = chain_lengths(lst_ev, lst_pid, lst_ptr[k], lst_ptr[k + 1], lengths)
+            size = REC_HEAD + CHAIN_SIZE * n_chains
         off[k + 1] = off[k] + size
     if off[nk] >= 2**31 - 2:
         raise ValueError("the index is too large for 32-bit record offsets")
@@ -378,6 +376,6 @@ def build_records(cells: np.ndarray, list_sub: np.ndarray, sub_geo: np.ndarray,
         if k < list_sub.shape[0] and list_sub[k] >= 0:
             _write_busy(rec, off[k], sub_geo[list_sub[k]], sub_int[list_sub[k]])
         else:
-            _write_boundary(rec, off[k], k, lst_ptr, lst_xy, lst_box, lst_pid, lst_ref,
+            _write_boundary(rec, off[k], k, lst_ptr, lst_ev, lst_box, lst_pid, lst_ref,
                             lengths)
     return _to_offsets(cells, off), _to_offsets(sub_cells, off), rec

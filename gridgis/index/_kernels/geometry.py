@@ -47,10 +47,11 @@ def polygon_state(pid: int, px: float, py: float, bands: Bands) -> int:
         else:
             return NONE
     k = bands.off[pid] + b
-    xy = bands.xy
+    xy, ev = bands.xy, bands.ev
     inside = False
     for t in range(bands.ptr[k], bands.ptr[k + 1]):
-        ax, ay, bx, by = xy[t, 0], xy[t, 1], xy[t, 2], xy[t, 3]
+        v = ev[t]
+        ax, ay, bx, by = xy[v, 0], xy[v, 1], xy[v + 1, 0], xy[v + 1, 1]
         if (ay > py) != (by > py):
             o = orient(ax, ay, bx, by, px, py)
             if o == 0.0:
@@ -80,19 +81,21 @@ def metres_per_degree(lat: float) -> tuple[float, float]:
 
 
 @nb.njit(cache=True, fastmath={"nnan", "nsz"})
-def band_min(xy: np.ndarray, t0: int, t1: int, px: float, py: float, kx: float, ky: float,
-             best2: float) -> float:
-    """Least squared distance (m²) to edges ``t0:t1``, at most ``best2``.
+def band_min(xy: np.ndarray, ev: np.ndarray, t0: int, t1: int, px: float, py: float,
+             kx: float, ky: float, best2: float) -> float:
+    """Least squared distance (m²) to the edges ``ev[t0:t1]`` (first vertices, rows of
+    ``xy``), at most ``best2``.
 
     The arithmetic of :func:`edge_distance`, written without branches; the flags only
     allow assuming no NaN and unsigned zeros (no reassociation, no fused multiply-add),
     so every value is the same.
     """
     for t in range(t0, t1):
-        ax = (xy[t, 0] - px) * kx
-        ay = (xy[t, 1] - py) * ky
-        bx = (xy[t, 2] - px) * kx
-        by = (xy[t, 3] - py) * ky
+        v = ev[t]
+        ax = (xy[v, 0] - px) * kx
+        ay = (xy[v, 1] - py) * ky
+        bx = (xy[v + 1, 0] - px) * kx
+        by = (xy[v + 1, 1] - py) * ky
         dx, dy = bx - ax, by - ay
         ll = dx * dx + dy * dy
         q = -(ax * dx + ay * dy) / (ll if ll != 0.0 else 1.0)
@@ -136,7 +139,8 @@ def edge_distance(pid: int, px: float, py: float, kx: float, ky: float, bands: B
                 continue
             done = False
             k = bands.off[pid] + b
-            best2 = band_min(bands.xy, bands.ptr[k], bands.ptr[k + 1], px, py, kx, ky, best2)
+            best2 = band_min(bands.xy, bands.ev, bands.ptr[k], bands.ptr[k + 1], px, py, kx,
+                             ky, best2)
             best = math.sqrt(best2)
         if done and step > 0:
             break
@@ -144,17 +148,17 @@ def edge_distance(pid: int, px: float, py: float, kx: float, ky: float, bands: B
 
 
 @nb.njit(cache=True, inline="always")
-def segment_dist2(rec: np.ndarray, b: int, px: float, py: float, kx: float, ky: float
+def segment_dist2(xy: np.ndarray, v: int, px: float, py: float, kx: float, ky: float
                   ) -> float:
-    """Squared distance (m²) from the point to the edge stored at ``rec[b:b + 4]``.
+    """Squared distance (m²) from the point to the edge from vertex ``v`` to ``v + 1``.
 
     The arithmetic of :func:`edge_distance` (so the same bits); the projection is
     divided out only when it falls inside the edge.
     """
-    ax = (rec[b] - px) * kx
-    ay = (rec[b + 1] - py) * ky
-    bx = (rec[b + 2] - px) * kx
-    by = (rec[b + 3] - py) * ky
+    ax = (xy[v, 0] - px) * kx
+    ay = (xy[v, 1] - py) * ky
+    bx = (xy[v + 1, 0] - px) * kx
+    by = (xy[v + 1, 1] - py) * ky
     dx, dy = bx - ax, by - ay
     ll = dx * dx + dy * dy
     num = -(ax * dx + ay * dy)

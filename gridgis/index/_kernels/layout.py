@@ -20,10 +20,15 @@ cell's record, laid out so that a point touches one short run of memory::
         o+0  its candidate list k            o+1  polygon at the centre, -1 or FALLBACK
         o+2  1 when that polygon has no edge in the cell, else 0
         o+3  centre x    o+4  centre y    o+5  half width    o+6  half height
-        o+7  number of chains, then from o+8 (REC_HEAD) the chains:
+        o+7  number of chains, then from o+8 (REC_HEAD) the chains, two entries each:
              c+0  head: polygon id << CHAIN_BITS | number of edges e
-             c+1  x, y of the first vertex, then x, y of each edge's end
-                  (edge i of the chain is rec[c+1+2i : c+5+2i]: x0, y0, x1, y1)
+             c+1  v, the row in ``verts`` of the chain's first vertex: edge i of the
+                  chain runs from verts[v+i] to verts[v+i+1] (consecutive edges of a ring)
+
+The polygons' vertices are kept once, ring after ring (each ring closed by a copy of
+its first vertex), in ``verts`` (x, y rows); edges are named by the row of their first
+vertex, in the bands (``band_ev``) and in the cell records alike, so no coordinate is
+stored twice.
 
 Locating a point gives a polygon and a state (INSIDE, BOUNDARY, NONE, and FAR in
 the batch passes); assigning one gives a match code (``MATCH_*``), whose names
@@ -49,6 +54,7 @@ __all__ = [
     "BUSY_Y0",
     "CHAIN_BITS",
     "CHAIN_MAX",
+    "CHAIN_SIZE",
     "C_PARTS",
     "FALLBACK",
     "FAR",
@@ -105,8 +111,8 @@ MATCH_TO_SNAP = 6  # in the pass only: in no grid, to be snapped (then 2, 3 or 5
 H_NX, H_NY, H_N = 0, 1, 2  # pi: table columns, rows, number of polygons
 T_X0, T_Y0, T_DX, T_DY = 0, 1, 2, 3  # pf: the table's origin and cell size
 I_PARTS = ("cand_ptr", "band_n", "band_off", "band_ptr")
-F_PARTS = ("band_lo", "band_h", "band_xy", "rec")
-C_PARTS = ("cells", "sub_cells", "cand_ids")
+F_PARTS = ("band_lo", "band_h", "verts", "rec")
+C_PARTS = ("cells", "sub_cells", "cand_ids", "band_ev")
 SPANS = 3  # where the (start, stop) pairs begin in pi
 _I_SPANS = SPANS
 _F_SPANS = _I_SPANS + 2 * len(I_PARTS)
@@ -129,10 +135,12 @@ REC_HEAD = 8  # where the chains begin
 FALLBACK = -3  # a cell whose points take the full exact test
 CHAIN_BITS = 10  # a chain's head: polygon id << CHAIN_BITS | number of its edges
 CHAIN_MAX = (1 << CHAIN_BITS) - 1  # edges in one chain at most
+CHAIN_SIZE = 2  # entries of one chain in a record: its head and its first vertex
 
 # The parts of one polygon set's edge bands (see geometry.polygon_state), and the
-# whole table as the locate kernels read it: views into the packed arrays.
-Bands = namedtuple("Bands", ["lo", "h", "n", "off", "ptr", "xy"])
+# whole table as the locate kernels read it: views into the packed arrays. ``ev`` holds
+# the first vertex (a row of ``xy``, the vertices) of each edge of each band.
+Bands = namedtuple("Bands", ["lo", "h", "n", "off", "ptr", "ev", "xy"])
 Table = namedtuple("Table", ["x0", "y0", "dx", "dy", "nx", "ny", "cells", "sub_cells", "rec",
                              "cand_ptr", "cand_ids", "bands"])
 
@@ -156,10 +164,10 @@ def _cp(pc: np.ndarray, pi: np.ndarray, k: int) -> np.ndarray:
 
 
 @nb.njit(cache=True, inline="always")
-def bands_of(pf: np.ndarray, pi: np.ndarray) -> Bands:
+def bands_of(pf: np.ndarray, pi: np.ndarray, pc: np.ndarray) -> Bands:
     """The edge bands of the packed arrays (views, no copies)."""
     return Bands(_fp(pf, pi, 0), _fp(pf, pi, 1), _ip(pi, 1), _ip(pi, 2), _ip(pi, 3),
-                 _fp(pf, pi, 2).reshape((-1, 4)))
+                 _cp(pc, pi, 3), _fp(pf, pi, 2).reshape((-1, 2)))
 
 
 @nb.njit(cache=True, inline="always")
@@ -167,15 +175,16 @@ def table_of(pf: np.ndarray, pi: np.ndarray, pc: np.ndarray) -> Table:
     """The packed arrays as one :class:`Table` (views, no copies)."""
     return Table(pf[T_X0], pf[T_Y0], pf[T_DX], pf[T_DY], pi[H_NX], pi[H_NY], _cp(pc, pi, 0),
                  _cp(pc, pi, 1), _fp(pf, pi, 3), _ip(pi, 0), _cp(pc, pi, 2),
-                 bands_of(pf, pi))
+                 bands_of(pf, pi, pc))
 
 
 @nb.njit(cache=True, inline="always")
-def chain(rec: np.ndarray, c: int) -> tuple[int, int, int]:
-    """The chain of edges at ``rec[c]``: its polygon, its number of edges, the next chain.
+def chain(rec: np.ndarray, c: int) -> tuple[int, int, int, int]:
+    """The chain of edges at ``rec[c]``: its polygon, its number of edges, its first
+    vertex and the next chain.
 
-    Edge ``e`` of the chain is ``rec[c + 1 + 2e : c + 5 + 2e]`` (x0, y0, x1, y1).
+    Edge ``e`` of the chain runs from vertex ``v + e`` to ``v + e + 1``.
     """
     head = int(rec[c])
     n_edges = head & CHAIN_MAX
-    return head >> CHAIN_BITS, n_edges, c + 2 * n_edges + 3
+    return head >> CHAIN_BITS, n_edges, int(rec[c + 1]), c + CHAIN_SIZE

@@ -97,7 +97,7 @@ def _finer(v: int, px: float, py: float, sub_cells: np.ndarray, rec: np.ndarray)
 
 
 @nb.njit(cache=True, inline="always")
-def cross_test(rec: np.ndarray, o: int, px: float, py: float) -> int:
+def cross_test(rec: np.ndarray, o: int, px: float, py: float, xy: np.ndarray) -> int:
     """Polygon containing the point, by crossings of the segment from the cell's centre.
 
     Returns the lowest-numbered candidate containing the point, -1 for none, or
@@ -116,16 +116,15 @@ def cross_test(rec: np.ndarray, o: int, px: float, py: float) -> int:
     best = -1
     c = o + REC_HEAD
     for _ in range(int(rec[o + REC_N_CHAINS])):
-        pid, n_edges, after = chain(rec, c)
+        pid, n_edges, v0, after = chain(rec, c)
         if pid != cur:
             if cur >= 0 and ((cur == ref) != parity):
                 best = cur  # groups come in ascending order: the first hit is the lowest
                 break
             cur = pid
             parity = False
-        for e in range(n_edges):
-            b = c + 1 + 2 * e
-            ax, ay, bx, by = rec[b], rec[b + 1], rec[b + 2], rec[b + 3]
+        for v in range(v0, v0 + n_edges):
+            ax, ay, bx, by = xy[v, 0], xy[v, 1], xy[v + 1, 0], xy[v + 1, 1]
             sp = orient(ax, ay, bx, by, px, py)
             if sp == 0.0:
                 return FALLBACK
@@ -167,15 +166,15 @@ def full_test(k: int, px: float, py: float, cand_ptr: np.ndarray, cand_ids: np.n
 
 @nb.njit(cache=True, inline="always")
 def _in_cell_dist2(rec: np.ndarray, o: int, pid: int, px: float, py: float, kx: float,
-                   ky: float) -> float:
+                   ky: float, xy: np.ndarray) -> float:
     """Least squared distance (m²) from the point to polygon ``pid``'s edges in record ``o``."""
     best2 = np.inf
     c = o + REC_HEAD
     for _ in range(int(rec[o + REC_N_CHAINS])):
-        owner, n_edges, after = chain(rec, c)
+        owner, n_edges, v0, after = chain(rec, c)
         if owner == pid:
-            for e in range(n_edges):
-                d2 = segment_dist2(rec, c + 1 + 2 * e, px, py, kx, ky)
+            for v in range(v0, v0 + n_edges):
+                d2 = segment_dist2(xy, v, px, py, kx, ky)
                 if d2 < best2:
                     best2 = d2
         c = after
@@ -198,14 +197,14 @@ def resolve_bound(v: int, px: float, py: float, rec: np.ndarray, cand_ptr: np.nd
         pid, state = v, INSIDE
     else:
         o = -v - 2
-        pid = cross_test(rec, o, px, py)
+        pid = cross_test(rec, o, px, py, bands.xy)
         state = INSIDE if pid >= 0 else NONE
         if pid == FALLBACK:
             pid, state = full_test(int(rec[o + REC_LIST]), px, py, cand_ptr, cand_ids, bands)
         elif pid >= 0 and with_distance:
             # the nearest edge lies in the cell when it is nearer than the cell's border
             kx, ky = metres_per_degree(py)
-            best2 = _in_cell_dist2(rec, o, pid, px, py, kx, ky)
+            best2 = _in_cell_dist2(rec, o, pid, px, py, kx, ky, bands.xy)
             border = min((rec[o + REC_HALF_W] - abs(px - rec[o + REC_CX])) * kx,
                          (rec[o + REC_HALF_H] - abs(py - rec[o + REC_CY])) * ky) \
                 * (1.0 - 1e-9)
@@ -269,8 +268,8 @@ def locate_full(px: float, py: float, gf: np.ndarray, gi: np.ndarray, gc: np.nda
 
 
 @nb.njit(cache=True)
-def edge_distance_packed(pid: int, px: float, py: float, pf: np.ndarray, pi: np.ndarray
-                         ) -> float:
+def edge_distance_packed(pid: int, px: float, py: float, pf: np.ndarray, pi: np.ndarray,
+                         pc: np.ndarray) -> float:
     """:func:`edge_distance` on the packed arrays."""
     kx, ky = metres_per_degree(py)
-    return edge_distance(pid, px, py, kx, ky, bands_of(pf, pi), np.inf)
+    return edge_distance(pid, px, py, kx, ky, bands_of(pf, pi, pc), np.inf)

@@ -68,13 +68,13 @@ def lonely_cells(cells: np.ndarray, nx: int, ny: int) -> np.ndarray:
 
 @nb.njit(cache=True, inline="always")
 def _record_nearest(rec: np.ndarray, o: int, x: float, y: float, kx: float, ky: float,
-                    best2: float, best: int) -> tuple[float, int]:
+                    best2: float, best: int, xy: np.ndarray) -> tuple[float, int]:
     """The nearest of a record's edges (squared metres, polygon), if nearer than given."""
     c = o + REC_HEAD
     for _ in range(int(rec[o + REC_N_CHAINS])):
-        pid, n_edges, after = chain(rec, c)
-        for e in range(n_edges):
-            d2 = segment_dist2(rec, c + 1 + 2 * e, x, y, kx, ky)
+        pid, n_edges, v0, after = chain(rec, c)
+        for v in range(v0, v0 + n_edges):
+            d2 = segment_dist2(xy, v, x, y, kx, ky)
             if d2 < best2 or (d2 == best2 and pid < best):
                 best2, best = d2, pid
         c = after
@@ -91,7 +91,7 @@ def snap_one(x: float, y: float, t: Table, tol_m: float) -> tuple[int, float]:
     wins. Returns ``(-1, nan)`` when nothing is within reach and ``(-2, nan)`` when
     a cell within reach keeps no edges (then the caller decides another way).
     """
-    cells, sub_cells, rec = t.cells, t.sub_cells, t.rec  # taken out of the tuple once
+    cells, sub_cells, rec, xy = t.cells, t.sub_cells, t.rec, t.bands.xy  # out of the tuple once
     x0, y0, dx, dy, nx, ny = t.x0, t.y0, t.dx, t.dy, t.nx, t.ny
     rx, ry = snap_reach(tol_m, y)
     kx, ky = -1.0, -1.0  # metres per degree, worked out at the first edge in reach
@@ -111,7 +111,7 @@ def snap_one(x: float, y: float, t: Table, tol_m: float) -> tuple[int, float]:
                     return -2, np.nan
                 if kx < 0.0:
                     kx, ky = metres_per_degree(y)
-                best2, best = _record_nearest(rec, o, x, y, kx, ky, best2, best)
+                best2, best = _record_nearest(rec, o, x, y, kx, ky, best2, best, xy)
                 continue
             m = int(rec[o + BUSY_M])
             sx0, sy0 = rec[o + BUSY_X0], rec[o + BUSY_Y0]
@@ -129,7 +129,7 @@ def snap_one(x: float, y: float, t: Table, tol_m: float) -> tuple[int, float]:
                         if kx < 0.0:
                             kx, ky = metres_per_degree(y)
                         best2, best = _record_nearest(rec, -w - 2, x, y, kx, ky, best2,
-                                                      best)
+                                                      best, xy)
     if best < 0:
         return -1, np.nan
     return best, math.sqrt(best2)
