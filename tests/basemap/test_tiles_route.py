@@ -160,3 +160,16 @@ def test_tiles_stored_unpacked_by_another_tool_are_served_as_they_are(small_laye
         r = c.get(f"/tiles/{z}/{x}/{2 ** z - 1 - row}.mvt")
     assert r.status_code == 200 and "content-encoding" not in r.headers
     assert r.content == gzip.decompress(data)
+
+
+def test_every_worker_serves_the_same_basemap(tile_file, monkeypatch):
+    import os
+
+    from gridgis.cli.serve import _worker_environment
+
+    # the variables the command sets for its workers stay inside this test
+    monkeypatch.setattr(os, "environ", {k: v for k, v in os.environ.items()
+                                        if not k.startswith("GRIDGIS_")})
+    _worker_environment(Settings(layers=tile_file, basemap=tile_file), "s.sqlite")
+    assert os.environ["GRIDGIS_BASEMAP"] == str(tile_file)
+    assert Settings().basemap == tile_file  # what each worker reads
