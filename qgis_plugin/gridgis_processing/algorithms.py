@@ -196,7 +196,11 @@ class ValidateAlgorithm(GridgisAlgorithm):
             counts[feature["severity"]] = counts.get(feature["severity"], 0) + 1
         feedback.pushInfo(f"错误 {counts['error']} 个，警告 {counts['warning']} 个 "
                           f"({counts['error']} error(s), {counts['warning']} warning(s))")
-        ids = self.load_layers(out, ["findings"], context, "FINDINGS")
+        if layer.featureCount():
+            ids = self.load_layers(out, ["findings"], context, "FINDINGS")
+        else:  # an empty layer has no geometry type: nothing to draw
+            ids = []
+            feedback.pushInfo("校验通过：无错误、无警告 (no findings)")
         return {"OUTPUT": out, "FINDINGS": ids[0] if ids else None,
                 "ERRORS": counts["error"], "WARNINGS": counts["warning"]}
 
@@ -341,14 +345,20 @@ class DiffAlgorithm(GridgisAlgorithm):
         new = self.district_file(self, parameters, "NEW", context)
         out = self.parameterAsFileOutput(parameters, "OUTPUT", context)
         done = self.run_command(["diff", old, new, "--out", out, "--rows", "0"], feedback)
-        summary = done.stdout.split("\nChanged grids")[0].strip()
         names = ["grid_changes", "old_boundaries", "moved_buildings", "moved_incidents"]
         changes = QgsVectorLayer(f"{out}|layername=grid_changes", "c", "ogr")
         changed = sum(1 for f in changes.getFeatures() if f["status"] != "unchanged")
-        moved = QgsVectorLayer(f"{out}|layername=moved_buildings", "m", "ogr")
+        moved = {name: QgsVectorLayer(f"{out}|layername={name}", name, "ogr")
+                 for name in ("moved_buildings", "moved_incidents")}
+        counts = {name: layer.featureCount() if layer.isValid() else 0
+                  for name, layer in moved.items()}
+        summary = (f"变化网格 {changed} 个，变动楼栋 {counts['moved_buildings']} 栋，"
+                   f"变动事件 {counts['moved_incidents']} 件。\n"
+                   + done.stdout.split("\nChanged grids")[0].strip())
+        feedback.pushInfo(summary)
         ids = self.load_layers(out, names, context, "LAYERS")
         return {"OUTPUT": out, "LAYERS": ids, "SUMMARY": summary, "CHANGED": changed,
-                "MOVED_BUILDINGS": moved.featureCount() if moved.isValid() else 0}
+                "MOVED_BUILDINGS": counts["moved_buildings"]}
 
 
 class AdoptAlgorithm(GridgisAlgorithm):

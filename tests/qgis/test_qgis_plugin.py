@@ -141,6 +141,7 @@ def test_sample_is_loaded_styled_with_progress(report):
 def test_validate_finds_the_planted_overlap_and_nothing_on_the_sample(report):
     clean = report["validate_clean"]
     assert clean["ok"] and clean["results"]["ERRORS"] == 0
+    assert clean["layers"] == {} and clean["results"]["FINDINGS"] is None
     broken = report["validate_broken"]
     assert broken["ok"], broken["errors"]  # a plan with errors is a result, not a failure
     assert broken["results"]["ERRORS"] >= 1
@@ -173,7 +174,10 @@ def test_partition_of_the_picked_community_and_its_diff(report):
     assert changed and diff["results"]["CHANGED"] == len(changed)
     assert {c["community_code"] for c in changed} == {community}
     assert diff["results"]["MOVED_BUILDINGS"] > 0
-    assert "change grid" in diff["results"]["SUMMARY"]
+    summary = diff["results"]["SUMMARY"]
+    assert summary.startswith(f"变化网格 {len(changed)} 个，变动楼栋 "
+                              f"{diff['results']['MOVED_BUILDINGS']} 栋")
+    assert "change grid" in summary  # gridgis diff's own sentences follow
     assert diff["layers"]["网格变化 grid changes"]["renderer"] == "categorizedSymbol"
     assert diff["layers"]["变动楼栋 moved buildings"]["features"] == \
         diff["results"]["MOVED_BUILDINGS"]
