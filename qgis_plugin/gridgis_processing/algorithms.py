@@ -8,14 +8,17 @@ styles come from the GeoPackage's ``layer_styles`` table, written by gridgis.
 from __future__ import annotations
 
 import re
+import uuid
 from pathlib import Path
 
 from qgis.core import (
+    QgsLayerTreeLayer,
     QgsProcessing,
     QgsProcessingAlgorithm,
     QgsProcessingContext,
     QgsProcessingException,
     QgsProcessingFeatureSourceDefinition,
+    QgsProcessingLayerPostProcessorInterface,
     QgsProcessingOutputMultipleLayers,
     QgsProcessingOutputNumber,
     QgsProcessingOutputString,
@@ -51,6 +54,38 @@ LAYER_NAMES = {
 """Chinese (English second) names of the layers added to the project."""
 
 DISTRICT = ("townships", "communities", "grids", "patrol_zones", "units", "incidents")
+
+DRAW_ORDER = ("findings", "moved_incidents", "moved_buildings", "old_boundaries",
+              "grid_changes", "incidents", "units", "townships", "communities", "grids",
+              "patrol_zones", "grid_history")
+"""Layers of one run from the top of the layer tree down: points over outlines over fills."""
+
+_KEEP: list[QgsProcessingLayerPostProcessorInterface] = []  # QGIS holds no Python reference
+
+
+class _DrawOrder(QgsProcessingLayerPostProcessorInterface):
+    """Puts the layers one run added in :data:`DRAW_ORDER` within their group."""
+
+    def __init__(self, run: str, name: str) -> None:
+        super().__init__()
+        self.run, self.rank = run, DRAW_ORDER.index(name) if name in DRAW_ORDER else 99
+
+    def postProcessLayer(self, layer, context, feedback) -> None:
+        node = context.project().layerTreeRoot().findLayer(layer.id())
+        if node is None:
+            return
+        node.setCustomProperty("gridgis/run", self.run)
+        node.setCustomProperty("gridgis/rank", self.rank)
+        parent = node.parent()
+        mine = [c for c in parent.children() if isinstance(c, QgsLayerTreeLayer)
+                and c.customProperty("gridgis/run") == self.run]
+        first = min(parent.children().index(c) for c in mine)
+        ordered = [c.clone() for c in sorted(mine, key=lambda c: int(
+            c.customProperty("gridgis/rank")))]
+        for child in mine:
+            parent.removeChildNode(child)
+        for offset, clone in enumerate(ordered):
+            parent.insertChildNode(first + offset, clone)
 GPKG = "GeoPackage (*.gpkg *.GPKG)"
 
 
@@ -110,6 +145,7 @@ class GridgisAlgorithm(QgsProcessingAlgorithm):
                     prefix: str = "") -> list[str]:
         """Add the layers ``names`` of GeoPackage ``path`` to the project when the run ends."""
         loaded = []
+        run = uuid.uuid4().hex
         for name in names:
             layer = QgsVectorLayer(f"{path}|layername={name}",
                                    f"{prefix}{LAYER_NAMES.get(name, name)}", "ogr")
@@ -118,6 +154,8 @@ class GridgisAlgorithm(QgsProcessingAlgorithm):
             context.temporaryLayerStore().addMapLayer(layer)
             details = QgsProcessingContext.LayerDetails(layer.name(), context.project(), output)
             details.forceName = True
+            _KEEP.append(_DrawOrder(run, name))
+            details.setPostProcessor(_KEEP[-1])
             context.addLayerToLoadOnCompletion(layer.id(), details)
             loaded.append(layer.id())
         return loaded

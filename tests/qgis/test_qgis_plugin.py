@@ -133,6 +133,8 @@ def test_sample_is_loaded_styled_with_progress(report):
     assert layers["网格 grids"]["labels"]
     assert layers["巡查区 patrol zones"]["categories"][0].startswith("高频")
     assert [r[:2] for r in layers["事件 incidents"]["rules"]] == ["已结", "红灯", "黄灯", "绿灯"]
+    assert run["order"] == ["事件 incidents", "责任单位 units", "乡镇/街道 townships",
+                            "社区/村 communities", "网格 grids", "巡查区 patrol zones"]
     steps = [p for p in run["progress"] if 0 < p < 100]
     assert len(steps) >= 5 and steps == sorted(steps)  # the command's own steps, in order
     assert run["progress"][-1] == 100
@@ -179,6 +181,8 @@ def test_partition_of_the_picked_community_and_its_diff(report):
                               f"{diff['results']['MOVED_BUILDINGS']} 栋")
     assert "change grid" in summary  # gridgis diff's own sentences follow
     assert diff["layers"]["网格变化 grid changes"]["renderer"] == "categorizedSymbol"
+    assert diff["order"] == ["变动事件 moved incidents", "变动楼栋 moved buildings",
+                             "原网格边界 old boundaries", "网格变化 grid changes"]
     assert diff["layers"]["变动楼栋 moved buildings"]["features"] == \
         diff["results"]["MOVED_BUILDINGS"]
 
