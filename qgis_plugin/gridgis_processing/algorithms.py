@@ -8,14 +8,17 @@ styles come from the GeoPackage's ``layer_styles`` table, written by gridgis.
 from __future__ import annotations
 
 import re
+import uuid
 from pathlib import Path
 
 from qgis.core import (
+    QgsLayerTreeLayer,
     QgsProcessing,
     QgsProcessingAlgorithm,
     QgsProcessingContext,
     QgsProcessingException,
     QgsProcessingFeatureSourceDefinition,
+    QgsProcessingLayerPostProcessorInterface,
     QgsProcessingOutputMultipleLayers,
     QgsProcessingOutputNumber,
     QgsProcessingOutputString,
@@ -51,6 +54,38 @@ LAYER_NAMES = {
 """Chinese (English second) names of the layers added to the project."""
 
 DISTRICT = ("townships", "communities", "grids", "patrol_zones", "units", "incidents")
+
+DRAW_ORDER = ("findings", "moved_incidents", "moved_buildings", "old_boundaries",
+              "grid_changes", "incidents", "units", "townships", "communities", "grids",
+              "patrol_zones", "grid_history")
+"""Layers of one run from the top of the layer tree down: points over outlines over fills."""
+
+_KEEP: list[QgsProcessingLayerPostProcessorInterface] = []  # QGIS holds no Python reference
+
+
+class _DrawOrder(QgsProcessingLayerPostProcessorInterface):
+    """Puts the layers one run added in :data:`DRAW_ORDER` within their group."""
+
+    def __init__(self, run: str, name: str) -> None:
+        super().__init__()
+        self.run, self.rank = run, DRAW_ORDER.index(name) if name in DRAW_ORDER else 99
+
+    def postProcessLayer(self, layer, context, feedback) -> None:
+        node = context.project().layerTreeRoot().findLayer(layer.id())
+        if node is None:
+            return
+        node.setCustomProperty("gridgis/run", self.run)
+        node.setCustomProperty("gridgis/rank", self.rank)
+        parent = node.parent()
+        mine = [c for c in parent.children() if isinstance(c, QgsLayerTreeLayer)
+                and c.customProperty("gridgis/run") == self.run]
+        first = min(parent.children().index(c) for c in mine)
+        ordered = [c.clone() for c in sorted(mine, key=lambda c: int(
+            c.customProperty("gridgis/rank")))]
+        for child in mine:
+            parent.removeChildNode(child)
+        for offset, clone in enumerate(ordered):
+            parent.insertChildNode(first + offset, clone)
 GPKG = "GeoPackage (*.gpkg *.GPKG)"
 
 
@@ -110,6 +145,7 @@ class GridgisAlgorithm(QgsProcessingAlgorithm):
                     prefix: str = "") -> list[str]:
         """Add the layers ``names`` of GeoPackage ``path`` to the project when the run ends."""
         loaded = []
+        run = uuid.uuid4().hex
         for name in names:
             layer = QgsVectorLayer(f"{path}|layername={name}",
                                    f"{prefix}{LAYER_NAMES.get(name, name)}", "ogr")
@@ -118,6 +154,8 @@ class GridgisAlgorithm(QgsProcessingAlgorithm):
             context.temporaryLayerStore().addMapLayer(layer)
             details = QgsProcessingContext.LayerDetails(layer.name(), context.project(), output)
             details.forceName = True
+            _KEEP.append(_DrawOrder(run, name))
+            details.setPostProcessor(_KEEP[-1])
             context.addLayerToLoadOnCompletion(layer.id(), details)
             loaded.append(layer.id())
         return loaded
@@ -196,7 +234,11 @@ class ValidateAlgorithm(GridgisAlgorithm):
             counts[feature["severity"]] = counts.get(feature["severity"], 0) + 1
         feedback.pushInfo(f"错误 {counts['error']} 个，警告 {counts['warning']} 个 "
                           f"({counts['error']} error(s), {counts['warning']} warning(s))")
-        ids = self.load_layers(out, ["findings"], context, "FINDINGS")
+        if layer.featureCount():
+            ids = self.load_layers(out, ["findings"], context, "FINDINGS")
+        else:  # an empty layer has no geometry type: nothing to draw
+            ids = []
+            feedback.pushInfo("校验通过：无错误、无警告 (no findings)")
         return {"OUTPUT": out, "FINDINGS": ids[0] if ids else None,
                 "ERRORS": counts["error"], "WARNINGS": counts["warning"]}
 
@@ -341,14 +383,20 @@ class DiffAlgorithm(GridgisAlgorithm):
         new = self.district_file(self, parameters, "NEW", context)
         out = self.parameterAsFileOutput(parameters, "OUTPUT", context)
         done = self.run_command(["diff", old, new, "--out", out, "--rows", "0"], feedback)
-        summary = done.stdout.split("\nChanged grids")[0].strip()
         names = ["grid_changes", "old_boundaries", "moved_buildings", "moved_incidents"]
         changes = QgsVectorLayer(f"{out}|layername=grid_changes", "c", "ogr")
         changed = sum(1 for f in changes.getFeatures() if f["status"] != "unchanged")
-        moved = QgsVectorLayer(f"{out}|layername=moved_buildings", "m", "ogr")
+        moved = {name: QgsVectorLayer(f"{out}|layername={name}", name, "ogr")
+                 for name in ("moved_buildings", "moved_incidents")}
+        counts = {name: layer.featureCount() if layer.isValid() else 0
+                  for name, layer in moved.items()}
+        summary = (f"变化网格 {changed} 个，变动楼栋 {counts['moved_buildings']} 栋，"
+                   f"变动事件 {counts['moved_incidents']} 件。\n"
+                   + done.stdout.split("\nChanged grids")[0].strip())
+        feedback.pushInfo(summary)
         ids = self.load_layers(out, names, context, "LAYERS")
         return {"OUTPUT": out, "LAYERS": ids, "SUMMARY": summary, "CHANGED": changed,
-                "MOVED_BUILDINGS": moved.featureCount() if moved.isValid() else 0}
+                "MOVED_BUILDINGS": counts["moved_buildings"]}
 
 
 class AdoptAlgorithm(GridgisAlgorithm):

@@ -71,14 +71,29 @@ def run(alg_id: str, params: dict) -> dict:
     feedback = Feedback()
     results, ok = alg.run(params, context, feedback)
     loaded = {}
+    project = QgsProject.instance()
     for layer_id in context.layersToLoadOnCompletion():
         layer = context.getMapLayer(layer_id)
         if layer is not None:
             loaded[layer.name()] = renderer_summary(layer)
             loaded[layer.name()]["source"] = layer.source()
+    # what QGIS does when an algorithm ends: take the layers in (in no set order), then
+    # call each one's post-processor
+    added = []
+    for layer_id, details in reversed(list(context.layersToLoadOnCompletion().items())):
+        layer = context.temporaryLayerStore().takeMapLayer(context.getMapLayer(layer_id))
+        project.addMapLayer(layer)
+        added.append((layer, details))
+    for layer, details in added:
+        if details.postProcessor() is not None:
+            details.postProcessor().postProcessLayer(layer, context, feedback)
+    mine = {layer.id() for layer, _ in added}
+    order = [node.name() for node in project.layerTreeRoot().findLayers()
+             if node.layerId() in mine]
     plain = {k: v for k, v in (results or {}).items()
              if isinstance(v, (str, int, float, list, bool)) or v is None}
-    return {"ok": bool(ok), "results": plain, "layers": loaded, "errors": feedback.errors,
+    return {"ok": bool(ok), "results": plain, "layers": loaded, "order": order,
+            "errors": feedback.errors,
             "progress": feedback.progress, "infos": feedback.infos}
 
 

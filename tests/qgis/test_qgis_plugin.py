@@ -133,6 +133,8 @@ def test_sample_is_loaded_styled_with_progress(report):
     assert layers["网格 grids"]["labels"]
     assert layers["巡查区 patrol zones"]["categories"][0].startswith("高频")
     assert [r[:2] for r in layers["事件 incidents"]["rules"]] == ["已结", "红灯", "黄灯", "绿灯"]
+    assert run["order"] == ["事件 incidents", "责任单位 units", "乡镇/街道 townships",
+                            "社区/村 communities", "网格 grids", "巡查区 patrol zones"]
     steps = [p for p in run["progress"] if 0 < p < 100]
     assert len(steps) >= 5 and steps == sorted(steps)  # the command's own steps, in order
     assert run["progress"][-1] == 100
@@ -141,6 +143,7 @@ def test_sample_is_loaded_styled_with_progress(report):
 def test_validate_finds_the_planted_overlap_and_nothing_on_the_sample(report):
     clean = report["validate_clean"]
     assert clean["ok"] and clean["results"]["ERRORS"] == 0
+    assert clean["layers"] == {} and clean["results"]["FINDINGS"] is None
     broken = report["validate_broken"]
     assert broken["ok"], broken["errors"]  # a plan with errors is a result, not a failure
     assert broken["results"]["ERRORS"] >= 1
@@ -173,8 +176,13 @@ def test_partition_of_the_picked_community_and_its_diff(report):
     assert changed and diff["results"]["CHANGED"] == len(changed)
     assert {c["community_code"] for c in changed} == {community}
     assert diff["results"]["MOVED_BUILDINGS"] > 0
-    assert "change grid" in diff["results"]["SUMMARY"]
+    summary = diff["results"]["SUMMARY"]
+    assert summary.startswith(f"变化网格 {len(changed)} 个，变动楼栋 "
+                              f"{diff['results']['MOVED_BUILDINGS']} 栋")
+    assert "change grid" in summary  # gridgis diff's own sentences follow
     assert diff["layers"]["网格变化 grid changes"]["renderer"] == "categorizedSymbol"
+    assert diff["order"] == ["变动事件 moved incidents", "变动楼栋 moved buildings",
+                             "原网格边界 old boundaries", "网格变化 grid changes"]
     assert diff["layers"]["变动楼栋 moved buildings"]["features"] == \
         diff["results"]["MOVED_BUILDINGS"]
 
