@@ -307,6 +307,12 @@ const MESSAGES = {
       kind: "单位类型", crs: "坐标系", limit: "每页条数", offset: "起始位置", bbox: "范围",
       status: "状态", light: "亮灯", township: "乡镇(街道)", community: "社区(村)",
       grid: "网格", from: "起始时间", to: "截止时间", reporter: "报事人", body: "请求内容",
+      // 人民调解 (mediation.js)
+      title: "案由", claim: "申请人诉求", amount: "争议金额", org_id: "调解组织",
+      mediator_id: "调解员", parties: "当事人", seq: "调解序号", terms: "协议内容",
+      agreed_amount: "协议金额", reason: "原因", checked_on: "回访日期", commentary: "案例评析",
+      expert_id: "专家", opinion: "专家意见", procedure: "程序规范", legality: "合法合规",
+      fulfilment: "协议履行", case_id: "案件",
     },
     status: {
       reported: "待受理", accepted: "已立案", rejected: "不予受理", dispatched: "已派遣",
