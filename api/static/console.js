@@ -353,7 +353,7 @@ async function enter(me) {
   }
   select.value = [...select.options].some((o) => o.value === chosen) ? chosen : "";
   fitJurisdiction(me);
-  await Promise.all([refresh(), loadSensors(), loadPatrols(), loadBaseinfo(me)]);
+  await Promise.all([refresh(), loadSensors(), loadPatrols(), loadBaseinfo(me), loadMediation(me)]);
   if (state.selected) {
     // back where the person was, if the incident is still theirs to see
     await openIncident(state.selected).catch((err) => {
@@ -398,6 +398,7 @@ function clearBoard() {
   $("#panel").hidden = true;
   $("#panel-body").replaceChildren();
   clearBaseinfo();
+  clearMediation();
   closeReport();
 }
 
@@ -1405,7 +1406,10 @@ async function openIncident(id) {
   }
   body.appendChild(strip);
   body.appendChild(actionControls(inc));
-  if (inc.category.startsWith("D")) body.appendChild(similarCases(inc));  // disputes: 纠纷
+  if (inc.category.startsWith("D")) {  // disputes: 纠纷, and a case of mediation from one
+    body.appendChild(similarCases(inc));
+    body.appendChild(mediationOpener(inc));
+  }
   const timeline = document.createElement("ol");
   timeline.className = "timeline";
   timeline.innerHTML = inc.events.map((e) => `<li data-action="${esc(e.action)}"><time>${when(e.at)}</time>
