@@ -42,6 +42,7 @@ __all__ = [
     "local_crs",
     "measuring_crs",
     "normalize_crs_name",
+    "pipeline_transformer",
     "to_lonlat",
     "to_projected",
     "to_wgs84",
@@ -641,6 +642,28 @@ def transformer(src: Any, dst: Any) -> pyproj.Transformer:
     500000
     """
     return pyproj.Transformer.from_crs(src, dst, always_xy=True)
+
+
+def pipeline_transformer(src: Any, dst: Any) -> pyproj.Transformer:
+    """A transformer between two CRSs (x/y order) that each thread builds cheaply.
+
+    pyproj gives every thread that uses a transformer its own copy, built on
+    first use the way the original was: from CRS codes that means lookups in
+    PROJ's database (seconds on a busy machine, once per thread of a service's
+    pool), from the PROJ pipeline of the same operation a fraction of a
+    millisecond. The answers are those of ``Transformer.from_crs(src, dst,
+    always_xy=True)``, whose pipeline this is.
+
+    Examples
+    --------
+    >>> x, y = pipeline_transformer("EPSG:4326", "EPSG:4549").transform(120.0, 28.0)
+    >>> round(x)
+    500000
+    """
+    chosen = pyproj.Transformer.from_crs(src, dst, always_xy=True)
+    if "proj=" not in (chosen.definition or ""):  # pragma: no cover - no pipeline to rebuild
+        return chosen
+    return pyproj.Transformer.from_pipeline(chosen.definition)
 
 
 def measuring_crs(lon: float) -> pyproj.CRS:

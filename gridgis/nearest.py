@@ -17,11 +17,11 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from pyproj import CRS, Transformer
+from pyproj import CRS
 from scipy.spatial import cKDTree
 
 from gridgis.categories import load_categories
-from gridgis.crs import gauss_kruger_epsg
+from gridgis.crs import gauss_kruger_epsg, pipeline_transformer
 from gridgis.errors import CategoryError, InputError, LayerError
 from gridgis.roads.network import OriginTable, RoadNetwork
 
@@ -68,7 +68,8 @@ class UnitFinder:
         lonlat = units.to_crs(4326)
         lon, lat = lonlat.geometry.x.to_numpy(), lonlat.geometry.y.to_numpy()
         self.crs = CRS.from_epsg(gauss_kruger_epsg(float(np.mean(lon))))
-        self._to_plane = Transformer.from_crs(4326, self.crs, always_xy=True)
+        # a pipeline: each thread of a service builds its copy in microseconds, not seconds
+        self._to_plane = pipeline_transformer(4326, self.crs)
         self.xy = np.column_stack(self._to_plane.transform(lon, lat))
         self.units = pd.DataFrame({
             "unit_id": units["unit_id"].to_numpy(), "name": units["name"].to_numpy(),

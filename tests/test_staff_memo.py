@@ -82,3 +82,43 @@ def test_the_memo_starts_afresh_beyond_its_size(tmp_path):
     assert asked[-1] == "a"
     memo.close()
     store.close()
+
+
+def test_a_report_keeps_the_answers_a_staff_change_does_not(counted):
+    store, statements = counted
+    asked_days: list[int] = []
+    store.staff.find("wg001")
+    asked = len(statements)
+    with sqlite3.connect(store.path) as other:  # another table's commit (a report, say)
+        other.execute("INSERT INTO incident_counters (day, last_seq) VALUES (?, 1)",
+                      (f"2026{len(asked_days):04d}",))
+        asked_days.append(1)
+    assert store.staff.find("wg001").active and len(statements) == asked
+    with sqlite3.connect(store.path) as other:  # the grid link, written around the store
+        other.execute("UPDATE staff_grids SET grid_code = '330399001001002' "
+                      "WHERE staff_id = 'wg002'")
+    assert [m.staff_id for m in store.staff.members(grid_code=GRID, active=True)] == ["wg001"]
+    assert store.staff.find("wg002").grids == ("330399001001002",)
+
+
+def test_a_file_without_the_counter_forgets_on_every_commit(tmp_path):
+    store = SQLiteStore(tmp_path / "d.incidents.sqlite")
+    store.staff.save(_worker("wg001"))
+    with sqlite3.connect(store.path) as db:  # as a file of an older gridgis, read-only since
+        for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'"):
+            db.execute(f"DROP TRIGGER {name}")
+        db.execute("DROP TABLE staff_changes")
+    memo = Memo(store.engine, stamp="SELECT n FROM staff_changes")
+    asked: list[int] = []
+    asked_days: list[int] = []
+    memo.get("k", lambda: asked.append(1))
+    memo.get("k", lambda: asked.append(2))
+    assert asked == [1]
+    with sqlite3.connect(store.path) as other:
+        other.execute("INSERT INTO incident_counters (day, last_seq) VALUES (?, 1)",
+                      (f"2026{len(asked_days):04d}",))
+        asked_days.append(1)
+    memo.get("k", lambda: asked.append(3))
+    assert asked == [1, 3]
+    memo.close()
+    store.close()

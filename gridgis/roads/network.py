@@ -30,7 +30,7 @@ from pyproj import Transformer
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components, dijkstra
 
-from gridgis.crs import measuring_crs
+from gridgis.crs import measuring_crs, pipeline_transformer
 from gridgis.errors import InputError, LayerError
 from gridgis.roads._chains import chains_of
 from gridgis.roads._segments import SegmentGrid, chain_minutes_to
@@ -107,7 +107,7 @@ class RoadNetwork:
         lines = lines.explode(index_parts=False)
         bounds = lines.total_bounds
         self.crs = measuring_crs(float((bounds[0] + bounds[2]) / 2))
-        self._to_plane = Transformer.from_crs(4326, self.crs, always_xy=True)
+        self._to_plane = pipeline_transformer(4326, self.crs)  # cheap in each new thread
         self._to_lonlat = Transformer.from_crs(self.crs, 4326, always_xy=True)
         self.default_speed_kmh = float(default_speed_kmh)
         self.access_m_per_min = access_speed_kmh * 1000.0 / 60.0

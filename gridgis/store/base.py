@@ -167,7 +167,11 @@ class IncidentStore(ABC):
     @abstractmethod
     def open_near(self, *, category: str, bbox: tuple[float, float, float, float],
                   since: dt.datetime) -> list[dict[str, Any]]:
-        """Open incidents of ``category`` inside ``bbox`` reported since ``since``."""
+        """Open incidents of ``category`` inside ``bbox`` reported since ``since``.
+
+        Each a dict with at least ``incident_id``, ``lon`` and ``lat`` (what a
+        duplicate check needs; a store may give the whole record).
+        """
 
     @abstractmethod
     def reporter(self, incident_id: str) -> Reporter | None:

@@ -5,7 +5,10 @@ on every request; the answer changes only when someone writes the database.
 :class:`Memo` keeps answers by key and forgets them all as soon as any
 connection, in this process or another, commits a change to the file: one
 dedicated connection reads ``PRAGMA data_version`` (a few microseconds), which
-SQLite changes whenever another connection commits.
+SQLite changes whenever another connection commits. Given a ``stamp`` query
+(a counter that triggers move on with every change to the tables the answers
+come from), a commit elsewhere (a report) keeps the answers while the stamp
+stays the same.
 
 Only a SQLite file can be watched this way; for an in-memory database or
 another dialect (PostGIS) :meth:`Memo.get` always asks the database.
@@ -44,6 +47,10 @@ class Memo:
         remembered.
     max_items : int, default 20000
         Beyond this many answers the memo starts afresh (bounded memory).
+    stamp : str, optional
+        A query of one number that changes whenever the answers may (see
+        :func:`gridgis.store.staff.create_staff_stamp`); without it, or while
+        it fails (no such table), any commit forgets every answer.
 
     Examples
     --------
@@ -52,9 +59,12 @@ class Memo:
     42
     """
 
-    def __init__(self, engine: sa.Engine, *, max_items: int = 20_000) -> None:
+    def __init__(self, engine: sa.Engine, *, max_items: int = 20_000,
+                 stamp: str | None = None) -> None:
         self.path = watched_file(engine)
         self.max_items = max_items
+        self.stamp = stamp
+        self._stamp: int | None = None
         self._lock = threading.Lock()
         self._watch: sqlite3.Connection | None = None
         self._version: int | None = None
@@ -63,12 +73,23 @@ class Memo:
     def _current(self) -> int | None:
         """The file's data version now (under the lock); None when it cannot be read."""
         try:
-            if self._watch is None:
+            if self._watch is None:  # never waits: a busy file is "unknown", asked afresh
                 self._watch = sqlite3.connect(self.path, check_same_thread=False,  # type: ignore[arg-type]
-                                              isolation_level=None)
-            return int(self._watch.execute("PRAGMA data_version").fetchone()[0])
+                                              isolation_level=None, timeout=0)
+            return int(self._watch.execute("PRAGMA data_version").fetchall()[0][0])
+        except sqlite3.OperationalError:  # busy a moment (a checkpoint): the answers are asked
+            return None
         except sqlite3.Error:
             self._close()
+            return None
+
+    def _stamp_now(self) -> int | None:
+        """The stamp query's number now (under the lock); None without one."""
+        if self.stamp is None or self._watch is None:
+            return None
+        try:
+            return int(self._watch.execute(self.stamp).fetchall()[0][0])
+        except (sqlite3.Error, IndexError, TypeError, ValueError):
             return None
 
     def _close(self) -> None:
@@ -87,9 +108,11 @@ class Memo:
         with self._lock:
             version = self._current()
             if version is None or version != self._version:
-                self._items.clear()
-                self._version = version
-            elif key in self._items:
+                stamp = None if version is None else self._stamp_now()
+                if stamp is None or stamp != self._stamp:  # the answers' tables changed
+                    self._items.clear()
+                self._version, self._stamp = version, stamp
+            if key in self._items:
                 return self._items[key]
         answer = ask()
         if version is not None:
@@ -104,11 +127,11 @@ class Memo:
         """Drop every remembered answer (after a write of this process, to be sure)."""
         with self._lock:
             self._items.clear()
-            self._version = None
+            self._version = self._stamp = None
 
     def close(self) -> None:
         """Close the watching connection."""
         with self._lock:
             self._items.clear()
-            self._version = None
+            self._version = self._stamp = None
             self._close()

@@ -37,7 +37,13 @@ from gridgis.store.notify import notify_event
 from gridgis.store.patrols import PatrolLog, create_patrol_tables, patrol_metadata
 from gridgis.store.reading import READ_ONLY, reading
 from gridgis.store.sensors import SensorLog, create_sensor_tables, sensor_metadata
-from gridgis.store.staff import StaffDirectory, create_staff_tables, staff_metadata
+from gridgis.store.staff import (
+    StaffDirectory,
+    create_staff_stamp,
+    create_staff_tables,
+    has_staff_stamp,
+    staff_metadata,
+)
 from gridgis.store.writers import WriterTurns, before_write, take_turns
 
 __all__ = ["SCHEMA_VERSION", "SQLiteStore", "columns_match_record", "create_missing_indexes",
@@ -330,7 +336,7 @@ _LAST_SEQ = sa.select(incident_counters.c.last_seq).where(
 _COUNT_ON = sa.update(incident_counters).where(
     incident_counters.c.day == sa.bindparam("on_day")).values(
     last_seq=incident_counters.c.last_seq + 1)
-_OPEN_NEAR = sa.select(incidents).where(
+_OPEN_NEAR = sa.select(incidents.c.incident_id, incidents.c.lon, incidents.c.lat).where(
     incidents.c.category == sa.bindparam("category"),
     incidents.c.status.notin_(sorted(CLOSED_STATES)),
     incidents.c.reported_at >= sa.bindparam("since"),
@@ -445,6 +451,8 @@ class SQLiteStore(IncidentStore):
             create_attachment_tables(conn)  # tables of their own, made where missing
             create_sensor_tables(conn)
             create_patrol_tables(conn)
+            if not has_staff_stamp(conn):  # the staff directory's change counter
+                create_staff_stamp(conn)
 
     def check(self, *, writable: bool = False) -> None:
         """One cheap read of the schema; raise if a table or column is missing.

@@ -20,7 +20,8 @@ from gridgis.people.staff import StaffMember
 from gridgis.store.freshness import Memo
 from gridgis.store.reading import reading
 
-__all__ = ["StaffDirectory", "create_staff_tables", "staff", "staff_grids", "staff_metadata"]
+__all__ = ["STAMP_QUERY", "StaffDirectory", "create_staff_stamp", "create_staff_tables",
+           "has_staff_stamp", "staff", "staff_grids", "staff_metadata"]
 
 CHUNK = 500
 """People written (and ids looked up) per statement by :meth:`StaffDirectory.save_many`."""
@@ -79,6 +80,38 @@ def create_staff_tables(conn: sa.Connection) -> None:
     staff_metadata.create_all(conn, tables=[staff, staff_grids])
 
 
+STAMP_QUERY = "SELECT n FROM staff_changes"
+"""The directory's change counter (SQLite), moved on by triggers on both its tables."""
+_STAMP_TRIGGERS = [f"staff_changes_{table}_{op.lower()}" for table in ("staff", "staff_grids")
+                   for op in ("INSERT", "UPDATE", "DELETE")]
+
+
+def has_staff_stamp(conn: sa.Connection) -> bool:
+    """Whether a SQLite file has the change counter and its triggers (a read)."""
+    names = {r[0] for r in conn.exec_driver_sql(
+        "SELECT name FROM sqlite_master WHERE name = 'staff_changes' "
+        "OR name LIKE 'staff_changes_%'")}
+    return "staff_changes" in names and names.issuperset(_STAMP_TRIGGERS)
+
+
+def create_staff_stamp(conn: sa.Connection) -> None:
+    """SQLite: a one-row counter that every change to ``staff`` or ``staff_grids`` moves on.
+
+    Triggers in the file move it, whoever writes (another gridgis, the sqlite3
+    shell), so a service's remembered answers (:class:`Memo`) survive the
+    commits of reports but not a change to the directory. Not a table of the
+    schema's: a file without it is read as before, forgetting on every commit.
+    """
+    conn.exec_driver_sql("CREATE TABLE IF NOT EXISTS staff_changes (n INTEGER NOT NULL)")
+    conn.exec_driver_sql("INSERT INTO staff_changes (n) SELECT 0 "
+                         "WHERE NOT EXISTS (SELECT 1 FROM staff_changes)")
+    for table in ("staff", "staff_grids"):
+        for op in ("INSERT", "UPDATE", "DELETE"):
+            conn.exec_driver_sql(
+                f"CREATE TRIGGER IF NOT EXISTS staff_changes_{table}_{op.lower()} AFTER {op} "
+                f"ON {table} BEGIN UPDATE staff_changes SET n = n + 1; END")
+
+
 def _values(member: StaffMember) -> dict[str, Any]:
     """The ``staff`` columns of a person, but the id and the password hash."""
     return {"name": member.name, "role": member.role.value,
@@ -112,7 +145,7 @@ class StaffDirectory:
 
     def __init__(self, engine: sa.Engine) -> None:
         self.engine = engine
-        self._memo = Memo(engine)
+        self._memo = Memo(engine, stamp=STAMP_QUERY)
 
     def save(self, member: StaffMember, *, password_hash: str | None = None,
              create_only: bool = False) -> bool:

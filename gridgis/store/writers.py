@@ -38,6 +38,38 @@ HOLDS_TURN = "gridgis_holds_write_turn"
 """Key of a pooled connection's ``info``: it holds the writers' turn now."""
 
 
+class _FairLock:
+    """A lock given in the order of asking (a plain lock lets a releasing thread cut in)."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition(threading.Lock())
+        self._serving = 0  # the ticket whose turn it is
+        self._issued = 0
+        self._abandoned: set[int] = set()
+
+    def _advance(self) -> None:
+        self._serving += 1
+        while self._serving in self._abandoned:  # those who stopped waiting are passed over
+            self._abandoned.discard(self._serving)
+            self._serving += 1
+        self._cond.notify_all()
+
+    def acquire(self, timeout: float) -> bool:
+        """Wait for this caller's turn; False (and out of the queue) after ``timeout`` s."""
+        with self._cond:
+            ticket = self._issued
+            self._issued += 1
+            if self._cond.wait_for(lambda: self._serving == ticket, timeout=timeout):
+                return True
+            self._abandoned.add(ticket)
+            return False
+
+    def release(self) -> None:
+        """Give the turn to the next in the queue."""
+        with self._cond:
+            self._advance()
+
+
 class WriterTurns:
     """The turn to write one SQLite file, among threads and processes.
 
@@ -53,7 +85,7 @@ class WriterTurns:
     def __init__(self, path: str | os.PathLike[str], *, timeout: float) -> None:
         self.lock_path = Path(f"{path}-writers")
         self.timeout = timeout
-        self._threads = threading.Lock()
+        self._threads = _FairLock()
         self._fd: int | None = None
         self._no_file = fcntl is None
 
@@ -68,7 +100,7 @@ class WriterTurns:
 
     def take(self) -> bool:
         """Wait for the turn; True when taken (then :meth:`give_back` it), False if not."""
-        if not self._threads.acquire(timeout=self.timeout):
+        if not self._threads.acquire(self.timeout):
             return False
         fd = self._file()
         if fd is not None:
