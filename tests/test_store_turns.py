@@ -95,3 +95,23 @@ def test_a_store_in_memory_takes_no_turns():
         conn.execute(sa.text("SELECT 1"))
         assert not conn.info.get(HOLDS_TURN)
     store.close()
+
+
+def test_a_process_that_keeps_the_turn_does_not_hold_up_writers_for_ever(tmp_path):
+    """A worker stopped while holding the turn: the others write after the busy timeout."""
+    path = tmp_path / "d.incidents.sqlite"
+    SQLiteStore(path).close()
+    stuck = os.open(f"{path}-writers", os.O_RDWR)  # a stopped worker's turn, never given back
+    fcntl.flock(stuck, fcntl.LOCK_EX)
+    store = SQLiteStore(path, busy_timeout=0.5)
+    done: list[str] = []
+    _run([threading.Thread(target=lambda: done.append(
+        store.create(record(), ev())[0]["incident_id"]))])  # SQLite's own lock is free
+    assert len(done) == 1
+    with store.engine.begin() as conn:  # the turn was not taken, so none is held now
+        assert not conn.info.get(HOLDS_TURN)
+    fcntl.flock(stuck, fcntl.LOCK_UN)
+    with store.engine.begin() as conn:  # given back by the stuck worker: turns again
+        assert conn.info.get(HOLDS_TURN)
+    os.close(stuck)
+    store.close()

@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -99,14 +100,37 @@ class WriterTurns:
         return self._fd
 
     def take(self) -> bool:
-        """Wait for the turn; True when taken (then :meth:`give_back` it), False if not."""
+        """Wait for the turn; True when taken (then :meth:`give_back` it), False if not.
+
+        Another process's turn is waited for at most ``timeout`` seconds: a worker that
+        stopped while holding it (stopped by a debugger, swapped out) must not hold up
+        the others for ever, so after the timeout the writer goes on to SQLite's own lock
+        and busy timeout, which answer "busy, try again" if the file stays locked.
+        """
+        deadline = time.monotonic() + self.timeout
         if not self._threads.acquire(self.timeout):
             return False
         fd = self._file()
-        if fd is not None:
-            with contextlib.suppress(OSError):  # else the turn among threads still holds
-                fcntl.flock(fd, fcntl.LOCK_EX)  # waits while another process writes
+        if fd is not None and not self._lock_file(fd, deadline):
+            self._threads.release()
+            return False
         return True
+
+    @staticmethod
+    def _lock_file(fd: int, deadline: float) -> bool:
+        """Take the file's lock before ``deadline``; False if another process keeps it."""
+        pause = 0.0002
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return True
+            except BlockingIOError:  # another process writes: ask again shortly
+                if time.monotonic() >= deadline:
+                    return False
+                time.sleep(pause)
+                pause = min(2 * pause, 0.004)
+            except OSError:  # no locking on this file system: the turn among threads holds
+                return True
 
     def give_back(self) -> None:
         """Let the next writer go."""
