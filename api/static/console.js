@@ -535,7 +535,8 @@ async function refresh() {
       .on("click", guarded(() => openIncident(inc.incident_id)))
       .addTo(layers.incidents);
   }
-  await Promise.all([refreshStates(), refreshUrgent(), refreshNotices(), refreshPlans()]);
+  await Promise.all([refreshStates(), refreshUrgent(), refreshNotices(), refreshPlans(),
+    refreshSpread()]);  // maplayers.js
 }
 
 function hoverMarker(id, on) {
