@@ -35,6 +35,12 @@ Object.assign(MESSAGES.zh.ui, {
   "charts.measure": "指标",
   "charts.name": "名称",
   "charts.value": "数值",
+  "notify.title": "桌面通知",
+  "notify.why": "紧急事项须 15 分钟内响应。允许桌面通知后，新的紧急上报即使在浏览器后台或其他窗口也会弹出提醒（提示音照常）。",
+  "notify.allow": "允许桌面通知",
+  "notify.later": "暂不",
+  "notify.denied": "浏览器未允许通知：可在浏览器的网站设置中打开；看板提醒和提示音照常。",
+  "notify.ok": "知道了",
 });
 Object.assign(MESSAGES.en.ui, {
   "reroute.title": "Reroute (after a return)",
@@ -66,4 +72,10 @@ Object.assign(MESSAGES.en.ui, {
   "charts.measure": "measure",
   "charts.name": "name",
   "charts.value": "value",
+  "notify.title": "desktop notifications",
+  "notify.why": "Urgent matters need a response within 15 minutes. With desktop notifications a new urgent report pops up even when the browser is in the background (the tone stays).",
+  "notify.allow": "allow desktop notifications",
+  "notify.later": "not now",
+  "notify.denied": "The browser did not allow notifications: turn them on in its site settings; the board's alert and tone stay.",
+  "notify.ok": "OK",
 });

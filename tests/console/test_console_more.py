@@ -242,3 +242,50 @@ def test_the_statistics_page_draws_its_charts_offline(page, server, prepared):
     expect(stats).to_be_hidden()
     assert _script_errors(page) == [] and page.blocked == []
 
+
+FAKE_NOTIFICATION = """() => {
+  window.__notes = []; window.__asked = 0;
+  class FakeNotification {
+    constructor(title, options) { window.__notes.push([title, (options || {}).body]); }
+  }
+  FakeNotification.permission = "default";
+  FakeNotification.requestPermission = async () => {
+    window.__asked += 1; FakeNotification.permission = "granted"; return "granted"; };
+  window.Notification = FakeNotification;
+}"""
+
+
+def test_a_dispatcher_is_asked_once_for_desktop_notifications(browser, server, prepared,
+                                                              district):
+    layers, _ = district
+    _, cast, _ = prepared
+    context, pg = _new_page(browser)
+    try:
+        pg.add_init_script(f"({FAKE_NOTIFICATION})()")
+        _open(pg, server)
+        _sign_in(pg, cast.county)
+        ask = pg.locator("#notify-ask")
+        expect(ask).to_be_visible()
+        expect(ask).to_contain_text("15 分钟内响应")
+        _shot(pg, "notify-ask")
+        ask.locator("#notify-allow").click()
+        expect(ask).to_be_hidden()
+        assert pg.evaluate("() => window.__asked") == 1
+        # an urgent report comes in: the board's alert, and a desktop notification
+        lon, lat = _inside(layers, cast.loop_grid)
+        pg.evaluate("""async ([lon, lat]) => { await api('/incidents', {method: 'POST',
+            body: JSON.stringify({lon, lat, category: 'S01', description: '电线掉落在人行道',
+                                  source: 'hotline'})}); await refresh(); }""", [lon, lat])
+        expect(pg.locator("#urgent")).to_be_visible()
+        pg.wait_for_function("() => window.__notes.length > 0")
+        _, body = pg.evaluate("() => window.__notes[0]")
+        assert "紧急" in body
+        # the question is not asked again in this browser
+        pg.reload(wait_until="networkidle")  # the browser session keeps the sign-in
+        pg.wait_for_selector("body[data-ready=true]")
+        expect(pg.locator("#urgent")).to_be_visible()
+        assert pg.locator("#notify-ask").count() == 0
+        assert pg.evaluate("() => window.__asked") == 0
+        assert _script_errors(pg) == [] and pg.blocked == []
+    finally:
+        context.close()
