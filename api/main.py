@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
-from xstatic.pkg import leaflet
+from xstatic.pkg import leaflet, leaflet_markercluster
 
 import gridgis
 from api.auth import TokenIssuer
@@ -35,6 +35,7 @@ from api.routes import (
 )
 from api.routes.clock import create_router as clock_router
 from api.routes.export import create_router as export_router
+from api.routes.statistics_charts import create_router as statistics_charts_router
 from api.routes.tiles import create_router as tiles_router
 from api.routes.tiles import open_basemap, page_policy
 from api.security import CONTENT_SECURITY_POLICY, install_security
@@ -155,6 +156,7 @@ def create_app(settings: Settings | None = None, *, layers: Layers | None = None
     app.include_router(patrols.create_router(settings))
     app.include_router(mediation.create_router(settings))
     app.include_router(statistics.create_router(settings))
+    app.include_router(statistics_charts_router(settings))
     app.include_router(baseinfo.create_router(settings))
     app.include_router(events.create_router())
     app.include_router(health.create_router())
@@ -164,6 +166,8 @@ def create_app(settings: Settings | None = None, *, layers: Layers | None = None
     app.include_router(docs.create_router(title=settings.title))
 
     app.mount("/static/leaflet", StaticFiles(directory=leaflet.BASE_DIR), name="leaflet")
+    app.mount("/static/markercluster", StaticFiles(directory=leaflet_markercluster.BASE_DIR),
+              name="markercluster")
     app.mount(docs.SWAGGER_UI_URL, StaticFiles(directory=docs.SWAGGER_UI), name="swagger-ui")
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

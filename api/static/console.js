@@ -539,7 +539,8 @@ async function refresh() {
       .on("click", guarded(() => openIncident(inc.incident_id)))
       .addTo(layers.incidents);
   }
-  await Promise.all([refreshStates(), refreshUrgent(), refreshNotices(), refreshPlans()]);
+  await Promise.all([refreshStates(), refreshUrgent(), refreshNotices(), refreshPlans(),
+    refreshSpread()]);  // maplayers.js
 }
 
 // -- live updates (live.js): another dispatcher's step shows here within a second ----------

@@ -14,7 +14,7 @@ import functools
 import io
 import re
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["CJK_FONTS", "bar_chart", "paired_bar_chart"]
+__all__ = ["CJK_FONTS", "bar_chart", "line_chart", "paired_bar_chart"]
 
 CJK_FONTS = ("Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "SimHei",
              "PingFang SC", "WenQuanYi Micro Hei", "WenQuanYi Zen Hei")
@@ -116,4 +116,39 @@ def bar_chart(labels: Sequence[str], values: Sequence[float], *, title: str,
         _finish(ax, labels, percent=percent, title=title)
         if limit is not None:
             ax.set_xlim(0, limit)
+        return _svg(fig)
+
+
+LINE_COLOURS = ("#1f5fa8", "#2c9f45", "#e6a700", "#d7301f", "#7b3294", "#555555")
+
+
+def line_chart(labels: Sequence[str], series: Mapping[str, Sequence[float]], *, title: str,
+               percent: bool = True) -> str:
+    """One line per series over ``labels`` (weeks), as SVG text; NaN points break the line.
+
+    Examples
+    --------
+    >>> svg = line_chart(["11-23", "11-30"], {"办结率": [0.9, 0.95]}, title="周趋势")
+    >>> svg.startswith("<svg") and "办结率" in svg
+    True
+    """
+    import matplotlib
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import PercentFormatter
+
+    with matplotlib.rc_context({"font.family": _families(), "font.size": 9}):
+        fig = Figure(figsize=(7.2, 2.8), layout="constrained")
+        ax = fig.add_subplot()
+        x = np.arange(len(labels))
+        for (name, values), colour in zip(series.items(), LINE_COLOURS * 3, strict=False):
+            ax.plot(x, np.asarray(values, float), marker="o", markersize=3, color=colour,
+                    label=name)
+        ax.set_xticks(x, labels=list(labels))
+        ax.set_title(title, loc="left")
+        ax.grid(axis="y", alpha=0.3)
+        ax.spines[["top", "right"]].set_visible(False)
+        if percent:
+            ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+            ax.set_ylim(0, 1.05)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
         return _svg(fig)

@@ -606,6 +606,9 @@ class Dispatcher(EmergencyDesk):
         if Action.SUPERVISE in out["allowed_actions"] and not (overdue and needs_supervision(
                 IncidentRecord.from_row(record), now)):  # nothing overdue to supervise
             out["allowed_actions"].remove(Action.SUPERVISE)
+        if Action.REROUTE in out["allowed_actions"] and not (
+                record.get("returned") and record.get("unit_id") is None):
+            out["allowed_actions"].remove(Action.REROUTE)  # 改派 follows a return (退回)
         if person is not None:
             out["allowed_actions"] = permitted_actions(person, record, out["allowed_actions"])
         for key in ("grid", "community", "township"):

@@ -78,6 +78,7 @@ def test_the_state_machine_offers_reroute_after_a_return_to_the_holder_only():
 def test_a_returned_matter_is_rerouted_to_another_category_with_fresh_deadlines(
         dispatcher, spot, clock):
     iid = _returned(dispatcher, spot, clock)
+    assert "reroute" in dispatcher.incident(iid)["allowed_actions"]
     power = spot["of"]["power_supply"][0]
     out = dispatcher.transition(iid, action="reroute", actor="t", role="community",
                                 category="S01", unit_id=power, note="实为电线掉落，改供电所")
@@ -135,7 +136,10 @@ def test_a_reroute_is_refused_with_the_reason(dispatcher, spot, clock, inputs, e
 def test_a_matter_never_returned_is_dispatched_not_rerouted(dispatcher, spot):
     inc, _ = dispatcher.report(lon=spot["lon"], lat=spot["lat"], category="E01",
                                description="污水", actor="test")
-    dispatcher.transition(inc["incident_id"], action="accept", actor="t", role="community")
+    accepted = dispatcher.transition(inc["incident_id"], action="accept", actor="t",
+                                     role="community")
+    assert "dispatch" in accepted["allowed_actions"]
+    assert "reroute" not in accepted["allowed_actions"]  # offered after a return only
     with pytest.raises(TransitionError, match="只有被退回"):
         dispatcher.transition(inc["incident_id"], action="reroute", actor="t",
                               role="community", unit_id=spot["of"]["power_supply"][0],

@@ -22,6 +22,7 @@ SIGNED_IN = {
     ("get", "/auth/me"), ("get", "/locate"), ("post", "/incidents"), ("get", "/incidents"),
     ("get", "/incidents/{incident_id}"), ("post", "/incidents/{incident_id}/transitions"),
     ("post", "/supervision"), ("get", "/supervision/notices"), ("get", "/statistics"),
+    ("get", "/statistics/charts"),
     ("post", "/incidents/{incident_id}/attachments"),
     ("get", "/incidents/{incident_id}/attachments"),
     ("get", "/attachments/{attachment_id}"), ("get", "/attachments/{attachment_id}/thumbnail"),
@@ -168,7 +169,8 @@ def test_refusals_are_documented_on_every_guarded_operation(document):
     # one's own notices, devices and statistics are never refused: a person reads their own
     for key in SIGNED_IN - {("get", "/auth/me"), ("get", "/locate"),
                             ("get", "/supervision/notices"), ("get", "/sensors"),
-                            ("get", "/statistics"), ("get", "/export/incidents"),
+                            ("get", "/statistics"), ("get", "/statistics/charts"),
+                            ("get", "/export/incidents"),
                             ("get", "/mediation/warnings"), ("post", "/events/ticket")
                             } - NOT_DISCLOSED:
         method, path = key
