@@ -451,7 +451,7 @@ class GridIndex:
                 dist[start + got] = snap_d[snap_ids >= 0]
                 match[start + got] = MATCH_SNAPPED
             if len(overlaps):  # points in an overlap of the layer: say so, with every grid
-                held = np.flatnonzero(match[part] <= MATCH_BOUNDARY)
+                held = np.flatnonzero((match[part] <= MATCH_BOUNDARY) & overlaps.near(x, y))
                 for k, codes in zip(held, overlaps.codes_at(x[held], y[held]), strict=True):
                     if codes is not None:
                         match[start + k] = MATCH_OVERLAP
