@@ -21,8 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 FIRST_PARTY = {"gridgis", "api"}
 SERVE = "gridgis/cli/serve.py"
 POSTGIS = ("gridgis/store/postgis.py", "gridgis/store/migrations/")  # the ``postgis`` extra
-NOT_IMPORTED = {"pyarrow": "geopandas reads and writes Parquet through it",
-                "python-multipart": "FastAPI parses the sign-in form (OAuth2 password flow) "
+NOT_IMPORTED = {"python-multipart": "FastAPI parses the sign-in form (OAuth2 password flow) "
                                     "through it",
                 "psycopg": "SQLAlchemy's postgresql+psycopg driver (the PostGIS store)"}
 
