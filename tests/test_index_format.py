@@ -100,9 +100,10 @@ def test_each_vertex_is_stored_once_and_the_index_stays_small(saved, wiggly):
     """A bound derived from the format, on a layer of ~60-vertex grids with shared edges.
 
     The coordinates are kept once (16 bytes a vertex); every other reference to an
-    edge is an index (4 bytes in the bands; a 16-byte chain of consecutive edges in a
-    cell record). A layout that copied each edge's coordinates into its bands or
-    cells (32 bytes an edge, twice) exceeds 60.
+    edge is a 4-byte index (in the bands, and an 8-byte chain of consecutive edges in
+    a cell record of 16 bytes and 8 a chain); the only other floats are two per
+    polygon (its bands' origin and height). A layout that copied each edge's
+    coordinates into its bands or cells (32 bytes an edge, twice) exceeds 40.
     """
     index = GridIndex.load(saved)
     g = index.grid_index
@@ -113,9 +114,12 @@ def test_each_vertex_is_stored_once_and_the_index_stays_small(saved, wiggly):
     edges = n_coords - len(wiggly)  # one edge per vertex but each ring's closing copy
     assert g.band_ev.dtype == np.int32 and len(g.band_ev) < 1.5 * edges
     # nothing but the vertices holds coordinates: the float part outside them is small
+    floats_beyond = g.pf.nbytes - g.verts.nbytes
+    assert floats_beyond == 8 * (4 + 2 * len(wiggly))  # the table's origin and cell size
+    assert g.rec.dtype == np.int32
     with np.load(saved) as data:
         total = sum(data[k].nbytes for k in data.files)
-    assert total / n_coords <= 60, total / n_coords
+    assert total / n_coords <= 40, total / n_coords
 
 
 def test_the_polygons_are_rebuilt_from_the_index_exactly(saved, wiggly, small_layers):

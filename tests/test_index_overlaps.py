@@ -62,3 +62,10 @@ def test_slivers_below_the_width_tolerance_are_no_overlap():
     found = Overlaps([a, c], ["a", "c"])
     assert len(found) == 1 and found.members == [("a", "c")]
     assert found.codes_at([120.61 - 1e-5], [28.005]) == [("a", "c")]
+
+
+def test_only_points_near_an_overlap_are_looked_up():
+    found = Overlaps([shapely.box(0, 0, 1, 1), shapely.box(0.5, 0, 2, 1)], ["a", "b"])
+    assert found.near([0.7, 1.5, 5.0], [0.5, 0.5, 0.5]).tolist() == [True, False, False]
+    assert found.codes_at([0.7, 1.5], [0.5, 0.5]) == [("a", "b"), None]
+    assert not Overlaps([shapely.box(0, 0, 1, 1)], ["a"]).near([0.5], [0.5]).any()

@@ -451,7 +451,7 @@ class GridIndex:
                 dist[start + got] = snap_d[snap_ids >= 0]
                 match[start + got] = MATCH_SNAPPED
             if len(overlaps):  # points in an overlap of the layer: say so, with every grid
-                held = np.flatnonzero(match[part] <= MATCH_BOUNDARY)
+                held = np.flatnonzero((match[part] <= MATCH_BOUNDARY) & overlaps.near(x, y))
                 for k, codes in zip(held, overlaps.codes_at(x[held], y[held]), strict=True):
                     if codes is not None:
                         match[start + k] = MATCH_OVERLAP
@@ -524,11 +524,11 @@ class GridIndex:
         overlaps = self._overlaps()
         ov_wkb, ov_offsets = join_bytes(shapely.to_wkb(overlaps.pieces))
         arrays = {**self.grid_index.to_arrays("g_"),
-                  "codes": self.codes.astype(str), "community": self.community.astype(str),
-                  "township": self.township.astype(str),
+                  "codes": _compact(self.codes), "community": _compact(self.community),
+                  "township": _compact(self.township),
                   "workers": workers.to_numpy(dtype=np.int64, na_value=0),
                   "workers_missing": np.asarray(workers.isna(), dtype=np.bool_),
-                  "worker_names": np.array([w or "" for w in self.worker_names], dtype=str),
+                  "worker_names": _compact([w or "" for w in self.worker_names]),
                   "overlap_wkb": ov_wkb, "overlap_offsets": ov_offsets,
                   "overlap_members": np.array([_MEMBER_SEP.join(m) for m in overlaps.members],
                                               dtype=str)}
@@ -593,14 +593,15 @@ class GridIndex:
                              layer="grids")
         self = cls.__new__(cls)
         self.grid_index = PolygonIndex.from_arrays(data, "g_")
-        self.codes = data["codes"].astype(object)
-        self.community = data["community"].astype(object)
-        self.township = data["township"].astype(object)
+        self.codes = _text(data["codes"])
+        self.community = _text(data["community"])
+        self.township = _text(data["township"])
         missing = data["workers_missing"]
         self.workers = data["workers"] if not missing.any() else \
             np.array([None if m else int(w) for w, m in zip(data["workers"], missing,
                                                               strict=True)], dtype=object)
-        self.worker_names = np.array([w or None for w in data["worker_names"]], dtype=object)
+        self.worker_names = np.array([w or None for w in _text(data["worker_names"])],
+                                     dtype=object)
         self._geoms = None
         self.snap_tolerance_m = float(meta["snap_tolerance_m"])
         self.zone_index = PolygonIndex.from_arrays(data, "z_") if "z_pc" in data else None
@@ -650,6 +651,23 @@ def _threads_for(n: int, threads: int) -> Iterator[int]:
         yield 1
     finally:
         numba.set_num_threads(threads)
+
+
+def _compact(values: Any) -> np.ndarray:
+    """Strings as a fixed-width array: one byte a character when all are ASCII.
+
+    Codes are; names in Chinese keep numpy's four bytes a character.
+    """
+    text = np.asarray(values, dtype=str)
+    try:
+        return text.astype(np.bytes_)
+    except UnicodeEncodeError:
+        return text
+
+
+def _text(array: np.ndarray) -> np.ndarray:
+    """The strings :func:`_compact` stored, as an object array of ``str``."""
+    return (array.astype(str) if array.dtype.kind == "S" else array).astype(object)
 
 
 def _code_dtype(dtype: pd.CategoricalDtype) -> type:

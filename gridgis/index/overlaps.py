@@ -100,6 +100,20 @@ class Overlaps:
     def __len__(self) -> int:
         return len(self.pieces)
 
+    def near(self, lon: Any, lat: Any) -> np.ndarray:
+        """Which points lie within the bounding box of an overlapping piece (a cheap sieve)."""
+        x = np.atleast_1d(np.asarray(lon, dtype=np.float64))
+        y = np.atleast_1d(np.asarray(lat, dtype=np.float64))
+        near = np.zeros(len(x), np.bool_)
+        if len(self.pieces) == 0:
+            return near
+        bounds = shapely.bounds(self.pieces)
+        if len(bounds) > 64:  # many pieces: their common box
+            bounds = np.array([[*bounds[:, :2].min(axis=0), *bounds[:, 2:].max(axis=0)]])
+        for x0, y0, x1, y1 in bounds:
+            near |= (x >= x0) & (x <= x1) & (y >= y0) & (y <= y1)
+        return near
+
     def codes_at(self, lon: Any, lat: Any) -> list[tuple[str, ...] | None]:
         """For each point, the codes of every grid of the overlap it lies in (or None)."""
         x = np.atleast_1d(np.asarray(lon, dtype=np.float64))
@@ -107,7 +121,11 @@ class Overlaps:
         out: list[tuple[str, ...] | None] = [None] * len(x)
         if self._tree is None or len(x) == 0:
             return out
-        which, piece = self._tree.query(shapely.points(x, y), predicate="intersects")
+        # only the points within a piece's bounding box become GEOS points (a layer with
+        # one small overlap must not cost a geometry for every point of a large batch)
+        at = np.flatnonzero(self.near(x, y))
+        which, piece = self._tree.query(shapely.points(x[at], y[at]), predicate="intersects")
+        which = at[which]
         found: dict[int, set[str]] = {}
         for w, p in zip(which.tolist(), piece.tolist(), strict=True):
             found.setdefault(w, set()).update(self.members[p])

@@ -33,9 +33,11 @@ from gridgis.index._kernels.build import (
     MAX_SUB,
     build_lists,
     build_records,
+    busy_geometries,
     mark_edges,
     refine_cells,
     runs,
+    table_boxes,
 )
 from gridgis.index._kernels.layout import (
     BOUNDARY,
@@ -44,6 +46,7 @@ from gridgis.index._kernels.layout import (
     HEADER,
     I_PARTS,
     INSIDE,
+    MAX_POLYGONS,
     NONE,
     SPANS,
     Bands,
@@ -90,6 +93,9 @@ class PolygonIndex:
         kinds = shapely.get_type_id(geoms)
         if not np.isin(kinds, (3, 6)).all():
             raise LayerError("only polygons and multipolygons can be indexed", layer="grids")
+        if len(geoms) >= MAX_POLYGONS:
+            raise LayerError(f"one index holds fewer than {MAX_POLYGONS:,} polygons",
+                             layer="grids")
         before_first_use()
         self.n = len(geoms)
         self._edges(geoms)
@@ -206,10 +212,8 @@ class PolygonIndex:
             cells[flat] = value[run[flat]]
         self.cells = cells
         # each boundary cell as (centre x, centre y, half width, half height)
-        self._box = [np.column_stack([
-            self.x0 + (boundary_cells % nx + 0.5) * self.dx,
-            self.y0 + (boundary_cells // nx + 0.5) * self.dy,
-            np.full(len(boundary_cells), self.dx / 2), np.full(len(boundary_cells), self.dy / 2)])]
+        # (computed as the locate kernels compute them: the records do not keep them)
+        self._box = [table_boxes(boundary_cells, self.x0, self.y0, self.dx, self.dy, nx)]
         self._refine(boundary_cells, np.bincount(np.searchsorted(boundary_cells, raw_cell),
                                                  minlength=len(boundary_cells)))
 
@@ -227,9 +231,7 @@ class PolygonIndex:
                                 np.ceil(np.sqrt(edge_hits[busy] * SUBCELLS_PER_EDGE))),
                      2, MAX_SUB).astype(np.int64)
         c = boundary_cells[busy]
-        geo = np.column_stack([self.x0 + (c % self.nx) * self.dx,
-                               self.y0 + (c // self.nx) * self.dy,
-                               self.dx / ms, self.dy / ms])
+        geo = busy_geometries(c, ms, self.x0, self.y0, self.dx, self.dy, self.nx)
         edge_ptr = np.zeros(self.n + 1, np.int64)
         edge_ptr[1:] = np.cumsum(np.bincount(self.epoly, minlength=self.n))
         sub, offs, new_cnt, new_ids, new_box = refine_cells(
@@ -238,7 +240,6 @@ class PolygonIndex:
         self.cand_ptr = np.concatenate([self.cand_ptr, self.cand_ptr[-1] + np.cumsum(new_cnt)])
         self.cand_ids = np.concatenate([self.cand_ids, new_ids]).astype(np.int32)
         self._box.append(new_box)
-        self.sub_geo = np.ascontiguousarray(geo, dtype=np.float64).reshape(-1, 4)
         self.sub_int = np.column_stack([ms, offs]).astype(np.int64).reshape(-1, 2)
         self.sub_cells = sub
 
@@ -262,7 +263,6 @@ class PolygonIndex:
         (self.lst_ptr, self.lst_ev, self.lst_pid,
          self.lst_ref) = build_lists(box, skip, self.cand_ptr, self.cand_ids, edge_ptr,
                                      self.evert, self._bands_view())
-        self.lst_box = box
 
     def _pack(self) -> None:
         """Lay every array into three flat ones (``pf``, ``pi``, ``pc``) and view them back.
@@ -271,10 +271,11 @@ class PolygonIndex:
         of the cost of locating one point.
         """
         self.cells, self.sub_cells, self.rec = build_records(
-            self.cells, self.list_sub, self.sub_geo, self.sub_int, self.sub_cells, self.lst_ptr,
-            self.lst_ev, self.lst_box, self.lst_pid, self.lst_ref)
-        del self.list_sub, self.sub_geo, self.sub_int, self.lst_ptr, self.lst_ev, self.lst_box
-        del self.lst_pid, self.lst_ref
+            self.cells, self.list_sub, self.sub_int, self.sub_cells, self.lst_ptr, self.lst_ev,
+            self.lst_pid, self.lst_ref)
+        del self.list_sub, self.sub_int, self.lst_ptr, self.lst_ev, self.lst_pid, self.lst_ref
+        if len(self.cand_ptr) and self.cand_ptr[-1] >= 2**31:
+            raise LayerError("too many cell candidates for one index (2^31)", layer="grids")
         parts = {"i": I_PARTS, "f": F_PARTS, "c": C_PARTS}
         dtypes = {"i": np.int64, "f": np.float64, "c": np.int32}
         spans: dict[str, tuple[int, int]] = {}

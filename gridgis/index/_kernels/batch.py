@@ -48,6 +48,7 @@ from gridgis.index._kernels.locate import (
     cell_at,
     finer_slot,
     locate_core,
+    point_box,
     resolve_bound,
 )
 from gridgis.index._kernels.snap import snap_one, snap_reach
@@ -209,9 +210,11 @@ def locate_span(px: np.ndarray, py: np.ndarray, lo: int, hi: int, t: Table,
                 far[u] = vals[u] == -1 and sidx[u] >= 0 and lonely[sidx[u]]
         for u in range(m):  # busy cells: the record's finer table, then its cell
             v = vals[u]
+            c = sidx[u]
             sidx[u] = -1
-            if v < -1 and rec[-v - 2] < 0.0:
-                sidx[u] = finer_slot(rec, -v - 2, px[q0 + u], py[q0 + u])
+            if v < -1 and rec[-v - 2] < 0:
+                sidx[u] = finer_slot(rec, -v - 2, c, px[q0 + u], py[q0 + u], x0, y0, dx, dy,
+                                     nx)
         touch = 0.0
         for u in range(m):
             if sidx[u] >= 0:
@@ -235,8 +238,11 @@ def locate_span(px: np.ndarray, py: np.ndarray, lo: int, hi: int, t: Table,
             v = vals[u]
             if v < -1:
                 q = q0 + u
+                # the cell's place again (cheap, its memory was just read): its box
+                c = cell_at(px[q], py[q], x0, y0, dx, dy, nx, ny)
+                rx, ry, hw, hh = point_box(c, px[q], py[q], x0, y0, dx, dy, nx, cells, rec)
                 pid, s, d, b2 = resolve_bound(v, px[q], py[q], rec, cand_ptr, cand_ids, bands,
-                                              with_distance)
+                                              with_distance, rx, ry, hw, hh)
                 out_pid[q] = pid
                 out_state[q] = s
                 out_dist[q] = d

@@ -24,7 +24,6 @@ from gridgis.index._kernels.layout import (
     BUSY_M,
     BUSY_SIZE,
     BUSY_SUB,
-    BUSY_X0,
     CHAIN_BITS,
     CHAIN_MAX,
     CHAIN_SIZE,
@@ -32,16 +31,18 @@ from gridgis.index._kernels.layout import (
     INSIDE,
     NONE,
     REC_ALONE,
-    REC_CX,
     REC_HEAD,
     REC_LIST,
     REC_N_CHAINS,
     REC_REF,
     Bands,
+    busy_geometry,
+    cell_box,
+    sub_box,
 )
 
-__all__ = ["build_lists", "build_records", "chain_lengths", "mark_edges", "refine_cells",
-           "runs"]
+__all__ = ["build_lists", "build_records", "busy_geometries", "chain_lengths", "mark_edges",
+           "refine_cells", "runs", "table_boxes"]
 
 MAX_SUB = 64  # a finer table has at most MAX_SUB x MAX_SUB cells
 
@@ -153,8 +154,7 @@ def refine_cells(busy: np.ndarray, ms: np.ndarray, geo: np.ndarray, cand_ptr: np
         _mark_sub_hits(m, c0, nc, sx0, sy0, sdx, sdy, cand_ids, edge_ptr, evert, bands.xy,
                        hit, any_hit)
         for cell in range(m * m):
-            cx = sx0 + (cell % m + 0.5) * sdx
-            cy = sy0 + (cell // m + 0.5) * sdy
+            cx, cy, hw, hh = sub_box(sx0, sy0, sdx, sdy, cell % m, cell // m)
             cover = -1
             for a in range(nc):
                 if polygon_state(cand_ids[c0 + a], cx, cy, bands) != NONE:
@@ -176,7 +176,7 @@ def refine_cells(busy: np.ndarray, ms: np.ndarray, geo: np.ndarray, cand_ptr: np
                     cnt += 1
             new_cnt[nl] = cnt
             new_box[4 * nl], new_box[4 * nl + 1] = cx, cy
-            new_box[4 * nl + 2], new_box[4 * nl + 3] = sdx / 2, sdy / 2
+            new_box[4 * nl + 2], new_box[4 * nl + 3] = hw, hh
             sub[offs[r] + cell] = -2 - (first_list + nl)
             nl += 1
     return (sub, offs, new_cnt[:nl].copy(), new_ids[:ni].copy(),
@@ -303,32 +303,49 @@ def chain_lengths(lst_ev: np.ndarray, lst_pid: np.ndarray, e0: int, e1: int,
 
 
 @nb.njit(cache=True)
-def _write_busy(rec: np.ndarray, o: int, geo: np.ndarray, ints: np.ndarray) -> None:
-    """A busy cell's record at ``rec[o]``: its finer table (origin, cell size, m, offset)."""
+def table_boxes(cells: np.ndarray, x0: float, y0: float, dx: float, dy: float, nx: int
+                ) -> np.ndarray:
+    """Rows of (centre x, centre y, half width, half height) of table cells ``cells``."""
+    out = np.empty((cells.shape[0], 4))
+    for r in range(cells.shape[0]):
+        out[r, 0], out[r, 1], out[r, 2], out[r, 3] = cell_box(cells[r], x0, y0, dx, dy, nx)
+    return out
+
+
+@nb.njit(cache=True)
+def busy_geometries(cells: np.ndarray, ms: np.ndarray, x0: float, y0: float, dx: float,
+                    dy: float, nx: int) -> np.ndarray:
+    """Rows of (x0, y0, dx, dy) of the m × m finer tables over table cells ``cells``."""
+    out = np.empty((cells.shape[0], 4))
+    for r in range(cells.shape[0]):
+        out[r, 0], out[r, 1], out[r, 2], out[r, 3] = busy_geometry(cells[r], ms[r], x0, y0,
+                                                                   dx, dy, nx)
+    return out
+
+
+@nb.njit(cache=True)
+def _write_busy(rec: np.ndarray, o: int, ints: np.ndarray) -> None:
+    """A busy cell's record at ``rec[o]``: its finer table (m, offset in sub_cells)."""
     rec[o] = BUSY
-    for f in range(4):
-        rec[o + BUSY_X0 + f] = geo[f]
     rec[o + BUSY_M] = ints[0]
     rec[o + BUSY_SUB] = ints[1]
 
 
 @nb.njit(cache=True)
 def _write_boundary(rec: np.ndarray, o: int, k: int, lst_ptr: np.ndarray,
-                    lst_ev: np.ndarray, lst_box: np.ndarray, lst_pid: np.ndarray,
-                    lst_ref: np.ndarray, lengths: np.ndarray) -> None:
+                    lst_ev: np.ndarray, lst_pid: np.ndarray, lst_ref: np.ndarray,
+                    lengths: np.ndarray) -> None:
     """Boundary cell ``k``'s record at ``rec[o]``: head, then its edges in chains."""
     rec[o + REC_LIST] = k
     rec[o + REC_REF] = lst_ref[2 * k]
     rec[o + REC_ALONE] = lst_ref[2 * k + 1]
-    for f in range(4):  # centre x, y, half width, half height
-        rec[o + REC_CX + f] = lst_box[k, f]
     n_chains = chain_lengths(lst_ev, lst_pid, lst_ptr[k], lst_ptr[k + 1], lengths)
     rec[o + REC_N_CHAINS] = n_chains
     c = o + REC_HEAD
     e = lst_ptr[k]
     for i in range(n_chains):
         n_edges = lengths[i]
-        rec[c] = (np.int64(lst_pid[e]) << CHAIN_BITS) | n_edges
+        rec[c] = (lst_pid[e] << CHAIN_BITS) | n_edges  # < 2^31: MAX_POLYGONS
         rec[c + 1] = lst_ev[e]
         c += CHAIN_SIZE
         e += n_edges
@@ -345,17 +362,17 @@ def _to_offsets(cells: np.ndarray, off: np.ndarray) -> np.ndarray:
 
 
 @nb.njit(cache=True)
-def build_records(cells: np.ndarray, list_sub: np.ndarray, sub_geo: np.ndarray,
-                  sub_int: np.ndarray, sub_cells: np.ndarray, lst_ptr: np.ndarray,
-                  lst_ev: np.ndarray, lst_box: np.ndarray, lst_pid: np.ndarray,
-                  lst_ref: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def build_records(cells: np.ndarray, list_sub: np.ndarray, sub_int: np.ndarray,
+                  sub_cells: np.ndarray, lst_ptr: np.ndarray, lst_ev: np.ndarray,
+                  lst_pid: np.ndarray, lst_ref: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The tables with record offsets instead of list ids, and the records themselves.
 
     Records as laid out in :mod:`.layout`: a busy cell's gives its finer table, a
     boundary cell's its centre polygon and its edges in chains (see
     :func:`chain_lengths`).
     """
-    nk = lst_box.shape[0]
+    nk = lst_ptr.shape[0] - 1
     off = np.empty(nk + 1, np.int64)
     off[0] = 0
     most = 1
@@ -371,11 +388,10 @@ def build_records(cells: np.ndarray, list_sub: np.ndarray, sub_geo: np.ndarray,
         off[k + 1] = off[k] + size
     if off[nk] >= 2**31 - 2:
         raise ValueError("the index is too large for 32-bit record offsets")
-    rec = np.empty(off[nk], np.float64)
+    rec = np.empty(off[nk], np.int32)
     for k in range(nk):
         if k < list_sub.shape[0] and list_sub[k] >= 0:
-            _write_busy(rec, off[k], sub_geo[list_sub[k]], sub_int[list_sub[k]])
+            _write_busy(rec, off[k], sub_int[list_sub[k]])
         else:
-            _write_boundary(rec, off[k], k, lst_ptr, lst_ev, lst_box, lst_pid, lst_ref,
-                            lengths)
+            _write_boundary(rec, off[k], k, lst_ptr, lst_ev, lst_pid, lst_ref, lengths)
     return _to_offsets(cells, off), _to_offsets(sub_cells, off), rec

@@ -25,20 +25,12 @@ from gridgis.index._kernels.geometry import (
 )
 from gridgis.index._kernels.layout import (
     BOUNDARY,
-    BUSY_DX,
-    BUSY_DY,
     BUSY_M,
     BUSY_SUB,
-    BUSY_X0,
-    BUSY_Y0,
     FALLBACK,
     INSIDE,
     NONE,
     REC_ALONE,
-    REC_CX,
-    REC_CY,
-    REC_HALF_H,
-    REC_HALF_W,
     REC_HEAD,
     REC_LIST,
     REC_N_CHAINS,
@@ -46,13 +38,17 @@ from gridgis.index._kernels.layout import (
     Bands,
     Table,
     bands_of,
+    busy_geometry,
+    cell_box,
     chain,
+    sub_box,
+    sub_index,
     table_of,
 )
 
 __all__ = ["cell_at", "cross_test", "edge_distance_packed", "finer_slot", "full_test",
-           "locate_core", "locate_full", "locate_packed", "resolve", "resolve_bound",
-           "table_cell"]
+           "locate_core", "locate_full", "locate_packed", "point_box", "resolve",
+           "resolve_bound", "table_cell"]
 
 
 @nb.njit(cache=True, inline="always")
@@ -80,24 +76,41 @@ def table_cell(px: float, py: float, t: Table) -> int:
 
 
 @nb.njit(cache=True, inline="always")
-def finer_slot(rec: np.ndarray, o: int, px: float, py: float) -> int:
-    """Where in ``sub_cells`` the point's cell lies, in the finer table of busy record ``o``."""
-    m = int(rec[o + BUSY_M])
-    ii = min(max(int(math.floor((px - rec[o + BUSY_X0]) / rec[o + BUSY_DX])), 0), m - 1)
-    jj = min(max(int(math.floor((py - rec[o + BUSY_Y0]) / rec[o + BUSY_DY])), 0), m - 1)
-    return int(rec[o + BUSY_SUB]) + jj * m + ii
+def finer_slot(rec: np.ndarray, o: int, c: int, px: float, py: float, x0: float, y0: float,
+               dx: float, dy: float, nx: int) -> int:
+    """Where in ``sub_cells`` the point's cell lies, in the finer table of busy record ``o``
+    (over table cell ``c``)."""
+    m = rec[o + BUSY_M]
+    sx0, sy0, sdx, sdy = busy_geometry(c, m, x0, y0, dx, dy, nx)
+    ii, jj = sub_index(px, py, sx0, sy0, sdx, sdy, m)
+    return rec[o + BUSY_SUB] + jj * m + ii
 
 
 @nb.njit(cache=True, inline="always")
-def _finer(v: int, px: float, py: float, sub_cells: np.ndarray, rec: np.ndarray) -> int:
-    """The cell value ``v``, or for a busy cell the value of the point's finer cell."""
-    if v < -1 and rec[-v - 2] < 0.0:
-        return sub_cells[finer_slot(rec, -v - 2, px, py)]
+def point_box(c: int, px: float, py: float, x0: float, y0: float, dx: float, dy: float,
+              nx: int, cells: np.ndarray, rec: np.ndarray) -> tuple[float, float, float, float]:
+    """Centre and half sizes of the finest cell holding the point, in table cell ``c``."""
+    v = cells[c]
+    if v < -1 and rec[-v - 2] < 0:
+        m = rec[-v - 2 + BUSY_M]
+        sx0, sy0, sdx, sdy = busy_geometry(c, m, x0, y0, dx, dy, nx)
+        ii, jj = sub_index(px, py, sx0, sy0, sdx, sdy, m)
+        return sub_box(sx0, sy0, sdx, sdy, ii, jj)
+    return cell_box(c, x0, y0, dx, dy, nx)
+
+
+@nb.njit(cache=True, inline="always")
+def _finer(c: int, px: float, py: float, t: Table) -> int:
+    """The value of table cell ``c``, or for a busy cell the value of the point's finer cell."""
+    v = t.cells[c]
+    if v < -1 and t.rec[-v - 2] < 0:
+        return t.sub_cells[finer_slot(t.rec, -v - 2, c, px, py, t.x0, t.y0, t.dx, t.dy, t.nx)]
     return v
 
 
 @nb.njit(cache=True, inline="always")
-def cross_test(rec: np.ndarray, o: int, px: float, py: float, xy: np.ndarray) -> int:
+def cross_test(rec: np.ndarray, o: int, px: float, py: float, xy: np.ndarray, rx: float,
+               ry: float) -> int:
     """Polygon containing the point, by crossings of the segment from the cell's centre.
 
     Returns the lowest-numbered candidate containing the point, -1 for none, or
@@ -110,7 +123,6 @@ def cross_test(rec: np.ndarray, o: int, px: float, py: float, xy: np.ndarray) ->
     ref = int(rec[o + REC_REF])
     if ref == FALLBACK:
         return FALLBACK
-    rx, ry = rec[o + REC_CX], rec[o + REC_CY]
     cur = -1
     parity = False
     best = -1
@@ -140,7 +152,7 @@ def cross_test(rec: np.ndarray, o: int, px: float, py: float, xy: np.ndarray) ->
         c = after
     if best < 0 and cur >= 0 and ((cur == ref) != parity):
         best = cur
-    if rec[o + REC_ALONE] != 0.0 and ref >= 0 and (best < 0 or ref < best):
+    if rec[o + REC_ALONE] != 0 and ref >= 0 and (best < 0 or ref < best):
         return ref  # the centre's polygon has no edge in the cell: it holds the point
     return best
 
@@ -183,12 +195,14 @@ def _in_cell_dist2(rec: np.ndarray, o: int, pid: int, px: float, py: float, kx: 
 
 @nb.njit(cache=True, inline="always")
 def resolve_bound(v: int, px: float, py: float, rec: np.ndarray, cand_ptr: np.ndarray,
-                  cand_ids: np.ndarray, bands: Bands, with_distance: bool
-                  ) -> tuple[int, int, float, float]:
+                  cand_ids: np.ndarray, bands: Bands, with_distance: bool, rx: float,
+                  ry: float, hw: float, hh: float) -> tuple[int, int, float, float]:
     """The answer for a point whose finest cell value is ``v``, but for the edge search.
 
-    Returns the polygon, its state, the edge distance when known, and a squared bound
-    (m²) that is >= 0 when the distance still needs :func:`edge_distance` from it.
+    ``rx`` … ``hh``: that cell's centre and half sizes (:func:`point_box`; read only
+    for a cell crossed by edges). Returns the polygon, its state, the edge distance
+    when known, and a squared bound (m²) that is >= 0 when the distance still needs
+    :func:`edge_distance` from it.
     """
     if v == -1:
         return -1, NONE, np.nan, -1.0
@@ -197,7 +211,7 @@ def resolve_bound(v: int, px: float, py: float, rec: np.ndarray, cand_ptr: np.nd
         pid, state = v, INSIDE
     else:
         o = -v - 2
-        pid = cross_test(rec, o, px, py, bands.xy)
+        pid = cross_test(rec, o, px, py, bands.xy, rx, ry)
         state = INSIDE if pid >= 0 else NONE
         if pid == FALLBACK:
             pid, state = full_test(int(rec[o + REC_LIST]), px, py, cand_ptr, cand_ids, bands)
@@ -205,9 +219,7 @@ def resolve_bound(v: int, px: float, py: float, rec: np.ndarray, cand_ptr: np.nd
             # the nearest edge lies in the cell when it is nearer than the cell's border
             kx, ky = metres_per_degree(py)
             best2 = _in_cell_dist2(rec, o, pid, px, py, kx, ky, bands.xy)
-            border = min((rec[o + REC_HALF_W] - abs(px - rec[o + REC_CX])) * kx,
-                         (rec[o + REC_HALF_H] - abs(py - rec[o + REC_CY])) * ky) \
-                * (1.0 - 1e-9)
+            border = min((hw - abs(px - rx)) * kx, (hh - abs(py - ry)) * ky) * (1.0 - 1e-9)
             if border > 0.0 and best2 <= border * border * (1.0 - 1e-9):
                 return pid, INSIDE, math.sqrt(best2), -1.0
     if pid < 0:
@@ -220,11 +232,15 @@ def resolve_bound(v: int, px: float, py: float, rec: np.ndarray, cand_ptr: np.nd
 
 
 @nb.njit(cache=True)
-def resolve(v: int, px: float, py: float, t: Table, with_distance: bool
+def resolve(v: int, c: int, px: float, py: float, t: Table, with_distance: bool
             ) -> tuple[int, int, float]:
-    """The answer for a point whose finest cell value is ``v``: polygon, state, distance."""
+    """The answer for a point whose finest cell value is ``v`` (in table cell ``c``):
+    polygon, state, distance."""
+    rx = ry = hw = hh = 0.0
+    if v < -1:
+        rx, ry, hw, hh = point_box(c, px, py, t.x0, t.y0, t.dx, t.dy, t.nx, t.cells, t.rec)
     pid, state, d, bound2 = resolve_bound(v, px, py, t.rec, t.cand_ptr, t.cand_ids, t.bands,
-                                          with_distance)
+                                          with_distance, rx, ry, hw, hh)
     if bound2 >= 0.0:
         kx, ky = metres_per_degree(py)
         d = edge_distance(pid, px, py, kx, ky, t.bands, bound2)
@@ -244,8 +260,8 @@ def locate_core(px: float, py: float, t: Table, with_distance: bool
     c = table_cell(px, py, t)
     if c < 0:
         return -1, NONE, np.nan
-    v = _finer(t.cells[c], px, py, t.sub_cells, t.rec)
-    return resolve(v, px, py, t, with_distance)
+    v = _finer(c, px, py, t)
+    return resolve(v, c, px, py, t, with_distance)
 
 
 @nb.njit(cache=True)

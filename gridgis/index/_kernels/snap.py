@@ -15,17 +15,14 @@ import numpy as np
 
 from gridgis.index._kernels.geometry import metres_per_degree, segment_dist2
 from gridgis.index._kernels.layout import (
-    BUSY_DX,
-    BUSY_DY,
     BUSY_M,
     BUSY_SUB,
-    BUSY_X0,
-    BUSY_Y0,
     FALLBACK,
     REC_HEAD,
     REC_N_CHAINS,
     REC_REF,
     Table,
+    busy_geometry,
     chain,
     table_of,
 )
@@ -106,7 +103,7 @@ def snap_one(x: float, y: float, t: Table, tol_m: float) -> tuple[int, float]:
             if v > -2:
                 continue  # no polygon, or wholly inside one: no edge in this cell
             o = -v - 2
-            if rec[o] >= 0.0:
+            if rec[o] >= 0:
                 if int(rec[o + REC_REF]) == FALLBACK:
                     return -2, np.nan
                 if kx < 0.0:
@@ -114,8 +111,7 @@ def snap_one(x: float, y: float, t: Table, tol_m: float) -> tuple[int, float]:
                 best2, best = _record_nearest(rec, o, x, y, kx, ky, best2, best, xy)
                 continue
             m = int(rec[o + BUSY_M])
-            sx0, sy0 = rec[o + BUSY_X0], rec[o + BUSY_Y0]
-            sdx, sdy = rec[o + BUSY_DX], rec[o + BUSY_DY]
+            sx0, sy0, sdx, sdy = busy_geometry(j * nx + i, m, x0, y0, dx, dy, nx)
             ii0 = min(max(int(math.floor((x - rx - sx0) / sdx)) - 1, 0), m - 1)
             ii1 = min(max(int(math.floor((x + rx - sx0) / sdx)) + 1, 0), m - 1)
             jj0 = min(max(int(math.floor((y - ry - sy0) / sdy)) - 1, 0), m - 1)
