@@ -1,0 +1,96 @@
+"""The analyses' sums on a Dask cluster: the same answers as the single-machine functions.
+
+Each partition of incidents gives its rows' shares (:func:`gridgis.analysis.rates.
+metric_parts`); Dask adds them up per group (sums, the mean call-back score, the
+median handling time by a shuffle: exact, not approximate) and
+:func:`gridgis.analysis.rates.finish_metrics` turns them into rates, as
+:func:`gridgis.analysis.incident_metrics` does on one machine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+
+from gridgis.analysis.rates import SUMMED, data_end, finish_metrics, metric_parts
+
+__all__ = ["archive_end", "area_counts_dask", "metrics_dask"]
+
+_ALL = "__all__"
+
+
+def archive_end(incidents: Any) -> pd.Timestamp:
+    """The latest timestamp of a partitioned archive.
+
+    Each partition's latest timestamp (as the single-machine analyses take "now"),
+    then the latest of those.
+    """
+    ends = incidents.map_partitions(lambda part: pd.Series([data_end(part)]),
+                                    meta=pd.Series([], dtype="datetime64[ns]"))
+    return pd.Timestamp(ends.max().compute())
+
+
+def metrics_dask(incidents: Any, *, by: str | Sequence[str] = (),
+                 now: pd.Timestamp | str | None = None) -> pd.DataFrame:
+    """:func:`gridgis.analysis.incident_metrics` of a Dask (Geo)DataFrame of incidents.
+
+    Parameters
+    ----------
+    incidents : dask DataFrame
+        The incidents, partitioned (``dask_geopandas.read_parquet``).
+    by, now
+        As :func:`~gridgis.analysis.incident_metrics` (``now`` default: the
+        archive's latest timestamp).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The same table as the single-machine function.
+    """
+    by = [by] if isinstance(by, str) else list(by)
+    now = archive_end(incidents) if now is None else pd.Timestamp(now)
+    keys = by or [_ALL]
+    meta_parts = metric_parts(incidents._meta, by=by, now=now)
+    if not by:
+        meta_parts[_ALL] = "all"
+    parts = incidents.map_partitions(_parts, by, now, meta=meta_parts)
+    grouped = parts.groupby(keys if len(keys) > 1 else keys[0], sort=True)
+    sums = grouped[list(SUMMED)].sum()
+    scored = grouped["score"].agg(["sum", "count"])
+    hours = grouped["hours"].median(shuffle_method="tasks")
+    sums, scored, hours = _compute(sums, scored, hours)
+    sums = sums.sort_index()
+    sums["score"] = (scored["sum"] / scored["count"].where(scored["count"] > 0)).reindex(
+        sums.index)
+    sums["hours"] = hours.reindex(sums.index)
+    if not by:
+        sums.index = pd.Index(["all"])
+    return finish_metrics(sums)
+
+
+def _parts(part: pd.DataFrame, by: list[str], now: pd.Timestamp) -> pd.DataFrame:
+    out = metric_parts(part, by=by, now=now)
+    if not by:
+        out[_ALL] = "all"
+    return out
+
+
+def _compute(*collections: Any) -> tuple[Any, ...]:
+    import dask
+
+    return dask.compute(*collections)
+
+
+def area_counts_dask(incidents: Any, key: str) -> pd.Series:
+    """Incidents per area code (``key``, e.g. ``grid_code``): the hotspots' input column.
+
+    Returns
+    -------
+    pandas.Series
+        Counts by code, sorted by code (areas without incidents absent: reindex
+        onto the layer with ``fill_value=0``).
+    """
+    counts = incidents[key].dropna().value_counts().compute()
+    return counts.sort_index().rename("incidents").rename_axis(key)
