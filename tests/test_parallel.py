@@ -14,10 +14,16 @@ import pytest
 from typer.testing import CliRunner
 
 from gridgis import write_layers
-from gridgis.analysis import incident_metrics
+from gridgis.analysis import early_warning, incident_metrics
 from gridgis.cli import app
 from gridgis.index.files import assign_file
-from gridgis.parallel import area_counts_dask, assign_dask, dask_client, metrics_dask
+from gridgis.parallel import (
+    area_counts_dask,
+    assign_dask,
+    dask_client,
+    early_warning_dask,
+    metrics_dask,
+)
 from gridgis.parallel.assign import ASSIGNED
 
 dask_geopandas = pytest.importorskip("dask_geopandas")
@@ -119,3 +125,17 @@ def test_the_hotspots_input_on_the_cluster(client, incidents, sample_layers):
     assert counts.to_dict() == expected.to_dict()
     on_grids = counts.reindex(sample_layers.grids["code"], fill_value=0)
     assert int(on_grids.sum()) == int(sample_layers.incidents["grid_code"].notna().sum())
+
+
+@pytest.mark.parametrize("options", [{}, {"level": "grid", "window_days": 14},
+                                     {"level": "district", "baseline_days": 90},
+                                     {"level": "community", "categories": ["D01", "E02"]}])
+def test_early_warning_on_the_cluster_is_the_single_machines(client, incidents, sample_layers,
+                                                             options):
+    expected = early_warning(sample_layers.incidents, **options)
+    got = early_warning_dask(dask_geopandas.read_parquet(str(incidents)), **options)
+    pd.testing.assert_frame_equal(got, expected, check_exact=True, check_dtype=False,
+                                  check_index_type=False)
+    assert got.attrs == expected.attrs
+    if not options:  # the sample's planted surge is found on both
+        assert got["alert"].any()

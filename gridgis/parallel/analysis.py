@@ -14,9 +14,15 @@ from typing import Any
 
 import pandas as pd
 
+from gridgis.analysis.early_warning import (
+    warning_counts,
+    warning_key,
+    warning_table,
+    warning_window,
+)
 from gridgis.analysis.rates import SUMMED, data_end, finish_metrics, metric_parts
 
-__all__ = ["archive_end", "area_counts_dask", "metrics_dask"]
+__all__ = ["archive_end", "area_counts_dask", "early_warning_dask", "metrics_dask"]
 
 _ALL = "__all__"
 
@@ -94,3 +100,37 @@ def area_counts_dask(incidents: Any, key: str) -> pd.Series:
     """
     counts = incidents[key].dropna().value_counts().compute()
     return counts.sort_index().rename("incidents").rename_axis(key)
+
+
+def early_warning_dask(incidents: Any, *, level: str = "township", window_days: int = 28,
+                       baseline_days: int | None = None, start: Any = None, end: Any = None,
+                       categories: Sequence[str] | None = None, alpha: float = 0.05,
+                       correction: str = "fdr_bh", min_count: int = 3) -> pd.DataFrame:
+    """:func:`gridgis.analysis.early_warning` of a Dask (Geo)DataFrame of incidents.
+
+    The first and last reports are two reductions; each partition counts its
+    reports per area × category in the window and the baseline
+    (:func:`~gridgis.analysis.early_warning.warning_counts`); the counts are added
+    up and tested as on one machine. Arguments and answer as ``early_warning``.
+    """
+    import dask
+
+    key = warning_key(level)
+    if window_days <= 0:
+        raise ValueError(f"window_days must be positive, got {window_days}")
+    if not 0 < alpha < 1:
+        raise ValueError(f"alpha must lie between 0 and 1, got {alpha}")
+    first, last = dask.compute(incidents["reported_at"].min(), incidents["reported_at"].max())
+    window = warning_window(pd.Timestamp(first), pd.Timestamp(last), window_days=window_days,
+                            baseline_days=baseline_days, start=start, end=end)
+    meta = _flat_counts(incidents._meta, key, window, categories)
+    partial = incidents.map_partitions(_flat_counts, key, window, categories, meta=meta)
+    names = [key or "area", "category"]
+    counts = partial.compute().groupby(names, sort=True)[["recent", "baseline"]].sum()
+    return warning_table(counts.astype(int), window=window, window_days=window_days,
+                         alpha=alpha, correction=correction, min_count=min_count)
+
+
+def _flat_counts(part: pd.DataFrame, key: str | None, window: Any,
+                 categories: Sequence[str] | None) -> pd.DataFrame:
+    return warning_counts(part, key=key, window=window, categories=categories).reset_index()
