@@ -76,8 +76,8 @@ def assign_dask(points_path: str | os.PathLike[str], grids_path: str | os.PathLi
         The district GeoPackage; the workers must see it (and its index cache)
         at the same path.
     out_path : path-like
-        A folder (``….parquet``) receiving one GeoParquet file per partition:
-        the input's rows and columns plus :data:`ASSIGNED`.
+        A folder (``….parquet``) receiving one GeoParquet file per partition
+        (``part.N.parquet``): the input's rows and columns plus :data:`ASSIGNED`.
     client : distributed.Client
         Where the work runs (:func:`gridgis.parallel.dask_client`).
 
@@ -99,10 +99,18 @@ def assign_dask(points_path: str | os.PathLike[str], grids_path: str | os.PathLi
     frame = dask_geopandas.read_parquet(str(points_path))
     if frame.crs is None:
         raise GridGisError(f"{points_path} has no CRS; set one before assigning")
-    if frame.crs.to_epsg() not in (4326, 4490):
-        frame = frame.to_crs(4326)
-    meta = assign_partition(frame._meta, grids)
-    assigned = frame.map_partitions(assign_partition, grids, meta=meta)
-    written = assigned.to_parquet(str(out_path), compute=False)
-    _, counts = dask.compute(written, assigned["match"].value_counts())
+    out = Path(out_path)
+    out.mkdir(parents=True, exist_ok=True)
+    # one task a partition reads, assigns, writes its file and counts: one pass, no shuffle
+    tasks = [dask.delayed(_assign_and_write)(part, grids, str(out / f"part.{i}.parquet"))
+             for i, part in enumerate(frame.to_delayed())]
+    counts = pd.concat(dask.compute(*tasks)).groupby(level=0).sum()
     return counts.rename("points").rename_axis("match").to_frame()
+
+
+def _assign_and_write(part: gpd.GeoDataFrame, grids_path: str, path: str) -> pd.Series:
+    if part.crs is not None and part.crs.to_epsg() not in (4326, 4490):
+        part = part.to_crs(4326)
+    assigned = assign_partition(part, grids_path)
+    assigned.to_parquet(path)
+    return assigned["match"].value_counts()
