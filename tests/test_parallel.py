@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from gridgis import write_layers
-from gridgis.analysis import early_warning, incident_metrics
+from gridgis.analysis import early_warning, grid_workload, incident_metrics
 from gridgis.cli import app
 from gridgis.index.files import assign_file
 from gridgis.parallel import (
@@ -23,6 +23,7 @@ from gridgis.parallel import (
     dask_client,
     early_warning_dask,
     metrics_dask,
+    workload_dask,
 )
 from gridgis.parallel.assign import ASSIGNED
 
@@ -139,3 +140,14 @@ def test_early_warning_on_the_cluster_is_the_single_machines(client, incidents, 
     assert got.attrs == expected.attrs
     if not options:  # the sample's planted surge is found on both
         assert got["alert"].any()
+
+
+def test_workload_on_the_cluster_is_the_single_machines(client, incidents, sample_layers):
+    expected = grid_workload(sample_layers.grids, incidents=sample_layers.incidents,
+                             zones=sample_layers.patrol_zones)
+    got = workload_dask(sample_layers.grids, dask_geopandas.read_parquet(str(incidents)),
+                        zones=sample_layers.patrol_zones)
+    pd.testing.assert_frame_equal(pd.DataFrame(got.drop(columns="geometry")),
+                                  pd.DataFrame(expected.drop(columns="geometry")),
+                                  check_exact=True)
+    assert got["incidents"].sum() == sample_layers.incidents["grid_code"].notna().sum()

@@ -10,15 +10,21 @@ as the single-machine functions do, so the answers are the same:
 - :func:`assign_dask` — ``gridgis assign … --dask``;
 - :func:`metrics_dask` — :func:`gridgis.analysis.incident_metrics` (the rates);
 - :func:`early_warning_dask` — :func:`gridgis.analysis.early_warning` (its counts);
+- :func:`workload_dask` — :func:`gridgis.analysis.grid_workload` (its incident sums);
 - :func:`area_counts_dask` — incidents per area, the input of
   :func:`gridgis.analysis.hotspots`;
 - :func:`dask_client` — a local cluster by default, or any ``distributed``
   scheduler's address.
 """
 
-from gridgis.parallel.analysis import area_counts_dask, early_warning_dask, metrics_dask
+from gridgis.parallel.analysis import (
+    area_counts_dask,
+    early_warning_dask,
+    metrics_dask,
+    workload_dask,
+)
 from gridgis.parallel.assign import assign_dask, assign_partition
 from gridgis.parallel.cluster import dask_client
 
 __all__ = ["area_counts_dask", "assign_dask", "assign_partition", "dask_client",
-           "early_warning_dask", "metrics_dask"]
+           "early_warning_dask", "metrics_dask", "workload_dask"]

@@ -21,8 +21,10 @@ from gridgis.analysis.early_warning import (
     warning_window,
 )
 from gridgis.analysis.rates import SUMMED, data_end, finish_metrics, metric_parts
+from gridgis.analysis.workload import WORKLOAD_SUMMED, grid_workload, workload_parts
 
-__all__ = ["archive_end", "area_counts_dask", "early_warning_dask", "metrics_dask"]
+__all__ = ["archive_end", "area_counts_dask", "early_warning_dask", "metrics_dask",
+           "workload_dask"]
 
 _ALL = "__all__"
 
@@ -134,3 +136,26 @@ def early_warning_dask(incidents: Any, *, level: str = "township", window_days: 
 def _flat_counts(part: pd.DataFrame, key: str | None, window: Any,
                  categories: Sequence[str] | None) -> pd.DataFrame:
     return warning_counts(part, key=key, window=window, categories=categories).reset_index()
+
+
+def workload_dask(grids: Any, incidents: Any, *, zones: Any = None,
+                  visits_per_week: Any = None, verify_within: pd.Timedelta | str = "24h",
+                  now: pd.Timestamp | str | None = None) -> Any:
+    """:func:`gridgis.analysis.grid_workload` with a Dask (Geo)DataFrame of incidents.
+
+    Each partition gives its incidents' shares
+    (:func:`~gridgis.analysis.workload.workload_parts`); the grids' sums and median
+    verification hours (a shuffle: exact) are computed on the cluster, the rest on
+    the grid layer as on one machine. Arguments and answer as ``grid_workload``.
+    """
+    limit = pd.Timedelta(verify_within)
+    now = archive_end(incidents) if now is None else pd.Timestamp(now)
+    meta = workload_parts(incidents._meta, verify_within=limit, now=now)
+    parts = incidents.map_partitions(workload_parts, verify_within=limit, now=now, meta=meta)
+    grouped = parts.groupby("grid_code")
+    sums, hours = _compute(grouped[list(WORKLOAD_SUMMED)].sum(),
+                           grouped["hours"].median(shuffle_method="tasks"))
+    table = sums.sort_index()
+    table["median_verify_hours"] = hours.reindex(table.index)
+    return grid_workload(grids, zones=zones, visits_per_week=visits_per_week,
+                         verify_within=limit, now=now, incident_table=table)
