@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 FIRST_PARTY = {"gridgis", "api"}
 SERVE = "gridgis/cli/serve.py"
 POSTGIS = ("gridgis/store/postgis.py", "gridgis/store/migrations/")  # the ``postgis`` extra
+DASK = ("gridgis/parallel/",)  # the ``dask`` extra
 NOT_IMPORTED = {"python-multipart": "FastAPI parses the sign-in form (OAuth2 password flow) "
                                     "through it"}
 
@@ -37,7 +38,8 @@ def _declared() -> dict[str, set[str]]:
 
     return {"core": names(project["dependencies"]),
             "api": names(project["optional-dependencies"]["api"]),
-            "postgis": names(project["optional-dependencies"]["postgis"])}
+            "postgis": names(project["optional-dependencies"]["postgis"]),
+            "dask": names(project["optional-dependencies"]["dask"])}
 
 
 def _imports() -> dict[str, set[str]]:
@@ -77,6 +79,7 @@ def test_every_import_is_declared_in_its_group():
             allowed = declared["core"] | (declared["api"] if file.startswith("api/")
                                           or file == SERVE else set())
             allowed |= declared["postgis"] if file.startswith(POSTGIS) else set()
+            allowed |= declared["dask"] if file.startswith(DASK) else set()
             if not provided & allowed:
                 wrong.append(f"{file} imports {top} ({', '.join(sorted(provided))})")
     assert not wrong, "imports not declared in pyproject.toml:\n" + "\n".join(wrong)
@@ -86,7 +89,7 @@ def test_every_declared_dependency_is_imported():
     distributions = importlib.metadata.packages_distributions()
     imported = {_normalize(d) for top in _third_party() for d in distributions.get(top, [])}
     declared = _declared()
-    every = declared["core"] | declared["api"] | declared["postgis"]
+    every = declared["core"] | declared["api"] | declared["postgis"] | declared["dask"]
     unused = every - imported - set(NOT_IMPORTED)
     assert not unused, f"declared but never imported: {sorted(unused)}"
     for name in NOT_IMPORTED:

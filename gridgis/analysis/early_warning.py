@@ -42,7 +42,8 @@ from gridgis.analysis._common import (
     require_columns,
 )
 
-__all__ = ["early_warning", "rate_increase_pvalue"]
+__all__ = ["early_warning", "rate_increase_pvalue", "warning_counts", "warning_key",
+           "warning_table", "warning_window"]
 
 
 def rate_increase_pvalue(recent: np.ndarray | int, baseline: np.ndarray | int, *,
@@ -144,13 +145,7 @@ def early_warning(incidents: pd.DataFrame, *, level: str = "township",
     township_code category
     330399002     D06           15        40
     """
-    if level == "district":
-        key = None
-    elif level in AREA_LEVELS:
-        key = AREA_LEVELS[level]
-    else:
-        raise ValueError(f"level must be one of district, {', '.join(AREA_LEVELS)}; "
-                         f"got {level!r}")
+    key = warning_key(level)
     if window_days <= 0:
         raise ValueError(f"window_days must be positive, got {window_days}")
     if not 0 < alpha < 1:
@@ -158,18 +153,67 @@ def early_warning(incidents: pd.DataFrame, *, level: str = "township",
     require_columns(incidents, ("reported_at", "category", *([key] if key else [])),
                     layer="incidents", what="early_warning")
     reported = as_datetime(incidents["reported_at"])
-    end = (reported.max() + pd.Timedelta(seconds=1)) if end is None else pd.Timestamp(end)
+    window = warning_window(reported.min(), reported.max(), window_days=window_days,
+                            baseline_days=baseline_days, start=start, end=end)
+    counts = warning_counts(incidents, key=key, window=window, categories=categories)
+    return warning_table(counts, window=window, window_days=window_days, alpha=alpha,
+                         correction=correction, min_count=min_count)
+
+
+def warning_key(level: str) -> str | None:
+    """The incidents' column of the areas ``level`` compares (None: the district)."""
+    if level == "district":
+        return None
+    if level in AREA_LEVELS:
+        return AREA_LEVELS[level]
+    raise ValueError(f"level must be one of district, {', '.join(AREA_LEVELS)}; "
+                     f"got {level!r}")
+
+
+def warning_window(first: pd.Timestamp, last: pd.Timestamp, *, window_days: int,
+                   baseline_days: int | None = None, start: pd.Timestamp | str | None = None,
+                   end: pd.Timestamp | str | None = None
+                   ) -> tuple[pd.Timestamp, pd.Timestamp, pd.Timestamp]:
+    """The history's start, the recent window's start and its end (exclusive).
+
+    ``first`` and ``last`` are the earliest and latest reports; the other
+    arguments are those of :func:`early_warning`.
+
+    Raises
+    ------
+    ValueError
+        When no history lies before the window.
+    """
+    end = (last + pd.Timedelta(seconds=1)) if end is None else pd.Timestamp(end)
     window_start = end - pd.Timedelta(days=window_days)
-    start = reported.min() if start is None else pd.Timestamp(start)
+    start = first if start is None else pd.Timestamp(start)
     if baseline_days is not None:
         start = max(start, window_start - pd.Timedelta(days=baseline_days))
-    baseline_len = (window_start - start) / pd.Timedelta(days=1)
-    if not baseline_len > 0:
+    if not (window_start - start) / pd.Timedelta(days=1) > 0:
         raise ValueError("no history before the recent window: the data begin at "
                          f"{start}, the window at {window_start}; shorten window_days")
+    return start, window_start, end
+
+
+def warning_counts(incidents: pd.DataFrame, *, key: str | None,
+                   window: tuple[pd.Timestamp, pd.Timestamp, pd.Timestamp],
+                   categories: Sequence[str] | None = None) -> pd.DataFrame:
+    """Reports of each area × category in the recent window and in the baseline.
+
+    Counts of parts of the incidents add up to the counts of the whole: a
+    partitioned archive (:mod:`gridgis.parallel`) sums them partition by partition.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``recent`` and ``baseline`` (int), indexed by ``(area code, category)``
+        (``key`` or ``"area"``), sorted; series without a report are absent.
+    """
+    start, window_start, end = window
+    reported = as_datetime(incidents["reported_at"])
     keep = ((reported >= start) & (reported < end)).to_numpy()
     if categories is not None:
-        keep &= incidents["category"].isin(list(categories)).to_numpy()
+        keep = keep & incidents["category"].isin(list(categories)).to_numpy()
     frame = pd.DataFrame({
         "area": incidents[key].to_numpy() if key else "district",
         "category": incidents["category"].to_numpy(),
@@ -181,6 +225,16 @@ def early_warning(incidents: pd.DataFrame, *, level: str = "township",
               .reindex(columns=[True, False], fill_value=0))
     counts.columns = ["recent", "baseline"]
     counts.index = counts.index.set_names([key or "area", "category"])
+    return counts.astype(int)
+
+
+def warning_table(counts: pd.DataFrame, *,
+                  window: tuple[pd.Timestamp, pd.Timestamp, pd.Timestamp], window_days: int,
+                  alpha: float = 0.05, correction: str = "fdr_bh",
+                  min_count: int = 3) -> pd.DataFrame:
+    """The tested series of :func:`early_warning` from their counts (:func:`warning_counts`)."""
+    start, window_start, end = window
+    baseline_len = (window_start - start) / pd.Timedelta(days=1)
     out = counts.astype(int)
     out["expected"] = out["baseline"] * window_days / baseline_len
     expected = out["expected"].where(out["expected"] > 0)

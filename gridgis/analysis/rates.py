@@ -41,7 +41,8 @@ from gridgis.analysis._common import (
 )
 from gridgis.errors import LayerError
 
-__all__ = ["METRIC_COLUMNS", "area_rates", "counts_over_time", "incident_metrics"]
+__all__ = ["METRIC_COLUMNS", "SUMMED", "area_rates", "counts_over_time", "finish_metrics",
+           "incident_metrics", "metric_parts"]
 
 METRIC_COLUMNS: tuple[str, ...] = (
     "incidents", "valid", "closed", "closure_rate", "due", "on_time", "on_time_rate",
@@ -64,7 +65,7 @@ def _group_keys(incidents: pd.DataFrame, by: Sequence[str]) -> list[pd.Series]:
                 key = reported.dt.strftime("%Y-%m")
             else:  # week: the Monday the ISO week starts on
                 key = (reported.dt.normalize()
-                       - pd.to_timedelta(reported.dt.dayofweek, unit="D"))
+                       - pd.to_timedelta(reported.dt.day_of_week, unit="D"))
             keys.append(key.rename(name))
         elif name in incidents.columns:
             keys.append(incidents[name].rename(name))
@@ -115,9 +116,45 @@ def incident_metrics(incidents: pd.DataFrame, *, by: str | Sequence[str] = (),
     >>> int(incident_metrics(layers.incidents)["incidents"].iloc[0]) == len(layers.incidents)
     True
     """
-    require_columns(incidents, _NEEDED, layer="incidents", what="incident_metrics")
     by = [by] if isinstance(by, str) else list(by)
     now = data_end(incidents) if now is None else pd.Timestamp(now)
+    parts = metric_parts(incidents, by=by, now=now)
+    if by:
+        grouped = parts.groupby(by, sort=True)
+        sums = grouped[list(SUMMED)].sum()
+        sums["score"] = grouped["score"].mean()
+        sums["hours"] = grouped["hours"].median()
+    else:
+        score, hours = parts["score"].to_numpy(), parts["hours"].to_numpy()
+        sums = parts[list(SUMMED)].sum().to_frame("all").T
+        sums["score"] = np.nanmean(score) if np.isfinite(score).any() else np.nan
+        sums["hours"] = np.nanmedian(hours) if np.isfinite(hours).any() else np.nan
+    return finish_metrics(sums)
+
+
+SUMMED: tuple[str, ...] = ("incidents", "valid", "closed", "due", "on_time", "overdue_open",
+                           "escalated", "rated", "satisfied")
+"""The per-incident 0/1 columns of :func:`metric_parts` that groups add up."""
+
+
+def metric_parts(incidents: pd.DataFrame, *, by: Sequence[str] = (),
+                 now: pd.Timestamp) -> pd.DataFrame:
+    """Each incident's share of the metrics: the rows :func:`incident_metrics` adds up.
+
+    One row per incident (same index): the group keys of ``by`` (``month`` and
+    ``week`` derived), the 0/1 columns of :data:`SUMMED`, ``score`` (the
+    call-back score or NaN) and ``hours`` (handling hours of a resolved valid
+    incident, else NaN). Groups of these rows, summed (means of ``score``,
+    medians of ``hours``) and passed to :func:`finish_metrics`, give
+    :func:`incident_metrics`: a partitioned archive (:mod:`gridgis.parallel`)
+    computes them partition by partition.
+
+    Raises
+    ------
+    LayerError
+        If a needed column is missing or ``by`` names an unknown column.
+    """
+    require_columns(incidents, _NEEDED, layer="incidents", what="incident_metrics")
     reported = as_datetime(incidents["reported_at"])
     resolved = as_datetime(incidents["resolved_at"])
     resolve_by = as_datetime(incidents["resolve_by"])
@@ -130,7 +167,9 @@ def incident_metrics(incidents: pd.DataFrame, *, by: str | Sequence[str] = (),
                                                                         copy=True)
     hours = ((resolved - reported).dt.total_seconds() / 3600).to_numpy(dtype=float, copy=True)
     hours[~is_resolved] = np.nan
-    parts = pd.DataFrame({
+    keys = {k.name: k.to_numpy() for k in _group_keys(incidents, list(by))}
+    return pd.DataFrame({
+        **keys,
         "incidents": 1,
         "valid": valid.astype(int),
         "closed": ((status == "closed").to_numpy() & valid).astype(int),
@@ -143,20 +182,16 @@ def incident_metrics(incidents: pd.DataFrame, *, by: str | Sequence[str] = (),
         "score": score,
         "hours": hours,
     }, index=incidents.index)
-    if by:
-        grouped = parts.groupby(_group_keys(incidents, by), sort=True)
-        sums = grouped[["incidents", "valid", "closed", "due", "on_time", "overdue_open",
-                        "escalated", "rated", "satisfied"]].sum()
-        sums["score"] = grouped["score"].mean()
-        sums["hours"] = grouped["hours"].median()
-    else:
-        sums = parts.drop(columns=["score", "hours"]).sum().to_frame("all").T
-        sums["score"] = np.nanmean(score) if np.isfinite(score).any() else np.nan
-        sums["hours"] = np.nanmedian(hours) if np.isfinite(hours).any() else np.nan
-    return _finish(sums)
 
 
-def _finish(sums: pd.DataFrame) -> pd.DataFrame:
+def finish_metrics(sums: pd.DataFrame) -> pd.DataFrame:
+    """The metrics of groups from their sums, mean ``score`` and median ``hours``.
+
+    ``sums`` holds the :data:`SUMMED` columns added up per group, ``score`` and
+    ``hours``; the answer has the columns of :data:`METRIC_COLUMNS`, rates of empty
+    denominators NaN.
+    """
+
     def ratio(num: str, den: str) -> pd.Series:
         d = sums[den].astype(float)
         return (sums[num] / d.where(d > 0)).astype(float)

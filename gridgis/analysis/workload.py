@@ -23,7 +23,7 @@ from gridgis.analysis._common import (
 )
 from gridgis.visits import weekly_visits
 
-__all__ = ["grid_workload"]
+__all__ = ["WORKLOAD_SUMMED", "grid_workload", "workload_parts"]
 
 
 def _codes(frame: pd.DataFrame) -> pd.Series:
@@ -36,7 +36,8 @@ def grid_workload(grids: gpd.GeoDataFrame, *, incidents: pd.DataFrame | None = N
                   zones: gpd.GeoDataFrame | None = None,
                   visits_per_week: Mapping[str, float] | None = None,
                   verify_within: pd.Timedelta | str = "24h",
-                  now: pd.Timestamp | str | None = None) -> gpd.GeoDataFrame:
+                  now: pd.Timestamp | str | None = None,
+                  incident_table: pd.DataFrame | None = None) -> gpd.GeoDataFrame:
     """Workload per grid worker and on-site verification on time, per grid.
 
     Parameters
@@ -57,6 +58,10 @@ def grid_workload(grids: gpd.GeoDataFrame, *, incidents: pd.DataFrame | None = N
         Moment of the analysis: a resolved incident not yet verified counts
         as late once ``verify_within`` has passed by then. Default: the latest
         timestamp in the incidents.
+    incident_table : pandas.DataFrame, optional
+        Instead of ``incidents``: their sums per grid code (the columns of
+        :data:`WORKLOAD_SUMMED` and ``median_verify_hours``), as a partitioned
+        archive gives them (:mod:`gridgis.parallel`).
 
     Returns
     -------
@@ -117,38 +122,61 @@ def grid_workload(grids: gpd.GeoDataFrame, *, incidents: pd.DataFrame | None = N
         per_worker += ["patrol_visits_per_week_per_worker", "patrol_km2_per_week_per_worker"]
 
     if incidents is not None:
-        require_columns(incidents, ("grid_code", "source", "status", "resolved_at",
-                                    "verified_at"), layer="incidents", what="grid_workload")
         now = data_end(incidents) if now is None else pd.Timestamp(now)
-        resolved = as_datetime(incidents["resolved_at"])
-        verified = as_datetime(incidents["verified_at"])
-        valid = (incidents["status"].astype(str) != "rejected").to_numpy()
-        is_resolved = resolved.notna().to_numpy() & valid
-        lag = verified - resolved
-        done = is_resolved & verified.notna().to_numpy()
-        due = done | (is_resolved & ((now - resolved) > limit).to_numpy())
-        hours = (lag.dt.total_seconds() / 3600).to_numpy(dtype=float, copy=True)
-        hours[~done] = np.nan
-        parts = pd.DataFrame({
-            "incidents": 1,
-            "discovered": (incidents["source"].astype(str) == "grid_worker").to_numpy(int),
-            "verify_due": due.astype(int),
-            "verified_on_time": (done & (lag <= limit).to_numpy()).astype(int),
-            "hours": hours,
-        })
-        grouped = parts.groupby(incidents["grid_code"].astype(str).to_numpy())
-        sums = grouped[["incidents", "discovered", "verify_due", "verified_on_time"]].sum()
-        table = sums.reindex(codes.to_numpy(), fill_value=0)
-        for col in sums.columns:
-            out[col] = table[col].to_numpy().astype(int)
+        parts = workload_parts(incidents, verify_within=limit, now=now)
+        grouped = parts.groupby("grid_code")
+        table = grouped[list(WORKLOAD_SUMMED)].sum()
+        table["median_verify_hours"] = grouped["hours"].median()
+        incident_table = table
+    if incident_table is not None:
+        table = incident_table.reindex(codes.to_numpy())
+        for col in WORKLOAD_SUMMED:
+            out[col] = table[col].fillna(0).to_numpy().astype(int)
         out["incidents_per_worker"] = out["incidents"] / workers
         out["discovered_per_worker"] = out["discovered"] / workers
         due_n = out["verify_due"].astype(float)
         out["verification_on_time_rate"] = out["verified_on_time"] / due_n.where(due_n > 0)
-        out["median_verify_hours"] = codes.map(grouped["hours"].median()).to_numpy(float)
+        out["median_verify_hours"] = table["median_verify_hours"].to_numpy(float)
         per_worker += ["incidents_per_worker"]
 
     logs = [np.log((out[c] / out[c].median()).where(out[c] > 0))
             for c in per_worker if out[c].median() > 0]
     out["load_index"] = np.exp(pd.concat(logs, axis=1).mean(axis=1)) if logs else np.nan
     return out
+
+
+WORKLOAD_SUMMED: tuple[str, ...] = ("incidents", "discovered", "verify_due", "verified_on_time")
+"""The per-incident counts :func:`workload_parts` gives and grids add up."""
+
+
+def workload_parts(incidents: pd.DataFrame, *, verify_within: pd.Timedelta,
+                   now: pd.Timestamp) -> pd.DataFrame:
+    """Each incident's share of its grid's workload (the rows :func:`grid_workload` adds up).
+
+    ``grid_code`` (text), the 0/1 columns of :data:`WORKLOAD_SUMMED` and ``hours``
+    (resolution to verification, of a verified valid incident, else NaN).
+
+    Raises
+    ------
+    LayerError
+        If a needed column is missing.
+    """
+    require_columns(incidents, ("grid_code", "source", "status", "resolved_at",
+                                "verified_at"), layer="incidents", what="grid_workload")
+    resolved = as_datetime(incidents["resolved_at"])
+    verified = as_datetime(incidents["verified_at"])
+    valid = (incidents["status"].astype(str) != "rejected").to_numpy()
+    is_resolved = resolved.notna().to_numpy() & valid
+    lag = verified - resolved
+    done = is_resolved & verified.notna().to_numpy()
+    due = done | (is_resolved & ((now - resolved) > verify_within).to_numpy())
+    hours = (lag.dt.total_seconds() / 3600).to_numpy(dtype=float, copy=True)
+    hours[~done] = np.nan
+    return pd.DataFrame({
+        "grid_code": incidents["grid_code"].astype(str).to_numpy(),
+        "incidents": 1,
+        "discovered": (incidents["source"].astype(str) == "grid_worker").to_numpy(int),
+        "verify_due": due.astype(int),
+        "verified_on_time": (done & (lag <= verify_within).to_numpy()).astype(int),
+        "hours": hours,
+    })

@@ -89,8 +89,24 @@ def assign(
     crs: Annotated[str, typer.Option(help="CSV coordinates: wgs84, cgcs2000, gcj02, bd09.")
                    ] = "wgs84",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    dask: Annotated[bool, typer.Option(
+        "--dask", help="On a Dask cluster: INCIDENTS a GeoParquet file or folder of "
+        "partitions, OUT a GeoParquet folder (…parquet). A local cluster unless "
+        "--dask-scheduler names one.")] = False,
+    dask_scheduler: Annotated[str | None, typer.Option(
+        metavar="ADDRESS", help="A running Dask scheduler, e.g. tcp://10.0.0.5:8786 "
+        "(implies --dask; its workers must see GRIDS at the same path).")] = None,
+    dask_workers: Annotated[int, typer.Option(
+        min=1, max=256, help="Worker processes of the local Dask cluster.")] = 2,
 ) -> None:
     """Assign every point of INCIDENTS to a grid of GRIDS and write OUT."""
+    if dask or dask_scheduler is not None:
+        from gridgis.parallel import assign_dask, dask_client
+
+        with dask_client(dask_scheduler, workers=dask_workers) as client:
+            counts = assign_dask(points, grids, out_path, client=client)
+        out.print(frame_table(counts, f"{points} → {out_path} (Dask)"))
+        return
     from gridgis.index.files import assign_file
 
     counts = assign_file(points, grids, out_path, lon_col=lon_col, lat_col=lat_col, crs=crs,
