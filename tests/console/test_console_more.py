@@ -31,7 +31,7 @@ from tests.console.test_console import (  # noqa: F401 - fixtures
     page,
 )
 
-MANY = 2500  # the board's thousands, for the cluster and heat layers
+MANY = 1200  # more than one read of 1,000: the cluster and heat layers page through them
 
 
 def _many(layers, store, desk, county, n):
