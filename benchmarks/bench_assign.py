@@ -387,11 +387,11 @@ def main() -> None:
                          "(default 3).")
     ap.add_argument("--tarball", type=Path, default=ROOT / ".cache" / TARBALL_NAME)
     ap.add_argument("--quick", action="store_true",
-                    help="A small curve (1,500 grids; 30,000 points; 2 rounds) for tests.")
+                    help="A small curve (1,500 grids; 30,000 points; 1 round) for tests.")
     args = ap.parse_args()
     if args.quick:
         args.grids, args.points, args.real_points = "1500", "30000", "20000"
-        args.repeat, args.locate_samples, args.nearest_points = 2, 2000, 20000
+        args.repeat, args.locate_samples, args.nearest_points = 1, 2000, 20000
     os.environ["NUMBA_NUM_THREADS"] = str(args.threads)
     import numba
 

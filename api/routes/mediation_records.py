@@ -317,22 +317,24 @@ def registry(
 
 def add_record_routes(router: APIRouter) -> None:
     """Add the routes of this module to the mediation router."""
+    repeated = {200: {"description": "同一记录已写过：答复第一次的记录 / the same record was "
+                                     "written before: the first one is answered"}}
     write = problem_responses(400, 401, 403, 404, 409, 413, 422, 503)
+    created = write | repeated
+    unowned = problem_responses(400, 401, 403, 409, 413, 422, 503) | repeated
     router.get("/mediation/experts", responses=problem_responses(401, 403, 422, 503))(experts)
-    router.post("/mediation/experts", status_code=201,
-                responses=problem_responses(400, 401, 403, 409, 413, 422, 503))(new_expert)
+    router.post("/mediation/experts", status_code=201, responses=unowned)(new_expert)
     router.post("/mediation/cases/{case_id}/experts", status_code=201,
-                responses=write)(opinion)
+                responses=created)(opinion)
     router.post("/mediation/cases/{case_id}/fulfilment", status_code=201,
-                responses=write)(fulfilment)
+                responses=created)(fulfilment)
     router.put("/mediation/cases/{case_id}/model", responses=write)(mark)
     router.delete("/mediation/cases/{case_id}/model",
                   responses=problem_responses(401, 403, 404, 422, 503))(unmark)
     router.post("/mediation/cases/{case_id}/assessments", status_code=201,
-                responses=write)(assessment)
+                responses=created)(assessment)
     router.get("/mediation/quality", responses=problem_responses(401, 403, 503))(quality)
     router.get("/mediation/materials",
                responses=problem_responses(401, 403, 422, 503))(materials)
-    router.post("/mediation/materials", status_code=201,
-                responses=problem_responses(400, 401, 403, 409, 413, 422, 503))(new_material)
+    router.post("/mediation/materials", status_code=201, responses=unowned)(new_material)
     router.get("/mediation/registry", responses=problem_responses(401, 403, 422, 503))(registry)

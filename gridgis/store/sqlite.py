@@ -259,7 +259,10 @@ def create_missing_indexes(conn: sa.Connection) -> None:
     township, community and unit columns were indexed gets them on its next open (a
     province's millions of incidents are listed by township through them).
     """
+    have = set(sa.inspect(conn).get_table_names())
     for table in (incidents, events):
+        if table.name not in have:  # a damaged store: the schema check names what is missing
+            continue
         for index in table.indexes:
             index.create(conn, checkfirst=True)
 

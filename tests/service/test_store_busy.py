@@ -39,6 +39,9 @@ def api_routes(routes):
 ON_THE_EVENT_LOOP = {
     "/locate": "compiled lookups and one staff read, which WAL never blocks",
     "/patrols/gpx": "awaits the upload, then records in a worker thread",
+    "/events/ticket": "signs a ticket; sign-in is a dependency that runs in a worker thread",
+    "/events/stream": "an open stream: its staff read and every store poll run in worker "
+                      "threads (run_in_threadpool)",
 }
 
 
